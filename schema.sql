@@ -1,0 +1,101 @@
+-- AxisSynapse Edge: D1 schema. Idempotent (IF NOT EXISTS): applying it again changes nothing.
+-- Every row that belongs to a tenant carries workspace_id, and every lookup path has an index
+-- that starts with it (or with a globally unique key that is then checked against it).
+-- Times are Unix milliseconds (INTEGER).
+
+CREATE TABLE IF NOT EXISTS workspaces (
+  id             TEXT PRIMARY KEY,                       -- ws_…
+  name           TEXT NOT NULL,
+  slug           TEXT NOT NULL UNIQUE,
+  status         TEXT NOT NULL DEFAULT 'active'
+                   CHECK (status IN ('active', 'suspended', 'cancelled')),
+  sign_in_policy TEXT NOT NULL DEFAULT 'password_and_sso'
+                   CHECK (sign_in_policy IN ('password_only', 'sso_only', 'password_and_sso')),
+  mfa_required   INTEGER NOT NULL DEFAULT 0 CHECK (mfa_required IN (0, 1)),
+  created_at     INTEGER NOT NULL,
+  updated_at     INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS users (
+  id             TEXT PRIMARY KEY,                       -- u_…
+  workspace_id   TEXT NOT NULL REFERENCES workspaces(id),
+  email          TEXT NOT NULL,                          -- stored lower-cased
+  display_name   TEXT,
+  role           TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
+  status         TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled')),
+  provisioned_by TEXT NOT NULL DEFAULT 'admin'
+                   CHECK (provisioned_by IN ('admin', 'invitation', 'scim', 'saml_jit', 'seed')),
+  password_hash  TEXT,                                   -- $pbkdf2-sha256$i=…$salt$hash, NULL = no password
+  mfa_enrolled   INTEGER NOT NULL DEFAULT 0 CHECK (mfa_enrolled IN (0, 1)),
+  failed_logins  INTEGER NOT NULL DEFAULT 0,
+  locked_until   INTEGER,
+  created_at     INTEGER NOT NULL,
+  updated_at     INTEGER NOT NULL,
+  UNIQUE (workspace_id, email)
+);
+CREATE INDEX IF NOT EXISTS users_by_email ON users (email);           -- sign-in lookup
+CREATE INDEX IF NOT EXISTS users_by_workspace ON users (workspace_id, created_at);
+
+CREATE TABLE IF NOT EXISTS invitations (
+  id           TEXT PRIMARY KEY,                         -- inv_…
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+  email        TEXT NOT NULL,
+  role         TEXT NOT NULL CHECK (role IN ('admin', 'member')),
+  token_hash   TEXT NOT NULL UNIQUE,                     -- SHA-256 of the invitation token
+  invited_by   TEXT NOT NULL,
+  expires_at   INTEGER NOT NULL,
+  accepted_at  INTEGER,
+  created_at   INTEGER NOT NULL,
+  UNIQUE (workspace_id, email)
+);
+
+-- Personal access tokens and SCIM tokens: only the SHA-256 of the token is stored.
+CREATE TABLE IF NOT EXISTS api_tokens (
+  id           TEXT PRIMARY KEY,                         -- the 12-hex id embedded in the token
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+  kind         TEXT NOT NULL CHECK (kind IN ('pat', 'scim')),
+  user_id      TEXT REFERENCES users(id),                -- owner for PATs, creator for SCIM tokens
+  name         TEXT NOT NULL,
+  token_hash   TEXT NOT NULL,
+  hint         TEXT NOT NULL,                            -- last 4 characters, for listings
+  expires_at   INTEGER,
+  last_used_at INTEGER,
+  revoked_at   INTEGER,
+  created_at   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS api_tokens_by_owner ON api_tokens (workspace_id, kind, user_id, created_at);
+
+-- Index of sessions; the live state (revocation, heartbeat) is in the UserSessions Durable Object.
+CREATE TABLE IF NOT EXISTS sessions (
+  id           TEXT PRIMARY KEY,                         -- sess_…
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+  user_id      TEXT NOT NULL REFERENCES users(id),
+  created_at   INTEGER NOT NULL,
+  expires_at   INTEGER NOT NULL,
+  revoked_at   INTEGER,
+  device_label TEXT,
+  ip_prefix    TEXT
+);
+CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (workspace_id, user_id, created_at);
+
+-- The audit ledger: append-only, hash-chained per workspace (hash covers prev_hash).
+CREATE TABLE IF NOT EXISTS audit_log (
+  workspace_id  TEXT NOT NULL,
+  seq           INTEGER NOT NULL,                        -- 1, 2, 3… per workspace
+  id            TEXT NOT NULL UNIQUE,                    -- evt_…
+  at            INTEGER NOT NULL,
+  action        TEXT NOT NULL,
+  actor_type    TEXT NOT NULL,
+  actor_id      TEXT,
+  resource_type TEXT,
+  resource_id   TEXT,
+  ip            TEXT,
+  data          TEXT NOT NULL,
+  prev_hash     TEXT NOT NULL,
+  hash          TEXT NOT NULL,
+  PRIMARY KEY (workspace_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS audit_by_action ON audit_log (workspace_id, action, seq);
+CREATE INDEX IF NOT EXISTS audit_by_actor ON audit_log (workspace_id, actor_id, seq);
+CREATE INDEX IF NOT EXISTS audit_by_resource ON audit_log (workspace_id, resource_type, resource_id, seq);
+CREATE INDEX IF NOT EXISTS audit_by_time ON audit_log (workspace_id, at);

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs everything the build, run and test commands need, from the package registries only.
+# Idempotent: each step is skipped when its tool is already present at the pinned version.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  rustup target add wasm32-unknown-unknown
+fi
+
+mkdir -p "$AXIS_TOOLS"
+have() { [ -x "$AXIS_TOOLS/bin/$1" ] && "$AXIS_TOOLS/bin/$1" --version 2>/dev/null | grep -q "$2"; }
+if ! have worker-build 0.8.7; then
+  cargo install worker-build --version 0.8.7 --locked --root "$AXIS_TOOLS"
+fi
+# wasm-bindgen-cli must equal the wasm-bindgen in Cargo.lock; its own lockfile pins a crate
+# the registry lacks, so it is installed without --locked.
+if ! have wasm-bindgen 0.2.130; then
+  cargo install wasm-bindgen-cli --version =0.2.130 --root "$AXIS_TOOLS"
+fi
+
+if [ ! -x node_modules/.bin/wrangler ] || ! cmp -s package-lock.json node_modules/.package-lock.json.copy; then
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.package-lock.json.copy
+fi

@@ -1,0 +1,158 @@
+//! Audit action codes: the constants the ledger writes and the webhook event catalog serves.
+//!
+//! `GET /api/developers/events.json` is generated from `Action::ALL`, so the catalog cannot
+//! drift from what the ledger records. Codes are `UPPER_SNAKE`, grouped by prefix so that
+//! glob filters such as `ACCOUNT_SESSION_*` select a family.
+
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    SigninSucceeded,
+    SigninFailed,
+    LockedOut,
+    SignedOut,
+    SessionRevoked,
+    SessionsRevokedOthers,
+    PatCreated,
+    PatRevoked,
+    ScimTokenCreated,
+    ScimTokenRevoked,
+    WorkspaceUpdated,
+    UserUpdated,
+    AuditLogExported,
+}
+
+impl Action {
+    pub const ALL: [Action; 13] = [
+        Self::SigninSucceeded,
+        Self::SigninFailed,
+        Self::LockedOut,
+        Self::SignedOut,
+        Self::SessionRevoked,
+        Self::SessionsRevokedOthers,
+        Self::PatCreated,
+        Self::PatRevoked,
+        Self::ScimTokenCreated,
+        Self::ScimTokenRevoked,
+        Self::WorkspaceUpdated,
+        Self::UserUpdated,
+        Self::AuditLogExported,
+    ];
+
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::SigninSucceeded => "ACCOUNT_SIGNIN_SUCCEEDED",
+            Self::SigninFailed => "ACCOUNT_SIGNIN_FAILED",
+            Self::LockedOut => "ACCOUNT_LOCKED_OUT",
+            Self::SignedOut => "ACCOUNT_SIGNED_OUT",
+            Self::SessionRevoked => "ACCOUNT_SESSION_REVOKED",
+            Self::SessionsRevokedOthers => "ACCOUNT_SESSIONS_REVOKED_OTHERS",
+            Self::PatCreated => "ACCOUNT_PAT_CREATED",
+            Self::PatRevoked => "ACCOUNT_PAT_REVOKED",
+            Self::ScimTokenCreated => "WORKSPACE_SCIM_TOKEN_CREATED",
+            Self::ScimTokenRevoked => "WORKSPACE_SCIM_TOKEN_REVOKED",
+            Self::WorkspaceUpdated => "WORKSPACE_SETTINGS_UPDATED",
+            Self::UserUpdated => "WORKSPACE_USER_UPDATED",
+            Self::AuditLogExported => "ACCOUNT_AUDIT_LOG_EXPORTED",
+        }
+    }
+
+    /// What happened, for the catalog.
+    pub const fn description(self) -> &'static str {
+        match self {
+            Self::SigninSucceeded => "A user signed in with email and password; a session was created.",
+            Self::SigninFailed => "A sign-in attempt was refused; `data.code` says why.",
+            Self::LockedOut => "Repeated failures locked the account for `data.lockedForSeconds`.",
+            Self::SignedOut => "A user signed out; the session was revoked.",
+            Self::SessionRevoked => "A session was revoked from the sessions list.",
+            Self::SessionsRevokedOthers => "A user revoked every session but the current one.",
+            Self::PatCreated => "A personal access token was minted (the secret is never logged).",
+            Self::PatRevoked => "A personal access token was revoked.",
+            Self::ScimTokenCreated => "A SCIM provisioning token was minted.",
+            Self::ScimTokenRevoked => "A SCIM provisioning token was revoked.",
+            Self::WorkspaceUpdated => "Workspace sign-in settings changed; `data` holds before/after.",
+            Self::UserUpdated => "An admin changed a user's role or status; `data` holds before/after.",
+            Self::AuditLogExported => "The audit log was exported; `data` holds the format and filters.",
+        }
+    }
+
+    /// The resource type the action is about.
+    pub const fn resource_type(self) -> &'static str {
+        match self {
+            Self::SigninSucceeded | Self::SigninFailed | Self::LockedOut | Self::UserUpdated => "user",
+            Self::SignedOut | Self::SessionRevoked | Self::SessionsRevokedOthers => "session",
+            Self::PatCreated | Self::PatRevoked => "pat",
+            Self::ScimTokenCreated | Self::ScimTokenRevoked => "scim_token",
+            Self::WorkspaceUpdated => "workspace",
+            Self::AuditLogExported => "audit_log",
+        }
+    }
+
+    /// A representative `data` payload.
+    pub fn example_data(self) -> Value {
+        match self {
+            Self::SigninSucceeded => json!({"sessionId": "sess_3f9c2a", "method": "password"}),
+            Self::SigninFailed => json!({"code": "INVALID_CREDENTIALS", "email": "alice@example.com"}),
+            Self::LockedOut => json!({"failedAttempts": 5, "lockedForSeconds": 900}),
+            Self::SignedOut | Self::SessionRevoked => json!({"sessionId": "sess_3f9c2a"}),
+            Self::SessionsRevokedOthers => json!({"revoked": 3, "kept": "sess_3f9c2a"}),
+            Self::PatCreated | Self::ScimTokenCreated => {
+                json!({"tokenId": "0a1b2c3d4e5f", "name": "CI deploys", "expiresAt": null})
+            }
+            Self::PatRevoked | Self::ScimTokenRevoked => json!({"tokenId": "0a1b2c3d4e5f"}),
+            Self::WorkspaceUpdated => {
+                json!({"before": {"mfaRequired": false}, "after": {"mfaRequired": true}})
+            }
+            Self::UserUpdated => json!({"before": {"status": "active"}, "after": {"status": "disabled"}}),
+            Self::AuditLogExported => json!({"format": "csv", "rows": 1200, "filters": {"action": "ACCOUNT_*"}}),
+        }
+    }
+}
+
+/// The webhook event catalog served at `/api/developers/events.json`.
+pub fn catalog() -> Value {
+    let events: Vec<Value> = Action::ALL
+        .iter()
+        .map(|a| {
+            json!({
+                "type": a.code(),
+                "description": a.description(),
+                "resourceType": a.resource_type(),
+                "example": {
+                    "type": a.code(),
+                    "id": "evt_01j9z3k4m5n6p7q8",
+                    "timestamp": "2026-06-09T07:53:42.626Z",
+                    "workspaceId": "ws_demo",
+                    "data": a.example_data(),
+                },
+            })
+        })
+        .collect();
+    json!({ "version": 1, "events": events })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_upper_snake() {
+        let codes: std::collections::BTreeSet<_> = Action::ALL.iter().map(|a| a.code()).collect();
+        assert_eq!(codes.len(), Action::ALL.len());
+        for code in codes {
+            assert!(code.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'), "{code}");
+        }
+    }
+
+    #[test]
+    fn catalog_lists_every_action_with_an_example() {
+        let catalog = catalog();
+        let events = catalog["events"].as_array().expect("events");
+        assert_eq!(events.len(), Action::ALL.len());
+        for (event, action) in events.iter().zip(Action::ALL) {
+            assert_eq!(event["type"], action.code());
+            assert!(event["example"]["data"].is_object());
+        }
+    }
+}

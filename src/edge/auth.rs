@@ -1,0 +1,154 @@
+//! Who is calling: the Auth.js session cookie (checked against the user's session object) or
+//! a personal access token, resolved to a `Principal`, plus the route's access rule and a
+//! same-origin check for cookie-authenticated writes (CSRF).
+
+use crate::edge::db;
+use crate::edge::http::{fault, Ctx};
+use crate::edge::sessions::SessionsClient;
+use crate::edge::store::{ledger::Actor, tokens, users};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::routes::Access;
+use crate::session::{jwe, tokens as token_format};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    Cookie { sid: String },
+    Pat { token_id: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user: users::UserRow,
+    pub via: Via,
+}
+
+impl Principal {
+    pub fn workspace_id(&self) -> &str {
+        &self.user.workspace_id
+    }
+
+    pub fn session_id(&self) -> Option<&str> {
+        match &self.via {
+            Via::Cookie { sid } => Some(sid),
+            Via::Pat { .. } => None,
+        }
+    }
+
+    pub fn actor(&self) -> Actor {
+        let kind = match self.via {
+            Via::Cookie { .. } => "user",
+            Via::Pat { .. } => "pat",
+        };
+        Actor { kind, id: Some(self.user.id.clone()) }
+    }
+}
+
+/// The cookie Auth.js uses on this scheme (`__Secure-` prefix on https).
+pub fn cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Secure-authjs.session-token"
+    } else {
+        "authjs.session-token"
+    }
+}
+
+/// `AUTH_SECRET`, shared with the Auth.js dashboard (at least 32 characters).
+pub fn auth_secret(cx: &Ctx) -> ApiResult<String> {
+    let secret = cx.env.secret("AUTH_SECRET").map(|s| s.to_string()).ok().or_else(|| cx.var("AUTH_SECRET"));
+    secret.filter(|s| s.len() >= 32).ok_or_else(|| fault("config", "AUTH_SECRET missing or shorter than 32 characters"))
+}
+
+/// Authenticates the request for a route's access rule. `None` for public routes.
+pub async fn authenticate(cx: &Ctx, access: Access) -> ApiResult<Option<Principal>> {
+    if access == Access::Public {
+        return Ok(None);
+    }
+    let principal = match bearer(cx) {
+        Some(_) if access == Access::Session => {
+            return Err(ApiError::with_reason(ErrorCode::Unauthorized, "this endpoint needs a browser session, not a bearer token"));
+        }
+        Some(token) => by_token(cx, &token).await?,
+        None => by_cookie(cx).await?,
+    };
+    if access == Access::Admin && !principal.user.is_admin() {
+        return Err(ApiError::with_reason(ErrorCode::Forbidden, "workspace owner or admin role required"));
+    }
+    Ok(Some(principal))
+}
+
+fn bearer(cx: &Ctx) -> Option<String> {
+    let header = cx.header("authorization")?;
+    let (scheme, token) = header.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+}
+
+async fn by_token(cx: &Ctx, token: &str) -> ApiResult<Principal> {
+    let invalid = || ApiError::with_reason(ErrorCode::Unauthorized, "invalid bearer token");
+    let (kind, id) = token_format::parse(token).map_err(|_| invalid())?;
+    if kind != token_format::TokenKind::Pat {
+        return Err(ApiError::with_reason(ErrorCode::Unauthorized, "SCIM tokens are accepted only under /api/scim/v2"));
+    }
+    let db = db::open(&cx.env)?;
+    let row = tokens::by_id(&db, "pat", id).await?.ok_or_else(invalid)?;
+    if !token_format::matches(token, &row.token_hash) {
+        return Err(invalid());
+    }
+    if row.revoked_at.is_some() {
+        return Err(ErrorCode::TokenRevoked.into());
+    }
+    if row.expires_at.is_some_and(|t| t <= cx.now_ms) {
+        return Err(ErrorCode::TokenExpired.into());
+    }
+    let owner = row.user_id.as_deref().ok_or_else(invalid)?;
+    let user = users::get(&db, &row.workspace_id, owner).await?.ok_or_else(invalid)?;
+    check_standing(&user)?;
+    tokens::touch(&db, &row, cx.now_ms).await?;
+    Ok(Principal { user, via: Via::Pat { token_id: row.id } })
+}
+
+async fn by_cookie(cx: &Ctx) -> ApiResult<Principal> {
+    let name = cookie_name(cx.https);
+    let cookie = cx.cookie(name).ok_or_else(|| ApiError::with_reason(ErrorCode::Unauthorized, "no session cookie"))?;
+    let claims = jwe::open_session(&cookie, auth_secret(cx)?.as_bytes(), name, cx.now_ms / 1000).map_err(|e| match e {
+        jwe::JweError::Expired { .. } => ApiError::new(ErrorCode::SessionExpired),
+        other => ApiError::with_reason(ErrorCode::Unauthorized, format!("session cookie rejected: {other}")),
+    })?;
+    same_origin(cx)?;
+    let sessions = SessionsClient::new(&cx.env, &claims.wid, &claims.sub)?;
+    let db = db::open(&cx.env)?;
+    let (check, user) = futures_util::join!(sessions.check(&claims.sid, cx.now_ms), users::get(&db, &claims.wid, &claims.sub));
+    if let Some(err) = check?.state.error() {
+        return Err(err);
+    }
+    let user = user?.ok_or_else(|| ApiError::with_reason(ErrorCode::Unauthorized, "unknown user"))?;
+    check_standing(&user)?;
+    Ok(Principal { user, via: Via::Cookie { sid: claims.sid } })
+}
+
+/// A signed-in identity stops working the moment its account or workspace does.
+fn check_standing(user: &users::UserRow) -> ApiResult<()> {
+    if user.ws_status != "active" {
+        return Err(ErrorCode::WorkspaceInactive.into());
+    }
+    if user.status != "active" {
+        return Err(ErrorCode::AccountDisabled.into());
+    }
+    Ok(())
+}
+
+/// Cookie-authenticated writes must come from our own origin: a browser always sends
+/// `Origin` on cross-site POST/PATCH/DELETE, and SameSite=Lax alone does not cover every case.
+pub fn same_origin(cx: &Ctx) -> ApiResult<()> {
+    if matches!(cx.method.as_str(), "GET" | "HEAD" | "OPTIONS") {
+        return Ok(());
+    }
+    if cx.header("sec-fetch-site").as_deref() == Some("cross-site") {
+        return Err(ApiError::with_reason(ErrorCode::Forbidden, "cross-site request refused"));
+    }
+    match cx.header("origin") {
+        Some(origin) if origin != cx.origin && Some(&origin) != cx.var("APP_ORIGIN").as_ref() => {
+            Err(ApiError::with_reason(ErrorCode::Forbidden, "cross-origin request refused"))
+        }
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,55 @@
+//! Randomness and Web Crypto at the edge. PBKDF2 runs through `crypto.subtle` (native code,
+//! ~100× faster than PBKDF2 in wasm); `session::password` is the pure reference the host
+//! tests and the seed use, and the e2e tests prove the two agree on the same hashes.
+
+use js_sys::{Object, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::edge::http::fault;
+use crate::error::ApiResult;
+
+pub fn random<const N: usize>() -> ApiResult<[u8; N]> {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).map_err(|e| fault("getrandom", e))?;
+    Ok(buf)
+}
+
+/// A new identifier: `prefix` + 20 hex characters (80 random bits).
+pub fn new_id(prefix: &str) -> ApiResult<String> {
+    let bytes = random::<10>()?;
+    Ok(format!("{prefix}{}", hex(&bytes)))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn subtle() -> ApiResult<web_sys::SubtleCrypto> {
+    let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    Ok(global.crypto().map_err(|e| fault("crypto", format!("{e:?}")))?.subtle())
+}
+
+fn set(obj: &Object, key: &str, value: &JsValue) -> ApiResult<()> {
+    Reflect::set(obj, &JsValue::from_str(key), value).map_err(|e| fault("Reflect.set", format!("{e:?}")))?;
+    Ok(())
+}
+
+/// PBKDF2-HMAC-SHA256 through Web Crypto, 32 output bytes.
+pub async fn pbkdf2_sha256(password: &[u8], salt: &[u8], iterations: u32) -> ApiResult<Vec<u8>> {
+    let subtle = subtle()?;
+    let js_err = |what: &'static str| move |e: JsValue| fault(what, format!("{e:?}"));
+    let usages = js_sys::Array::of1(&JsValue::from_str("deriveBits"));
+    let key_promise = subtle
+        .import_key_with_str("raw", &Uint8Array::from(password), "PBKDF2", false, &usages)
+        .map_err(js_err("importKey"))?;
+    let key: web_sys::CryptoKey = JsFuture::from(key_promise).await.map_err(js_err("importKey"))?.unchecked_into();
+    let params = Object::new();
+    set(&params, "name", &JsValue::from_str("PBKDF2"))?;
+    set(&params, "hash", &JsValue::from_str("SHA-256"))?;
+    set(&params, "salt", &Uint8Array::from(salt))?;
+    set(&params, "iterations", &JsValue::from_f64(f64::from(iterations)))?;
+    let bits = subtle.derive_bits_with_object(&params, &key, 256).map_err(js_err("deriveBits"))?;
+    let buffer = JsFuture::from(bits).await.map_err(js_err("deriveBits"))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}

@@ -1,0 +1,242 @@
+//! Password sign-in, sign-out and identifier-first SSO discovery.
+
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::audit::actions::Action;
+use crate::edge::auth::{auth_secret, cookie_name, same_origin, Principal};
+use crate::edge::crypto::{self, new_id, random};
+use crate::edge::db::{self, int, opt_text, text};
+use crate::edge::http::{Ctx, Reply};
+use crate::edge::sessions::{SessionRecord, SessionsClient, ABSOLUTE_MS, IDLE_MS};
+use crate::edge::store::ledger::{self, Actor, Event, Origin};
+use crate::edge::store::users::{self, UserRow};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::session::{device, jwe, password, signin};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginBody {
+    email: String,
+    password: String,
+    /// Workspace slug, needed only when the email belongs to several workspaces.
+    workspace: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DiscoverBody {
+    email: String,
+    workspace: Option<String>,
+}
+
+fn normalize_email(raw: &str) -> ApiResult<String> {
+    let email = raw.trim().to_lowercase();
+    let valid = email.len() <= 254 && email.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
+    if valid {
+        Ok(email)
+    } else {
+        Err(ApiError::with_reason(ErrorCode::ValidationError, "email: not a valid address"))
+    }
+}
+
+/// The one membership this sign-in is about.
+async fn membership(cx: &Ctx, email: &str, workspace: Option<&str>) -> ApiResult<Option<UserRow>> {
+    let db = db::open(&cx.env)?;
+    let mut rows = users::by_email(&db, email).await?;
+    if let Some(slug) = workspace {
+        let Some(ws) = crate::edge::store::workspaces::by_slug(&db, slug).await? else { return Ok(None) };
+        rows.retain(|u| u.workspace_id == ws.id);
+    }
+    match rows.len() {
+        0 => Ok(None),
+        1 => Ok(rows.pop()),
+        _ => Err(ApiError::with_reason(
+            ErrorCode::ValidationError,
+            "workspace: this email belongs to several workspaces; pass the workspace slug",
+        )),
+    }
+}
+
+fn failure(action: Action, code: ErrorCode, user: &UserRow) -> Event {
+    Event {
+        action,
+        actor: Actor { kind: "user", id: Some(user.id.clone()) },
+        resource_id: Some(user.id.clone()),
+        data: json!({"code": code.as_str(), "email": user.email}),
+    }
+}
+
+async fn verify_password(password: &str, stored: &str) -> ApiResult<bool> {
+    let parsed = password::parse(stored).map_err(|e| crate::edge::http::fault("stored password hash", e))?;
+    let derived = crypto::pbkdf2_sha256(password.as_bytes(), &parsed.salt, parsed.iterations).await?;
+    Ok(parsed.matches(&derived))
+}
+
+pub async fn login(cx: &mut Ctx) -> ApiResult<Reply> {
+    same_origin(cx)?;
+    let body: LoginBody = cx.json().await?;
+    let email = normalize_email(&body.email)?;
+    if body.password.is_empty() || body.password.len() > 1024 {
+        return Err(ApiError::with_reason(ErrorCode::ValidationError, "password: 1 to 1024 bytes"));
+    }
+    let Some(user) = membership(cx, &email, body.workspace.as_deref()).await? else {
+        // Same work as a real check, so timing does not tell provisioned emails apart.
+        let _ = crypto::pbkdf2_sha256(body.password.as_bytes(), b"axissynapse-no-user", password::ITERATIONS).await?;
+        return Err(ErrorCode::NotProvisioned.into());
+    };
+    let db = db::open(&cx.env)?;
+    let origin = Origin { workspace_id: &user.workspace_id, ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
+    let account = user.account();
+    if let Err(refusal) = signin::before_password(&account, cx.now_ms) {
+        ledger::record(&db, &origin, &[failure(Action::SigninFailed, refusal.code(), &user)], vec![]).await?;
+        return Err(refusal.to_error());
+    }
+    let stored = user.password_hash.as_deref().unwrap_or_default();
+    if !verify_password(&body.password, stored).await? {
+        let f = signin::after_failure(&account, cx.now_ms);
+        let mut events = vec![failure(Action::SigninFailed, ErrorCode::InvalidCredentials, &user)];
+        let refusal = match f.locked_until {
+            Some(until) => {
+                let secs = (signin::LOCKOUT_MS / 1000) as u64;
+                events.push(Event {
+                    data: json!({"failedAttempts": signin::MAX_FAILED_ATTEMPTS, "lockedForSeconds": secs, "until": crate::time::format_ms(until)}),
+                    ..failure(Action::LockedOut, ErrorCode::AccountLocked, &user)
+                });
+                signin::Refusal::Locked { retry_after_secs: secs }
+            }
+            None => signin::Refusal::InvalidCredentials,
+        };
+        let counters = users::set_login_counters(&db, &user, f.failed_logins, f.locked_until, cx.now_ms)?;
+        ledger::record(&db, &origin, &events, vec![counters]).await?;
+        return Err(refusal.to_error());
+    }
+    let reset = users::set_login_counters(&db, &user, 0, None, cx.now_ms)?;
+    if let Err(refusal) = signin::after_password(&account) {
+        ledger::record(&db, &origin, &[failure(Action::SigninFailed, refusal.code(), &user)], vec![reset]).await?;
+        return Err(refusal.to_error());
+    }
+    start_session(cx, &user, reset).await
+}
+
+/// Creates the session object, its index row and the audit row, and sets the cookies.
+async fn start_session(cx: &Ctx, user: &UserRow, reset: worker::D1PreparedStatement) -> ApiResult<Reply> {
+    let db = db::open(&cx.env)?;
+    let now = cx.now_ms;
+    let record = SessionRecord {
+        id: new_id("sess_")?,
+        workspace_id: user.workspace_id.clone(),
+        user_id: user.id.clone(),
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + IDLE_MS,
+        absolute_expires_at: now + ABSOLUTE_MS,
+        revoked_at: None,
+        device_label: device::label(&cx.user_agent()),
+        ip_prefix: cx.client_ip.as_deref().and_then(device::ip_prefix),
+        location: location(cx),
+    };
+    SessionsClient::new(&cx.env, &user.workspace_id, &user.id)?.create(record.clone()).await?;
+    let index = db::stmt(
+        &db,
+        "INSERT INTO sessions (id, workspace_id, user_id, created_at, expires_at, device_label, ip_prefix) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        &[text(&record.id), text(&user.workspace_id), text(&user.id), int(now), int(record.absolute_expires_at),
+          text(&record.device_label), opt_text(record.ip_prefix.as_deref())],
+    )?;
+    let event = Event {
+        action: Action::SigninSucceeded,
+        actor: Actor { kind: "user", id: Some(user.id.clone()) },
+        resource_id: Some(user.id.clone()),
+        data: json!({"sessionId": record.id, "method": "password"}),
+    };
+    let origin = Origin { workspace_id: &user.workspace_id, ip: cx.client_ip.as_deref(), now_ms: now };
+    ledger::record(&db, &origin, &[event], vec![reset, index]).await?;
+    let body = json!({
+        "user": user.to_json(),
+        "session": {"id": record.id, "expiresAt": crate::time::format_ms(record.expires_at)},
+    });
+    session_cookies(cx, Reply::json(body), user, &record)
+}
+
+/// Where the request comes from, from Cloudflare's `cf` data when present.
+pub fn location(cx: &Ctx) -> Option<String> {
+    let cf = cx.req.cf()?;
+    let parts: Vec<String> = [cf.city(), cf.region(), cf.country()].into_iter().flatten().collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+fn cookie(cx: &Ctx, name: &str, value: &str, max_age_secs: i64, http_only: bool) -> String {
+    let secure = if cx.https { "; Secure" } else { "" };
+    let http_only = if http_only { "; HttpOnly" } else { "" };
+    format!("{name}={value}; Path=/; Max-Age={max_age_secs}; SameSite=Lax{http_only}{secure}")
+}
+
+/// Sets the Auth.js session cookie and the `as_sid` mirror for `record`.
+pub fn session_cookies(cx: &Ctx, reply: Reply, user: &UserRow, record: &SessionRecord) -> ApiResult<Reply> {
+    let now_secs = cx.now_ms / 1000;
+    let exp = record.expires_at.min(record.absolute_expires_at) / 1000;
+    let claims = jwe::SessionClaims {
+        sub: user.id.clone(),
+        email: user.email.clone(),
+        name: user.display_name.clone(),
+        wid: user.workspace_id.clone(),
+        sid: record.id.clone(),
+        role: user.role.clone(),
+        iat: now_secs,
+        exp,
+        jti: new_id("")?,
+    };
+    let name = cookie_name(cx.https);
+    let token = jwe::seal_session(&claims, auth_secret(cx)?.as_bytes(), name, random::<16>()?)
+        .map_err(|e| crate::edge::http::fault("seal session", e))?;
+    let max_age = exp - now_secs;
+    Ok(reply
+        .header("set-cookie", cookie(cx, name, &token, max_age, true))
+        .header("set-cookie", cookie(cx, "as_sid", &record.id, max_age, false)))
+}
+
+/// Expires both cookies.
+pub fn clear_cookies(cx: &Ctx, reply: Reply) -> Reply {
+    reply
+        .header("set-cookie", cookie(cx, cookie_name(cx.https), "", 0, true))
+        .header("set-cookie", cookie(cx, "as_sid", "", 0, false))
+}
+
+/// Revokes one session in its object, then marks the index row and audits, atomically.
+pub async fn end_session(cx: &Ctx, who: &Principal, sid: &str, action: Action) -> ApiResult<bool> {
+    let sessions = SessionsClient::new(&cx.env, who.workspace_id(), &who.user.id)?;
+    if !sessions.revoke(sid, cx.now_ms).await? {
+        return Ok(false);
+    }
+    let db = db::open(&cx.env)?;
+    let index = db::stmt(
+        &db,
+        "UPDATE sessions SET revoked_at = ?3 WHERE workspace_id = ?1 AND id = ?2",
+        &[text(who.workspace_id()), text(sid), int(cx.now_ms)],
+    )?;
+    let event = Event { action, actor: who.actor(), resource_id: Some(sid.to_string()), data: json!({"sessionId": sid}) };
+    let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
+    ledger::record(&db, &origin, &[event], vec![index]).await?;
+    Ok(true)
+}
+
+pub async fn logout(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
+    let sid = who.session_id().unwrap_or_default().to_string();
+    end_session(cx, who, &sid, Action::SignedOut).await?;
+    Ok(clear_cookies(cx, Reply::json(json!({"signedOut": true}))))
+}
+
+/// Identifier-first discovery: may this email's workspace use SSO?
+pub async fn sso_discover(cx: &mut Ctx) -> ApiResult<Reply> {
+    let body: DiscoverBody = cx.json().await?;
+    let email = normalize_email(&body.email)?;
+    let user = membership(cx, &email, body.workspace.as_deref()).await?.ok_or(ErrorCode::NotProvisioned)?;
+    let account = user.account();
+    signin::sso_allowed(account.workspace_active, account.policy).map_err(|r| r.to_error())?;
+    Ok(Reply::json(json!({
+        "workspaceId": user.workspace_id,
+        "signInPolicy": account.policy.as_str(),
+        "providers": [],
+    })))
+}

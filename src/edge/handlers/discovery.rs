@@ -1,0 +1,24 @@
+//! Public discovery documents: the OpenAPI description (with a content-hash version header and
+//! ETag revalidation) and the webhook event catalog generated from the audit action table.
+
+use crate::edge::http::{Body, Ctx, Reply};
+
+include!(concat!(env!("OUT_DIR"), "/openapi_gen.rs"));
+
+pub fn openapi(cx: &Ctx) -> Reply {
+    let etag = format!("\"{SPEC_VERSION}\"");
+    let fresh = cx.header("if-none-match").is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let reply = if fresh {
+        Reply { status: 304, headers: Vec::new(), body: Body::Empty }
+    } else {
+        Reply { status: 200, headers: Vec::new(), body: Body::Text(OPENAPI_JSON.to_string()) }.header("content-type", "application/json")
+    };
+    reply
+        .header("x-axissynapse-spec-version", SPEC_VERSION)
+        .header("etag", etag)
+        .header("cache-control", "public, max-age=300, must-revalidate")
+}
+
+pub fn events() -> Reply {
+    Reply::json(crate::audit::actions::catalog()).header("cache-control", "public, max-age=300")
+}

@@ -1,0 +1,43 @@
+//! One file per API group; each handler parses, authorises, asks the core, stores, audits.
+
+pub mod audit;
+pub mod auth;
+pub mod discovery;
+pub mod me;
+pub mod settings;
+
+use crate::edge::auth::Principal;
+use crate::edge::http::{Ctx, Reply};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::routes::Op;
+
+/// Runs the handler for `op`. `principal` is `Some` exactly when the route is not public.
+pub async fn dispatch(cx: &mut Ctx, op: Op, param: Option<String>, principal: Option<Principal>) -> ApiResult<Reply> {
+    let id = || param.clone().ok_or_else(|| ApiError::new(ErrorCode::NotFound));
+    let who = || principal.clone().ok_or_else(|| ApiError::new(ErrorCode::Unauthorized));
+    match op {
+        Op::OpenApi => Ok(discovery::openapi(cx)),
+        Op::EventsCatalog => Ok(discovery::events()),
+        Op::Login => auth::login(cx).await,
+        Op::SsoDiscover => auth::sso_discover(cx).await,
+        Op::Logout => auth::logout(cx, &who()?).await,
+        Op::Me => Ok(me::me(&who()?)),
+        Op::SessionsList => me::sessions_list(cx, &who()?).await,
+        Op::SessionRevoke => me::session_revoke(cx, &who()?, &id()?).await,
+        Op::SessionsHeartbeat => me::heartbeat(cx, &who()?).await,
+        Op::SessionsRevokeOthers => me::revoke_others(cx, &who()?).await,
+        Op::PatList => me::tokens_list(cx, &who()?).await,
+        Op::PatCreate => me::token_create(cx, &who()?).await,
+        Op::PatRevoke => me::token_revoke(cx, &who()?, &id()?).await,
+        Op::WorkspaceGet => settings::workspace_get(cx, &who()?).await,
+        Op::WorkspaceUpdate => settings::workspace_update(cx, &who()?).await,
+        Op::UsersList => settings::users_list(cx, &who()?).await,
+        Op::UserUpdate => settings::user_update(cx, &who()?, &id()?).await,
+        Op::ScimTokenList => settings::scim_tokens_list(cx, &who()?).await,
+        Op::ScimTokenCreate => settings::scim_token_create(cx, &who()?).await,
+        Op::ScimTokenRevoke => settings::scim_token_revoke(cx, &who()?, &id()?).await,
+        Op::AuditQuery => audit::query(cx, &who()?).await,
+        Op::AuditExport => audit::export(cx, &who()?).await,
+        Op::AuditVerify => audit::verify(cx, &who()?).await,
+    }
+}

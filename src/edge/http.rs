@@ -1,0 +1,188 @@
+//! Request context and replies: URL split, client IP, JSON bodies with limits, cookies, and
+//! the single place an `ApiError` becomes an HTTP response.
+
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use worker::{Context, Env, Headers, Request, Response};
+
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::http_url;
+
+/// Largest JSON body accepted.
+pub const MAX_JSON_BODY: usize = 64 * 1024;
+
+pub struct Ctx {
+    pub req: Request,
+    pub env: Env,
+    pub wctx: Context,
+    pub method: String,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub origin: String,
+    pub https: bool,
+    pub request_id: String,
+    pub now_ms: i64,
+    pub client_ip: Option<String>,
+    pub production: bool,
+}
+
+impl Ctx {
+    pub fn new(req: Request, env: Env, wctx: Context, request_id: String) -> ApiResult<Self> {
+        let url = req.inner().url();
+        let parts = http_url::split(&url).ok_or_else(|| ApiError::with_reason(ErrorCode::ValidationError, "bad request URL"))?;
+        let query = http_url::parse_query(parts.query)
+            .map_err(|e| ApiError::with_reason(ErrorCode::ValidationError, e.to_string()))?;
+        let production = env.var("ENVIRONMENT").map(|v| v.to_string() == "production").unwrap_or(true);
+        let client_ip = client_ip(req.headers(), production);
+        Ok(Self {
+            method: req.inner().method(),
+            path: parts.path.to_string(),
+            origin: format!("{}://{}", parts.scheme, parts.authority),
+            https: parts.scheme == "https",
+            query,
+            req,
+            env,
+            wctx,
+            request_id,
+            now_ms: js_sys::Date::now() as i64,
+            client_ip,
+            production,
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.req.headers().get(name).ok().flatten()
+    }
+
+    pub fn var(&self, name: &str) -> Option<String> {
+        self.env.var(name).ok().map(|v| v.to_string())
+    }
+
+    pub fn user_agent(&self) -> String {
+        self.header("user-agent").map(|ua| ua.chars().take(512).collect()).unwrap_or_default()
+    }
+
+    /// The first value of a query parameter.
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// A cookie from the `Cookie` header (RFC 6265 §5.4).
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let header = self.header("cookie")?;
+        header.split(';').find_map(|pair| {
+            let (k, v) = pair.trim().split_once('=')?;
+            (k == name).then(|| v.to_string())
+        })
+    }
+
+    /// Reads and decodes a JSON body: 415 for another media type, 413 over the limit,
+    /// `InvalidJson` for bad syntax, `ValidationError` (with serde's reason) for bad shape.
+    pub async fn json<T: DeserializeOwned>(&mut self) -> ApiResult<T> {
+        let media = self.header("content-type").unwrap_or_default();
+        let media = media.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        if media != "application/json" && !(media.starts_with("application/") && media.ends_with("+json")) {
+            return Err(ApiError::with_reason(ErrorCode::UnsupportedMediaType, "send Content-Type: application/json"));
+        }
+        let declared = self.header("content-length").and_then(|n| n.parse::<usize>().ok()).unwrap_or(0);
+        if declared > MAX_JSON_BODY {
+            return Err(ErrorCode::PayloadTooLarge.into());
+        }
+        let bytes = self.req.bytes().await.map_err(|e| fault("read body", e))?;
+        if bytes.len() > MAX_JSON_BODY {
+            return Err(ErrorCode::PayloadTooLarge.into());
+        }
+        decode_json(&bytes)
+    }
+}
+
+/// Decodes JSON bytes, classifying syntax errors apart from shape errors.
+pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        let code = if e.is_data() { ErrorCode::ValidationError } else { ErrorCode::InvalidJson };
+        ApiError::with_reason(code, e.to_string())
+    })
+}
+
+/// The client address: `CF-Connecting-IP` (set by Cloudflare's edge, not by the client). In
+/// development only, `X-AxisSynapse-Client-IP` overrides it so local tests can act from
+/// several addresses; production ignores that header.
+fn client_ip(headers: &Headers, production: bool) -> Option<String> {
+    let get = |name: &str| headers.get(name).ok().flatten().filter(|v| !v.is_empty() && v.len() <= 64);
+    let dev_override = if production { None } else { get("x-axissynapse-client-ip") };
+    dev_override.or_else(|| get("cf-connecting-ip"))
+}
+
+/// An internal failure: logged with its context, answered as an opaque 500.
+pub fn fault(context: &str, err: impl std::fmt::Display) -> ApiError {
+    ApiError::with_reason(ErrorCode::InternalError, format!("{context}: {err}"))
+}
+
+pub enum Body {
+    Json(Value),
+    Text(String),
+    Stream(Response),
+    Empty,
+}
+
+/// What a handler answers; turned into a `worker::Response` in one place.
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Body,
+}
+
+impl Reply {
+    pub fn json(value: Value) -> Self {
+        Self { status: 200, headers: Vec::new(), body: Body::Json(value) }
+    }
+
+    pub fn status(mut self, status: u16) -> Self {
+        self.status = status;
+        self
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    pub fn into_response(self) -> worker::Result<Response> {
+        let (mut response, content_type) = match self.body {
+            Body::Json(v) => (Response::from_bytes(serde_json::to_vec(&v)?)?, Some("application/json")),
+            Body::Text(t) => (Response::from_bytes(t.into_bytes())?, None),
+            Body::Stream(r) => (r, None),
+            Body::Empty => (Response::empty()?, None),
+        };
+        let headers = response.headers_mut();
+        if let Some(ct) = content_type {
+            headers.set("content-type", ct)?;
+        }
+        for (k, v) in &self.headers {
+            headers.append(k, v)?;
+        }
+        Ok(response.with_status(self.status))
+    }
+}
+
+/// The error envelope as a reply. Internal detail is logged, never sent.
+pub fn error_reply(err: &ApiError, request_id: &str) -> Reply {
+    let mut body = err.body();
+    if err.code == ErrorCode::InternalError {
+        log_json(json!({"level": "error", "requestId": request_id, "detail": err.reason}));
+        body = json!({"error": err.code.message(), "code": err.code.as_str(), "requestId": request_id});
+    }
+    let mut reply = Reply::json(body).status(err.status());
+    if let Some(secs) = err.retry_after {
+        reply = reply.header("retry-after", secs.to_string());
+    }
+    if let Some(Value::String(allow)) = err.extra.get("allow") {
+        reply = reply.header("allow", allow.clone());
+    }
+    reply
+}
+
+/// One structured log line.
+pub fn log_json(line: Value) {
+    worker::console_log!("{}", line);
+}

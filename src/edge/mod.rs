@@ -1,0 +1,70 @@
+//! The thin edge: the only code that touches the `worker` crate. A request goes
+//! request id → route → authenticate → handler → one error envelope → common headers.
+
+pub mod auth;
+pub mod crypto;
+pub mod db;
+pub mod handlers;
+pub mod http;
+pub mod sessions;
+pub mod store;
+
+use serde_json::json;
+use worker::{Context, Env, Request, Response};
+
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::routes::{resolve, Resolution};
+use http::{error_reply, log_json, Ctx, Reply};
+
+/// Serves one request. Never returns `Err`: every failure becomes the error envelope.
+pub async fn handle(req: Request, env: Env, wctx: Context) -> worker::Result<Response> {
+    let request_id = req
+        .headers()
+        .get("cf-ray")
+        .ok()
+        .flatten()
+        .or_else(|| crypto::new_id("req_").ok())
+        .unwrap_or_default();
+    let reply = match Ctx::new(req, env, wctx, request_id.clone()) {
+        Ok(mut cx) => {
+            let reply = route(&mut cx).await.unwrap_or_else(|e| error_reply(&e, &request_id));
+            log_request(&cx, reply.status);
+            reply
+        }
+        Err(e) => error_reply(&e, &request_id),
+    };
+    let reply = reply
+        .header("x-request-id", request_id.as_str())
+        .header("x-content-type-options", "nosniff")
+        .header("referrer-policy", "no-referrer");
+    let reply = if reply.headers.iter().any(|(k, _)| k == "cache-control") { reply } else { reply.header("cache-control", "no-store") };
+    match reply.into_response() {
+        Ok(response) => Ok(response),
+        Err(e) => error_reply(&http::fault("response", e), &request_id).into_response(),
+    }
+}
+
+async fn route(cx: &mut Ctx) -> ApiResult<Reply> {
+    let path = cx.path.clone();
+    let (route, param) = match resolve(&cx.method, &path) {
+        Resolution::Found(route, param) => (route, param.map(str::to_string)),
+        Resolution::MethodNotAllowed(allowed) => {
+            let allow = allowed.join(", ");
+            return Err(ApiError::with_reason(ErrorCode::MethodNotAllowed, format!("allowed: {allow}")).field("allow", json!(allow)));
+        }
+        Resolution::NotFound => return Err(ApiError::with_reason(ErrorCode::NotFound, "no such route")),
+    };
+    let principal = auth::authenticate(cx, route.access).await?;
+    handlers::dispatch(cx, route.op, param, principal).await
+}
+
+fn log_request(cx: &Ctx, status: u16) {
+    log_json(json!({
+        "level": "info",
+        "requestId": cx.request_id,
+        "method": cx.method,
+        "path": cx.path,
+        "status": status,
+        "ms": js_sys::Date::now() as i64 - cx.now_ms,
+    }));
+}

@@ -1,0 +1,109 @@
+//! Personal access tokens and SCIM tokens (`api_tokens`): only hashes are stored.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use worker::{D1Database, D1PreparedStatement};
+
+use crate::edge::db::{self, int, opt_int, opt_text, text};
+use crate::error::ApiResult;
+use crate::session::tokens::{MintedToken, TokenKind};
+
+/// The `kind` column value for a token kind.
+pub fn kind_name(kind: TokenKind) -> &'static str {
+    match kind {
+        TokenKind::Pat => "pat",
+        TokenKind::Scim => "scim",
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub kind: String,
+    pub user_id: Option<String>,
+    pub name: String,
+    pub token_hash: String,
+    pub hint: String,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub created_at: i64,
+}
+
+impl TokenRow {
+    /// The listing view: never the secret or its hash.
+    pub fn to_json(&self) -> Value {
+        let ts = |t: Option<i64>| t.map(crate::time::format_ms);
+        json!({
+            "id": self.id,
+            "name": self.name,
+            "hint": format!("…{}", self.hint),
+            "createdAt": crate::time::format_ms(self.created_at),
+            "expiresAt": ts(self.expires_at),
+            "lastUsedAt": ts(self.last_used_at),
+            "revokedAt": ts(self.revoked_at),
+        })
+    }
+}
+
+/// Looks a token up by the id embedded in it (globally unique); the caller checks the hash.
+pub async fn by_id(db: &D1Database, kind: &str, id: &str) -> ApiResult<Option<TokenRow>> {
+    db::first(db, "SELECT * FROM api_tokens WHERE id = ?1 AND kind = ?2", &[text(id), text(kind)]).await
+}
+
+/// Tokens of a workspace; for PATs only the given owner's.
+pub async fn list(db: &D1Database, workspace_id: &str, kind: &str, owner: Option<&str>) -> ApiResult<Vec<TokenRow>> {
+    db::all(
+        db,
+        "SELECT * FROM api_tokens WHERE workspace_id = ?1 AND kind = ?2 AND (?3 IS NULL OR user_id = ?3) \
+         ORDER BY created_at DESC LIMIT 200",
+        &[text(workspace_id), text(kind), opt_text(owner)],
+    )
+    .await
+}
+
+pub struct NewToken<'a> {
+    pub workspace_id: &'a str,
+    pub user_id: &'a str,
+    pub name: &'a str,
+    pub expires_at: Option<i64>,
+    pub now: i64,
+}
+
+pub fn insert(db: &D1Database, minted: &MintedToken, t: &NewToken<'_>) -> ApiResult<D1PreparedStatement> {
+    db::stmt(
+        db,
+        "INSERT INTO api_tokens (id, workspace_id, kind, user_id, name, token_hash, hint, expires_at, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        &[
+            text(&minted.id),
+            text(t.workspace_id),
+            text(kind_name(minted.kind)),
+            text(t.user_id),
+            text(t.name),
+            text(&minted.hash),
+            text(&minted.hint),
+            opt_int(t.expires_at),
+            int(t.now),
+        ],
+    )
+}
+
+pub fn revoke(db: &D1Database, row: &TokenRow, now: i64) -> ApiResult<D1PreparedStatement> {
+    db::stmt(
+        db,
+        "UPDATE api_tokens SET revoked_at = ?3 WHERE workspace_id = ?1 AND id = ?2 AND revoked_at IS NULL",
+        &[text(&row.workspace_id), text(&row.id), int(now)],
+    )
+}
+
+/// Records use at most once a minute, so a busy token does not write on every request.
+pub async fn touch(db: &D1Database, row: &TokenRow, now: i64) -> ApiResult<()> {
+    db::run(
+        db,
+        "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?3)",
+        &[text(&row.id), int(now), int(now - 60_000)],
+    )
+    .await
+}

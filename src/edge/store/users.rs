@@ -1,0 +1,95 @@
+//! Users (joined with their workspace's sign-in settings).
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement};
+
+use crate::edge::db::{self, int, opt_int, text};
+use crate::error::ApiResult;
+use crate::session::signin::{Account, SignInPolicy};
+
+const SELECT: &str = "SELECT u.id, u.workspace_id, u.email, u.display_name, u.role, u.status, u.provisioned_by, \
+     u.password_hash, u.mfa_enrolled, u.failed_logins, u.locked_until, u.created_at, u.updated_at, \
+     w.status AS ws_status, w.sign_in_policy AS ws_policy, w.mfa_required AS ws_mfa_required \
+     FROM users u JOIN workspaces w ON w.id = u.workspace_id";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct UserRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub email: String,
+    pub display_name: Option<String>,
+    pub role: String,
+    pub status: String,
+    pub provisioned_by: String,
+    pub password_hash: Option<String>,
+    pub mfa_enrolled: i64,
+    pub failed_logins: i64,
+    pub locked_until: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub ws_status: String,
+    pub ws_policy: String,
+    pub ws_mfa_required: i64,
+}
+
+impl UserRow {
+    pub fn is_admin(&self) -> bool {
+        self.role == "owner" || self.role == "admin"
+    }
+
+    pub fn account(&self) -> Account {
+        Account {
+            workspace_active: self.ws_status == "active",
+            policy: SignInPolicy::parse(&self.ws_policy).unwrap_or(SignInPolicy::PasswordOnly),
+            mfa_required: self.ws_mfa_required != 0,
+            user_active: self.status == "active",
+            mfa_enrolled: self.mfa_enrolled != 0,
+            has_password: self.password_hash.is_some(),
+            failed_logins: self.failed_logins,
+            locked_until: self.locked_until,
+        }
+    }
+
+    /// The public view of a user.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "email": self.email,
+            "displayName": self.display_name,
+            "role": self.role,
+            "status": self.status,
+            "provisionedBy": self.provisioned_by,
+            "mfaEnrolled": self.mfa_enrolled != 0,
+            "createdAt": crate::time::format_ms(self.created_at),
+            "updatedAt": crate::time::format_ms(self.updated_at),
+        })
+    }
+}
+
+/// Every workspace membership of an email (sign-in is by email across workspaces).
+pub async fn by_email(db: &D1Database, email: &str) -> ApiResult<Vec<UserRow>> {
+    db::all(db, &format!("{SELECT} WHERE u.email = ?1 LIMIT 20"), &[text(email)]).await
+}
+
+pub async fn get(db: &D1Database, workspace_id: &str, user_id: &str) -> ApiResult<Option<UserRow>> {
+    db::first(db, &format!("{SELECT} WHERE u.workspace_id = ?1 AND u.id = ?2"), &[text(workspace_id), text(user_id)]).await
+}
+
+pub async fn list(db: &D1Database, workspace_id: &str) -> ApiResult<Vec<UserRow>> {
+    db::all(db, &format!("{SELECT} WHERE u.workspace_id = ?1 ORDER BY u.created_at, u.id LIMIT 1000"), &[text(workspace_id)]).await
+}
+
+pub fn set_login_counters(db: &D1Database, u: &UserRow, failed: i64, locked_until: Option<i64>, now: i64) -> ApiResult<D1PreparedStatement> {
+    db::stmt(
+        db,
+        "UPDATE users SET failed_logins = ?3, locked_until = ?4, updated_at = ?5 WHERE workspace_id = ?1 AND id = ?2",
+        &[text(&u.workspace_id), text(&u.id), int(failed), opt_int(locked_until), int(now)],
+    )
+}
+
+pub fn set_role_status(db: &D1Database, u: &UserRow, role: &str, status: &str, now: i64) -> ApiResult<D1PreparedStatement> {
+    let args: [JsValue; 5] = [text(&u.workspace_id), text(&u.id), text(role), text(status), int(now)];
+    db::stmt(db, "UPDATE users SET role = ?3, status = ?4, updated_at = ?5 WHERE workspace_id = ?1 AND id = ?2", &args)
+}

@@ -1,0 +1,355 @@
+//! The one error contract: every wire error code, its HTTP status and its meaning.
+//!
+//! `api/error-codes.md` is the published table; `ErrorCode::status` is the only place a status
+//! is chosen, and a test checks every variant against that table (code, status, and that no
+//! row is missing on either side). Every error body is the envelope
+//! `{"error": <human text>, "code": <stable code>, "reason"?: <detail>}`.
+
+use serde_json::{json, Map, Value};
+
+/// A stable, machine-readable error code. The doc line on each variant is what the code means;
+/// `api/error-codes.md` carries the remediation text shown to integrators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    // --- Authentication --------------------------------------------------------------------
+    /// The caller's email is not provisioned as a user of any active workspace.
+    NotProvisioned,
+    /// The workspace is password-only; SSO sign-in is refused.
+    SsoNotAllowed,
+    /// The user account is disabled.
+    AccountDisabled,
+    /// The workspace is suspended or cancelled.
+    WorkspaceInactive,
+    /// Wrong email/password combination.
+    InvalidCredentials,
+    /// Too many failed sign-ins: the account is locked for a while (`Retry-After`).
+    AccountLocked,
+    /// The workspace is SSO-only; password sign-in is refused.
+    SsoRequired,
+    // --- Sessions and credentials -----------------------------------------------------------
+    /// The session was revoked (by the user, an admin, or deprovisioning).
+    SessionRevoked,
+    /// The session outlived its maximum lifetime.
+    SessionExpired,
+    /// The bearer token was revoked.
+    TokenRevoked,
+    /// The bearer token is past its expiry.
+    TokenExpired,
+    // --- Multi-factor and step-up -----------------------------------------------------------
+    /// The workspace requires a second factor and the caller has not enrolled one.
+    MfaRequired,
+    /// The action needs a fresh step-up proof; the body names the `purpose`.
+    StepUpRequired,
+    /// The step-up token was already spent.
+    StepUpReused,
+    /// The action needs a phishing-resistant factor (passkey or hardware key).
+    PhishingResistantRequired,
+    // --- SCIM provisioning ------------------------------------------------------------------
+    /// The SCIM filter expression could not be parsed.
+    InvalidFilter,
+    /// The SCIM user id does not exist in this workspace.
+    UserNotFound,
+    /// A request tried to change a read-only attribute.
+    MutabilityViolation,
+    // --- Event webhooks ---------------------------------------------------------------------
+    /// The webhook endpoint's circuit breaker is open.
+    CircuitOpen,
+    /// A test delivery's signature was not accepted by the receiver.
+    SignatureFailed,
+    // --- Network policy ---------------------------------------------------------------------
+    /// The source IP is denied by the workspace network policy.
+    IpBlocked,
+    // --- Attestation policy -----------------------------------------------------------------
+    /// The authenticator's attestation is not allowed by the workspace policy.
+    AttestationBlocked,
+    // --- Generic ----------------------------------------------------------------------------
+    /// The caller is not authenticated.
+    Unauthorized,
+    /// The caller is authenticated but lacks permission.
+    Forbidden,
+    /// The resource does not exist or is not visible to the caller.
+    NotFound,
+    /// The request body or parameters failed validation.
+    ValidationError,
+    /// Too many requests in the current window (`Retry-After`).
+    RateLimited,
+    /// The request body is not well-formed JSON.
+    InvalidJson,
+    /// The request body's content type is not one the endpoint accepts.
+    UnsupportedMediaType,
+    /// The request body exceeds the endpoint's size limit.
+    PayloadTooLarge,
+    /// The route exists but not for this HTTP method (`Allow` lists the methods).
+    MethodNotAllowed,
+    /// The change conflicts with the current state (e.g. a duplicate name).
+    Conflict,
+    /// An unexpected server fault; the body carries a request id for support.
+    InternalError,
+}
+
+impl ErrorCode {
+    /// Every code, in table order.
+    pub const ALL: [ErrorCode; 33] = [
+        Self::NotProvisioned,
+        Self::SsoNotAllowed,
+        Self::AccountDisabled,
+        Self::WorkspaceInactive,
+        Self::InvalidCredentials,
+        Self::AccountLocked,
+        Self::SsoRequired,
+        Self::SessionRevoked,
+        Self::SessionExpired,
+        Self::TokenRevoked,
+        Self::TokenExpired,
+        Self::MfaRequired,
+        Self::StepUpRequired,
+        Self::StepUpReused,
+        Self::PhishingResistantRequired,
+        Self::InvalidFilter,
+        Self::UserNotFound,
+        Self::MutabilityViolation,
+        Self::CircuitOpen,
+        Self::SignatureFailed,
+        Self::IpBlocked,
+        Self::AttestationBlocked,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::ValidationError,
+        Self::RateLimited,
+        Self::InvalidJson,
+        Self::UnsupportedMediaType,
+        Self::PayloadTooLarge,
+        Self::MethodNotAllowed,
+        Self::Conflict,
+        Self::InternalError,
+    ];
+
+    /// The HTTP status for this code: the single place a status is chosen.
+    pub const fn status(self) -> u16 {
+        match self {
+            Self::NotProvisioned
+            | Self::SsoNotAllowed
+            | Self::AccountDisabled
+            | Self::WorkspaceInactive
+            | Self::InvalidCredentials
+            | Self::SsoRequired
+            | Self::SessionRevoked
+            | Self::SessionExpired
+            | Self::TokenRevoked
+            | Self::TokenExpired
+            | Self::MfaRequired
+            | Self::StepUpRequired
+            | Self::StepUpReused
+            | Self::PhishingResistantRequired
+            | Self::Unauthorized => 401,
+            Self::InvalidFilter
+            | Self::MutabilityViolation
+            | Self::SignatureFailed
+            | Self::ValidationError
+            | Self::InvalidJson => 400,
+            Self::IpBlocked | Self::AttestationBlocked | Self::Forbidden => 403,
+            Self::UserNotFound | Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::Conflict => 409,
+            Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::AccountLocked | Self::RateLimited => 429,
+            Self::InternalError => 500,
+            Self::CircuitOpen => 503,
+        }
+    }
+
+    /// The stable wire spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::NotProvisioned => "NOT_PROVISIONED",
+            Self::SsoNotAllowed => "SSO_NOT_ALLOWED",
+            Self::AccountDisabled => "ACCOUNT_DISABLED",
+            Self::WorkspaceInactive => "WORKSPACE_INACTIVE",
+            Self::InvalidCredentials => "INVALID_CREDENTIALS",
+            Self::AccountLocked => "ACCOUNT_LOCKED",
+            Self::SsoRequired => "SSO_REQUIRED",
+            Self::SessionRevoked => "SESSION_REVOKED",
+            Self::SessionExpired => "SESSION_EXPIRED",
+            Self::TokenRevoked => "TOKEN_REVOKED",
+            Self::TokenExpired => "TOKEN_EXPIRED",
+            Self::MfaRequired => "MFA_REQUIRED",
+            Self::StepUpRequired => "STEP_UP_REQUIRED",
+            Self::StepUpReused => "STEP_UP_REUSED",
+            Self::PhishingResistantRequired => "PHISHING_RESISTANT_REQUIRED",
+            Self::InvalidFilter => "INVALID_FILTER",
+            Self::UserNotFound => "USER_NOT_FOUND",
+            Self::MutabilityViolation => "MUTABILITY_VIOLATION",
+            Self::CircuitOpen => "CIRCUIT_OPEN",
+            Self::SignatureFailed => "SIGNATURE_FAILED",
+            Self::IpBlocked => "IP_BLOCKED",
+            Self::AttestationBlocked => "ATTESTATION_BLOCKED",
+            Self::Unauthorized => "Unauthorized",
+            Self::Forbidden => "Forbidden",
+            Self::NotFound => "NotFound",
+            Self::ValidationError => "ValidationError",
+            Self::RateLimited => "RateLimited",
+            Self::InvalidJson => "InvalidJson",
+            Self::UnsupportedMediaType => "UnsupportedMediaType",
+            Self::PayloadTooLarge => "PayloadTooLarge",
+            Self::MethodNotAllowed => "MethodNotAllowed",
+            Self::Conflict => "Conflict",
+            Self::InternalError => "InternalError",
+        }
+    }
+
+    /// The default human message for the `error` field.
+    pub const fn message(self) -> &'static str {
+        match self {
+            Self::NotProvisioned => "This email is not provisioned in the workspace.",
+            Self::SsoNotAllowed => "This workspace does not allow SSO sign-in.",
+            Self::AccountDisabled => "This account is disabled.",
+            Self::WorkspaceInactive => "This workspace is suspended or cancelled.",
+            Self::InvalidCredentials => "The email or password is incorrect.",
+            Self::AccountLocked => "Too many failed sign-in attempts; the account is locked.",
+            Self::SsoRequired => "This workspace requires single sign-on.",
+            Self::SessionRevoked => "This session has been revoked.",
+            Self::SessionExpired => "This session has expired.",
+            Self::TokenRevoked => "This token has been revoked.",
+            Self::TokenExpired => "This token has expired.",
+            Self::MfaRequired => "The workspace requires a second factor.",
+            Self::StepUpRequired => "This action needs a fresh step-up proof.",
+            Self::StepUpReused => "This step-up token has already been used.",
+            Self::PhishingResistantRequired => "This action needs a phishing-resistant factor.",
+            Self::InvalidFilter => "The SCIM filter could not be parsed.",
+            Self::UserNotFound => "The user does not exist.",
+            Self::MutabilityViolation => "The request tried to change a read-only attribute.",
+            Self::CircuitOpen => "The webhook endpoint's circuit breaker is open.",
+            Self::SignatureFailed => "The receiver did not accept the delivery signature.",
+            Self::IpBlocked => "The source IP is blocked by the workspace network policy.",
+            Self::AttestationBlocked => "The authenticator is not allowed by the workspace policy.",
+            Self::Unauthorized => "Authentication is required.",
+            Self::Forbidden => "You do not have permission to do this.",
+            Self::NotFound => "Not found.",
+            Self::ValidationError => "The request failed validation.",
+            Self::RateLimited => "Too many requests.",
+            Self::InvalidJson => "The request body is not valid JSON.",
+            Self::UnsupportedMediaType => "Unsupported content type.",
+            Self::PayloadTooLarge => "The request body is too large.",
+            Self::MethodNotAllowed => "Method not allowed on this route.",
+            Self::Conflict => "The request conflicts with the current state.",
+            Self::InternalError => "Internal error.",
+        }
+    }
+}
+
+/// An error on its way to the wire: a code plus optional detail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub reason: Option<String>,
+    /// Seconds, sent as `Retry-After`.
+    pub retry_after: Option<u64>,
+    /// Extra top-level fields some codes carry (e.g. `purpose` on STEP_UP_REQUIRED).
+    pub extra: Map<String, Value>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(code: ErrorCode) -> Self {
+        Self { code, reason: None, retry_after: None, extra: Map::new() }
+    }
+
+    pub fn with_reason(code: ErrorCode, reason: impl Into<String>) -> Self {
+        Self::new(code).reason(reason)
+    }
+
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
+    }
+
+    pub fn field(mut self, key: &str, value: Value) -> Self {
+        self.extra.insert(key.to_owned(), value);
+        self
+    }
+
+    pub fn status(&self) -> u16 {
+        self.code.status()
+    }
+
+    /// The JSON envelope `{"error","code","reason"?}` plus any extra fields.
+    pub fn body(&self) -> Value {
+        let mut body = self.extra.clone();
+        body.insert("error".into(), json!(self.code.message()));
+        body.insert("code".into(), json!(self.code.as_str()));
+        if let Some(reason) = &self.reason {
+            body.insert("reason".into(), json!(reason));
+        }
+        Value::Object(body)
+    }
+}
+
+impl From<ErrorCode> for ApiError {
+    fn from(code: ErrorCode) -> Self {
+        Self::new(code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// Rows of the published table: code → status.
+    fn table(markdown: &str) -> BTreeMap<String, u16> {
+        markdown
+            .lines()
+            .filter_map(|line| {
+                let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+                let status = cells.get(1)?.parse::<u16>().ok()?;
+                Some((cells.get(2)?.to_string(), status))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_code_matches_the_published_table() {
+        let published = table(include_str!("../api/error-codes.md"));
+        for code in ErrorCode::ALL {
+            assert_eq!(published.get(code.as_str()), Some(&code.status()), "{code:?}");
+        }
+        assert_eq!(published.len(), ErrorCode::ALL.len(), "table has rows with no variant");
+    }
+
+    #[test]
+    fn our_table_keeps_every_row_of_the_shared_spec() {
+        let Ok(shared) = std::fs::read_to_string("../shared/spec/error-codes.md") else {
+            return; // the shared spec sits beside the clone in CI; nothing to compare elsewhere
+        };
+        let ours = table(include_str!("../api/error-codes.md"));
+        for (code, status) in table(&shared) {
+            assert_eq!(ours.get(&code), Some(&status), "{code} changed or dropped");
+        }
+    }
+
+    #[test]
+    fn envelope_has_error_code_and_optional_reason() {
+        let plain = ApiError::new(ErrorCode::Forbidden).body();
+        assert_eq!(plain, json!({"error": "You do not have permission to do this.", "code": "Forbidden"}));
+        let detailed = ApiError::with_reason(ErrorCode::StepUpRequired, "stale")
+            .field("purpose", json!("PAYROLL_SEAL"))
+            .body();
+        assert_eq!(detailed["code"], "STEP_UP_REQUIRED");
+        assert_eq!(detailed["reason"], "stale");
+        assert_eq!(detailed["purpose"], "PAYROLL_SEAL");
+    }
+
+    #[test]
+    fn codes_are_unique() {
+        let names: std::collections::BTreeSet<_> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names.len(), ErrorCode::ALL.len());
+    }
+}

@@ -1,0 +1,219 @@
+//! The route table: method + path pattern → operation + who may call it.
+//!
+//! One table drives dispatch and is checked against the served OpenAPI document
+//! (`api/openapi.json`): a route missing from the document, a documented path with no route,
+//! or a security requirement that disagrees with the route's access rule fails the tests.
+
+/// What a route does. One variant per operation; the edge maps each to a handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    OpenApi,
+    EventsCatalog,
+    Login,
+    Logout,
+    SsoDiscover,
+    Me,
+    SessionsList,
+    SessionRevoke,
+    SessionsHeartbeat,
+    SessionsRevokeOthers,
+    PatList,
+    PatCreate,
+    PatRevoke,
+    ScimTokenList,
+    ScimTokenCreate,
+    ScimTokenRevoke,
+    WorkspaceGet,
+    WorkspaceUpdate,
+    UsersList,
+    UserUpdate,
+    AuditQuery,
+    AuditExport,
+    AuditVerify,
+}
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No credentials.
+    Public,
+    /// A browser session cookie only (never a bearer token).
+    Session,
+    /// A session cookie or a personal access token.
+    User,
+    /// A session cookie or PAT of a workspace owner or admin.
+    Admin,
+}
+
+impl Access {
+    /// The OpenAPI security scheme names that satisfy this rule, in document order.
+    pub fn schemes(self) -> &'static [&'static str] {
+        match self {
+            Access::Public => &[],
+            Access::Session => &["SessionCookie"],
+            Access::User | Access::Admin => &["SessionCookie", "PAT"],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub op: Op,
+    pub access: Access,
+}
+
+const fn route(method: &'static str, path: &'static str, op: Op, access: Access) -> Route {
+    Route { method, path, op, access }
+}
+
+pub const ROUTES: &[Route] = &[
+    route("GET", "/api/developers/openapi.json", Op::OpenApi, Access::Public),
+    route("GET", "/api/developers/events.json", Op::EventsCatalog, Access::Public),
+    route("POST", "/api/auth/login", Op::Login, Access::Public),
+    route("POST", "/api/auth/sso/discover", Op::SsoDiscover, Access::Public),
+    route("POST", "/api/auth/logout", Op::Logout, Access::Session),
+    route("GET", "/api/me", Op::Me, Access::User),
+    route("GET", "/api/me/sessions", Op::SessionsList, Access::User),
+    route("DELETE", "/api/me/sessions/{id}", Op::SessionRevoke, Access::User),
+    route("POST", "/api/me/sessions/heartbeat", Op::SessionsHeartbeat, Access::Session),
+    route("POST", "/api/me/sessions/revoke-others", Op::SessionsRevokeOthers, Access::Session),
+    route("GET", "/api/me/tokens", Op::PatList, Access::User),
+    route("POST", "/api/me/tokens", Op::PatCreate, Access::Session),
+    route("DELETE", "/api/me/tokens/{id}", Op::PatRevoke, Access::User),
+    route("GET", "/api/settings/workspace", Op::WorkspaceGet, Access::Admin),
+    route("PATCH", "/api/settings/workspace", Op::WorkspaceUpdate, Access::Admin),
+    route("GET", "/api/settings/users", Op::UsersList, Access::Admin),
+    route("PATCH", "/api/settings/users/{id}", Op::UserUpdate, Access::Admin),
+    route("GET", "/api/settings/scim-tokens", Op::ScimTokenList, Access::Admin),
+    route("POST", "/api/settings/scim-tokens", Op::ScimTokenCreate, Access::Admin),
+    route("DELETE", "/api/settings/scim-tokens/{id}", Op::ScimTokenRevoke, Access::Admin),
+    route("GET", "/api/settings/audit-log", Op::AuditQuery, Access::Admin),
+    route("GET", "/api/settings/audit-log/export", Op::AuditExport, Access::Admin),
+    route("GET", "/api/settings/audit-log/verify", Op::AuditVerify, Access::Admin),
+];
+
+/// The outcome of matching a request line against the table.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Resolution<'p> {
+    Found(&'static Route, Option<&'p str>),
+    /// The path exists with other methods (listed for the `Allow` header).
+    MethodNotAllowed(Vec<&'static str>),
+    NotFound,
+}
+
+/// Matches one pattern segment list against a path; returns the `{id}` capture if any.
+fn capture<'p>(pattern: &str, path: &'p str) -> Option<Option<&'p str>> {
+    let mut pattern_segments = pattern.split('/');
+    let mut path_segments = path.split('/');
+    let mut param = None;
+    loop {
+        match (pattern_segments.next(), path_segments.next()) {
+            (None, None) => return Some(param),
+            (Some(want), Some(got)) if want.starts_with('{') => {
+                if got.is_empty() || got.len() > 128 {
+                    return None;
+                }
+                param = Some(got);
+            }
+            (Some(want), Some(got)) if want == got => {}
+            _ => return None,
+        }
+    }
+}
+
+/// Finds the route for `method` and `path` (no query string). Literal routes win over
+/// parameterised ones (`/api/me/sessions/heartbeat` before `/api/me/sessions/{id}`).
+pub fn resolve<'p>(method: &str, path: &'p str) -> Resolution<'p> {
+    let mut allowed = Vec::new();
+    let mut best: Option<(&'static Route, Option<&'p str>)> = None;
+    for r in ROUTES {
+        let Some(param) = capture(r.path, path) else { continue };
+        if r.method != method {
+            allowed.push(r.method);
+            continue;
+        }
+        if best.is_none_or(|(_, p)| p.is_some() && param.is_none()) {
+            best = Some((r, param));
+        }
+    }
+    match best {
+        Some((r, param)) => Resolution::Found(r, param),
+        None if !allowed.is_empty() => Resolution::MethodNotAllowed(allowed),
+        None => Resolution::NotFound,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+    use std::collections::BTreeSet;
+
+    fn document() -> Value {
+        serde_json::from_str(include_str!("../api/openapi.json")).expect("openapi.json parses")
+    }
+
+    fn documented_operations(doc: &Value) -> BTreeSet<(String, String)> {
+        let mut ops = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().expect("paths").iter() {
+            for method in item.as_object().expect("path item").keys() {
+                if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                    ops.insert((method.to_uppercase(), path.clone()));
+                }
+            }
+        }
+        ops
+    }
+
+    #[test]
+    fn every_route_is_documented_and_every_documented_operation_is_routed() {
+        let documented = documented_operations(&document());
+        let routed: BTreeSet<_> =
+            ROUTES.iter().map(|r| (r.method.to_string(), r.path.to_string())).collect();
+        let undocumented: Vec<_> = routed.difference(&documented).collect();
+        let unrouted: Vec<_> = documented.difference(&routed).collect();
+        assert!(undocumented.is_empty(), "routes missing from api/openapi.json: {undocumented:?}");
+        assert!(unrouted.is_empty(), "documented but not routed: {unrouted:?}");
+    }
+
+    #[test]
+    fn documented_security_matches_each_routes_access_rule() {
+        let doc = document();
+        for r in ROUTES {
+            let op = &doc["paths"][r.path][r.method.to_lowercase()];
+            let schemes: Vec<String> = op["security"]
+                .as_array()
+                .expect("every operation states its security")
+                .iter()
+                .flat_map(|req| req.as_object().expect("requirement").keys().cloned())
+                .collect();
+            assert_eq!(schemes, r.access.schemes(), "{} {}", r.method, r.path);
+        }
+    }
+
+    #[test]
+    fn literal_segment_wins_over_parameter() {
+        let Resolution::Found(r, None) = resolve("POST", "/api/me/sessions/heartbeat") else {
+            panic!("heartbeat not found")
+        };
+        assert_eq!(r.op, Op::SessionsHeartbeat);
+        assert_eq!(
+            resolve("DELETE", "/api/me/sessions/sess_1"),
+            Resolution::Found(&ROUTES[7], Some("sess_1"))
+        );
+    }
+
+    #[test]
+    fn wrong_method_lists_allowed_methods() {
+        assert_eq!(resolve("PUT", "/api/me/tokens"), Resolution::MethodNotAllowed(vec!["GET", "POST"]));
+    }
+
+    #[test]
+    fn unknown_paths_and_empty_params_are_not_found() {
+        assert_eq!(resolve("GET", "/api/nope"), Resolution::NotFound);
+        assert_eq!(resolve("DELETE", "/api/me/sessions/"), Resolution::NotFound);
+        assert_eq!(resolve("GET", "/api/me/sessions/a/b"), Resolution::NotFound);
+    }
+}
