@@ -1,1 +1,174 @@
-fn main(){}
+//! Seed data for local runs and tests: prints idempotent SQL (`INSERT OR IGNORE`) for the demo
+//! workspace and, with `--fixtures`, the extra workspaces the e2e tests need. Secrets (demo
+//! passwords, a PAT and a SCIM token) go to the file named by `--secrets` as JSON, and are
+//! minted fresh each run: applying the SQL to a database that already has them changes nothing.
+//!
+//! Usage: `seed [--fixtures] --secrets FILE > seed.sql`
+
+use axissynapse_edge::audit::ledger;
+use axissynapse_edge::session::{password, tokens};
+use serde_json::{json, Map, Value};
+
+const NOW: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z: seed rows are dated, not "now"
+
+struct Ws {
+    id: &'static str,
+    name: &'static str,
+    slug: &'static str,
+    status: &'static str,
+    policy: &'static str,
+    mfa: i64,
+}
+
+struct User {
+    id: &'static str,
+    ws: &'static str,
+    email: &'static str,
+    name: &'static str,
+    role: &'static str,
+    status: &'static str,
+    password: &'static str,
+}
+
+const DEMO: Ws = Ws { id: "ws_demo", name: "Demo Workspace", slug: "demo", status: "active", policy: "password_and_sso", mfa: 0 };
+
+const DEMO_USERS: &[User] = &[
+    User { id: "u_demo_admin", ws: "ws_demo", email: "admin@demo.axissynapse.test", name: "Ada Admin", role: "owner", status: "active", password: "demo-admin-password" },
+    User { id: "u_demo_member", ws: "ws_demo", email: "member@demo.axissynapse.test", name: "Max Member", role: "member", status: "active", password: "demo-member-password" },
+];
+
+const FIXTURE_WORKSPACES: &[Ws] = &[
+    Ws { id: "ws_other", name: "Other Corp", slug: "other", status: "active", policy: "password_and_sso", mfa: 0 },
+    Ws { id: "ws_suspended", name: "Suspended Inc", slug: "suspended", status: "suspended", policy: "password_and_sso", mfa: 0 },
+    Ws { id: "ws_sso", name: "SSO Only Ltd", slug: "sso-only", status: "active", policy: "sso_only", mfa: 0 },
+    Ws { id: "ws_pwonly", name: "Password Only GmbH", slug: "password-only", status: "active", policy: "password_only", mfa: 0 },
+    Ws { id: "ws_mfa", name: "MFA Required SA", slug: "mfa", status: "active", policy: "password_and_sso", mfa: 1 },
+    Ws { id: "ws_bulk", name: "Bulk Ledger Co", slug: "bulk", status: "active", policy: "password_and_sso", mfa: 0 },
+];
+
+/// Rows of hash-chained history seeded into `ws_bulk`: more than one export may carry.
+const BULK_AUDIT_ROWS: i64 = 50_250;
+
+const FIXTURE_USERS: &[User] = &[
+    User { id: "u_other_admin", ws: "ws_other", email: "admin@other.test", name: "Olga Other", role: "admin", status: "active", password: "other-admin-password" },
+    User { id: "u_shared_demo", ws: "ws_demo", email: "shared@multi.test", name: "Sam Shared", role: "member", status: "active", password: "shared-user-password" },
+    User { id: "u_shared_other", ws: "ws_other", email: "shared@multi.test", name: "Sam Shared", role: "member", status: "active", password: "shared-user-password" },
+    User { id: "u_suspended", ws: "ws_suspended", email: "user@suspended.test", name: "Sue Spended", role: "member", status: "active", password: "suspended-password" },
+    User { id: "u_sso", ws: "ws_sso", email: "user@sso.test", name: "Sso User", role: "member", status: "active", password: "sso-user-password" },
+    User { id: "u_pwonly", ws: "ws_pwonly", email: "user@pwonly.test", name: "Pat Word", role: "admin", status: "active", password: "pwonly-password" },
+    User { id: "u_mfa", ws: "ws_mfa", email: "user@mfa.test", name: "Mo Factor", role: "member", status: "active", password: "mfa-user-password" },
+    User { id: "u_disabled", ws: "ws_demo", email: "disabled@demo.axissynapse.test", name: "Dee Abled", role: "member", status: "disabled", password: "disabled-password" },
+    User { id: "u_lockout", ws: "ws_demo", email: "lockout@demo.axissynapse.test", name: "Lock Out", role: "member", status: "active", password: "lockout-password" },
+    User { id: "u_sessions", ws: "ws_demo", email: "sessions@demo.axissynapse.test", name: "Sessy Ons", role: "member", status: "active", password: "sessions-password" },
+    User { id: "u_bulk_admin", ws: "ws_bulk", email: "admin@bulk.test", name: "Bea Bulk", role: "owner", status: "active", password: "bulk-admin-password" },
+    User { id: "u_revoker", ws: "ws_demo", email: "revoker@demo.axissynapse.test", name: "Rev Oker", role: "member", status: "active", password: "revoker-password" },
+    User { id: "u_victim", ws: "ws_demo", email: "victim@demo.axissynapse.test", name: "Vic Tim", role: "member", status: "active", password: "victim-password" },
+];
+
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn random<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).expect("the host has an entropy source");
+    buf
+}
+
+fn workspace_sql(w: &Ws) -> String {
+    format!(
+        "INSERT OR IGNORE INTO workspaces (id, name, slug, status, sign_in_policy, mfa_required, created_at, updated_at) VALUES ({}, {}, {}, {}, {}, {}, {NOW}, {NOW});",
+        quote(w.id), quote(w.name), quote(w.slug), quote(w.status), quote(w.policy), w.mfa
+    )
+}
+
+fn user_sql(u: &User) -> String {
+    let hash = password::hash_password(u.password, random::<16>());
+    format!(
+        "INSERT OR IGNORE INTO users (id, workspace_id, email, display_name, role, status, provisioned_by, password_hash, created_at, updated_at) VALUES ({}, {}, {}, {}, {}, {}, 'seed', {}, {NOW}, {NOW});",
+        quote(u.id), quote(u.ws), quote(u.email), quote(u.name), quote(u.role), quote(u.status), quote(&hash)
+    )
+}
+
+fn token_sql(kind: tokens::TokenKind, ws: &str, user: &str, name: &str, expires_at: Option<i64>) -> (String, String) {
+    let minted = tokens::mint(kind, &random::<38>());
+    let kind_name = if kind == tokens::TokenKind::Pat { "pat" } else { "scim" };
+    // Guarded so a re-seed never adds a second token of the same name.
+    let sql = format!(
+        "INSERT INTO api_tokens (id, workspace_id, kind, user_id, name, token_hash, hint, expires_at, created_at) SELECT {}, {}, {}, {}, {}, {}, {}, {}, {NOW} WHERE NOT EXISTS (SELECT 1 FROM api_tokens WHERE workspace_id = {} AND kind = {} AND name = {});",
+        quote(&minted.id), quote(ws), quote(kind_name), quote(user), quote(name), quote(&minted.hash), quote(&minted.hint), expires_at.map_or("NULL".to_string(), |t| t.to_string()), quote(ws), quote(kind_name), quote(name)
+    );
+    (sql, minted.token)
+}
+
+/// A valid hash chain of synthetic sign-in history, in multi-row INSERTs of 250.
+fn bulk_audit_sql() -> Vec<String> {
+    let mut prev = ledger::GENESIS_HASH.to_string();
+    let mut values = Vec::new();
+    let mut statements = Vec::new();
+    for seq in 1..=BULK_AUDIT_ROWS {
+        let (action, data) = if seq % 10 == 0 {
+            ("ACCOUNT_SIGNIN_FAILED", json!({"code": "INVALID_CREDENTIALS", "note": "=HYPERLINK(\"x\")"}))
+        } else {
+            ("ACCOUNT_SIGNIN_SUCCEEDED", json!({"method": "password", "n": seq}))
+        };
+        let e = ledger::AuditEntry {
+            workspace_id: "ws_bulk".into(),
+            seq,
+            id: format!("evt_bulk{seq:08}"),
+            at_ms: NOW + seq * 1000,
+            action: action.into(),
+            actor_type: "user".into(),
+            actor_id: Some("u_bulk_admin".into()),
+            resource_type: Some("user".into()),
+            resource_id: Some("u_bulk_admin".into()),
+            ip: Some("198.51.100.7".into()),
+            data: data.to_string(),
+            prev_hash: prev,
+            hash: String::new(),
+        }
+        .seal();
+        prev = e.hash.clone();
+        values.push(format!(
+            "({}, {}, {}, {}, {}, 'user', 'u_bulk_admin', 'user', 'u_bulk_admin', '198.51.100.7', {}, {}, {})",
+            quote(&e.workspace_id), e.seq, quote(&e.id), e.at_ms, quote(&e.action), quote(&e.data), quote(&e.prev_hash), quote(&e.hash)
+        ));
+        if values.len() == 250 || seq == BULK_AUDIT_ROWS {
+            statements.push(format!(
+                "INSERT OR IGNORE INTO audit_log (workspace_id, seq, id, at, action, actor_type, actor_id, resource_type, resource_id, ip, data, prev_hash, hash) VALUES {};",
+                values.join(", ")
+            ));
+            values.clear();
+        }
+    }
+    statements
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let fixtures = args.iter().any(|a| a == "--fixtures");
+    let secrets_path = args.iter().position(|a| a == "--secrets").and_then(|i| args.get(i + 1)).expect("--secrets FILE");
+    let mut workspaces = vec![&DEMO];
+    let mut users: Vec<&User> = DEMO_USERS.iter().collect();
+    if fixtures {
+        workspaces.extend(FIXTURE_WORKSPACES);
+        users.extend(FIXTURE_USERS);
+    }
+    let mut sql: Vec<String> = workspaces.iter().map(|w| workspace_sql(w)).collect();
+    sql.extend(users.iter().map(|u| user_sql(u)));
+    let (pat_sql, pat) = token_sql(tokens::TokenKind::Pat, "ws_demo", "u_demo_admin", "Demo PAT", None);
+    let (scim_sql, scim) = token_sql(tokens::TokenKind::Scim, "ws_demo", "u_demo_admin", "Demo SCIM token", None);
+    sql.push(pat_sql);
+    sql.push(scim_sql);
+    let mut secrets = json!({"pat": pat, "scimToken": scim});
+    if fixtures {
+        let (expired_sql, expired) = token_sql(tokens::TokenKind::Pat, "ws_demo", "u_demo_member", "Expired PAT", Some(NOW));
+        sql.push(expired_sql);
+        secrets["expiredPat"] = json!(expired);
+        sql.extend(bulk_audit_sql());
+    }
+    println!("{}", sql.join("\n"));
+    let passwords: Map<String, Value> = users.iter().map(|u| (u.email.to_string(), json!(u.password))).collect();
+    secrets["passwords"] = Value::Object(passwords);
+    std::fs::write(secrets_path, serde_json::to_string_pretty(&secrets).expect("json")).expect("write secrets file");
+}

@@ -159,7 +159,15 @@ impl Reply {
             headers.set("content-type", ct)?;
         }
         for (k, v) in &self.headers {
-            headers.append(k, v)?;
+            if k == "set-cookie" {
+                headers.append(k, v)?;
+            } else {
+                headers.set(k, v)?;
+            }
+        }
+        if matches!(self.status, 204 | 304) {
+            // Nothing to compress: stop the runtime from labelling an empty body as gzip.
+            headers.set("content-encoding", "identity")?;
         }
         Ok(response.with_status(self.status))
     }

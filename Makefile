@@ -1,0 +1,14 @@
+# The two commands. Both install whatever is missing first (see scripts/setup.sh).
+.PHONY: dev test build bench
+
+dev:            ## run locally on http://127.0.0.1:8787 with a seeded demo workspace
+	bash scripts/dev.sh
+
+test:           ## host unit tests + build + e2e against wrangler dev
+	bash scripts/test.sh
+
+build:
+	bash scripts/setup.sh && bash scripts/build.sh
+
+bench:          ## size and cold-start figures
+	bash bench/run

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The test command: install, host unit tests, build, then the e2e suites over HTTP against
+# `wrangler dev` on a free port with a throwaway state dir, restarting it once in between
+# to prove persistence. Stops the worker on exit, whatever happens.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+source scripts/env.sh
+source scripts/wrangler-local.sh
+
+echo "== host unit tests"
+cargo test --lib --bins
+
+echo "== build"
+bash scripts/build.sh
+
+STATE=$(mktemp -d /tmp/axis-e2e.XXXXXX)
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+SECRET=$(head -c 32 /dev/urandom | base64 | tr -d '=+/')
+export AXIS_BASE_URL="http://127.0.0.1:$PORT" AXIS_STATE="$STATE" AXIS_SECRETS="$STATE/secrets.json" AXIS_AUTH_SECRET="$SECRET"
+PGID=""
+start_worker() {
+  setsid wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE" --show-interactive-dev-session=false \
+    --var "AUTH_SECRET:$SECRET" >>"$STATE/wrangler.log" 2>&1 &
+  PGID=$!
+  wait_ready "$AXIS_BASE_URL" 60 || { tail -50 "$STATE/wrangler.log"; exit 1; }
+}
+stop_worker() {
+  [ -n "$PGID" ] || return 0
+  kill -TERM -- "-$PGID" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 -- "-$PGID" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL -- "-$PGID" 2>/dev/null || true
+  PGID=""
+}
+trap 'stop_worker; rm -rf "$STATE"' EXIT
+
+echo "== e2e (wrangler dev on $AXIS_BASE_URL, state $STATE)"
+apply_schema "$STATE"
+seed "$STATE" "$AXIS_SECRETS" --fixtures
+start_worker
+cargo test --test e2e -- --test-threads=4
+
+echo "== e2e after a wrangler dev restart"
+stop_worker
+start_worker
+cargo test --test e2e_after_restart

@@ -1,0 +1,32 @@
+# Sourced helpers for local D1 state and a wrangler dev process. Needs scripts/env.sh first.
+# d1 STATE ARGS…: run `wrangler d1 execute` against the local database persisted in STATE.
+d1() {
+  local state=$1; shift
+  wrangler d1 execute DB --local --persist-to "$state" "$@" </dev/null
+}
+
+# apply_schema STATE: create the tables (idempotent).
+apply_schema() {
+  d1 "$1" --file schema.sql >/dev/null
+}
+
+# is_seeded STATE: whether the demo workspace exists.
+is_seeded() {
+  d1 "$1" --json --command "SELECT COUNT(*) AS n FROM workspaces WHERE id = 'ws_demo'" 2>/dev/null | grep -q '"n": 1'
+}
+
+# seed STATE SECRETS [--fixtures]: insert the demo (and fixture) data; secrets to SECRETS.
+seed() {
+  local state=$1 secrets=$2; shift 2
+  cargo run -q --bin seed -- "$@" --secrets "$secrets" > "$state/seed.sql"
+  d1 "$state" --file "$state/seed.sql" >/dev/null
+}
+
+# wait_ready URL SECONDS: poll until the worker answers.
+wait_ready() {
+  local url=$1 deadline=$((SECONDS + $2))
+  until curl -sf -o /dev/null "$url/api/developers/events.json"; do
+    [ $SECONDS -lt $deadline ] || { echo "worker did not start at $url" >&2; return 1; }
+    sleep 0.2
+  done
+}

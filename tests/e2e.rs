@@ -1,0 +1,15 @@
+//! End-to-end tests over HTTP against the real worker under `wrangler dev` (local D1 and
+//! Durable Objects). Run through `make test`, which starts the worker and seeds fixtures.
+
+mod common;
+
+#[path = "e2e/audit.rs"]
+mod audit;
+#[path = "e2e/auth.rs"]
+mod auth;
+#[path = "e2e/contract.rs"]
+mod contract;
+#[path = "e2e/sessions.rs"]
+mod sessions;
+#[path = "e2e/tokens.rs"]
+mod tokens;

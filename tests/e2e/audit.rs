@@ -1,0 +1,1 @@
+//! Audit ledger e2e tests (being written).
