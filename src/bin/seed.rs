@@ -71,7 +71,7 @@ fn quote(s: &str) -> String {
 
 fn random<const N: usize>() -> [u8; N] {
     let mut buf = [0u8; N];
-    getrandom::fill(&mut buf).expect("the host has an entropy source");
+    getrandom::fill(&mut buf).expect("the host has an entropy source"); // ok: host CLI, not a request path
     buf
 }
 
@@ -147,7 +147,7 @@ fn bulk_audit_sql() -> Vec<String> {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let fixtures = args.iter().any(|a| a == "--fixtures");
-    let secrets_path = args.iter().position(|a| a == "--secrets").and_then(|i| args.get(i + 1)).expect("--secrets FILE");
+    let secrets_path = args.iter().position(|a| a == "--secrets").and_then(|i| args.get(i + 1)).expect("--secrets FILE"); // ok: host CLI usage error
     let mut workspaces = vec![&DEMO];
     let mut users: Vec<&User> = DEMO_USERS.iter().collect();
     if fixtures {
@@ -170,5 +170,5 @@ fn main() {
     println!("{}", sql.join("\n"));
     let passwords: Map<String, Value> = users.iter().map(|u| (u.email.to_string(), json!(u.password))).collect();
     secrets["passwords"] = Value::Object(passwords);
-    std::fs::write(secrets_path, serde_json::to_string_pretty(&secrets).expect("json")).expect("write secrets file");
+    std::fs::write(secrets_path, serde_json::to_string_pretty(&secrets).expect("json")).expect("write secrets file"); // ok: host CLI
 }
