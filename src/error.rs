@@ -292,6 +292,18 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The body sent to the client. An internal error's reason is for the logs only: the
+    /// client gets the opaque envelope plus the request id to quote to support.
+    pub fn public_body(&self, request_id: &str) -> Value {
+        if self.code == ErrorCode::InternalError {
+            json!({"error": self.code.message(), "code": self.code.as_str(), "requestId": request_id})
+        } else {
+            self.body()
+        }
+    }
+}
+
 impl From<ErrorCode> for ApiError {
     fn from(code: ErrorCode) -> Self {
         Self::new(code)
@@ -345,6 +357,16 @@ mod tests {
         assert_eq!(detailed["code"], "STEP_UP_REQUIRED");
         assert_eq!(detailed["reason"], "stale");
         assert_eq!(detailed["purpose"], "PAYROLL_SEAL");
+    }
+
+    #[test]
+    fn internal_errors_hide_their_detail_and_carry_the_request_id() {
+        let err = ApiError::with_reason(ErrorCode::InternalError, "D1 batch: disk I/O error");
+        let body = err.public_body("req_42");
+        assert_eq!(body, json!({"error": "Internal error.", "code": "InternalError", "requestId": "req_42"}));
+        assert_eq!(err.status(), 500);
+        let shown = ApiError::with_reason(ErrorCode::ValidationError, "limit: 1 to 200").public_body("req_42");
+        assert_eq!(shown["reason"], "limit: 1 to 200");
     }
 
     #[test]

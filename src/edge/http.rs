@@ -175,12 +175,10 @@ impl Reply {
 
 /// The error envelope as a reply. Internal detail is logged, never sent.
 pub fn error_reply(err: &ApiError, request_id: &str) -> Reply {
-    let mut body = err.body();
     if err.code == ErrorCode::InternalError {
         log_json(json!({"level": "error", "requestId": request_id, "detail": err.reason}));
-        body = json!({"error": err.code.message(), "code": err.code.as_str(), "requestId": request_id});
     }
-    let mut reply = Reply::json(body).status(err.status());
+    let mut reply = Reply::json(err.public_body(request_id)).status(err.status());
     if let Some(secs) = err.retry_after {
         reply = reply.header("retry-after", secs.to_string());
     }

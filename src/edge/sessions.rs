@@ -153,7 +153,7 @@ impl UserSessions {
                 records.push(record);
             }
         }
-        records.sort_by(|a, b| b.last_seen_at.cmp(&a.last_seen_at));
+        records.sort_by_key(|r| std::cmp::Reverse(r.last_seen_at));
         Ok(records)
     }
 
