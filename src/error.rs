@@ -26,6 +26,8 @@ pub enum ErrorCode {
     AccountLocked,
     /// The workspace is SSO-only; password sign-in is refused.
     SsoRequired,
+    /// A new password does not meet the password policy.
+    WeakPassword,
     // --- Sessions and credentials -----------------------------------------------------------
     /// The session was revoked (by the user, an admin, or deprovisioning).
     SessionRevoked,
@@ -89,7 +91,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in table order.
-    pub const ALL: [ErrorCode; 33] = [
+    pub const ALL: [ErrorCode; 34] = [
         Self::NotProvisioned,
         Self::SsoNotAllowed,
         Self::AccountDisabled,
@@ -97,6 +99,7 @@ impl ErrorCode {
         Self::InvalidCredentials,
         Self::AccountLocked,
         Self::SsoRequired,
+        Self::WeakPassword,
         Self::SessionRevoked,
         Self::SessionExpired,
         Self::TokenRevoked,
@@ -147,6 +150,7 @@ impl ErrorCode {
             | Self::MutabilityViolation
             | Self::SignatureFailed
             | Self::ValidationError
+            | Self::WeakPassword
             | Self::InvalidJson => 400,
             Self::IpBlocked | Self::AttestationBlocked | Self::Forbidden => 403,
             Self::UserNotFound | Self::NotFound => 404,
@@ -170,6 +174,7 @@ impl ErrorCode {
             Self::InvalidCredentials => "INVALID_CREDENTIALS",
             Self::AccountLocked => "ACCOUNT_LOCKED",
             Self::SsoRequired => "SSO_REQUIRED",
+            Self::WeakPassword => "WEAK_PASSWORD",
             Self::SessionRevoked => "SESSION_REVOKED",
             Self::SessionExpired => "SESSION_EXPIRED",
             Self::TokenRevoked => "TOKEN_REVOKED",
@@ -209,6 +214,7 @@ impl ErrorCode {
             Self::InvalidCredentials => "The email or password is incorrect.",
             Self::AccountLocked => "Too many failed sign-in attempts; the account is locked.",
             Self::SsoRequired => "This workspace requires single sign-on.",
+            Self::WeakPassword => "The password does not meet the password policy.",
             Self::SessionRevoked => "This session has been revoked.",
             Self::SessionExpired => "This session has expired.",
             Self::TokenRevoked => "This token has been revoked.",

@@ -30,6 +30,11 @@ pub enum Op {
     AuditQuery,
     AuditExport,
     AuditVerify,
+    InvitationList,
+    InvitationCreate,
+    InvitationRevoke,
+    InvitationAccept,
+    PasswordChange,
 }
 
 /// Who may call a route.
@@ -74,11 +79,13 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/auth/login", Op::Login, Access::Public),
     route("POST", "/api/auth/sso/discover", Op::SsoDiscover, Access::Public),
     route("POST", "/api/auth/logout", Op::Logout, Access::Session),
+    route("POST", "/api/auth/invitations/accept", Op::InvitationAccept, Access::Public),
     route("GET", "/api/me", Op::Me, Access::User),
     route("GET", "/api/me/sessions", Op::SessionsList, Access::User),
     route("DELETE", "/api/me/sessions/{id}", Op::SessionRevoke, Access::User),
     route("POST", "/api/me/sessions/heartbeat", Op::SessionsHeartbeat, Access::Session),
     route("POST", "/api/me/sessions/revoke-others", Op::SessionsRevokeOthers, Access::Session),
+    route("POST", "/api/me/password", Op::PasswordChange, Access::Session),
     route("GET", "/api/me/tokens", Op::PatList, Access::User),
     route("POST", "/api/me/tokens", Op::PatCreate, Access::Session),
     route("DELETE", "/api/me/tokens/{id}", Op::PatRevoke, Access::User),
@@ -86,6 +93,9 @@ pub const ROUTES: &[Route] = &[
     route("PATCH", "/api/settings/workspace", Op::WorkspaceUpdate, Access::Admin),
     route("GET", "/api/settings/users", Op::UsersList, Access::Admin),
     route("PATCH", "/api/settings/users/{id}", Op::UserUpdate, Access::Admin),
+    route("GET", "/api/settings/invitations", Op::InvitationList, Access::Admin),
+    route("POST", "/api/settings/invitations", Op::InvitationCreate, Access::Admin),
+    route("DELETE", "/api/settings/invitations/{id}", Op::InvitationRevoke, Access::Admin),
     route("GET", "/api/settings/scim-tokens", Op::ScimTokenList, Access::Admin),
     route("POST", "/api/settings/scim-tokens", Op::ScimTokenCreate, Access::Admin),
     route("DELETE", "/api/settings/scim-tokens/{id}", Op::ScimTokenRevoke, Access::Admin),
@@ -201,7 +211,7 @@ mod tests {
         assert_eq!(r.op, Op::SessionsHeartbeat);
         assert_eq!(
             resolve("DELETE", "/api/me/sessions/sess_1"),
-            Resolution::Found(&ROUTES[7], Some("sess_1"))
+            Resolution::Found(ROUTES.iter().find(|r| r.op == Op::SessionRevoke).unwrap(), Some("sess_1"))
         );
     }
 

@@ -9,6 +9,8 @@ mod audit;
 mod auth;
 #[path = "e2e/contract.rs"]
 mod contract;
+#[path = "e2e/invitations.rs"]
+mod invitations;
 #[path = "e2e/sessions.rs"]
 mod sessions;
 #[path = "e2e/tokens.rs"]

@@ -20,11 +20,15 @@ pub enum Action {
     ScimTokenRevoked,
     WorkspaceUpdated,
     UserUpdated,
+    UserInvited,
+    InvitationRevoked,
+    UserJoined,
+    PasswordChanged,
     AuditLogExported,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 17] = [
         Self::SigninSucceeded,
         Self::SigninFailed,
         Self::LockedOut,
@@ -37,6 +41,10 @@ impl Action {
         Self::ScimTokenRevoked,
         Self::WorkspaceUpdated,
         Self::UserUpdated,
+        Self::UserInvited,
+        Self::InvitationRevoked,
+        Self::UserJoined,
+        Self::PasswordChanged,
         Self::AuditLogExported,
     ];
 
@@ -54,6 +62,10 @@ impl Action {
             Self::ScimTokenRevoked => "WORKSPACE_SCIM_TOKEN_REVOKED",
             Self::WorkspaceUpdated => "WORKSPACE_SETTINGS_UPDATED",
             Self::UserUpdated => "WORKSPACE_USER_UPDATED",
+            Self::UserInvited => "WORKSPACE_USER_INVITED",
+            Self::InvitationRevoked => "WORKSPACE_INVITATION_REVOKED",
+            Self::UserJoined => "WORKSPACE_USER_JOINED",
+            Self::PasswordChanged => "ACCOUNT_PASSWORD_CHANGED",
             Self::AuditLogExported => "ACCOUNT_AUDIT_LOG_EXPORTED",
         }
     }
@@ -73,6 +85,10 @@ impl Action {
             Self::ScimTokenRevoked => "A SCIM provisioning token was revoked.",
             Self::WorkspaceUpdated => "Workspace sign-in settings changed; `data` holds before/after.",
             Self::UserUpdated => "An admin changed a user's role or status; `data` holds before/after.",
+            Self::UserInvited => "An admin invited an email to the workspace with a role.",
+            Self::InvitationRevoked => "An admin withdrew a pending invitation.",
+            Self::UserJoined => "An invitee accepted an invitation and became a user.",
+            Self::PasswordChanged => "A user changed their password; their other sessions were revoked.",
             Self::AuditLogExported => "The audit log was exported; `data` holds the format and filters.",
         }
     }
@@ -80,7 +96,13 @@ impl Action {
     /// The resource type the action is about.
     pub const fn resource_type(self) -> &'static str {
         match self {
-            Self::SigninSucceeded | Self::SigninFailed | Self::LockedOut | Self::UserUpdated => "user",
+            Self::SigninSucceeded
+            | Self::SigninFailed
+            | Self::LockedOut
+            | Self::UserUpdated
+            | Self::UserJoined
+            | Self::PasswordChanged => "user",
+            Self::UserInvited | Self::InvitationRevoked => "invitation",
             Self::SignedOut | Self::SessionRevoked | Self::SessionsRevokedOthers => "session",
             Self::PatCreated | Self::PatRevoked => "pat",
             Self::ScimTokenCreated | Self::ScimTokenRevoked => "scim_token",
@@ -105,6 +127,10 @@ impl Action {
                 json!({"before": {"mfaRequired": false}, "after": {"mfaRequired": true}})
             }
             Self::UserUpdated => json!({"before": {"status": "active"}, "after": {"status": "disabled"}}),
+            Self::UserInvited => json!({"invitationId": "inv_5d1e", "email": "new.hire@example.com", "role": "member"}),
+            Self::InvitationRevoked => json!({"invitationId": "inv_5d1e", "email": "new.hire@example.com"}),
+            Self::UserJoined => json!({"invitationId": "inv_5d1e", "role": "member"}),
+            Self::PasswordChanged => json!({"revokedSessions": 2}),
             Self::AuditLogExported => json!({"format": "csv", "rows": 1200, "filters": {"action": "ACCOUNT_*"}}),
         }
     }

@@ -62,6 +62,7 @@ const FIXTURE_USERS: &[User] = &[
     User { id: "u_sessions", ws: "ws_demo", email: "sessions@demo.axissynapse.test", name: "Sessy Ons", role: "member", status: "active", password: "sessions-password" },
     User { id: "u_bulk_admin", ws: "ws_bulk", email: "admin@bulk.test", name: "Bea Bulk", role: "owner", status: "active", password: "bulk-admin-password" },
     User { id: "u_revoker", ws: "ws_demo", email: "revoker@demo.axissynapse.test", name: "Rev Oker", role: "member", status: "active", password: "revoker-password" },
+    User { id: "u_pwchange", ws: "ws_demo", email: "pwchange@demo.axissynapse.test", name: "Pia Change", role: "member", status: "active", password: "pwchange-password" },
     User { id: "u_victim", ws: "ws_demo", email: "victim@demo.axissynapse.test", name: "Vic Tim", role: "member", status: "active", password: "victim-password" },
 ];
 
@@ -99,6 +100,19 @@ fn token_sql(kind: tokens::TokenKind, ws: &str, user: &str, name: &str, expires_
         quote(&minted.id), quote(ws), quote(kind_name), quote(user), quote(name), quote(&minted.hash), quote(&minted.hint), expires_at.map_or("NULL".to_string(), |t| t.to_string()), quote(ws), quote(kind_name), quote(name)
     );
     (sql, minted.token)
+}
+
+/// An open invitation (far-future expiry) and its token.
+fn invitation_sql(ws: &str, email: &str, invited_by: &str) -> (String, String) {
+    use base64::Engine as _;
+    use sha2::Digest;
+    let token = format!("inv_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random::<32>()));
+    let hash: String = sha2::Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let sql = format!(
+        "INSERT OR IGNORE INTO invitations (id, workspace_id, email, role, token_hash, invited_by, expires_at, created_at) VALUES ('inv_seed_{ws}', {}, {}, 'member', {}, {}, 4102444800000, {NOW});",
+        quote(ws), quote(email), quote(&hash), quote(invited_by)
+    );
+    (sql, token)
 }
 
 /// A valid hash chain of synthetic sign-in history, in multi-row INSERTs of 250.
@@ -165,6 +179,9 @@ fn main() {
         let (expired_sql, expired) = token_sql(tokens::TokenKind::Pat, "ws_demo", "u_demo_member", "Expired PAT", Some(NOW));
         sql.push(expired_sql);
         secrets["expiredPat"] = json!(expired);
+        let (invite_sql, invite) = invitation_sql("ws_sso", "newbie@sso.test", "u_sso");
+        sql.push(invite_sql);
+        secrets["ssoInvitation"] = json!(invite);
         sql.extend(bulk_audit_sql());
     }
     println!("{}", sql.join("\n"));

@@ -53,3 +53,17 @@ pub async fn pbkdf2_sha256(password: &[u8], salt: &[u8], iterations: u32) -> Api
     let buffer = JsFuture::from(bits).await.map_err(js_err("deriveBits"))?;
     Ok(Uint8Array::new(&buffer).to_vec())
 }
+
+/// A new stored password hash, derived through Web Crypto with a fresh salt.
+pub async fn hash_password(password: &str) -> ApiResult<String> {
+    let salt = random::<16>()?;
+    let derived = pbkdf2_sha256(password.as_bytes(), &salt, crate::session::password::ITERATIONS).await?;
+    let hash: [u8; 32] = derived.try_into().map_err(|_| fault("deriveBits", "wrong length"))?;
+    Ok(crate::session::password::encode(&salt, &hash))
+}
+
+/// Hex SHA-256, for high-entropy secrets looked up by hash (invitation tokens).
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(data))
+}

@@ -126,6 +126,11 @@ fn pbkdf2_block(prf: &Hmac<Sha256>, salt: &[u8], iterations: u32, index: u32) ->
 pub fn hash_password(password: &str, salt: [u8; 16]) -> String {
     let mut hash = [0u8; HASH_LEN];
     pbkdf2_sha256(password.as_bytes(), &salt, ITERATIONS, &mut hash);
+    encode(&salt, &hash)
+}
+
+/// The stored form of a hash derived (anywhere) with [`ITERATIONS`] over `salt`.
+pub fn encode(salt: &[u8], hash: &[u8; HASH_LEN]) -> String {
     format!(
         "${SCHEME}$i={ITERATIONS}${}${}",
         STANDARD_NO_PAD.encode(salt),

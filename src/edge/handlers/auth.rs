@@ -30,7 +30,7 @@ struct DiscoverBody {
     workspace: Option<String>,
 }
 
-fn normalize_email(raw: &str) -> ApiResult<String> {
+pub fn normalize_email(raw: &str) -> ApiResult<String> {
     let email = raw.trim().to_lowercase();
     let valid = email.len() <= 254 && email.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
     if valid {
@@ -67,7 +67,7 @@ fn failure(action: Action, code: ErrorCode, user: &UserRow) -> Event {
     }
 }
 
-async fn verify_password(password: &str, stored: &str) -> ApiResult<bool> {
+pub async fn verify_password(password: &str, stored: &str) -> ApiResult<bool> {
     let parsed = password::parse(stored).map_err(|e| crate::edge::http::fault("stored password hash", e))?;
     let derived = crypto::pbkdf2_sha256(password.as_bytes(), &parsed.salt, parsed.iterations).await?;
     Ok(parsed.matches(&derived))
@@ -116,11 +116,11 @@ pub async fn login(cx: &mut Ctx) -> ApiResult<Reply> {
         ledger::record(&db, &origin, &[failure(Action::SigninFailed, refusal.code(), &user)], vec![reset]).await?;
         return Err(refusal.to_error());
     }
-    start_session(cx, &user, reset).await
+    start_session(cx, &user, vec![reset]).await
 }
 
 /// Creates the session object, its index row and the audit row, and sets the cookies.
-async fn start_session(cx: &Ctx, user: &UserRow, reset: worker::D1PreparedStatement) -> ApiResult<Reply> {
+pub async fn start_session(cx: &Ctx, user: &UserRow, mut changes: Vec<worker::D1PreparedStatement>) -> ApiResult<Reply> {
     let db = db::open(&cx.env)?;
     let now = cx.now_ms;
     let record = SessionRecord {
@@ -151,7 +151,8 @@ async fn start_session(cx: &Ctx, user: &UserRow, reset: worker::D1PreparedStatem
         data: json!({"sessionId": record.id, "method": "password"}),
     };
     let origin = Origin { workspace_id: &user.workspace_id, ip: cx.client_ip.as_deref(), now_ms: now };
-    ledger::record(&db, &origin, &[event], vec![reset, index]).await?;
+    changes.push(index);
+    ledger::record(&db, &origin, &[event], changes).await?;
     let body = json!({
         "user": user.to_json(),
         "session": {"id": record.id, "expiresAt": crate::time::format_ms(record.expires_at)},

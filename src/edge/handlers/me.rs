@@ -7,7 +7,7 @@ use crate::audit::actions::Action;
 use crate::edge::auth::Principal;
 use crate::edge::crypto::random;
 use crate::edge::db::{self, int, text};
-use crate::edge::handlers::auth::{clear_cookies, end_session, location, session_cookies};
+use crate::edge::handlers::auth::{clear_cookies, end_session, location, session_cookies, verify_password};
 use crate::edge::http::{Ctx, Reply};
 use crate::edge::sessions::{SessionRecord, SessionState, SessionsClient, Sighting};
 use crate::edge::store::ledger::{self, Event, Origin};
@@ -192,4 +192,36 @@ pub async fn token_create(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
 
 pub async fn token_revoke(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply> {
     revoke(cx, who, token_format::TokenKind::Pat, id, Action::PatRevoked).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+/// Changes the caller's password and revokes every other session of theirs.
+pub async fn change_password(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
+    let body: PasswordChange = cx.json().await?;
+    let stored = who.user.password_hash.as_deref().ok_or_else(|| ApiError::new(ErrorCode::SsoRequired))?;
+    if body.current_password.len() > 1024 || !verify_password(&body.current_password, stored).await? {
+        return Err(ApiError::with_reason(ErrorCode::InvalidCredentials, "currentPassword is wrong"));
+    }
+    crate::session::password::check_policy(&body.new_password)
+        .map_err(|e| ApiError::with_reason(ErrorCode::WeakPassword, e.to_string()))?;
+    let hash = crate::edge::crypto::hash_password(&body.new_password).await?;
+    let db = db::open(&cx.env)?;
+    let keep = who.session_id();
+    let revoked = SessionsClient::new(&cx.env, who.workspace_id(), &who.user.id)?.revoke_except(keep, cx.now_ms).await?;
+    let event = Event {
+        action: Action::PasswordChanged,
+        actor: who.actor(),
+        resource_id: Some(who.user.id.clone()),
+        data: json!({"revokedSessions": revoked.len()}),
+    };
+    let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
+    let change = crate::edge::store::users::set_password(&db, &who.user, &hash, cx.now_ms)?;
+    ledger::record(&db, &origin, &[event], vec![change]).await?;
+    Ok(Reply::json(json!({"changed": true, "revokedSessions": revoked})))
 }

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod auth;
 pub mod discovery;
+pub mod invitations;
 pub mod me;
 pub mod settings;
 
@@ -39,5 +40,10 @@ pub async fn dispatch(cx: &mut Ctx, op: Op, param: Option<String>, principal: Op
         Op::AuditQuery => audit::query(cx, &who()?).await,
         Op::AuditExport => audit::export(cx, &who()?).await,
         Op::AuditVerify => audit::verify(cx, &who()?).await,
+        Op::InvitationList => invitations::list(cx, &who()?).await,
+        Op::InvitationCreate => invitations::create(cx, &who()?).await,
+        Op::InvitationRevoke => invitations::revoke(cx, &who()?, &id()?).await,
+        Op::InvitationAccept => invitations::accept(cx).await,
+        Op::PasswordChange => me::change_password(cx, &who()?).await,
     }
 }

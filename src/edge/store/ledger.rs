@@ -13,7 +13,7 @@ use crate::audit::ledger::{AuditEntry, GENESIS_HASH};
 use crate::edge::crypto::new_id;
 use crate::edge::db::{self, int, opt_text, text};
 use crate::edge::http::fault;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult, ErrorCode};
 
 const MAX_ATTEMPTS: usize = 8;
 
@@ -112,6 +112,9 @@ pub async fn record(db: &D1Database, origin: &Origin<'_>, events: &[Event], chan
         match db.batch(batch).await {
             Ok(_) => return Ok(()),
             Err(e) if e.to_string().contains("audit_log") => last_error = e.to_string(),
+            Err(e) if e.to_string().contains("UNIQUE constraint failed") => {
+                return Err(ApiError::with_reason(ErrorCode::Conflict, "a resource with these unique values already exists"))
+            }
             Err(e) => return Err(fault("D1 batch", e)),
         }
     }

@@ -1,6 +1,7 @@
 //! D1 repositories, one per aggregate. Every query names the workspace it reads (or looks up
 //! a globally unique key and then checks the workspace), so tenant isolation is structural.
 
+pub mod invitations;
 pub mod ledger;
 pub mod tokens;
 pub mod users;

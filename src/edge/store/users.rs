@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
 
-use crate::edge::db::{self, int, opt_int, text};
+use crate::edge::db::{self, int, opt_int, opt_text, text};
 use crate::error::ApiResult;
 use crate::session::signin::{Account, SignInPolicy};
 
@@ -92,4 +92,34 @@ pub fn set_login_counters(db: &D1Database, u: &UserRow, failed: i64, locked_unti
 pub fn set_role_status(db: &D1Database, u: &UserRow, role: &str, status: &str, now: i64) -> ApiResult<D1PreparedStatement> {
     let args: [JsValue; 5] = [text(&u.workspace_id), text(&u.id), text(role), text(status), int(now)];
     db::stmt(db, "UPDATE users SET role = ?3, status = ?4, updated_at = ?5 WHERE workspace_id = ?1 AND id = ?2", &args)
+}
+
+/// A new user joining through an invitation (`password_hash` None for SSO-only workspaces).
+pub struct NewUser<'a> {
+    pub id: &'a str,
+    pub workspace_id: &'a str,
+    pub email: &'a str,
+    pub display_name: Option<&'a str>,
+    pub role: &'a str,
+    pub provisioned_by: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub now: i64,
+}
+
+pub fn insert(db: &D1Database, u: &NewUser<'_>) -> ApiResult<D1PreparedStatement> {
+    db::stmt(
+        db,
+        "INSERT INTO users (id, workspace_id, email, display_name, role, status, provisioned_by, password_hash, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?7, ?8, ?8)",
+        &[text(u.id), text(u.workspace_id), text(u.email), opt_text(u.display_name), text(u.role), text(u.provisioned_by),
+          opt_text(u.password_hash), int(u.now)],
+    )
+}
+
+pub fn set_password(db: &D1Database, u: &UserRow, hash: &str, now: i64) -> ApiResult<D1PreparedStatement> {
+    db::stmt(
+        db,
+        "UPDATE users SET password_hash = ?3, failed_logins = 0, locked_until = NULL, updated_at = ?4 WHERE workspace_id = ?1 AND id = ?2",
+        &[text(&u.workspace_id), text(&u.id), text(hash), int(now)],
+    )
 }
