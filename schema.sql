@@ -78,7 +78,8 @@ CREATE TABLE IF NOT EXISTS sessions (
 );
 CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (workspace_id, user_id, created_at);
 
--- The audit ledger: append-only, hash-chained per workspace (hash covers prev_hash).
+-- The audit ledger: append-only, hash-chained per workspace (hash covers prev_hash). A row
+-- is inserted with its seq and sealed (prev_hash, hash set) right after, in seq order.
 CREATE TABLE IF NOT EXISTS audit_log (
   workspace_id  TEXT NOT NULL,
   seq           INTEGER NOT NULL,                        -- 1, 2, 3… per workspace
@@ -91,11 +92,57 @@ CREATE TABLE IF NOT EXISTS audit_log (
   resource_id   TEXT,
   ip            TEXT,
   data          TEXT NOT NULL,
-  prev_hash     TEXT NOT NULL,
-  hash          TEXT NOT NULL,
+  prev_hash     TEXT,                                    -- NULL until sealed
+  hash          TEXT,                                    -- NULL until sealed
   PRIMARY KEY (workspace_id, seq)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS audit_by_action ON audit_log (workspace_id, action, seq);
 CREATE INDEX IF NOT EXISTS audit_by_actor ON audit_log (workspace_id, actor_id, seq);
 CREATE INDEX IF NOT EXISTS audit_by_resource ON audit_log (workspace_id, resource_type, resource_id, seq);
 CREATE INDEX IF NOT EXISTS audit_by_time ON audit_log (workspace_id, at);
+
+-- WebAuthn credentials (passkeys and security keys).
+CREATE TABLE IF NOT EXISTS webauthn_credentials (
+  id                   TEXT PRIMARY KEY,                 -- credential id, base64url
+  workspace_id         TEXT NOT NULL REFERENCES workspaces(id),
+  user_id              TEXT NOT NULL REFERENCES users(id),
+  public_key           TEXT NOT NULL,                    -- COSE_Key, base64url
+  alg                  INTEGER NOT NULL,                 -- COSE algorithm (-7, -8, -257)
+  aaguid               TEXT NOT NULL,
+  transports           TEXT NOT NULL DEFAULT '[]',       -- JSON array
+  backup_eligible      INTEGER NOT NULL CHECK (backup_eligible IN (0, 1)),
+  backup_state         INTEGER NOT NULL CHECK (backup_state IN (0, 1)),
+  sign_count           INTEGER NOT NULL DEFAULT 0,
+  attestation_fmt      TEXT NOT NULL,
+  attestation_verified INTEGER NOT NULL CHECK (attestation_verified IN (0, 1)),
+  nickname             TEXT NOT NULL,
+  created_at           INTEGER NOT NULL,
+  last_used_at         INTEGER
+);
+CREATE INDEX IF NOT EXISTS webauthn_by_user ON webauthn_credentials (workspace_id, user_id, created_at);
+
+-- TOTP factor: the secret is sealed (A256CBC-HS512 under a key derived from AUTH_SECRET).
+CREATE TABLE IF NOT EXISTS totp_factors (
+  user_id       TEXT PRIMARY KEY REFERENCES users(id),
+  workspace_id  TEXT NOT NULL REFERENCES workspaces(id),
+  secret_sealed TEXT NOT NULL,
+  confirmed_at  INTEGER,
+  created_at    INTEGER NOT NULL
+);
+
+-- One-time backup codes, stored as SHA-256.
+CREATE TABLE IF NOT EXISTS backup_codes (
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+  user_id      TEXT NOT NULL REFERENCES users(id),
+  code_hash    TEXT NOT NULL,
+  used_at      INTEGER,
+  PRIMARY KEY (user_id, code_hash)
+);
+
+-- Per-workspace WebAuthn attestation policy (JSON); absent = allow any authenticator.
+CREATE TABLE IF NOT EXISTS attestation_policies (
+  workspace_id TEXT PRIMARY KEY REFERENCES workspaces(id),
+  policy       TEXT NOT NULL,
+  updated_at   INTEGER NOT NULL,
+  updated_by   TEXT NOT NULL
+);

@@ -20,6 +20,16 @@ if ! have wasm-bindgen 0.2.130; then
   cargo install wasm-bindgen-cli --version =0.2.130 --root "$AXIS_TOOLS"
 fi
 
+# Debian's Chromium, for the browser e2e test (WebAuthn through a CDP virtual authenticator).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "chromium is missing: install Debian's chromium package (sudo apt-get install chromium)" >&2
+    exit 1
+  fi
+fi
+
 if [ ! -x node_modules/.bin/wrangler ] || ! cmp -s package-lock.json node_modules/.package-lock.json.copy; then
   npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json node_modules/.package-lock.json.copy

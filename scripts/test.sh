@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: install, host unit tests, build, then the e2e suites over HTTP against
-# `wrangler dev` on a free port with a throwaway state dir, restarting it once in between
-# to prove persistence. Stops the worker on exit, whatever happens.
+# `wrangler dev` on a free port with a throwaway state dir (Rust over HTTP, then headless
+# Chromium for WebAuthn), restarting it once to prove persistence. Stops the worker on exit,
+# whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -39,6 +40,10 @@ apply_schema "$STATE"
 seed "$STATE" "$AXIS_SECRETS" --fixtures
 start_worker
 cargo test --test e2e -- --test-threads=4
+
+echo "== browser e2e (headless Chromium, virtual authenticator)"
+# WebAuthn needs a secure context and a domain RP ID: localhost is both.
+AXIS_BROWSER_URL="http://localhost:$PORT" node --test tests/browser/
 
 echo "== e2e after a wrangler dev restart"
 stop_worker

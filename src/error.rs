@@ -46,6 +46,18 @@ pub enum ErrorCode {
     StepUpReused,
     /// The action needs a phishing-resistant factor (passkey or hardware key).
     PhishingResistantRequired,
+    /// The step-up purpose is not one of the closed set.
+    UnknownPurpose,
+    /// The user has no enrolled factor that this purpose accepts.
+    NoFactorAvailable,
+    /// The TOTP or backup code is wrong.
+    InvalidMfaCode,
+    /// The TOTP code's time step was already used.
+    MfaCodeReused,
+    /// The WebAuthn response failed verification (reason says which check).
+    WebauthnVerificationFailed,
+    /// No pending ceremony challenge (never issued, already used, or expired).
+    ChallengeExpired,
     // --- SCIM provisioning ------------------------------------------------------------------
     /// The SCIM filter expression could not be parsed.
     InvalidFilter,
@@ -91,7 +103,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in table order.
-    pub const ALL: [ErrorCode; 34] = [
+    pub const ALL: [ErrorCode; 40] = [
         Self::NotProvisioned,
         Self::SsoNotAllowed,
         Self::AccountDisabled,
@@ -108,6 +120,12 @@ impl ErrorCode {
         Self::StepUpRequired,
         Self::StepUpReused,
         Self::PhishingResistantRequired,
+        Self::UnknownPurpose,
+        Self::NoFactorAvailable,
+        Self::InvalidMfaCode,
+        Self::MfaCodeReused,
+        Self::WebauthnVerificationFailed,
+        Self::ChallengeExpired,
         Self::InvalidFilter,
         Self::UserNotFound,
         Self::MutabilityViolation,
@@ -145,14 +163,19 @@ impl ErrorCode {
             | Self::StepUpRequired
             | Self::StepUpReused
             | Self::PhishingResistantRequired
+            | Self::InvalidMfaCode
+            | Self::MfaCodeReused
             | Self::Unauthorized => 401,
             Self::InvalidFilter
             | Self::MutabilityViolation
             | Self::SignatureFailed
             | Self::ValidationError
             | Self::WeakPassword
+            | Self::UnknownPurpose
+            | Self::WebauthnVerificationFailed
+            | Self::ChallengeExpired
             | Self::InvalidJson => 400,
-            Self::IpBlocked | Self::AttestationBlocked | Self::Forbidden => 403,
+            Self::IpBlocked | Self::AttestationBlocked | Self::NoFactorAvailable | Self::Forbidden => 403,
             Self::UserNotFound | Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::Conflict => 409,
@@ -183,6 +206,12 @@ impl ErrorCode {
             Self::StepUpRequired => "STEP_UP_REQUIRED",
             Self::StepUpReused => "STEP_UP_REUSED",
             Self::PhishingResistantRequired => "PHISHING_RESISTANT_REQUIRED",
+            Self::UnknownPurpose => "UNKNOWN_PURPOSE",
+            Self::NoFactorAvailable => "NO_FACTOR_AVAILABLE",
+            Self::InvalidMfaCode => "INVALID_MFA_CODE",
+            Self::MfaCodeReused => "MFA_CODE_REUSED",
+            Self::WebauthnVerificationFailed => "WEBAUTHN_VERIFICATION_FAILED",
+            Self::ChallengeExpired => "CHALLENGE_EXPIRED",
             Self::InvalidFilter => "INVALID_FILTER",
             Self::UserNotFound => "USER_NOT_FOUND",
             Self::MutabilityViolation => "MUTABILITY_VIOLATION",
@@ -223,6 +252,12 @@ impl ErrorCode {
             Self::StepUpRequired => "This action needs a fresh step-up proof.",
             Self::StepUpReused => "This step-up token has already been used.",
             Self::PhishingResistantRequired => "This action needs a phishing-resistant factor.",
+            Self::UnknownPurpose => "Unknown step-up purpose.",
+            Self::NoFactorAvailable => "No enrolled factor can complete this step-up.",
+            Self::InvalidMfaCode => "The verification code is incorrect.",
+            Self::MfaCodeReused => "This verification code was already used.",
+            Self::WebauthnVerificationFailed => "The passkey response could not be verified.",
+            Self::ChallengeExpired => "The challenge expired or was already used.",
             Self::InvalidFilter => "The SCIM filter could not be parsed.",
             Self::UserNotFound => "The user does not exist.",
             Self::MutabilityViolation => "The request tried to change a read-only attribute.",

@@ -5,13 +5,16 @@
 //! `worker` types, no clocks, no I/O; they are unit-tested on the host. `edge` is the thin
 //! shell that binds them to D1, Durable Objects and the fetch event.
 
+pub mod attestation_policy;
 pub mod audit;
 pub mod edge;
 pub mod error;
 pub mod http_url;
 pub mod routes;
 pub mod session;
+pub mod stepup;
 pub mod time;
+pub mod webauthn;
 
 pub use edge::sessions::UserSessions;
 

@@ -35,6 +35,22 @@ pub enum Op {
     InvitationRevoke,
     InvitationAccept,
     PasswordChange,
+    StepUpPurposes,
+    PasskeyOptions,
+    PasskeyRegister,
+    PasskeyList,
+    PasskeyRename,
+    PasskeyDelete,
+    TotpEnrol,
+    TotpConfirm,
+    StepUpOptions,
+    StepUpVerify,
+    StepUpStatus,
+    StepUpDemo,
+    AttestationGet,
+    AttestationPut,
+    AttestationTest,
+    SecurityPage,
 }
 
 /// Who may call a route.
@@ -48,6 +64,9 @@ pub enum Access {
     User,
     /// A session cookie or PAT of a workspace owner or admin.
     Admin,
+    /// A session cookie of a workspace owner or admin (step-up protected changes: the step-up
+    /// token is bound to the browser session that earned it).
+    AdminSession,
 }
 
 impl Access {
@@ -55,7 +74,7 @@ impl Access {
     pub fn schemes(self) -> &'static [&'static str] {
         match self {
             Access::Public => &[],
-            Access::Session => &["SessionCookie"],
+            Access::Session | Access::AdminSession => &["SessionCookie"],
             Access::User | Access::Admin => &["SessionCookie", "PAT"],
         }
     }
@@ -76,6 +95,8 @@ const fn route(method: &'static str, path: &'static str, op: Op, access: Access)
 pub const ROUTES: &[Route] = &[
     route("GET", "/api/developers/openapi.json", Op::OpenApi, Access::Public),
     route("GET", "/api/developers/events.json", Op::EventsCatalog, Access::Public),
+    route("GET", "/api/developers/step-up-purposes.json", Op::StepUpPurposes, Access::Public),
+    route("GET", "/account/security", Op::SecurityPage, Access::Public),
     route("POST", "/api/auth/login", Op::Login, Access::Public),
     route("POST", "/api/auth/sso/discover", Op::SsoDiscover, Access::Public),
     route("POST", "/api/auth/logout", Op::Logout, Access::Session),
@@ -86,6 +107,17 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/me/sessions/heartbeat", Op::SessionsHeartbeat, Access::Session),
     route("POST", "/api/me/sessions/revoke-others", Op::SessionsRevokeOthers, Access::Session),
     route("POST", "/api/me/password", Op::PasswordChange, Access::Session),
+    route("POST", "/api/me/passkeys/registration-options", Op::PasskeyOptions, Access::Session),
+    route("POST", "/api/me/passkeys", Op::PasskeyRegister, Access::Session),
+    route("GET", "/api/me/passkeys", Op::PasskeyList, Access::User),
+    route("PATCH", "/api/me/passkeys/{id}", Op::PasskeyRename, Access::Session),
+    route("DELETE", "/api/me/passkeys/{id}", Op::PasskeyDelete, Access::Session),
+    route("POST", "/api/me/totp", Op::TotpEnrol, Access::Session),
+    route("POST", "/api/me/totp/confirm", Op::TotpConfirm, Access::Session),
+    route("POST", "/api/auth/step-up/challenge-options", Op::StepUpOptions, Access::Session),
+    route("POST", "/api/auth/step-up/verify", Op::StepUpVerify, Access::Session),
+    route("GET", "/api/auth/step-up/status", Op::StepUpStatus, Access::Session),
+    route("POST", "/api/step-up/actions/{id}", Op::StepUpDemo, Access::Session),
     route("GET", "/api/me/tokens", Op::PatList, Access::User),
     route("POST", "/api/me/tokens", Op::PatCreate, Access::Session),
     route("DELETE", "/api/me/tokens/{id}", Op::PatRevoke, Access::User),
@@ -99,6 +131,9 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/settings/scim-tokens", Op::ScimTokenList, Access::Admin),
     route("POST", "/api/settings/scim-tokens", Op::ScimTokenCreate, Access::Admin),
     route("DELETE", "/api/settings/scim-tokens/{id}", Op::ScimTokenRevoke, Access::Admin),
+    route("GET", "/api/settings/attestation-policy", Op::AttestationGet, Access::Admin),
+    route("PUT", "/api/settings/attestation-policy", Op::AttestationPut, Access::AdminSession),
+    route("POST", "/api/settings/attestation-policy/test", Op::AttestationTest, Access::Admin),
     route("GET", "/api/settings/audit-log", Op::AuditQuery, Access::Admin),
     route("GET", "/api/settings/audit-log/export", Op::AuditExport, Access::Admin),
     route("GET", "/api/settings/audit-log/verify", Op::AuditVerify, Access::Admin),

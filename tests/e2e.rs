@@ -13,5 +13,7 @@ mod contract;
 mod invitations;
 #[path = "e2e/sessions.rs"]
 mod sessions;
+#[path = "e2e/stepup.rs"]
+mod stepup;
 #[path = "e2e/tokens.rs"]
 mod tokens;

@@ -24,11 +24,24 @@ pub enum Action {
     InvitationRevoked,
     UserJoined,
     PasswordChanged,
+    StepUpChallenged,
+    StepUpVerified,
+    StepUpFailed,
+    StepUpTokenUsed,
+    StepUpTokenRefused,
+    TotpEnrolled,
+    BackupCodeUsed,
+    PasskeyRegistered,
+    PasskeyBlocked,
+    PasskeyRenamed,
+    PasskeyDeleted,
+    PasskeyCounterRegressed,
+    AttestationPolicyUpdated,
     AuditLogExported,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 30] = [
         Self::SigninSucceeded,
         Self::SigninFailed,
         Self::LockedOut,
@@ -45,6 +58,19 @@ impl Action {
         Self::InvitationRevoked,
         Self::UserJoined,
         Self::PasswordChanged,
+        Self::StepUpChallenged,
+        Self::StepUpVerified,
+        Self::StepUpFailed,
+        Self::StepUpTokenUsed,
+        Self::StepUpTokenRefused,
+        Self::TotpEnrolled,
+        Self::BackupCodeUsed,
+        Self::PasskeyRegistered,
+        Self::PasskeyBlocked,
+        Self::PasskeyRenamed,
+        Self::PasskeyDeleted,
+        Self::PasskeyCounterRegressed,
+        Self::AttestationPolicyUpdated,
         Self::AuditLogExported,
     ];
 
@@ -66,6 +92,19 @@ impl Action {
             Self::InvitationRevoked => "WORKSPACE_INVITATION_REVOKED",
             Self::UserJoined => "WORKSPACE_USER_JOINED",
             Self::PasswordChanged => "ACCOUNT_PASSWORD_CHANGED",
+            Self::StepUpChallenged => "ACCOUNT_STEPUP_CHALLENGED",
+            Self::StepUpVerified => "ACCOUNT_STEPUP_VERIFIED",
+            Self::StepUpFailed => "ACCOUNT_STEPUP_FAILED",
+            Self::StepUpTokenUsed => "ACCOUNT_STEPUP_TOKEN_USED",
+            Self::StepUpTokenRefused => "ACCOUNT_STEPUP_TOKEN_REFUSED",
+            Self::TotpEnrolled => "ACCOUNT_MFA_TOTP_ENROLLED",
+            Self::BackupCodeUsed => "ACCOUNT_MFA_BACKUP_CODE_USED",
+            Self::PasskeyRegistered => "ACCOUNT_PASSKEY_REGISTERED",
+            Self::PasskeyBlocked => "ACCOUNT_PASSKEY_BLOCKED",
+            Self::PasskeyRenamed => "ACCOUNT_PASSKEY_RENAMED",
+            Self::PasskeyDeleted => "ACCOUNT_PASSKEY_DELETED",
+            Self::PasskeyCounterRegressed => "ACCOUNT_PASSKEY_COUNTER_REGRESSED",
+            Self::AttestationPolicyUpdated => "WORKSPACE_ATTESTATION_POLICY_UPDATED",
             Self::AuditLogExported => "ACCOUNT_AUDIT_LOG_EXPORTED",
         }
     }
@@ -89,6 +128,19 @@ impl Action {
             Self::InvitationRevoked => "An admin withdrew a pending invitation.",
             Self::UserJoined => "An invitee accepted an invitation and became a user.",
             Self::PasswordChanged => "A user changed their password; their other sessions were revoked.",
+            Self::StepUpChallenged => "A step-up ceremony began for `data.purpose`.",
+            Self::StepUpVerified => "A step-up ceremony succeeded; a single-use token was issued.",
+            Self::StepUpFailed => "A step-up ceremony failed; `data.code` says why.",
+            Self::StepUpTokenUsed => "A step-up token was spent on a protected action.",
+            Self::StepUpTokenRefused => "A protected action was refused: missing, expired or reused step-up token.",
+            Self::TotpEnrolled => "An authenticator app was enrolled and backup codes issued.",
+            Self::BackupCodeUsed => "A one-time backup code was used.",
+            Self::PasskeyRegistered => "A passkey or security key was enrolled.",
+            Self::PasskeyBlocked => "An enrolment was refused by the attestation policy.",
+            Self::PasskeyRenamed => "A passkey's nickname changed.",
+            Self::PasskeyDeleted => "A passkey was removed.",
+            Self::PasskeyCounterRegressed => "An assertion's signature counter went backwards (possible cloned key); recorded, not fatal.",
+            Self::AttestationPolicyUpdated => "The attestation policy changed; `data` holds before/after.",
             Self::AuditLogExported => "The audit log was exported; `data` holds the format and filters.",
         }
     }
@@ -103,6 +155,18 @@ impl Action {
             | Self::UserJoined
             | Self::PasswordChanged => "user",
             Self::UserInvited | Self::InvitationRevoked => "invitation",
+            Self::TotpEnrolled | Self::BackupCodeUsed => "user",
+            Self::StepUpChallenged
+            | Self::StepUpVerified
+            | Self::StepUpFailed
+            | Self::StepUpTokenUsed
+            | Self::StepUpTokenRefused => "step_up",
+            Self::PasskeyRegistered
+            | Self::PasskeyBlocked
+            | Self::PasskeyRenamed
+            | Self::PasskeyDeleted
+            | Self::PasskeyCounterRegressed => "passkey",
+            Self::AttestationPolicyUpdated => "attestation_policy",
             Self::SignedOut | Self::SessionRevoked | Self::SessionsRevokedOthers => "session",
             Self::PatCreated | Self::PatRevoked => "pat",
             Self::ScimTokenCreated | Self::ScimTokenRevoked => "scim_token",
@@ -131,6 +195,19 @@ impl Action {
             Self::InvitationRevoked => json!({"invitationId": "inv_5d1e", "email": "new.hire@example.com"}),
             Self::UserJoined => json!({"invitationId": "inv_5d1e", "role": "member"}),
             Self::PasswordChanged => json!({"revokedSessions": 2}),
+            Self::StepUpChallenged => json!({"purpose": "PAYROLL_SEAL", "factors": ["webauthn"]}),
+            Self::StepUpVerified => json!({"purpose": "PAYROLL_SEAL", "factor": "webauthn", "expiresAt": "2026-06-09T07:58:42.626Z"}),
+            Self::StepUpFailed => json!({"purpose": "PAYROLL_SEAL", "factor": "totp", "code": "PHISHING_RESISTANT_REQUIRED"}),
+            Self::StepUpTokenUsed => json!({"purpose": "PAYROLL_SEAL"}),
+            Self::StepUpTokenRefused => json!({"purpose": "PAYROLL_SEAL", "code": "STEP_UP_REUSED"}),
+            Self::TotpEnrolled => json!({"backupCodes": 10}),
+            Self::BackupCodeUsed => json!({"remaining": 9}),
+            Self::PasskeyRegistered => json!({"aaguid": "ee882879-721c-4913-9775-3dfcce97072a", "attestation": "packed", "backupEligible": false}),
+            Self::PasskeyBlocked => json!({"aaguid": "ee882879-721c-4913-9775-3dfcce97072a", "rule": "deny_list"}),
+            Self::PasskeyRenamed => json!({"nickname": "Work laptop"}),
+            Self::PasskeyDeleted => json!({"aaguid": "ee882879-721c-4913-9775-3dfcce97072a"}),
+            Self::PasskeyCounterRegressed => json!({"stored": 12, "received": 3}),
+            Self::AttestationPolicyUpdated => json!({"before": {"mode": "any"}, "after": {"mode": "deny_list"}}),
             Self::AuditLogExported => json!({"format": "csv", "rows": 1200, "filters": {"action": "ACCOUNT_*"}}),
         }
     }

@@ -43,8 +43,8 @@ pub const AUDIT_COLUMNS: &[&str] = &[
     "resource_id",
     "ip",
     "data",
-    "prev_hash",
-    "hash",
+    "COALESCE(prev_hash, '') AS prev_hash",
+    "COALESCE(hash, '') AS hash",
 ];
 
 const CURSOR_VERSION: &str = "v1.";
@@ -751,7 +751,8 @@ mod tests {
         assert_eq!(
             sql,
             "SELECT workspace_id, seq, id, at, action, actor_type, actor_id, resource_type, resource_id, ip, \
-             data, prev_hash, hash FROM audit_log WHERE workspace_id = ?1 AND actor_id = ?2 \
+             data, COALESCE(prev_hash, '') AS prev_hash, COALESCE(hash, '') AS hash FROM audit_log \
+             WHERE workspace_id = ?1 AND actor_id = ?2 \
              ORDER BY seq DESC LIMIT 11"
         );
         assert_eq!(params, vec![text("ws_1"), text("usr_1")]);

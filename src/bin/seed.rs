@@ -43,6 +43,8 @@ const FIXTURE_WORKSPACES: &[Ws] = &[
     Ws { id: "ws_sso", name: "SSO Only Ltd", slug: "sso-only", status: "active", policy: "sso_only", mfa: 0 },
     Ws { id: "ws_pwonly", name: "Password Only GmbH", slug: "password-only", status: "active", policy: "password_only", mfa: 0 },
     Ws { id: "ws_mfa", name: "MFA Required SA", slug: "mfa", status: "active", policy: "password_and_sso", mfa: 1 },
+    Ws { id: "ws_browser", name: "Browser Test Co", slug: "browser", status: "active", policy: "password_and_sso", mfa: 0 },
+    Ws { id: "ws_stepup", name: "Step-up Test Co", slug: "stepup", status: "active", policy: "password_and_sso", mfa: 0 },
     Ws { id: "ws_bulk", name: "Bulk Ledger Co", slug: "bulk", status: "active", policy: "password_and_sso", mfa: 0 },
 ];
 
@@ -63,6 +65,10 @@ const FIXTURE_USERS: &[User] = &[
     User { id: "u_bulk_admin", ws: "ws_bulk", email: "admin@bulk.test", name: "Bea Bulk", role: "owner", status: "active", password: "bulk-admin-password" },
     User { id: "u_revoker", ws: "ws_demo", email: "revoker@demo.axissynapse.test", name: "Rev Oker", role: "member", status: "active", password: "revoker-password" },
     User { id: "u_pwchange", ws: "ws_demo", email: "pwchange@demo.axissynapse.test", name: "Pia Change", role: "member", status: "active", password: "pwchange-password" },
+    User { id: "u_browser_owner", ws: "ws_browser", email: "owner@browser.test", name: "Bri Owser", role: "owner", status: "active", password: "browser-owner-password" },
+    User { id: "u_stepup", ws: "ws_stepup", email: "owner@stepup.test", name: "Ste Pup", role: "owner", status: "active", password: "stepup-owner-password" },
+    User { id: "u_stepup_race", ws: "ws_stepup", email: "race@stepup.test", name: "Ray Ce", role: "member", status: "active", password: "stepup-race-password" },
+    User { id: "u_stepup_totp", ws: "ws_stepup", email: "totp@stepup.test", name: "To Tp", role: "member", status: "active", password: "stepup-totp-password" },
     User { id: "u_victim", ws: "ws_demo", email: "victim@demo.axissynapse.test", name: "Vic Tim", role: "member", status: "active", password: "victim-password" },
 ];
 

@@ -64,13 +64,13 @@ pub async fn authenticate(cx: &Ctx, access: Access) -> ApiResult<Option<Principa
         return Ok(None);
     }
     let principal = match bearer(cx) {
-        Some(_) if access == Access::Session => {
+        Some(_) if matches!(access, Access::Session | Access::AdminSession) => {
             return Err(ApiError::with_reason(ErrorCode::Unauthorized, "this endpoint needs a browser session, not a bearer token"));
         }
         Some(token) => by_token(cx, &token).await?,
         None => by_cookie(cx).await?,
     };
-    if access == Access::Admin && !principal.user.is_admin() {
+    if matches!(access, Access::Admin | Access::AdminSession) && !principal.user.is_admin() {
         return Err(ApiError::with_reason(ErrorCode::Forbidden, "workspace owner or admin role required"));
     }
     Ok(Some(principal))

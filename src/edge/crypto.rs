@@ -62,8 +62,39 @@ pub async fn hash_password(password: &str) -> ApiResult<String> {
     Ok(crate::session::password::encode(&salt, &hash))
 }
 
-/// Hex SHA-256, for high-entropy secrets looked up by hash (invitation tokens).
-pub fn sha256_hex(data: &[u8]) -> String {
-    use sha2::Digest;
-    hex(&sha2::Sha256::digest(data))
+
+fn js_object(value: &serde_json::Value) -> ApiResult<Object> {
+    let parsed = js_sys::JSON::parse(&value.to_string()).map_err(|e| fault("JSON.parse", format!("{e:?}")))?;
+    Ok(parsed.unchecked_into())
+}
+
+/// Verifies one signature the WebAuthn core asked for, through `crypto.subtle.verify`
+/// (native: ~60 µs for ES256 against ~800 µs for p256 compiled to wasm).
+pub async fn verify_signature(check: &crate::webauthn::SignatureCheck) -> ApiResult<bool> {
+    let subtle = subtle()?;
+    let js_err = |what: &'static str| move |e: JsValue| fault(what, format!("{e:?}"));
+    let algorithm = js_object(&check.key.web_crypto_algorithm())?;
+    let jwk = js_object(&check.key.to_jwk())?;
+    let usages = js_sys::Array::of1(&JsValue::from_str("verify"));
+    let key_promise = subtle.import_key_with_object("jwk", &jwk, &algorithm, false, &usages).map_err(js_err("importKey"))?;
+    let key: web_sys::CryptoKey = match JsFuture::from(key_promise).await {
+        Ok(k) => k.unchecked_into(),
+        Err(_) => return Ok(false), // a key Web Crypto refuses cannot have made a valid signature
+    };
+    let signature = Uint8Array::from(check.signature.as_slice());
+    let message = Uint8Array::from(check.message.as_slice());
+    let result = subtle
+        .verify_with_object_and_buffer_source_and_buffer_source(&algorithm, &key, &signature, &message)
+        .map_err(js_err("verify"))?;
+    Ok(JsFuture::from(result).await.map_err(js_err("verify"))?.as_bool().unwrap_or(false))
+}
+
+/// Verifies every check; `false` as soon as one fails.
+pub async fn verify_all(checks: &[crate::webauthn::SignatureCheck]) -> ApiResult<bool> {
+    for check in checks {
+        if !verify_signature(check).await? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }

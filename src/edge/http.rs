@@ -182,6 +182,9 @@ pub fn error_reply(err: &ApiError, request_id: &str) -> Reply {
     if let Some(secs) = err.retry_after {
         reply = reply.header("retry-after", secs.to_string());
     }
+    if let (ErrorCode::StepUpRequired, Some(Value::String(purpose))) = (err.code, err.extra.get("purpose")) {
+        reply = reply.header("www-authenticate", format!("StepUp purpose=\"{purpose}\""));
+    }
     if let Some(Value::String(allow)) = err.extra.get("allow") {
         reply = reply.header("allow", allow.clone());
     }

@@ -1,5 +1,8 @@
-//! Sessions live in one Durable Object per user (`UserSessions`, named `<workspace>:<user>`),
-//! so a revocation is immediate and global: every authenticated request asks the object.
+//! One Durable Object per user (`UserSessions`, named `<workspace>:<user>`) holds everything
+//! about that user that must be immediate or single-use: sessions (a revocation is global at
+//! once: every authenticated request asks the object), WebAuthn challenges, step-up tokens and
+//! the last TOTP step used. Each command runs alone in the object (input gates), so a
+//! read-check-write inside one command is atomic: a step-up token is spent exactly once.
 //! The object answers small JSON commands; `SessionsClient` is the typed caller.
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -8,6 +11,8 @@ use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, R
 
 use crate::edge::http::fault;
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::stepup::token::{self as stepup_token, StepUpRecord, StepUpRefusal};
+use crate::stepup::Purpose;
 
 /// Sliding lifetime: a session unused for this long expires.
 pub const IDLE_MS: i64 = 30 * 24 * 3600 * 1000;
@@ -84,6 +89,18 @@ enum Command {
     RevokeOthers { keep: String, now: i64 },
     RevokeAll { now: i64 },
     Touch { sid: String, now: i64, sighting: Sighting },
+    PutChallenge { key: String, challenge: String, expires_at: i64 },
+    TakeChallenge { key: String, now: i64 },
+    IssueStepUp { record: StepUpRecord },
+    ConsumeStepUp { token_hash: String, purpose: String, user_id: String, session_id: Option<String>, now: i64 },
+    StepUpStatus { purpose: String, user_id: String, session_id: Option<String>, now: i64 },
+    UseTotpStep { step: u64 },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Challenge {
+    challenge: String,
+    expires_at: i64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -136,7 +153,68 @@ impl UserSessions {
             Command::RevokeOthers { keep, now } => self.revoke_where(now, |r| r.id != keep).await,
             Command::RevokeAll { now } => self.revoke_where(now, |_| true).await,
             Command::Touch { sid, now, sighting } => self.touch(&sid, now, sighting).await,
+            Command::PutChallenge { key, challenge, expires_at } => {
+                storage.put(&format!("c:{key}"), Challenge { challenge, expires_at }).await?;
+                Ok(json!({"ok": true}))
+            }
+            Command::TakeChallenge { key, now } => {
+                let challenge: Option<Challenge> = storage.get(&format!("c:{key}")).await?;
+                storage.delete(&format!("c:{key}")).await?;
+                Ok(json!({"challenge": challenge.filter(|c| c.expires_at > now).map(|c| c.challenge)}))
+            }
+            Command::IssueStepUp { record } => {
+                self.prune_step_ups(record.issued_at_ms).await?;
+                storage.put(&format!("t:{}", record.token_hash), &record).await?;
+                Ok(json!({"ok": true}))
+            }
+            Command::ConsumeStepUp { token_hash, purpose, user_id, session_id, now } => {
+                self.consume_step_up(&token_hash, &purpose, &user_id, session_id.as_deref(), now).await
+            }
+            Command::StepUpStatus { purpose, user_id, session_id, now } => {
+                let records = self.step_ups().await?;
+                let purpose = Purpose::parse(&purpose).ok_or_else(|| worker::Error::RustError("purpose".into()))?;
+                Ok(stepup_token::status(&records, purpose, &user_id, session_id.as_deref(), now, crate::time::format_ms))
+            }
+            Command::UseTotpStep { step } => {
+                let last: Option<u64> = storage.get("totp:last_step").await?;
+                let fresh = last.is_none_or(|l| step > l);
+                if fresh {
+                    storage.put("totp:last_step", step).await?;
+                }
+                Ok(json!({"ok": fresh}))
+            }
         }
+    }
+
+    async fn step_ups(&self) -> worker::Result<Vec<StepUpRecord>> {
+        let map = self.state.storage().list_with_options(worker::ListOptions::new().prefix("t:")).await?;
+        map.values().into_iter().map(|v| Ok(serde_wasm_bindgen::from_value(v?)?)).collect()
+    }
+
+    /// Drops tokens that expired a day ago or more, so the object stays small.
+    async fn prune_step_ups(&self, now: i64) -> worker::Result<()> {
+        for record in self.step_ups().await? {
+            if record.expires_at_ms + 86_400_000 < now {
+                self.state.storage().delete(&format!("t:{}", record.token_hash)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks and spends a step-up token in one command: no other request can interleave.
+    async fn consume_step_up(&self, token_hash: &str, purpose: &str, user_id: &str, session_id: Option<&str>, now: i64) -> worker::Result<Value> {
+        let storage = self.state.storage();
+        let key = format!("t:{token_hash}");
+        let mut record: Option<StepUpRecord> = storage.get(&key).await?;
+        let Some(purpose) = Purpose::parse(purpose) else { return Ok(json!({"refusal": "wrong_purpose"})) };
+        if let Err(refusal) = stepup_token::check(record.as_ref(), purpose, user_id, session_id, now) {
+            return Ok(json!({"refusal": refusal.reason()}));
+        }
+        if let Some(r) = record.as_mut() {
+            r.used_at_ms = Some(now);
+            storage.put(&key, &*r).await?;
+        }
+        Ok(json!({"ok": true}))
     }
 
     /// Every record, pruning the ones revoked or expired longer than the retention window.
@@ -201,13 +279,14 @@ impl UserSessions {
 /// Typed calls into one user's `UserSessions` object.
 pub struct SessionsClient {
     stub: Stub,
+    user_id: String,
 }
 
 impl SessionsClient {
     pub fn new(env: &Env, workspace_id: &str, user_id: &str) -> ApiResult<Self> {
         let namespace = env.durable_object("USER_SESSIONS").map_err(|e| fault("DO binding", e))?;
         let stub = namespace.get_by_name(&format!("{workspace_id}:{user_id}")).map_err(|e| fault("DO stub", e))?;
-        Ok(Self { stub })
+        Ok(Self { stub, user_id: user_id.to_string() })
     }
 
     async fn call<T: DeserializeOwned>(&self, command: &Command) -> ApiResult<T> {
@@ -252,5 +331,58 @@ impl SessionsClient {
 
     pub async fn touch(&self, sid: &str, now: i64, sighting: Sighting) -> ApiResult<CheckResult> {
         self.call(&Command::Touch { sid: sid.to_string(), now, sighting }).await
+    }
+
+    /// Stores a ceremony challenge under `key` (replacing any previous one).
+    pub async fn put_challenge(&self, key: &str, challenge: &str, expires_at: i64) -> ApiResult<()> {
+        let command = Command::PutChallenge { key: key.to_string(), challenge: challenge.to_string(), expires_at };
+        self.call::<Value>(&command).await.map(drop)
+    }
+
+    /// Takes the challenge under `key`: returned at most once, and only before it expires.
+    pub async fn take_challenge(&self, key: &str, now: i64) -> ApiResult<Option<String>> {
+        let v: Value = self.call(&Command::TakeChallenge { key: key.to_string(), now }).await?;
+        Ok(v["challenge"].as_str().map(str::to_string))
+    }
+
+    pub async fn issue_step_up(&self, record: StepUpRecord) -> ApiResult<()> {
+        self.call::<Value>(&Command::IssueStepUp { record }).await.map(drop)
+    }
+
+    /// Spends a step-up token for `purpose`; the refusal says why it could not be spent.
+    pub async fn consume_step_up(&self, token_hash: &str, purpose: Purpose, session_id: Option<&str>, now: i64) -> ApiResult<Result<(), StepUpRefusal>> {
+        let command = Command::ConsumeStepUp {
+            token_hash: token_hash.to_string(),
+            purpose: purpose.code().to_string(),
+            user_id: self.user_id.clone(),
+            session_id: session_id.map(str::to_string),
+            now,
+        };
+        let v: Value = self.call(&command).await?;
+        Ok(match v["refusal"].as_str() {
+            None => Ok(()),
+            Some("reused") => Err(StepUpRefusal::Reused),
+            Some("expired") => Err(StepUpRefusal::Expired),
+            Some("wrong_purpose") => Err(StepUpRefusal::WrongPurpose),
+            Some("wrong_session") => Err(StepUpRefusal::WrongSession),
+            Some("not_phishing_resistant") => Err(StepUpRefusal::NotPhishingResistant),
+            Some(_) => Err(StepUpRefusal::Missing),
+        })
+    }
+
+    pub async fn step_up_status(&self, purpose: Purpose, session_id: Option<&str>, now: i64) -> ApiResult<Value> {
+        let command = Command::StepUpStatus {
+            purpose: purpose.code().to_string(),
+            user_id: self.user_id.clone(),
+            session_id: session_id.map(str::to_string),
+            now,
+        };
+        self.call(&command).await
+    }
+
+    /// Records a used TOTP step; `false` if that step (or a later one) was already used.
+    pub async fn use_totp_step(&self, step: u64) -> ApiResult<bool> {
+        let v: Value = self.call(&Command::UseTotpStep { step }).await?;
+        Ok(v["ok"].as_bool().unwrap_or(false))
     }
 }

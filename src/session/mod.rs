@@ -21,6 +21,11 @@ pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     std::hint::black_box(diff) == 0
 }
 
+/// Lowercase hex of the SHA-256 digest of `data`: the stored form of tokens and codes.
+pub fn sha256_hex(data: &[u8]) -> String {
+    Digest::finalize(<sha2::Sha256 as Digest>::new_with_prefix(data)).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// HMAC keyed with `key` of any length. RFC 2104 §2 defines the block-sized key K0 as `key`
 /// zero-padded, or `H(key)` zero-padded when `key` is longer than a block; building K0 here
 /// avoids the `Result` of `new_from_slice`, which cannot fail for HMAC.
@@ -53,6 +58,12 @@ mod tests {
 
     fn hex(bytes: &[u8]) -> String {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// FIPS 180-4 example "abc" (NIST CSRC SHA256.pdf).
+    #[test]
+    fn sha256_hex_fips_180_4_abc_vector() {
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 
     /// RFC 4231 §4.7 Test Case 6: 131-byte key, larger than the SHA-256 block, hashed first.

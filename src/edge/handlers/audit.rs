@@ -137,12 +137,15 @@ fn rows_stream(db: D1Database, filter: AuditFilter, workspace_id: String, format
 /// Re-computes the workspace's whole hash chain, oldest first.
 pub async fn verify(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     let db = db::open(&cx.env)?;
+    crate::edge::store::ledger::seal(&db, who.workspace_id()).await?;
     let mut verifier = ChainVerifier::new(GENESIS_HASH, 1);
     let mut after = 0;
     loop {
-        let sql = "SELECT workspace_id, seq, id, at, action, actor_type, actor_id, resource_type, resource_id, ip, data, prev_hash, hash \
-                   FROM audit_log WHERE workspace_id = ?1 AND seq > ?2 ORDER BY seq ASC LIMIT ?3";
-        let rows: Vec<AuditEntry> = db::all(&db, sql, &[text(who.workspace_id()), int(after), int(i64::from(PAGE_ROWS))]).await?;
+        let sql = format!(
+            "SELECT {} FROM audit_log WHERE workspace_id = ?1 AND seq > ?2 ORDER BY seq ASC LIMIT ?3",
+            crate::audit::query::AUDIT_COLUMNS.join(", ")
+        );
+        let rows: Vec<AuditEntry> = db::all(&db, &sql, &[text(who.workspace_id()), int(after), int(i64::from(PAGE_ROWS))]).await?;
         for entry in &rows {
             if let Err(broken) = verifier.push(entry) {
                 return Ok(Reply::json(json!({"ok": false, "break": format!("{broken:?}")})));

@@ -6,7 +6,8 @@ use serde_json::json;
 
 use crate::audit::actions::Action;
 use crate::edge::auth::Principal;
-use crate::edge::crypto::{self, new_id, random, sha256_hex};
+use crate::edge::crypto::{self, new_id, random};
+use crate::session::sha256_hex;
 use crate::edge::db;
 use crate::edge::handlers::auth::{normalize_email, start_session};
 use crate::edge::http::{Ctx, Reply};

@@ -122,6 +122,7 @@ impl NewTokenBody {
 pub async fn mint(cx: &mut Ctx, who: &Principal, kind: token_format::TokenKind, action: Action) -> ApiResult<Reply> {
     let body: NewTokenBody = cx.json().await?;
     let (name, expires_at) = body.validate(cx.now_ms)?;
+    crate::edge::handlers::stepup::require_if_enrolled(cx, who, crate::stepup::Purpose::TokenMint).await?;
     let db = db::open(&cx.env)?;
     let kind_name = kind_name(kind);
     let owner = (kind == token_format::TokenKind::Pat).then_some(who.user.id.as_str());

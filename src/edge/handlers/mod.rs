@@ -1,11 +1,15 @@
 //! One file per API group; each handler parses, authorises, asks the core, stores, audits.
 
+pub mod attestation;
 pub mod audit;
 pub mod auth;
 pub mod discovery;
 pub mod invitations;
 pub mod me;
+pub mod passkeys;
 pub mod settings;
+pub mod stepup;
+pub mod totp;
 
 use crate::edge::auth::Principal;
 use crate::edge::http::{Ctx, Reply};
@@ -45,5 +49,21 @@ pub async fn dispatch(cx: &mut Ctx, op: Op, param: Option<String>, principal: Op
         Op::InvitationRevoke => invitations::revoke(cx, &who()?, &id()?).await,
         Op::InvitationAccept => invitations::accept(cx).await,
         Op::PasswordChange => me::change_password(cx, &who()?).await,
+        Op::StepUpPurposes => Ok(discovery::step_up_purposes()),
+        Op::SecurityPage => Ok(discovery::security_page()),
+        Op::PasskeyOptions => passkeys::registration_options(cx, &who()?).await,
+        Op::PasskeyRegister => passkeys::register(cx, &who()?).await,
+        Op::PasskeyList => passkeys::list(cx, &who()?).await,
+        Op::PasskeyRename => passkeys::rename(cx, &who()?, &id()?).await,
+        Op::PasskeyDelete => passkeys::delete(cx, &who()?, &id()?).await,
+        Op::TotpEnrol => totp::enrol(cx, &who()?).await,
+        Op::TotpConfirm => totp::confirm(cx, &who()?).await,
+        Op::StepUpOptions => stepup::challenge_options(cx, &who()?).await,
+        Op::StepUpVerify => stepup::verify(cx, &who()?).await,
+        Op::StepUpStatus => stepup::status(cx, &who()?).await,
+        Op::StepUpDemo => stepup::demo_action(cx, &who()?, &id()?).await,
+        Op::AttestationGet => attestation::get(cx, &who()?).await,
+        Op::AttestationPut => attestation::put(cx, &who()?).await,
+        Op::AttestationTest => attestation::test(cx, &who()?).await,
     }
 }

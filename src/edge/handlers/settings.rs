@@ -38,6 +38,7 @@ struct WorkspacePatch {
 
 pub async fn workspace_update(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     let patch: WorkspacePatch = cx.json().await?;
+    crate::edge::handlers::stepup::require_if_enrolled(cx, who, crate::stepup::Purpose::WorkspaceSettingsChange).await?;
     let db = db::open(&cx.env)?;
     let before = workspaces::get(&db, who.workspace_id()).await?.ok_or(ErrorCode::NotFound)?;
     let mut after = before.clone();

@@ -1,9 +1,13 @@
-//! Appending to and reading the hash-chained audit ledger.
+//! Appending to and sealing the hash-chained audit ledger.
 //!
 //! `record` writes the audit rows in the same D1 batch as the change they describe, so
-//! either both land or neither does. The chain head is read first; two writers racing for the
-//! same `seq` collide on the primary key, the loser's whole batch rolls back, and it retries
-//! on the new head.
+//! either both land or neither does. Each row's `seq` is assigned inside its INSERT
+//! (`MAX(seq) + 1` for the workspace): D1 runs a batch as one serialized transaction, so
+//! concurrent writers never collide and never retry. The chain is then sealed in `seq` order:
+//! each unsealed row gets `prev_hash` = the previous row's hash and its own `hash`, written
+//! with `WHERE hash IS NULL`. Sealing is deterministic, so sealers racing over the same rows
+//! write identical values; a row left unsealed by a crash is sealed by the next writer or by
+//! the verify and export endpoints.
 
 use serde_json::Value;
 use worker::{D1Database, D1PreparedStatement};
@@ -15,7 +19,8 @@ use crate::edge::db::{self, int, opt_text, text};
 use crate::edge::http::fault;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 
-const MAX_ATTEMPTS: usize = 8;
+/// Rows sealed per D1 round trip.
+const SEAL_PAGE: i64 = 200;
 
 /// Who did it.
 #[derive(Debug, Clone)]
@@ -45,31 +50,22 @@ struct Head {
     hash: String,
 }
 
-async fn head(db: &D1Database, workspace_id: &str) -> ApiResult<(i64, String)> {
-    let sql = "SELECT seq, hash FROM audit_log WHERE workspace_id = ?1 ORDER BY seq DESC LIMIT 1";
-    let head: Option<Head> = db::first(db, sql, &[text(workspace_id)]).await?;
-    Ok(head.map_or((0, GENESIS_HASH.to_string()), |h| (h.seq, h.hash)))
-}
-
-fn insert(db: &D1Database, e: &AuditEntry) -> ApiResult<D1PreparedStatement> {
+fn insert(db: &D1Database, origin: &Origin<'_>, event: &Event, id: &str) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
-        "INSERT INTO audit_log (workspace_id, seq, id, at, action, actor_type, actor_id, resource_type, \
-         resource_id, ip, data, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        "INSERT INTO audit_log (workspace_id, seq, id, at, action, actor_type, actor_id, resource_type, resource_id, ip, data) \
+         SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 FROM audit_log WHERE workspace_id = ?1",
         &[
-            text(&e.workspace_id),
-            int(e.seq),
-            text(&e.id),
-            int(e.at_ms),
-            text(&e.action),
-            text(&e.actor_type),
-            opt_text(e.actor_id.as_deref()),
-            opt_text(e.resource_type.as_deref()),
-            opt_text(e.resource_id.as_deref()),
-            opt_text(e.ip.as_deref()),
-            text(&e.data),
-            text(&e.prev_hash),
-            text(&e.hash),
+            text(origin.workspace_id),
+            text(id),
+            int(origin.now_ms),
+            text(event.action.code()),
+            text(event.actor.kind),
+            opt_text(event.actor.id.as_deref()),
+            text(event.action.resource_type()),
+            opt_text(event.resource_id.as_deref()),
+            opt_text(origin.ip),
+            text(&event.data.to_string()),
         ],
     )
 }
@@ -81,44 +77,53 @@ pub struct Origin<'a> {
     pub now_ms: i64,
 }
 
-/// Runs `changes` and appends `events` to the workspace's chain, atomically.
+/// Runs `changes` and appends `events` to the workspace's ledger atomically, then seals.
 pub async fn record(db: &D1Database, origin: &Origin<'_>, events: &[Event], changes: Vec<D1PreparedStatement>) -> ApiResult<()> {
-    let ids = events.iter().map(|_| new_id("evt_")).collect::<ApiResult<Vec<_>>>()?;
-    let mut last_error = String::new();
-    for _ in 0..MAX_ATTEMPTS {
-        let (mut seq, mut prev_hash) = head(db, origin.workspace_id).await?;
-        let mut batch = changes.clone();
-        for (event, id) in events.iter().zip(&ids) {
-            seq += 1;
-            let entry = AuditEntry {
-                workspace_id: origin.workspace_id.to_string(),
-                seq,
-                id: id.clone(),
-                at_ms: origin.now_ms,
-                action: event.action.code().to_string(),
-                actor_type: event.actor.kind.to_string(),
-                actor_id: event.actor.id.clone(),
-                resource_type: Some(event.action.resource_type().to_string()),
-                resource_id: event.resource_id.clone(),
-                ip: origin.ip.map(str::to_string),
-                data: event.data.to_string(),
-                prev_hash,
-                hash: String::new(),
-            }
-            .seal();
-            prev_hash = entry.hash.clone();
-            batch.push(insert(db, &entry)?);
+    let mut batch = changes;
+    for event in events {
+        batch.push(insert(db, origin, event, &new_id("evt_")?)?);
+    }
+    match db.batch(batch).await {
+        Ok(_) => {}
+        Err(e) if e.to_string().contains("UNIQUE constraint failed") => {
+            return Err(ApiError::with_reason(ErrorCode::Conflict, "a resource with these unique values already exists"))
         }
-        match db.batch(batch).await {
-            Ok(_) => return Ok(()),
-            Err(e) if e.to_string().contains("audit_log") => last_error = e.to_string(),
-            Err(e) if e.to_string().contains("UNIQUE constraint failed") => {
-                return Err(ApiError::with_reason(ErrorCode::Conflict, "a resource with these unique values already exists"))
-            }
-            Err(e) => return Err(fault("D1 batch", e)),
+        Err(e) => return Err(fault("D1 batch", e)),
+    }
+    if events.is_empty() {
+        return Ok(());
+    }
+    seal(db, origin.workspace_id).await
+}
+
+/// Links every unsealed row of the workspace into the chain, oldest first.
+pub async fn seal(db: &D1Database, workspace_id: &str) -> ApiResult<()> {
+    loop {
+        let sql = "SELECT seq, hash FROM audit_log WHERE workspace_id = ?1 AND hash IS NOT NULL ORDER BY seq DESC LIMIT 1";
+        let head: Option<Head> = db::first(db, sql, &[text(workspace_id)]).await?;
+        let (head_seq, mut prev_hash) = head.map_or((0, GENESIS_HASH.to_string()), |h| (h.seq, h.hash));
+        let sql = format!(
+            "SELECT {} FROM audit_log WHERE workspace_id = ?1 AND seq > ?2 ORDER BY seq LIMIT {SEAL_PAGE}",
+            crate::audit::query::AUDIT_COLUMNS.join(", ")
+        );
+        let rows: Vec<AuditEntry> = db::all(db, &sql, &[text(workspace_id), int(head_seq)]).await?;
+        let mut updates = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let sealed = AuditEntry { prev_hash, hash: String::new(), ..row.clone() }.seal();
+            updates.push(db::stmt(
+                db,
+                "UPDATE audit_log SET prev_hash = ?3, hash = ?4 WHERE workspace_id = ?1 AND seq = ?2 AND hash IS NULL",
+                &[text(workspace_id), int(sealed.seq), text(&sealed.prev_hash), text(&sealed.hash)],
+            )?);
+            prev_hash = sealed.hash;
+        }
+        if !updates.is_empty() {
+            db.batch(updates).await.map_err(|e| fault("seal ledger", e))?;
+        }
+        if (rows.len() as i64) < SEAL_PAGE {
+            return Ok(());
         }
     }
-    Err(fault("audit chain contention", last_error))
 }
 
 /// Rows by the filter's page query (descending seq).

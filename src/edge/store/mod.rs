@@ -1,8 +1,11 @@
 //! D1 repositories, one per aggregate. Every query names the workspace it reads (or looks up
 //! a globally unique key and then checks the workspace), so tenant isolation is structural.
 
+pub mod attestation;
+pub mod credentials;
 pub mod invitations;
 pub mod ledger;
+pub mod mfa;
 pub mod tokens;
 pub mod users;
 pub mod workspaces;
