@@ -51,6 +51,8 @@ pub enum Op {
     AttestationPut,
     AttestationTest,
     SecurityPage,
+    SignatureBench,
+    LoginSecondFactor,
 }
 
 /// Who may call a route.
@@ -97,7 +99,9 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/developers/events.json", Op::EventsCatalog, Access::Public),
     route("GET", "/api/developers/step-up-purposes.json", Op::StepUpPurposes, Access::Public),
     route("GET", "/account/security", Op::SecurityPage, Access::Public),
+    route("GET", "/api/developers/bench/signature", Op::SignatureBench, Access::Public),
     route("POST", "/api/auth/login", Op::Login, Access::Public),
+    route("POST", "/api/auth/login/mfa", Op::LoginSecondFactor, Access::Public),
     route("POST", "/api/auth/sso/discover", Op::SsoDiscover, Access::Public),
     route("POST", "/api/auth/logout", Op::Logout, Access::Session),
     route("POST", "/api/auth/invitations/accept", Op::InvitationAccept, Access::Public),

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 pub enum Action {
     SigninSucceeded,
     SigninFailed,
+    SigninMfaChallenged,
     LockedOut,
     SignedOut,
     SessionRevoked,
@@ -41,9 +42,10 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 31] = [
         Self::SigninSucceeded,
         Self::SigninFailed,
+        Self::SigninMfaChallenged,
         Self::LockedOut,
         Self::SignedOut,
         Self::SessionRevoked,
@@ -78,6 +80,7 @@ impl Action {
         match self {
             Self::SigninSucceeded => "ACCOUNT_SIGNIN_SUCCEEDED",
             Self::SigninFailed => "ACCOUNT_SIGNIN_FAILED",
+            Self::SigninMfaChallenged => "ACCOUNT_SIGNIN_MFA_CHALLENGED",
             Self::LockedOut => "ACCOUNT_LOCKED_OUT",
             Self::SignedOut => "ACCOUNT_SIGNED_OUT",
             Self::SessionRevoked => "ACCOUNT_SESSION_REVOKED",
@@ -114,6 +117,7 @@ impl Action {
         match self {
             Self::SigninSucceeded => "A user signed in with email and password; a session was created.",
             Self::SigninFailed => "A sign-in attempt was refused; `data.code` says why.",
+            Self::SigninMfaChallenged => "The password was right; the user was asked for their second factor.",
             Self::LockedOut => "Repeated failures locked the account for `data.lockedForSeconds`.",
             Self::SignedOut => "A user signed out; the session was revoked.",
             Self::SessionRevoked => "A session was revoked from the sessions list.",
@@ -150,6 +154,7 @@ impl Action {
         match self {
             Self::SigninSucceeded
             | Self::SigninFailed
+            | Self::SigninMfaChallenged
             | Self::LockedOut
             | Self::UserUpdated
             | Self::UserJoined
@@ -180,6 +185,7 @@ impl Action {
         match self {
             Self::SigninSucceeded => json!({"sessionId": "sess_3f9c2a", "method": "password"}),
             Self::SigninFailed => json!({"code": "INVALID_CREDENTIALS", "email": "alice@example.com"}),
+            Self::SigninMfaChallenged => json!({"factors": ["webauthn", "totp"]}),
             Self::LockedOut => json!({"failedAttempts": 5, "lockedForSeconds": 900}),
             Self::SignedOut | Self::SessionRevoked => json!({"sessionId": "sess_3f9c2a"}),
             Self::SessionsRevokedOthers => json!({"revoked": 3, "kept": "sess_3f9c2a"}),

@@ -242,6 +242,8 @@ impl AuditFilter {
             "=",
             Some(SqlValue::Text(workspace_id.to_owned())),
         );
+        // Only sealed rows: a row is sealed milliseconds after its insert (see edge ledger).
+        sql.conditions.push("hash IS NOT NULL".to_owned());
         if let ActionFilter::AnyOf(patterns) = &self.actions {
             let condition = sql.actions(patterns);
             sql.conditions.push(condition);
@@ -649,7 +651,7 @@ mod tests {
     #[test]
     fn where_clause_workspace_only() {
         let (sql, params) = parse(&[]).unwrap().where_clause("ws_1");
-        assert_eq!(sql, "workspace_id = ?1");
+        assert_eq!(sql, "workspace_id = ?1 AND hash IS NOT NULL");
         assert_eq!(params, vec![text("ws_1")]);
     }
 
@@ -658,7 +660,7 @@ mod tests {
         let (sql, params) = parse(&[("action", "USER_LOGIN,USER_LOGOUT")])
             .unwrap()
             .where_clause("ws_1");
-        assert_eq!(sql, "workspace_id = ?1 AND action IN (?2, ?3)");
+        assert_eq!(sql, "workspace_id = ?1 AND hash IS NOT NULL AND action IN (?2, ?3)");
         assert_eq!(
             params,
             vec![text("ws_1"), text("USER_LOGIN"), text("USER_LOGOUT")]
@@ -668,7 +670,7 @@ mod tests {
     #[test]
     fn where_clause_prefix_is_half_open_range() {
         let (sql, params) = parse(&[("action", "USER_*")]).unwrap().where_clause("ws_1");
-        assert_eq!(sql, "workspace_id = ?1 AND (action >= ?2 AND action < ?3)");
+        assert_eq!(sql, "workspace_id = ?1 AND hash IS NOT NULL AND (action >= ?2 AND action < ?3)");
         assert_eq!(params, vec![text("ws_1"), text("USER_"), text("USER`")]);
     }
 
@@ -698,7 +700,7 @@ mod tests {
             .where_clause("ws_1");
         assert_eq!(
             sql,
-            "workspace_id = ?1 AND (action IN (?2) OR (action >= ?3 AND action < ?4) OR (action >= ?5 AND action < ?6))"
+            "workspace_id = ?1 AND hash IS NOT NULL AND (action IN (?2) OR (action >= ?3 AND action < ?4) OR (action >= ?5 AND action < ?6))"
         );
         let expected = ["ws_1", "PAT_CREATED", "USER_", "USER`", "SCIM_", "SCIM`"]
             .map(text)
@@ -723,7 +725,7 @@ mod tests {
         let (sql, params) = f.where_clause("ws_1");
         assert_eq!(
             sql,
-            "workspace_id = ?1 AND action IN (?2) AND actor_id = ?3 AND resource_type = ?4 AND resource_id = ?5 \
+            "workspace_id = ?1 AND hash IS NOT NULL AND action IN (?2) AND actor_id = ?3 AND resource_type = ?4 AND resource_id = ?5 \
              AND at >= ?6 AND at <= ?7 AND seq < ?8 AND (action LIKE ?9 ESCAPE '\\' OR resource_id LIKE ?9 \
              ESCAPE '\\' OR data LIKE ?9 ESCAPE '\\')"
         );
@@ -752,7 +754,7 @@ mod tests {
             sql,
             "SELECT workspace_id, seq, id, at, action, actor_type, actor_id, resource_type, resource_id, ip, \
              data, COALESCE(prev_hash, '') AS prev_hash, COALESCE(hash, '') AS hash FROM audit_log \
-             WHERE workspace_id = ?1 AND actor_id = ?2 \
+             WHERE workspace_id = ?1 AND hash IS NOT NULL AND actor_id = ?2 \
              ORDER BY seq DESC LIMIT 11"
         );
         assert_eq!(params, vec![text("ws_1"), text("usr_1")]);

@@ -69,6 +69,7 @@ const FIXTURE_USERS: &[User] = &[
     User { id: "u_stepup", ws: "ws_stepup", email: "owner@stepup.test", name: "Ste Pup", role: "owner", status: "active", password: "stepup-owner-password" },
     User { id: "u_stepup_race", ws: "ws_stepup", email: "race@stepup.test", name: "Ray Ce", role: "member", status: "active", password: "stepup-race-password" },
     User { id: "u_stepup_totp", ws: "ws_stepup", email: "totp@stepup.test", name: "To Tp", role: "member", status: "active", password: "stepup-totp-password" },
+    User { id: "u_mfa_login", ws: "ws_stepup", email: "mfalogin@stepup.test", name: "Em Effay", role: "member", status: "active", password: "mfa-login-password" },
     User { id: "u_victim", ws: "ws_demo", email: "victim@demo.axissynapse.test", name: "Vic Tim", role: "member", status: "active", password: "victim-password" },
 ];
 

@@ -138,14 +138,22 @@ fn rows_stream(db: D1Database, filter: AuditFilter, workspace_id: String, format
 pub async fn verify(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     let db = db::open(&cx.env)?;
     crate::edge::store::ledger::seal(&db, who.workspace_id()).await?;
+    // Rows a concurrent writer inserted but has not sealed yet are pending, not broken.
+    let sealed: Option<Count> = db::first(
+        &db,
+        "SELECT COALESCE(MAX(seq), 0) AS n FROM audit_log WHERE workspace_id = ?1 AND hash IS NOT NULL",
+        &[text(who.workspace_id())],
+    )
+    .await?;
+    let sealed_head = sealed.map_or(0, |c| c.n);
     let mut verifier = ChainVerifier::new(GENESIS_HASH, 1);
     let mut after = 0;
     loop {
         let sql = format!(
-            "SELECT {} FROM audit_log WHERE workspace_id = ?1 AND seq > ?2 ORDER BY seq ASC LIMIT ?3",
+            "SELECT {} FROM audit_log WHERE workspace_id = ?1 AND seq > ?2 AND seq <= ?4 ORDER BY seq ASC LIMIT ?3",
             crate::audit::query::AUDIT_COLUMNS.join(", ")
         );
-        let rows: Vec<AuditEntry> = db::all(&db, &sql, &[text(who.workspace_id()), int(after), int(i64::from(PAGE_ROWS))]).await?;
+        let rows: Vec<AuditEntry> = db::all(&db, &sql, &[text(who.workspace_id()), int(after), int(i64::from(PAGE_ROWS)), int(sealed_head)]).await?;
         for entry in &rows {
             if let Err(broken) = verifier.push(entry) {
                 return Ok(Reply::json(json!({"ok": false, "break": format!("{broken:?}")})));

@@ -12,7 +12,9 @@ use crate::edge::sessions::{SessionRecord, SessionsClient, ABSOLUTE_MS, IDLE_MS}
 use crate::edge::store::ledger::{self, Actor, Event, Origin};
 use crate::edge::store::users::{self, UserRow};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::edge::handlers::{passkeys, stepup};
 use crate::session::{device, jwe, password, signin};
+use crate::stepup::Factor;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -116,11 +118,93 @@ pub async fn login(cx: &mut Ctx) -> ApiResult<Reply> {
         ledger::record(&db, &origin, &[failure(Action::SigninFailed, refusal.code(), &user)], vec![reset]).await?;
         return Err(refusal.to_error());
     }
-    start_session(cx, &user, vec![reset]).await
+    if user.mfa_enrolled != 0 {
+        return second_factor_challenge(cx, &user, reset).await;
+    }
+    start_session(cx, &user, vec![reset], vec![]).await
+}
+
+/// How long the second step of a sign-in may take.
+const MFA_STEP_TTL_MS: i64 = 5 * 60 * 1000;
+
+/// The password was right and the user has a second factor: no session yet. Answers with a
+/// single-use `mfaToken` (its hash kept in the user's Durable Object for five minutes), the
+/// factors the user can use and, with a passkey, WebAuthn request options.
+async fn second_factor_challenge(cx: &Ctx, user: &UserRow, reset: worker::D1PreparedStatement) -> ApiResult<Reply> {
+    use base64::Engine as _;
+    let db = db::open(&cx.env)?;
+    let inventory = stepup::inventory(&db, user).await?;
+    let factors: Vec<&str> = Factor::ALL.iter().filter(|f| inventory.has(**f)).map(|f| f.code()).collect();
+    let token = format!("mfa_{}.{}.{}", user.workspace_id, user.id, base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random::<32>()?));
+    let sessions = SessionsClient::new(&cx.env, &user.workspace_id, &user.id)?;
+    let expires_at = cx.now_ms + MFA_STEP_TTL_MS;
+    sessions.put_challenge("login-mfa", &crate::session::sha256_hex(token.as_bytes()), expires_at).await?;
+    let mut public_key = serde_json::Value::Null;
+    if inventory.has(Factor::Webauthn) {
+        let challenge = random::<32>()?;
+        sessions.put_challenge("login-webauthn", &base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(challenge), expires_at).await?;
+        let rp_id = passkeys::RelyingParty::of(cx).id;
+        public_key = crate::webauthn::options::request_options(&rp_id, &challenge, &inventory.allow_list()?, 300_000);
+    }
+    let origin = Origin { workspace_id: &user.workspace_id, ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
+    let event = Event {
+        action: Action::SigninMfaChallenged,
+        actor: Actor { kind: "user", id: Some(user.id.clone()) },
+        resource_id: Some(user.id.clone()),
+        data: json!({"factors": factors}),
+    };
+    ledger::record(&db, &origin, &[event], vec![reset]).await?;
+    Ok(Reply::json(json!({
+        "mfaRequired": true,
+        "mfaToken": token,
+        "factors": factors,
+        "publicKey": public_key,
+        "expiresAt": crate::time::format_ms(expires_at),
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SecondFactorBody {
+    mfa_token: String,
+    webauthn: Option<stepup::AssertionJson>,
+    totp: Option<String>,
+    backup_code: Option<String>,
+}
+
+/// `POST /api/auth/login/mfa`: the second step. One attempt per `mfaToken`.
+pub async fn login_second_factor(cx: &mut Ctx) -> ApiResult<Reply> {
+    same_origin(cx)?;
+    let body: SecondFactorBody = cx.json().await?;
+    let factor = stepup::sent_factor(&body.webauthn, &body.totp, &body.backup_code)?;
+    let expired = || ApiError::with_reason(ErrorCode::ChallengeExpired, "sign in with the password again");
+    let rest = body.mfa_token.strip_prefix("mfa_").filter(|t| t.len() <= 200).ok_or_else(expired)?;
+    let mut parts = rest.splitn(3, '.');
+    let (Some(workspace_id), Some(user_id), Some(_)) = (parts.next(), parts.next(), parts.next()) else { return Err(expired()) };
+    let db = db::open(&cx.env)?;
+    let user = users::get(&db, workspace_id, user_id).await?.ok_or_else(expired)?;
+    let sessions = SessionsClient::new(&cx.env, &user.workspace_id, &user.id)?;
+    let stored = sessions.take_challenge("login-mfa", cx.now_ms).await?.ok_or_else(expired)?;
+    if !crate::session::ct_eq(stored.as_bytes(), crate::session::sha256_hex(body.mfa_token.as_bytes()).as_bytes()) {
+        return Err(expired());
+    }
+    signin::after_password(&user.account()).map_err(|r| r.to_error())?;
+    let actor = Actor { kind: "user", id: Some(user.id.clone()) };
+    let origin = Origin { workspace_id: &user.workspace_id, ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
+    let sent = (&body.webauthn, &body.totp, &body.backup_code);
+    let proof = match stepup::prove_factor(cx, &user, &actor, "login-webauthn", sent).await {
+        Ok(proof) => proof,
+        Err(err) => {
+            let event = Event { data: json!({"code": err.code.as_str(), "factor": factor.code()}), ..failure(Action::SigninFailed, err.code, &user) };
+            ledger::record(&db, &origin, &[event], vec![]).await?;
+            return Err(err);
+        }
+    };
+    start_session(cx, &user, proof.changes, proof.events).await
 }
 
 /// Creates the session object, its index row and the audit row, and sets the cookies.
-pub async fn start_session(cx: &Ctx, user: &UserRow, mut changes: Vec<worker::D1PreparedStatement>) -> ApiResult<Reply> {
+pub async fn start_session(cx: &Ctx, user: &UserRow, mut changes: Vec<worker::D1PreparedStatement>, mut events: Vec<Event>) -> ApiResult<Reply> {
     let db = db::open(&cx.env)?;
     let now = cx.now_ms;
     let record = SessionRecord {
@@ -144,15 +228,16 @@ pub async fn start_session(cx: &Ctx, user: &UserRow, mut changes: Vec<worker::D1
         &[text(&record.id), text(&user.workspace_id), text(&user.id), int(now), int(record.absolute_expires_at),
           text(&record.device_label), opt_text(record.ip_prefix.as_deref())],
     )?;
-    let event = Event {
+    let method = if user.mfa_enrolled != 0 { "password+mfa" } else { "password" };
+    events.push(Event {
         action: Action::SigninSucceeded,
         actor: Actor { kind: "user", id: Some(user.id.clone()) },
         resource_id: Some(user.id.clone()),
-        data: json!({"sessionId": record.id, "method": "password"}),
-    };
+        data: json!({"sessionId": record.id, "method": method}),
+    });
     let origin = Origin { workspace_id: &user.workspace_id, ip: cx.client_ip.as_deref(), now_ms: now };
     changes.push(index);
-    ledger::record(&db, &origin, &[event], changes).await?;
+    ledger::record(&db, &origin, &events, changes).await?;
     let body = json!({
         "user": user.to_json(),
         "session": {"id": record.id, "expiresAt": crate::time::format_ms(record.expires_at)},

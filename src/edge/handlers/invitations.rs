@@ -140,5 +140,5 @@ pub async fn accept(cx: &mut Ctx) -> ApiResult<Reply> {
     if sso_only {
         return Ok(Reply::json(json!({"user": user.to_json(), "signIn": "sso"})).status(201));
     }
-    start_session(cx, &user, vec![]).await.map(|r| r.status(201))
+    start_session(cx, &user, vec![], vec![]).await.map(|r| r.status(201))
 }

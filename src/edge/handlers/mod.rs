@@ -3,6 +3,7 @@
 pub mod attestation;
 pub mod audit;
 pub mod auth;
+pub mod bench;
 pub mod discovery;
 pub mod invitations;
 pub mod me;
@@ -24,6 +25,7 @@ pub async fn dispatch(cx: &mut Ctx, op: Op, param: Option<String>, principal: Op
         Op::OpenApi => Ok(discovery::openapi(cx)),
         Op::EventsCatalog => Ok(discovery::events()),
         Op::Login => auth::login(cx).await,
+        Op::LoginSecondFactor => auth::login_second_factor(cx).await,
         Op::SsoDiscover => auth::sso_discover(cx).await,
         Op::Logout => auth::logout(cx, &who()?).await,
         Op::Me => Ok(me::me(&who()?)),
@@ -51,6 +53,7 @@ pub async fn dispatch(cx: &mut Ctx, op: Op, param: Option<String>, principal: Op
         Op::PasswordChange => me::change_password(cx, &who()?).await,
         Op::StepUpPurposes => Ok(discovery::step_up_purposes()),
         Op::SecurityPage => Ok(discovery::security_page()),
+        Op::SignatureBench => bench::signature(cx).await,
         Op::PasskeyOptions => passkeys::registration_options(cx, &who()?).await,
         Op::PasskeyRegister => passkeys::register(cx, &who()?).await,
         Op::PasskeyList => passkeys::list(cx, &who()?).await,

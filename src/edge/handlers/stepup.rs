@@ -16,7 +16,8 @@ use crate::edge::handlers::totp::unseal;
 use crate::edge::http::{Ctx, Reply};
 use crate::edge::sessions::SessionsClient;
 use crate::edge::store::credentials::{self, CredentialRow};
-use crate::edge::store::ledger::{self, Event, Origin};
+use crate::edge::store::ledger::{self, Actor, Event, Origin};
+use crate::edge::store::users::UserRow;
 use crate::edge::store::mfa;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::stepup::token::{self as stepup_token, StepUpRecord, StepUpRefusal};
@@ -39,14 +40,14 @@ fn event(who: &Principal, action: Action, data: Value) -> Event {
 }
 
 /// What the user has enrolled.
-struct Inventory {
+pub struct Inventory {
     passkeys: Vec<CredentialRow>,
     totp: bool,
     backup_codes: Vec<String>,
 }
 
-async fn inventory(db: &worker::D1Database, who: &Principal) -> ApiResult<Inventory> {
-    let (ws, user) = (who.workspace_id(), who.user.id.as_str());
+pub async fn inventory(db: &worker::D1Database, user: &UserRow) -> ApiResult<Inventory> {
+    let (ws, user) = (user.workspace_id.as_str(), user.id.as_str());
     Ok(Inventory {
         passkeys: credentials::list(db, ws, user).await?,
         totp: mfa::totp(db, ws, user).await?.is_some_and(|t| t.confirmed_at.is_some()),
@@ -55,7 +56,12 @@ async fn inventory(db: &worker::D1Database, who: &Principal) -> ApiResult<Invent
 }
 
 impl Inventory {
-    fn has(&self, factor: Factor) -> bool {
+    /// The user's passkeys as WebAuthn allowCredentials descriptors.
+    pub fn allow_list(&self) -> ApiResult<Vec<(Vec<u8>, Vec<String>)>> {
+        self.passkeys.iter().map(|c| Ok((b64u_decode("id", &c.id)?, c.transports()))).collect()
+    }
+
+    pub fn has(&self, factor: Factor) -> bool {
         match factor {
             Factor::Webauthn => !self.passkeys.is_empty(),
             Factor::Totp => self.totp,
@@ -74,7 +80,7 @@ pub async fn challenge_options(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply
     let body: OptionsBody = cx.json().await?;
     let purpose = purpose(&body.purpose)?;
     let db = db::open(&cx.env)?;
-    let inv = inventory(&db, who).await?;
+    let inv = inventory(&db, &who.user).await?;
     let usable: Vec<Factor> = purpose.factors().into_iter().filter(|f| inv.has(*f)).collect();
     if usable.is_empty() {
         let accepts: Vec<&str> = purpose.factors().iter().map(|f| f.code()).collect();
@@ -85,9 +91,7 @@ pub async fn challenge_options(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply
         let challenge = random::<32>()?;
         let sessions = SessionsClient::new(&cx.env, who.workspace_id(), &who.user.id)?;
         sessions.put_challenge(&format!("stepup:{}", purpose.code()), &URL_SAFE_NO_PAD.encode(challenge), cx.now_ms + CHALLENGE_TTL_MS).await?;
-        let allow: Vec<(Vec<u8>, Vec<String>)> =
-            inv.passkeys.iter().map(|c| Ok((b64u_decode("id", &c.id)?, c.transports()))).collect::<ApiResult<_>>()?;
-        webauthn_options = webauthn::options::request_options(&RelyingParty::of(cx).id, &challenge, &allow, 300_000);
+        webauthn_options = webauthn::options::request_options(&RelyingParty::of(cx).id, &challenge, &inv.allow_list()?, 300_000);
     }
     let factors: Vec<&str> = usable.iter().map(|f| f.code()).collect();
     let data = json!({"purpose": purpose.code(), "factors": factors});
@@ -111,7 +115,7 @@ struct AssertionResponseJson {
 }
 
 #[derive(Deserialize)]
-struct AssertionJson {
+pub struct AssertionJson {
     id: String,
     response: AssertionResponseJson,
 }
@@ -126,21 +130,16 @@ struct VerifyBody {
 }
 
 /// A proof that passed, with the ledger rows and changes it brings.
-struct Proof {
-    factor: Factor,
-    events: Vec<Event>,
-    changes: Vec<worker::D1PreparedStatement>,
+pub struct Proof {
+    pub factor: Factor,
+    pub events: Vec<Event>,
+    pub changes: Vec<worker::D1PreparedStatement>,
 }
 
 pub async fn verify(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     let body: VerifyBody = cx.json().await?;
     let purpose = purpose(&body.purpose)?;
-    let factor = match (&body.webauthn, &body.totp, &body.backup_code) {
-        (Some(_), None, None) => Factor::Webauthn,
-        (None, Some(_), None) => Factor::Totp,
-        (None, None, Some(_)) => Factor::BackupCode,
-        _ => return Err(ApiError::with_reason(ErrorCode::ValidationError, "send exactly one of webauthn, totp, backupCode")),
-    };
+    let factor = sent_factor(&body.webauthn, &body.totp, &body.backup_code)?;
     let db = db::open(&cx.env)?;
     let proof = match prove(cx, who, purpose, factor, &body).await {
         Ok(proof) => proof,
@@ -160,23 +159,45 @@ pub async fn verify(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     Ok(Reply::json(json!({"token": token, "purpose": purpose.code(), "factor": proof.factor.code(), "expiresAt": expires_at, "header": HEADER})))
 }
 
+/// Which one factor a body carries.
+pub fn sent_factor(webauthn: &Option<AssertionJson>, totp: &Option<String>, backup: &Option<String>) -> ApiResult<Factor> {
+    match (webauthn, totp, backup) {
+        (Some(_), None, None) => Ok(Factor::Webauthn),
+        (None, Some(_), None) => Ok(Factor::Totp),
+        (None, None, Some(_)) => Ok(Factor::BackupCode),
+        _ => Err(ApiError::with_reason(ErrorCode::ValidationError, "send exactly one of webauthn, totp, backupCode")),
+    }
+}
+
 async fn prove(cx: &Ctx, who: &Principal, purpose: Purpose, factor: Factor, body: &VerifyBody) -> ApiResult<Proof> {
     if !purpose.allows(factor) {
         return Err(ApiError::with_reason(ErrorCode::PhishingResistantRequired, format!("{} needs a passkey or security key", purpose.code())));
     }
-    match (factor, &body.webauthn, &body.totp, &body.backup_code) {
-        (Factor::Webauthn, Some(assertion), _, _) => prove_passkey(cx, who, purpose, assertion).await,
-        (Factor::Totp, _, Some(code), _) => prove_totp(cx, who, code).await,
-        (Factor::BackupCode, _, _, Some(code)) => prove_backup_code(cx, who, code).await,
-        _ => Err(ApiError::new(ErrorCode::ValidationError)),
+    let key = format!("stepup:{}", purpose.code());
+    prove_factor(cx, &who.user, &who.actor(), &key, (&body.webauthn, &body.totp, &body.backup_code)).await
+}
+
+/// Checks whichever one factor was sent. `challenge_key` names the WebAuthn challenge.
+pub async fn prove_factor(
+    cx: &Ctx,
+    user: &UserRow,
+    actor: &Actor,
+    challenge_key: &str,
+    sent: (&Option<AssertionJson>, &Option<String>, &Option<String>),
+) -> ApiResult<Proof> {
+    match sent {
+        (Some(assertion), None, None) => prove_passkey(cx, user, actor, challenge_key, assertion).await,
+        (None, Some(code), None) => prove_totp(cx, user, code).await,
+        (None, None, Some(code)) => prove_backup_code(cx, user, actor, code).await,
+        _ => Err(ApiError::with_reason(ErrorCode::ValidationError, "send exactly one of webauthn, totp, backupCode")),
     }
 }
 
-async fn prove_passkey(cx: &Ctx, who: &Principal, purpose: Purpose, assertion: &AssertionJson) -> ApiResult<Proof> {
-    let sessions = SessionsClient::new(&cx.env, who.workspace_id(), &who.user.id)?;
-    let challenge = sessions.take_challenge(&format!("stepup:{}", purpose.code()), cx.now_ms).await?.ok_or(ErrorCode::ChallengeExpired)?;
+async fn prove_passkey(cx: &Ctx, user: &UserRow, actor: &Actor, challenge_key: &str, assertion: &AssertionJson) -> ApiResult<Proof> {
+    let sessions = SessionsClient::new(&cx.env, &user.workspace_id, &user.id)?;
+    let challenge = sessions.take_challenge(challenge_key, cx.now_ms).await?.ok_or(ErrorCode::ChallengeExpired)?;
     let db = db::open(&cx.env)?;
-    let stored = credentials::get(&db, who.workspace_id(), &who.user.id, assertion.id.trim_end_matches('=')).await?;
+    let stored = credentials::get(&db, &user.workspace_id, &user.id, assertion.id.trim_end_matches('=')).await?;
     let stored = stored.ok_or_else(|| verification_failed("unknown credential for this user"))?;
     let public_key = CoseKey::from_cbor(&b64u_decode("publicKey", &stored.public_key)?).map_err(verification_failed)?;
     let rp = RelyingParty::of(cx);
@@ -208,7 +229,7 @@ async fn prove_passkey(cx: &Ctx, who: &Principal, purpose: Purpose, assertion: &
     if prepared.counter_regressed {
         events.push(Event {
             action: Action::PasskeyCounterRegressed,
-            actor: who.actor(),
+            actor: actor.clone(),
             resource_id: Some(stored.id.clone()),
             data: json!({"stored": stored.sign_count, "received": read_sign_count(&auth_data)}),
         });
@@ -222,28 +243,33 @@ fn read_sign_count(auth_data: &[u8]) -> u32 {
     auth_data.get(33..37).and_then(|b| b.try_into().ok()).map_or(0, u32::from_be_bytes)
 }
 
-async fn prove_totp(cx: &Ctx, who: &Principal, code: &str) -> ApiResult<Proof> {
+async fn prove_totp(cx: &Ctx, user: &UserRow, code: &str) -> ApiResult<Proof> {
     let db = db::open(&cx.env)?;
-    let row = mfa::totp(&db, who.workspace_id(), &who.user.id).await?.filter(|t| t.confirmed_at.is_some());
+    let row = mfa::totp(&db, &user.workspace_id, &user.id).await?.filter(|t| t.confirmed_at.is_some());
     let row = row.ok_or_else(|| ApiError::with_reason(ErrorCode::NoFactorAvailable, "no authenticator app enrolled"))?;
     let secret = unseal(cx, &row.secret_sealed)?;
     let now_secs = u64::try_from(cx.now_ms / 1000).unwrap_or(0);
     let step = totp::verify(&secret, code, now_secs, 1, None).map_err(|_| ApiError::new(ErrorCode::InvalidMfaCode))?;
-    if !SessionsClient::new(&cx.env, who.workspace_id(), &who.user.id)?.use_totp_step(step).await? {
+    if !SessionsClient::new(&cx.env, &user.workspace_id, &user.id)?.use_totp_step(step).await? {
         return Err(ErrorCode::MfaCodeReused.into());
     }
     Ok(Proof { factor: Factor::Totp, events: vec![], changes: vec![] })
 }
 
-async fn prove_backup_code(cx: &Ctx, who: &Principal, code: &str) -> ApiResult<Proof> {
+async fn prove_backup_code(cx: &Ctx, user: &UserRow, actor: &Actor, code: &str) -> ApiResult<Proof> {
     let db = db::open(&cx.env)?;
-    let unused = mfa::unused_backup_codes(&db, who.workspace_id(), &who.user.id).await?;
+    let unused = mfa::unused_backup_codes(&db, &user.workspace_id, &user.id).await?;
     let index = backup_codes::find(code, &unused).ok_or(ErrorCode::InvalidMfaCode)?;
     let hash = unused.get(index).ok_or(ErrorCode::InvalidMfaCode)?;
-    if !mfa::spend_backup_code(&db, who.workspace_id(), &who.user.id, hash, cx.now_ms).await? {
+    if !mfa::spend_backup_code(&db, &user.workspace_id, &user.id, hash, cx.now_ms).await? {
         return Err(ApiError::with_reason(ErrorCode::InvalidMfaCode, "that backup code was already used"));
     }
-    let used = event(who, Action::BackupCodeUsed, json!({"remaining": unused.len().saturating_sub(1)}));
+    let used = Event {
+        action: Action::BackupCodeUsed,
+        actor: actor.clone(),
+        resource_id: Some(user.id.clone()),
+        data: json!({"remaining": unused.len().saturating_sub(1)}),
+    };
     Ok(Proof { factor: Factor::BackupCode, events: vec![used], changes: vec![] })
 }
 

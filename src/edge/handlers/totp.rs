@@ -10,6 +10,7 @@ use crate::edge::auth::{auth_secret, Principal};
 use crate::edge::crypto::random;
 use crate::edge::db;
 use crate::edge::http::{fault, Ctx, Reply};
+use crate::edge::sessions::SessionsClient;
 use crate::edge::store::ledger::{self, Event, Origin};
 use crate::edge::store::mfa;
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -54,7 +55,9 @@ pub async fn confirm(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     let row = row.ok_or_else(|| ApiError::with_reason(ErrorCode::NotFound, "no pending authenticator-app enrolment"))?;
     let secret = unseal(cx, &row.secret_sealed)?;
     let now_secs = u64::try_from(cx.now_ms / 1000).unwrap_or(0);
-    totp::verify(&secret, &body.code, now_secs, 1, None).map_err(|_| ApiError::new(ErrorCode::InvalidMfaCode))?;
+    let step = totp::verify(&secret, &body.code, now_secs, 1, None).map_err(|_| ApiError::new(ErrorCode::InvalidMfaCode))?;
+    // The enrolment code is spent too: it cannot be replayed for a step-up.
+    SessionsClient::new(&cx.env, who.workspace_id(), &who.user.id)?.use_totp_step(step).await?;
     let codes = backup_codes::generate(&random::<{ backup_codes::RANDOM_LEN }>()?);
     let hashes: Vec<String> = codes.iter().filter_map(|c| backup_codes::hash(c)).collect();
     let mut changes = vec![

@@ -1,0 +1,65 @@
+//! Development-only benchmark: verifies the attestation signature of a W3C WebAuthn L3 §16
+//! test vector `n` times through Web Crypto, so `bench/run` can measure the per-verify cost
+//! inside the worker (total time for n = N+1 minus n = 1). It also proves that the edge's
+//! verifier accepts the same vectors the host tests verify with pure-Rust crypto, and refuses
+//! them once tampered. Answers 404 unless ENVIRONMENT is "development".
+
+use serde_json::json;
+use sha2::Digest;
+
+use crate::edge::crypto::verify_signature;
+use crate::edge::http::{fault, Ctx, Reply};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::webauthn::{AttestationObject, SignatureCheck};
+
+const MAX_ROUNDS: u32 = 20_000;
+
+fn vector(alg: &str) -> ApiResult<&'static str> {
+    match alg {
+        "ES256" => Ok(include_str!("../../../tests/fixtures/webauthn/packed-es256.json")),
+        "RS256" => Ok(include_str!("../../../tests/fixtures/webauthn/packed-rs256.json")),
+        "EdDSA" => Ok(include_str!("../../../tests/fixtures/webauthn/packed-eddsa.json")),
+        _ => Err(ApiError::with_reason(ErrorCode::ValidationError, "alg: ES256, RS256 or EdDSA")),
+    }
+}
+
+fn hex(field: &str, text: &str) -> ApiResult<Vec<u8>> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| text.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect::<Option<Vec<u8>>>()
+        .ok_or_else(|| fault("bench vector", format!("{field} is not hex")))
+}
+
+/// The attestation signature check of the vector's registration.
+fn check(alg: &str) -> ApiResult<SignatureCheck> {
+    let doc: serde_json::Value = serde_json::from_str(vector(alg)?).map_err(|e| fault("bench vector", e))?;
+    let reg = &doc["registration"];
+    let client_data = hex("clientDataJSON", reg["clientDataJSON"].as_str().unwrap_or_default())?;
+    let attestation = hex("attestationObject", reg["attestationObject"].as_str().unwrap_or_default())?;
+    let hash: [u8; 32] = sha2::Sha256::digest(&client_data).into();
+    let verified = AttestationObject::from_cbor(&attestation).and_then(|a| a.verify(&hash)).map_err(|e| fault("bench vector", e))?;
+    verified.checks.into_iter().next().ok_or_else(|| fault("bench vector", "no signature to check"))
+}
+
+pub async fn signature(cx: &mut Ctx) -> ApiResult<Reply> {
+    if cx.var("ENVIRONMENT").as_deref() != Some("development") {
+        return Err(ApiError::with_reason(ErrorCode::NotFound, "no such route"));
+    }
+    let alg = cx.query_param("alg").unwrap_or("ES256").to_string();
+    let rounds: u32 = cx.query_param("n").unwrap_or("1").parse().map_err(|_| ApiError::with_reason(ErrorCode::ValidationError, "n: a whole number"))?;
+    if !(1..=MAX_ROUNDS).contains(&rounds) {
+        return Err(ApiError::with_reason(ErrorCode::ValidationError, format!("n: 1 to {MAX_ROUNDS}")));
+    }
+    let check = check(&alg)?;
+    let mut valid = true;
+    for _ in 0..rounds {
+        valid &= verify_signature(&check).await?;
+    }
+    let mut tampered = check.clone();
+    if let Some(byte) = tampered.message.first_mut() {
+        *byte ^= 1;
+    }
+    let tampered_valid = verify_signature(&tampered).await?;
+    Ok(Reply::json(json!({"alg": alg, "rounds": rounds, "valid": valid, "tamperedValid": tampered_valid})))
+}
