@@ -71,6 +71,24 @@ pub enum Access {
     AdminSession,
 }
 
+impl Op {
+    /// What an enrolment-only session (MFA required, no factor yet) may call: enough to enrol
+    /// a passkey or an authenticator app, and to sign out.
+    pub fn allowed_while_enrolling(self) -> bool {
+        matches!(
+            self,
+            Op::Me
+                | Op::Logout
+                | Op::SessionsHeartbeat
+                | Op::PasskeyOptions
+                | Op::PasskeyRegister
+                | Op::PasskeyList
+                | Op::TotpEnrol
+                | Op::TotpConfirm
+        )
+    }
+}
+
 impl Access {
     /// The OpenAPI security scheme names that satisfy this rule, in document order.
     pub fn schemes(self) -> &'static [&'static str] {
@@ -252,6 +270,16 @@ mod tests {
             resolve("DELETE", "/api/me/sessions/sess_1"),
             Resolution::Found(ROUTES.iter().find(|r| r.op == Op::SessionRevoke).unwrap(), Some("sess_1"))
         );
+    }
+
+    #[test]
+    fn enrolment_sessions_reach_only_enrolment_routes() {
+        let allowed: Vec<&str> = ROUTES.iter().filter(|r| r.op.allowed_while_enrolling()).map(|r| r.path).collect();
+        assert!(allowed.contains(&"/api/me/totp/confirm") && allowed.contains(&"/api/me/passkeys"));
+        for r in ROUTES.iter().filter(|r| r.op.allowed_while_enrolling()) {
+            assert!(r.path.starts_with("/api/me") || r.path == "/api/auth/logout", "{} {}", r.method, r.path);
+        }
+        assert!(!Op::PatCreate.allowed_while_enrolling() && !Op::SessionsList.allowed_while_enrolling());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::edge::http::{fault, Ctx};
 use crate::edge::sessions::SessionsClient;
 use crate::edge::store::{ledger::Actor, tokens, users};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::routes::Access;
+use crate::routes::{Access, Route};
 use crate::session::{jwe, tokens as token_format};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +20,8 @@ pub enum Via {
 pub struct Principal {
     pub user: users::UserRow,
     pub via: Via,
+    /// The session may only enrol a second factor (see `Op::allowed_while_enrolling`).
+    pub restricted: bool,
 }
 
 impl Principal {
@@ -59,7 +61,8 @@ pub fn auth_secret(cx: &Ctx) -> ApiResult<String> {
 }
 
 /// Authenticates the request for a route's access rule. `None` for public routes.
-pub async fn authenticate(cx: &Ctx, access: Access) -> ApiResult<Option<Principal>> {
+pub async fn authenticate(cx: &Ctx, route: &Route) -> ApiResult<Option<Principal>> {
+    let access = route.access;
     if access == Access::Public {
         return Ok(None);
     }
@@ -70,6 +73,9 @@ pub async fn authenticate(cx: &Ctx, access: Access) -> ApiResult<Option<Principa
         Some(token) => by_token(cx, &token).await?,
         None => by_cookie(cx).await?,
     };
+    if principal.restricted && !route.op.allowed_while_enrolling() {
+        return Err(ApiError::with_reason(ErrorCode::MfaRequired, "this session can only enrol a second factor at /account/security"));
+    }
     if matches!(access, Access::Admin | Access::AdminSession) && !principal.user.is_admin() {
         return Err(ApiError::with_reason(ErrorCode::Forbidden, "workspace owner or admin role required"));
     }
@@ -103,7 +109,7 @@ async fn by_token(cx: &Ctx, token: &str) -> ApiResult<Principal> {
     let user = users::get(&db, &row.workspace_id, owner).await?.ok_or_else(invalid)?;
     check_standing(&user)?;
     tokens::touch(&db, &row, cx.now_ms).await?;
-    Ok(Principal { user, via: Via::Pat { token_id: row.id } })
+    Ok(Principal { user, via: Via::Pat { token_id: row.id }, restricted: false })
 }
 
 async fn by_cookie(cx: &Ctx) -> ApiResult<Principal> {
@@ -117,12 +123,14 @@ async fn by_cookie(cx: &Ctx) -> ApiResult<Principal> {
     let sessions = SessionsClient::new(&cx.env, &claims.wid, &claims.sub)?;
     let db = db::open(&cx.env)?;
     let (check, user) = futures_util::join!(sessions.check(&claims.sid, cx.now_ms), users::get(&db, &claims.wid, &claims.sub));
-    if let Some(err) = check?.state.error() {
+    let check = check?;
+    if let Some(err) = check.state.error() {
         return Err(err);
     }
+    let restricted = check.record.is_some_and(|r| r.restricted);
     let user = user?.ok_or_else(|| ApiError::with_reason(ErrorCode::Unauthorized, "unknown user"))?;
     check_standing(&user)?;
-    Ok(Principal { user, via: Via::Cookie { sid: claims.sid } })
+    Ok(Principal { user, via: Via::Cookie { sid: claims.sid }, restricted })
 }
 
 /// A signed-in identity stops working the moment its account or workspace does.

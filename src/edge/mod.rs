@@ -54,7 +54,7 @@ async fn route(cx: &mut Ctx) -> ApiResult<Reply> {
         }
         Resolution::NotFound => return Err(ApiError::with_reason(ErrorCode::NotFound, "no such route")),
     };
-    let principal = auth::authenticate(cx, route.access).await?;
+    let principal = auth::authenticate(cx, route).await?;
     handlers::dispatch(cx, route.op, param, principal).await
 }
 

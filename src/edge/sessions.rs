@@ -35,6 +35,9 @@ pub struct SessionRecord {
     pub device_label: String,
     pub ip_prefix: Option<String>,
     pub location: Option<String>,
+    /// An enrolment-only session: MFA is required and the user has no factor yet.
+    #[serde(default)]
+    pub restricted: bool,
 }
 
 impl SessionRecord {

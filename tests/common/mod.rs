@@ -23,8 +23,16 @@ pub fn password(email: &str) -> String {
     secrets()["passwords"][email].as_str().unwrap_or_else(|| panic!("no seeded password for {email}")).to_string()
 }
 
+/// No request of the suite may take longer than this: a stall fails the test, it never hangs CI.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
 pub fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().into()
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(REQUEST_TIMEOUT))
+        .build()
+        .into()
 }
 
 #[derive(Debug)]

@@ -71,8 +71,37 @@ fn disabled_account_is_refused() {
 }
 
 #[test]
-fn workspace_requiring_mfa_refuses_users_without_a_factor() {
-    try_login("user@mfa.test", &password("user@mfa.test")).expect_error(401, "MFA_REQUIRED");
+fn workspace_requiring_mfa_gives_unenrolled_users_an_enrolment_only_session() {
+    use axissynapse_edge::stepup::totp;
+    const USER: &str = "user@mfa.test";
+    let refused = try_login(USER, &password(USER));
+    let body = refused.expect_error(401, "MFA_REQUIRED");
+    assert_eq!(body["enrolmentSession"], true);
+    let cookie = refused
+        .set_cookies()
+        .iter()
+        .find_map(|c| c.strip_prefix("authjs.session-token=").map(|v| v.split(';').next().unwrap().to_string()))
+        .expect("an enrolment-only session cookie");
+    let enrolling = Session { cookie: format!("authjs.session-token={cookie}"), sid: String::new(), token: cookie };
+    // It reaches the enrolment routes and nothing else.
+    assert_eq!(req("GET", "/api/me").session(&enrolling).send().ok()["user"]["email"], USER);
+    for (method, path) in [("GET", "/api/me/sessions"), ("GET", "/api/me/tokens"), ("POST", "/api/me/sessions/revoke-others")] {
+        req(method, path).session(&enrolling).send().expect_error(401, "MFA_REQUIRED");
+    }
+    let started = req("POST", "/api/me/totp").session(&enrolling).send();
+    assert_eq!(started.status, 201, "{}", started.body);
+    let secret = totp::base32_decode(started.json()["secret"].as_str().unwrap()).unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let step = now / 30;
+    let code = |s: u64| totp::totp(&secret, s * 30, 30, 6, totp::Alg::Sha1);
+    req("POST", "/api/me/totp/confirm").session(&enrolling).json(&json!({"code": code(step)})).send().ok();
+    // Now sign-in asks for the factor, and the factor gives a full session.
+    let challenge = try_login(USER, &password(USER)).ok();
+    assert_eq!(challenge["mfaRequired"], true);
+    let done = req("POST", "/api/auth/login/mfa").json(&json!({"mfaToken": challenge["mfaToken"], "totp": code(step + 1)})).send();
+    assert_eq!(done.status, 200, "{}", done.body);
+    let token = done.set_cookies().iter().find_map(|c| c.strip_prefix("authjs.session-token=").map(|v| v.split(';').next().unwrap().to_string())).unwrap();
+    req("GET", "/api/me/sessions").cookie(&format!("authjs.session-token={token}")).send().ok();
 }
 
 #[test]

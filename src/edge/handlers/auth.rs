@@ -116,12 +116,25 @@ pub async fn login(cx: &mut Ctx) -> ApiResult<Reply> {
     let reset = users::set_login_counters(&db, &user, 0, None, cx.now_ms)?;
     if let Err(refusal) = signin::after_password(&account) {
         ledger::record(&db, &origin, &[failure(Action::SigninFailed, refusal.code(), &user)], vec![reset]).await?;
+        if refusal == signin::Refusal::MfaRequired {
+            return enrolment_session(cx, &user).await;
+        }
         return Err(refusal.to_error());
     }
     if user.mfa_enrolled != 0 {
         return second_factor_challenge(cx, &user, reset).await;
     }
     start_session(cx, &user, vec![reset], vec![]).await
+}
+
+/// MFA is required and the user has no factor: 401 MFA_REQUIRED, with an enrolment-only
+/// session (cookies set) that reaches only the enrolment routes, so the user can enrol a
+/// passkey or authenticator app at /account/security and then sign in with it.
+async fn enrolment_session(cx: &Ctx, user: &UserRow) -> ApiResult<Reply> {
+    let reply = open_session(cx, user, vec![], vec![], true).await?;
+    let err = ApiError::with_reason(ErrorCode::MfaRequired, "enrol a second factor at /account/security, then sign in again")
+        .field("enrolmentSession", json!(true));
+    Ok(Reply { status: err.status(), body: crate::edge::http::Body::Json(err.body()), headers: reply.headers })
 }
 
 /// How long the second step of a sign-in may take.
@@ -204,7 +217,17 @@ pub async fn login_second_factor(cx: &mut Ctx) -> ApiResult<Reply> {
 }
 
 /// Creates the session object, its index row and the audit row, and sets the cookies.
-pub async fn start_session(cx: &Ctx, user: &UserRow, mut changes: Vec<worker::D1PreparedStatement>, mut events: Vec<Event>) -> ApiResult<Reply> {
+pub async fn start_session(cx: &Ctx, user: &UserRow, changes: Vec<worker::D1PreparedStatement>, events: Vec<Event>) -> ApiResult<Reply> {
+    open_session(cx, user, changes, events, false).await
+}
+
+async fn open_session(
+    cx: &Ctx,
+    user: &UserRow,
+    mut changes: Vec<worker::D1PreparedStatement>,
+    mut events: Vec<Event>,
+    restricted: bool,
+) -> ApiResult<Reply> {
     let db = db::open(&cx.env)?;
     let now = cx.now_ms;
     let record = SessionRecord {
@@ -219,6 +242,7 @@ pub async fn start_session(cx: &Ctx, user: &UserRow, mut changes: Vec<worker::D1
         device_label: device::label(&cx.user_agent()),
         ip_prefix: cx.client_ip.as_deref().and_then(device::ip_prefix),
         location: location(cx),
+        restricted,
     };
     SessionsClient::new(&cx.env, &user.workspace_id, &user.id)?.create(record.clone()).await?;
     let index = db::stmt(
@@ -228,7 +252,11 @@ pub async fn start_session(cx: &Ctx, user: &UserRow, mut changes: Vec<worker::D1
         &[text(&record.id), text(&user.workspace_id), text(&user.id), int(now), int(record.absolute_expires_at),
           text(&record.device_label), opt_text(record.ip_prefix.as_deref())],
     )?;
-    let method = if user.mfa_enrolled != 0 { "password+mfa" } else { "password" };
+    let method = match (restricted, user.mfa_enrolled != 0) {
+        (true, _) => "password (enrolment only)",
+        (false, true) => "password+mfa",
+        (false, false) => "password",
+    };
     events.push(Event {
         action: Action::SigninSucceeded,
         actor: Actor { kind: "user", id: Some(user.id.clone()) },
