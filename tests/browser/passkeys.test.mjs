@@ -87,7 +87,21 @@ test("passkey enrolment, step-up, single-use token and attestation policy in a r
     assert.equal(blocked.status, 403, JSON.stringify(blocked));
     assert.equal(blocked.body.code, "ATTESTATION_BLOCKED");
     assert.equal(blocked.body.rule, "deny_list");
-    assert.equal((await axis("passkeys")).body.passkeys.length, 1);
+    const [kept] = (await axis("passkeys")).body.passkeys;
+    assert.equal(kept.nickname, "Virtual key");
+
+    // Rename and remove it through the same session.
+    const call = (method, path, body) => page.evaluate(async ([m, p, b]) => {
+      const r = await fetch(p, { method: m, headers: b ? { "content-type": "application/json" } : {}, body: b ? JSON.stringify(b) : undefined });
+      return { status: r.status, body: await r.json() };
+    }, [method, path, body]);
+    const renamed = await call("PATCH", `/api/me/passkeys/${kept.id}`, { nickname: "Desk key" });
+    assert.equal(renamed.status, 200, JSON.stringify(renamed));
+    assert.equal(renamed.body.nickname, "Desk key");
+    assert.equal((await call("PATCH", `/api/me/passkeys/${kept.id}`, { nickname: "" })).body.code, "ValidationError");
+    assert.equal((await call("DELETE", `/api/me/passkeys/${kept.id}`)).status, 200);
+    assert.equal((await call("DELETE", `/api/me/passkeys/${kept.id}`)).body.code, "NotFound");
+    assert.equal((await axis("passkeys")).body.passkeys.length, 0);
   } finally {
     await browser.close();
   }
