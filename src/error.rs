@@ -392,9 +392,8 @@ mod tests {
     fn envelope_has_error_code_and_optional_reason() {
         let plain = ApiError::new(ErrorCode::Forbidden).body();
         assert_eq!(plain, json!({"error": "You do not have permission to do this.", "code": "Forbidden"}));
-        let detailed = ApiError::with_reason(ErrorCode::StepUpRequired, "stale")
-            .field("purpose", json!("PAYROLL_SEAL"))
-            .body();
+        let detailed =
+            ApiError::with_reason(ErrorCode::StepUpRequired, "stale").field("purpose", json!("PAYROLL_SEAL")).body();
         assert_eq!(detailed["code"], "STEP_UP_REQUIRED");
         assert_eq!(detailed["reason"], "stale");
         assert_eq!(detailed["purpose"], "PAYROLL_SEAL");

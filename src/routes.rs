@@ -237,8 +237,7 @@ mod tests {
     #[test]
     fn every_route_is_documented_and_every_documented_operation_is_routed() {
         let documented = documented_operations(&document());
-        let routed: BTreeSet<_> =
-            ROUTES.iter().map(|r| (r.method.to_string(), r.path.to_string())).collect();
+        let routed: BTreeSet<_> = ROUTES.iter().map(|r| (r.method.to_string(), r.path.to_string())).collect();
         let undocumented: Vec<_> = routed.difference(&documented).collect();
         let unrouted: Vec<_> = documented.difference(&routed).collect();
         assert!(undocumented.is_empty(), "routes missing from api/openapi.json: {undocumented:?}");

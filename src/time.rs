@@ -65,10 +65,7 @@ pub fn parse(s: &str) -> Result<i64, TimeError> {
     if s.len() > MAX_INPUT_LEN {
         return Err(TimeError::TooLong);
     }
-    let mut sc = Scanner {
-        bytes: s.as_bytes(),
-        pos: 0,
-    };
+    let mut sc = Scanner { bytes: s.as_bytes(), pos: 0 };
     let days = sc.full_date()?;
     if sc.at_end() {
         return Ok(days * MS_PER_DAY);
@@ -120,8 +117,7 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let shifted = days + EPOCH_SHIFT_DAYS;
     let era = shifted.div_euclid(DAYS_PER_ERA);
     let day_of_era = shifted.rem_euclid(DAYS_PER_ERA);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_index = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * month_index + 2) / 5 + 1;
@@ -162,13 +158,7 @@ impl Scanner<'_> {
     }
 
     /// Exactly `count` digits whose value must lie in `min..=max`.
-    fn field(
-        &mut self,
-        count: usize,
-        min: i64,
-        max: i64,
-        name: &'static str,
-    ) -> Result<i64, TimeError> {
+    fn field(&mut self, count: usize, min: i64, max: i64, name: &'static str) -> Result<i64, TimeError> {
         let mut value = 0;
         for _ in 0..count {
             value = value * 10 + self.digit().ok_or(TimeError::Syntax)?;
@@ -261,14 +251,8 @@ mod tests {
 
     #[test]
     fn format_years_beyond_rfc3339_use_expanded_form() {
-        assert_eq!(
-            format_ms(253_402_300_800_000),
-            "+010000-01-01T00:00:00.000Z"
-        );
-        assert_eq!(
-            format_ms(-62_167_219_200_001),
-            "-000001-12-31T23:59:59.999Z"
-        );
+        assert_eq!(format_ms(253_402_300_800_000), "+010000-01-01T00:00:00.000Z");
+        assert_eq!(format_ms(-62_167_219_200_001), "-000001-12-31T23:59:59.999Z");
     }
 
     #[test]
@@ -290,38 +274,23 @@ mod tests {
 
     #[test]
     fn rfc3339_5_8_example_positive_offset_before_epoch() {
-        assert_eq!(
-            parse("1937-01-01T12:00:27.87+00:20"),
-            Ok(-1_041_337_172_130)
-        );
+        assert_eq!(parse("1937-01-01T12:00:27.87+00:20"), Ok(-1_041_337_172_130));
     }
 
     #[test]
     fn rfc3339_5_8_leap_second_example_is_rejected() {
-        assert_eq!(
-            parse("1990-12-31T23:59:60Z"),
-            Err(TimeError::OutOfRange("second"))
-        );
+        assert_eq!(parse("1990-12-31T23:59:60Z"), Err(TimeError::OutOfRange("second")));
     }
 
     #[test]
     fn offset_crossing_midnight_and_year() {
-        assert_eq!(
-            parse("2026-01-01T01:30:00+02:00"),
-            parse("2025-12-31T23:30:00Z")
-        );
-        assert_eq!(
-            parse("2025-12-31T22:00:00-05:30"),
-            parse("2026-01-01T03:30:00Z")
-        );
+        assert_eq!(parse("2026-01-01T01:30:00+02:00"), parse("2025-12-31T23:30:00Z"));
+        assert_eq!(parse("2025-12-31T22:00:00-05:30"), parse("2026-01-01T03:30:00Z"));
     }
 
     #[test]
     fn negative_zero_offset_is_utc() {
-        assert_eq!(
-            parse("2026-06-09T07:53:42-00:00"),
-            parse("2026-06-09T07:53:42Z")
-        );
+        assert_eq!(parse("2026-06-09T07:53:42-00:00"), parse("2026-06-09T07:53:42Z"));
     }
 
     #[test]
@@ -350,10 +319,7 @@ mod tests {
         assert!(parse("0000-02-29").is_ok());
         assert_eq!(parse("1900-02-29"), Err(TimeError::OutOfRange("day")));
         assert_eq!(parse("2023-02-29"), Err(TimeError::OutOfRange("day")));
-        assert_eq!(
-            parse("2024-03-01"),
-            Ok(parse("2024-02-29").unwrap() + MS_PER_DAY)
-        );
+        assert_eq!(parse("2024-03-01"), Ok(parse("2024-02-29").unwrap() + MS_PER_DAY));
     }
 
     #[test]
@@ -406,10 +372,7 @@ mod tests {
         let long = format!("2026-06-09T07:53:42.{}Z", "1".repeat(44));
         assert_eq!(long.len(), 65);
         assert_eq!(parse(&long), Err(TimeError::TooLong));
-        assert_eq!(
-            parse(&format!("2026-06-09T07:53:42.{}Z", "1".repeat(43))),
-            Ok(1_780_991_622_111)
-        );
+        assert_eq!(parse(&format!("2026-06-09T07:53:42.{}Z", "1".repeat(43))), Ok(1_780_991_622_111));
     }
 
     #[test]
@@ -429,10 +392,7 @@ mod tests {
             let next_in_month = (prev.0, prev.1, prev.2 + 1);
             let next_month = (prev.0, prev.1 + 1, 1);
             let next_year = (prev.0 + 1, 1, 1);
-            assert!(
-                cur == next_in_month || cur == next_month || cur == next_year,
-                "{prev:?} -> {cur:?}"
-            );
+            assert!(cur == next_in_month || cur == next_month || cur == next_year, "{prev:?} -> {cur:?}");
             prev = cur;
         }
     }
@@ -452,13 +412,7 @@ mod tests {
 
     #[test]
     fn error_messages_are_readable() {
-        assert_eq!(
-            TimeError::OutOfRange("month").to_string(),
-            "month out of range"
-        );
-        assert_eq!(
-            TimeError::TooLong.to_string(),
-            "timestamp longer than 64 characters"
-        );
+        assert_eq!(TimeError::OutOfRange("month").to_string(), "month out of range");
+        assert_eq!(TimeError::TooLong.to_string(), "timestamp longer than 64 characters");
     }
 }

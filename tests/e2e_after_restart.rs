@@ -7,7 +7,8 @@ use common::*;
 use serde_json::Value;
 
 fn handoff() -> Value {
-    let text = std::fs::read_to_string(format!("{}/handoff.json", env("AXIS_STATE"))).expect("handoff written by the e2e suite");
+    let text = std::fs::read_to_string(format!("{}/handoff.json", env("AXIS_STATE")))
+        .expect("handoff written by the e2e suite");
     serde_json::from_str(&text).unwrap()
 }
 

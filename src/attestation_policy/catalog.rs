@@ -42,12 +42,7 @@ pub enum Category {
 
 impl Category {
     /// Every category, in catalog order.
-    pub const ALL: [Category; 4] = [
-        Self::FipsHardware,
-        Self::Hardware,
-        Self::Platform,
-        Self::Synced,
-    ];
+    pub const ALL: [Category; 4] = [Self::FipsHardware, Self::Hardware, Self::Platform, Self::Synced];
 
     /// The wire code (`category` in the catalog and in policies).
     pub fn code(self) -> &'static str {
@@ -172,10 +167,7 @@ pub fn parse_catalog(json: &str) -> Result<Vec<CatalogEntry>, CatalogError> {
     for (index, item) in items.iter().enumerate() {
         let entry = parse_entry(item).map_err(|problem| CatalogError::Entry { index, problem })?;
         if lookup(&entries, &entry.aaguid).is_some() {
-            return Err(CatalogError::Entry {
-                index,
-                problem: "repeats an earlier aaguid",
-            });
+            return Err(CatalogError::Entry { index, problem: "repeats an earlier aaguid" });
         }
         entries.push(entry);
     }
@@ -208,40 +200,25 @@ pub fn catalog_rust_source(json: &str) -> Result<String, CatalogError> {
 /// One catalog object, or what is wrong with it.
 fn parse_entry(item: &Value) -> Result<CatalogEntry, &'static str> {
     let object = item.as_object().ok_or("is not an object")?;
-    if object
-        .keys()
-        .any(|k| !matches!(k.as_str(), "aaguid" | "name" | "category" | "source"))
-    {
+    if object.keys().any(|k| !matches!(k.as_str(), "aaguid" | "name" | "category" | "source")) {
         return Err("has a key other than aaguid, name, category, source");
     }
     let field = |key: &str| object.get(key).and_then(Value::as_str);
-    let aaguid = field("aaguid")
-        .and_then(parse_aaguid)
-        .ok_or("aaguid is not a UUID")?;
+    let aaguid = field("aaguid").and_then(parse_aaguid).ok_or("aaguid is not a UUID")?;
     if aaguid == ZERO_AAGUID {
         return Err("aaguid is all zeros");
     }
-    let name = field("name")
-        .filter(|n| valid_name(n))
-        .ok_or("name is not 1-128 printable characters")?;
-    let category = field("category")
-        .and_then(Category::parse)
-        .ok_or("category is unknown")?;
+    let name = field("name").filter(|n| valid_name(n)).ok_or("name is not 1-128 printable characters")?;
+    let category = field("category").and_then(Category::parse).ok_or("category is unknown")?;
     field("source")
         .filter(|s| !s.trim().is_empty() && s.len() <= MAX_SOURCE_LEN)
         .ok_or("source is missing or too long")?;
-    Ok(CatalogEntry {
-        aaguid,
-        name: Cow::Owned(name.to_owned()),
-        category,
-    })
+    Ok(CatalogEntry { aaguid, name: Cow::Owned(name.to_owned()), category })
 }
 
 fn valid_name(name: &str) -> bool {
     let chars = name.chars().count();
-    (1..=MAX_NAME_CHARS).contains(&chars)
-        && !name.chars().any(char::is_control)
-        && !name.trim().is_empty()
+    (1..=MAX_NAME_CHARS).contains(&chars) && !name.chars().any(char::is_control) && !name.trim().is_empty()
 }
 
 #[cfg(test)]
@@ -266,10 +243,7 @@ mod tests {
 
     #[test]
     fn parse_aaguid_reads_the_spec_example_in_either_case() {
-        let expected = [
-            0xee, 0x88, 0x28, 0x79, 0x72, 0x1c, 0x49, 0x13, 0x97, 0x75, 0x3d, 0xfc, 0xce, 0x97,
-            0x07, 0x2a,
-        ];
+        let expected = [0xee, 0x88, 0x28, 0x79, 0x72, 0x1c, 0x49, 0x13, 0x97, 0x75, 0x3d, 0xfc, 0xce, 0x97, 0x07, 0x2a];
         assert_eq!(parse_aaguid(YUBIKEY_5), Some(expected));
         assert_eq!(parse_aaguid(&YUBIKEY_5.to_uppercase()), Some(expected));
         assert_eq!(format_aaguid(&expected), YUBIKEY_5);
@@ -293,10 +267,7 @@ mod tests {
 
     #[test]
     fn format_aaguid_of_zero_is_the_nil_uuid() {
-        assert_eq!(
-            format_aaguid(&ZERO_AAGUID),
-            "00000000-0000-0000-0000-000000000000"
-        );
+        assert_eq!(format_aaguid(&ZERO_AAGUID), "00000000-0000-0000-0000-000000000000");
     }
 
     #[test]
@@ -315,10 +286,7 @@ mod tests {
         let catalog = parse_catalog(DATA).unwrap_or_default();
         assert!((40..=80).contains(&catalog.len()), "{}", catalog.len());
         for category in Category::ALL {
-            assert!(
-                catalog.iter().any(|e| e.category == category),
-                "{category:?}"
-            );
+            assert!(catalog.iter().any(|e| e.category == category), "{category:?}");
         }
     }
 
@@ -332,11 +300,8 @@ mod tests {
 
     #[test]
     fn lookup_never_matches_the_zero_aaguid() {
-        let catalog = vec![CatalogEntry {
-            aaguid: ZERO_AAGUID,
-            name: Cow::Borrowed("forged"),
-            category: Category::Hardware,
-        }];
+        let catalog =
+            vec![CatalogEntry { aaguid: ZERO_AAGUID, name: Cow::Borrowed("forged"), category: Category::Hardware }];
         assert_eq!(lookup(&catalog, &ZERO_AAGUID), None);
     }
 
@@ -364,64 +329,33 @@ mod tests {
         let zero = GOOD.replace(YUBIKEY_5, "00000000-0000-0000-0000-000000000000");
         let long_name = GOOD.replace("YubiKey 5 Series", &"n".repeat(MAX_NAME_CHARS + 1));
         let cases = [
-            (
-                GOOD.replace(YUBIKEY_5, "not-a-uuid"),
-                "aaguid is not a UUID",
-            ),
+            (GOOD.replace(YUBIKEY_5, "not-a-uuid"), "aaguid is not a UUID"),
             (zero, "aaguid is all zeros"),
-            (
-                GOOD.replace("YubiKey 5 Series", ""),
-                "name is not 1-128 printable characters",
-            ),
-            (
-                GOOD.replace("YubiKey 5 Series", "a\\u0007b"),
-                "name is not 1-128 printable characters",
-            ),
+            (GOOD.replace("YubiKey 5 Series", ""), "name is not 1-128 printable characters"),
+            (GOOD.replace("YubiKey 5 Series", "a\\u0007b"), "name is not 1-128 printable characters"),
             (long_name, "name is not 1-128 printable characters"),
-            (
-                GOOD.replace("\"hardware\"", "\"usb\""),
-                "category is unknown",
-            ),
-            (
-                GOOD.replace("\"test\"", "\" \""),
-                "source is missing or too long",
-            ),
-            (
-                format!("{GOOD},\"extra\":1"),
-                "has a key other than aaguid, name, category, source",
-            ),
+            (GOOD.replace("\"hardware\"", "\"usb\""), "category is unknown"),
+            (GOOD.replace("\"test\"", "\" \""), "source is missing or too long"),
+            (format!("{GOOD},\"extra\":1"), "has a key other than aaguid, name, category, source"),
         ];
         for (fields, problem) in cases {
             assert_eq!(entry_error(&fields), Some(problem), "{fields}");
         }
-        assert_eq!(
-            parse_catalog("[1]"),
-            Err(CatalogError::Entry {
-                index: 0,
-                problem: "is not an object"
-            })
-        );
+        assert_eq!(parse_catalog("[1]"), Err(CatalogError::Entry { index: 0, problem: "is not an object" }));
     }
 
     #[test]
     fn parse_catalog_refuses_a_repeated_aaguid_in_any_case() {
         let upper = GOOD.replace(YUBIKEY_5, &YUBIKEY_5.to_uppercase());
         let doc = format!("[{{{GOOD}}},{{{upper}}}]");
-        assert_eq!(
-            parse_catalog(&doc),
-            Err(CatalogError::Entry {
-                index: 1,
-                problem: "repeats an earlier aaguid"
-            })
-        );
+        assert_eq!(parse_catalog(&doc), Err(CatalogError::Entry { index: 1, problem: "repeats an earlier aaguid" }));
     }
 
     #[test]
     fn catalog_rust_source_emits_a_static_literal() {
         let fields = GOOD.replace("YubiKey 5 Series", "Key \\\"Q\\\" Sésame");
         let source = catalog_rust_source(&one_entry(&fields)).unwrap_or_default();
-        assert!(source
-            .contains("pub static CATALOG: &[crate::attestation_policy::CatalogEntry] = &[\n"));
+        assert!(source.contains("pub static CATALOG: &[crate::attestation_policy::CatalogEntry] = &[\n"));
         assert!(source.contains(
             "aaguid: [0xee, 0x88, 0x28, 0x79, 0x72, 0x1c, 0x49, 0x13, 0x97, 0x75, 0x3d, 0xfc, \
              0xce, 0x97, 0x07, 0x2a], name: ::std::borrow::Cow::Borrowed(\"Key \\\"Q\\\" Sésame\"), \

@@ -18,8 +18,8 @@ use serde_json::{json, Value};
 pub mod catalog;
 
 pub use catalog::{
-    catalog_rust_source, format_aaguid, lookup, parse_aaguid, parse_catalog, CatalogEntry,
-    CatalogError, Category, ZERO_AAGUID,
+    catalog_rust_source, format_aaguid, lookup, parse_aaguid, parse_catalog, CatalogEntry, CatalogError, Category,
+    ZERO_AAGUID,
 };
 
 include!(concat!(env!("OUT_DIR"), "/aaguid_catalog.rs"));
@@ -86,10 +86,9 @@ impl fmt::Display for PolicyError {
             Self::EmptyList { mode } => write!(f, "mode {mode} needs at least one entry"),
             Self::TooManyEntries => write!(f, "at most {MAX_LIST_ENTRIES} AAGUIDs may be listed"),
             Self::InvalidAaguid { index } => write!(f, "aaguids[{index}] is not a UUID"),
-            Self::UnknownCategory { index } => write!(
-                f,
-                "categories[{index}] is not one of fips_hardware, hardware, platform, synced"
-            ),
+            Self::UnknownCategory { index } => {
+                write!(f, "categories[{index}] is not one of fips_hardware, hardware, platform, synced")
+            }
             Self::Duplicate { index } => write!(f, "entry {index} repeats an earlier entry"),
         }
     }
@@ -99,9 +98,7 @@ impl Policy {
     /// Checks what the shape cannot: list modes have 1..=[`MAX_LIST_ENTRIES`] distinct
     /// entries, and every AAGUID is UUID text (compared case-insensitively).
     pub fn validate(&self) -> Result<(), PolicyError> {
-        let empty = PolicyError::EmptyList {
-            mode: self.mode.code(),
-        };
+        let empty = PolicyError::EmptyList { mode: self.mode.code() };
         match &self.mode {
             Mode::Any => Ok(()),
             Mode::AllowCategories(categories) if categories.is_empty() => Err(empty),
@@ -168,11 +165,7 @@ impl TryFrom<PolicyWire> for Policy {
             ModeTag::AllowList => Mode::AllowList(wire.aaguids),
             ModeTag::DenyList => Mode::DenyList(wire.aaguids),
         };
-        Ok(Self {
-            mode,
-            block_synced: wire.block_synced,
-            require_attestation: wire.require_attestation,
-        })
+        Ok(Self { mode, block_synced: wire.block_synced, require_attestation: wire.require_attestation })
     }
 }
 
@@ -226,9 +219,7 @@ impl Facts {
         if self.backup_eligible {
             return Some(Category::Synced);
         }
-        entry
-            .map(|e| e.category)
-            .or(self.is_platform_authenticator.then_some(Category::Platform))
+        entry.map(|e| e.category).or(self.is_platform_authenticator.then_some(Category::Platform))
     }
 }
 
@@ -261,8 +252,8 @@ impl Decision {
 pub fn decide(policy: &Policy, catalog: &[CatalogEntry], facts: &Facts) -> Decision {
     let entry = lookup(catalog, &facts.aaguid).cloned();
     let category = facts.category(entry.as_ref());
-    let (allowed, rule, predicate) = restriction(policy, facts, category)
-        .unwrap_or_else(|| allowance(&policy.mode, &facts.aaguid, category));
+    let (allowed, rule, predicate) =
+        restriction(policy, facts, category).unwrap_or_else(|| allowance(&policy.mode, &facts.aaguid, category));
     Decision {
         allowed,
         rule: rule.to_owned(),
@@ -284,10 +275,7 @@ fn restriction(policy: &Policy, facts: &Facts, category: Option<Category>) -> Op
         return refuse("require_attestation", "has no verified attestation");
     }
     if policy.block_synced && category == Some(Category::Synced) {
-        return refuse(
-            "block_synced",
-            "is a synced passkey; synced passkeys are blocked",
-        );
+        return refuse("block_synced", "is a synced passkey; synced passkeys are blocked");
     }
     None
 }
@@ -295,19 +283,11 @@ fn restriction(policy: &Policy, facts: &Facts, category: Option<Category>) -> Op
 /// What the mode says once no restriction refused.
 fn allowance(mode: &Mode, aaguid: &[u8; 16], category: Option<Category>) -> Verdict {
     match mode {
-        Mode::Any => (
-            true,
-            "mode_any",
-            "is allowed: any authenticator may register".into(),
-        ),
+        Mode::Any => (true, "mode_any", "is allowed: any authenticator may register".into()),
         Mode::DenyList(_) => (true, "deny_list", "is not on the deny list".into()),
         Mode::AllowList(list) => {
             let on = listed(list, aaguid);
-            let predicate = if on {
-                "is on the allow list"
-            } else {
-                "is not on the allow list"
-            };
+            let predicate = if on { "is on the allow list" } else { "is not on the allow list" };
             (on, "allow_list", predicate.into())
         }
         Mode::AllowCategories(allowed) => allowance_by_category(allowed, category),
@@ -330,8 +310,7 @@ fn allowance_by_category(allowed: &[Category], category: Option<Category>) -> Ve
 
 /// Whether `aaguid` is in `list` (UUID text in either case; bad entries never match).
 fn listed(list: &[String], aaguid: &[u8; 16]) -> bool {
-    list.iter()
-        .any(|text| parse_aaguid(text).as_ref() == Some(aaguid))
+    list.iter().any(|text| parse_aaguid(text).as_ref() == Some(aaguid))
 }
 
 /// `AAGUID <uuid> (<name>)`, or `(unknown authenticator)`.

@@ -143,7 +143,9 @@ impl Action {
             Self::PasskeyBlocked => "An enrolment was refused by the attestation policy.",
             Self::PasskeyRenamed => "A passkey's nickname changed.",
             Self::PasskeyDeleted => "A passkey was removed.",
-            Self::PasskeyCounterRegressed => "An assertion's signature counter went backwards (possible cloned key); recorded, not fatal.",
+            Self::PasskeyCounterRegressed => {
+                "An assertion's signature counter went backwards (possible cloned key); recorded, not fatal."
+            }
             Self::AttestationPolicyUpdated => "The attestation policy changed; `data` holds before/after.",
             Self::AuditLogExported => "The audit log was exported; `data` holds the format and filters.",
         }
@@ -202,13 +204,19 @@ impl Action {
             Self::UserJoined => json!({"invitationId": "inv_5d1e", "role": "member"}),
             Self::PasswordChanged => json!({"revokedSessions": 2}),
             Self::StepUpChallenged => json!({"purpose": "PAYROLL_SEAL", "factors": ["webauthn"]}),
-            Self::StepUpVerified => json!({"purpose": "PAYROLL_SEAL", "factor": "webauthn", "expiresAt": "2026-06-09T07:58:42.626Z"}),
-            Self::StepUpFailed => json!({"purpose": "PAYROLL_SEAL", "factor": "totp", "code": "PHISHING_RESISTANT_REQUIRED"}),
+            Self::StepUpVerified => {
+                json!({"purpose": "PAYROLL_SEAL", "factor": "webauthn", "expiresAt": "2026-06-09T07:58:42.626Z"})
+            }
+            Self::StepUpFailed => {
+                json!({"purpose": "PAYROLL_SEAL", "factor": "totp", "code": "PHISHING_RESISTANT_REQUIRED"})
+            }
             Self::StepUpTokenUsed => json!({"purpose": "PAYROLL_SEAL"}),
             Self::StepUpTokenRefused => json!({"purpose": "PAYROLL_SEAL", "code": "STEP_UP_REUSED"}),
             Self::TotpEnrolled => json!({"backupCodes": 10}),
             Self::BackupCodeUsed => json!({"remaining": 9}),
-            Self::PasskeyRegistered => json!({"aaguid": "ee882879-721c-4913-9775-3dfcce97072a", "attestation": "packed", "backupEligible": false}),
+            Self::PasskeyRegistered => {
+                json!({"aaguid": "ee882879-721c-4913-9775-3dfcce97072a", "attestation": "packed", "backupEligible": false})
+            }
             Self::PasskeyBlocked => json!({"aaguid": "ee882879-721c-4913-9775-3dfcce97072a", "rule": "deny_list"}),
             Self::PasskeyRenamed => json!({"nickname": "Work laptop"}),
             Self::PasskeyDeleted => json!({"aaguid": "ee882879-721c-4913-9775-3dfcce97072a"}),

@@ -80,10 +80,7 @@ mod tests {
     use crate::audit::ledger::{tests::entry, GENESIS_HASH};
 
     fn row_with_data(data: &str) -> AuditEntry {
-        AuditEntry {
-            data: data.into(),
-            ..entry(1, GENESIS_HASH)
-        }
+        AuditEntry { data: data.into(), ..entry(1, GENESIS_HASH) }
     }
 
     /// The `data` cell of the record (the fields before it hold no commas).
@@ -104,11 +101,7 @@ mod tests {
 
     #[test]
     fn row_has_one_field_per_column_and_crlf() {
-        let e = AuditEntry {
-            data: "plain".into(),
-            ..entry(7, GENESIS_HASH)
-        }
-        .seal();
+        let e = AuditEntry { data: "plain".into(), ..entry(7, GENESIS_HASH) }.seal();
         let expected = format!(
             "evt_0007,7,2026-06-09T07:53:49.626Z,USER_LOGIN,user,usr_1,session,ses_7,203.0.113.7,plain,{GENESIS_HASH},{}\r\n",
             e.hash
@@ -119,22 +112,13 @@ mod tests {
 
     #[test]
     fn absent_optional_fields_are_empty() {
-        let e = AuditEntry {
-            actor_id: None,
-            resource_type: None,
-            resource_id: None,
-            ip: None,
-            ..row_with_data("x")
-        };
+        let e = AuditEntry { actor_id: None, resource_type: None, resource_id: None, ip: None, ..row_with_data("x") };
         assert!(csv_row(&e).contains(",user,,,,,x,"));
     }
 
     #[test]
     fn json_data_is_quoted_with_doubled_quotes() {
-        assert_eq!(
-            data_cell(&row_with_data(r#"{"a":1,"b":"c"}"#)),
-            r#""{""a"":1,""b"":""c""}""#
-        );
+        assert_eq!(data_cell(&row_with_data(r#"{"a":1,"b":"c"}"#)), r#""{""a"":1,""b"":""c""}""#);
     }
 
     #[test]
@@ -162,10 +146,7 @@ mod tests {
             ("@SUM(A1)", "\"'@SUM(A1)\""),
             ("\t=cmd", "\"'\t=cmd\""),
             ("\r=cmd", "\"'\r=cmd\""),
-            (
-                "=HYPERLINK(\"http://x\",\"y\")",
-                "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"",
-            ),
+            ("=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""),
         ];
         for (input, expected) in cases {
             assert_eq!(csv_text(input), expected, "{input:?}");
@@ -181,19 +162,13 @@ mod tests {
 
     #[test]
     fn negative_number_looking_text_is_still_neutralised() {
-        let e = AuditEntry {
-            resource_id: Some("-42".into()),
-            ..row_with_data("-3.5")
-        };
+        let e = AuditEntry { resource_id: Some("-42".into()), ..row_with_data("-3.5") };
         assert!(csv_row(&e).contains(",\"'-42\",203.0.113.7,\"'-3.5\","));
     }
 
     #[test]
     fn numeric_seq_kept_as_is_even_when_negative() {
-        let e = AuditEntry {
-            seq: -5,
-            ..row_with_data("x")
-        };
+        let e = AuditEntry { seq: -5, ..row_with_data("x") };
         assert!(csv_row(&e).starts_with("evt_0001,-5,"));
     }
 
@@ -210,10 +185,7 @@ mod tests {
         assert!(line.ends_with('\n'));
         assert_eq!(line.matches('\n').count(), 1);
         assert!(line.contains(r#""data":{"k":[1,2]}"#));
-        assert_eq!(
-            serde_json::from_str::<serde_json::Value>(&line).unwrap(),
-            to_json(&e)
-        );
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&line).unwrap(), to_json(&e));
     }
 
     #[test]

@@ -101,17 +101,9 @@ pub enum ChainBreak {
     /// A row's `seq` is not the one after its predecessor's.
     SeqGap { expected: i64, actual: i64 },
     /// A row's `prev_hash` is not its predecessor's `hash`.
-    PrevHashMismatch {
-        seq: i64,
-        expected: String,
-        actual: String,
-    },
+    PrevHashMismatch { seq: i64, expected: String, actual: String },
     /// A row's stored `hash` is not the hash of its contents.
-    HashMismatch {
-        seq: i64,
-        expected: String,
-        actual: String,
-    },
+    HashMismatch { seq: i64, expected: String, actual: String },
 }
 
 /// The verified head of a chain (or of a verified stretch of it).
@@ -149,10 +141,7 @@ impl ChainVerifier {
     pub fn push(&mut self, e: &AuditEntry) -> Result<(), ChainBreak> {
         let expected_seq = self.summary.head_seq.saturating_add(1);
         if e.seq != expected_seq {
-            return Err(ChainBreak::SeqGap {
-                expected: expected_seq,
-                actual: e.seq,
-            });
+            return Err(ChainBreak::SeqGap { expected: expected_seq, actual: e.seq });
         }
         if e.prev_hash != self.summary.head_hash {
             return Err(ChainBreak::PrevHashMismatch {
@@ -163,17 +152,9 @@ impl ChainVerifier {
         }
         let computed = compute_hash(e);
         if e.hash != computed {
-            return Err(ChainBreak::HashMismatch {
-                seq: e.seq,
-                expected: computed,
-                actual: e.hash.clone(),
-            });
+            return Err(ChainBreak::HashMismatch { seq: e.seq, expected: computed, actual: e.hash.clone() });
         }
-        self.summary = ChainSummary {
-            rows: self.summary.rows + 1,
-            head_hash: computed,
-            head_seq: e.seq,
-        };
+        self.summary = ChainSummary { rows: self.summary.rows + 1, head_hash: computed, head_seq: e.seq };
         Ok(())
     }
 
@@ -246,9 +227,7 @@ pub(crate) mod tests {
     fn chain(n: i64) -> Vec<AuditEntry> {
         let mut rows: Vec<AuditEntry> = Vec::new();
         for seq in 1..=n {
-            let prev = rows
-                .last()
-                .map_or(GENESIS_HASH.to_owned(), |r| r.hash.clone());
+            let prev = rows.last().map_or(GENESIS_HASH.to_owned(), |r| r.hash.clone());
             rows.push(entry(seq, &prev).seal());
         }
         rows
@@ -274,16 +253,8 @@ pub(crate) mod tests {
         let e = entry(1, GENESIS_HASH);
         let h = compute_hash(&e);
         assert_eq!(h.len(), 64);
-        assert!(h
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
-        assert_eq!(
-            compute_hash(&AuditEntry {
-                hash: "x".into(),
-                ..e.clone()
-            }),
-            h
-        );
+        assert!(h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+        assert_eq!(compute_hash(&AuditEntry { hash: "x".into(), ..e.clone() }), h);
         assert_eq!(e.seal().hash, h);
     }
 
@@ -292,54 +263,18 @@ pub(crate) mod tests {
         let base = entry(1, GENESIS_HASH);
         let h = compute_hash(&base);
         let variants = [
-            AuditEntry {
-                workspace_id: "ws_2".into(),
-                ..base.clone()
-            },
-            AuditEntry {
-                seq: 2,
-                ..base.clone()
-            },
-            AuditEntry {
-                id: "evt_x".into(),
-                ..base.clone()
-            },
-            AuditEntry {
-                at_ms: base.at_ms + 1,
-                ..base.clone()
-            },
-            AuditEntry {
-                action: "USER_LOGOUT".into(),
-                ..base.clone()
-            },
-            AuditEntry {
-                actor_type: "pat".into(),
-                ..base.clone()
-            },
-            AuditEntry {
-                actor_id: None,
-                ..base.clone()
-            },
-            AuditEntry {
-                resource_type: None,
-                ..base.clone()
-            },
-            AuditEntry {
-                resource_id: None,
-                ..base.clone()
-            },
-            AuditEntry {
-                ip: None,
-                ..base.clone()
-            },
-            AuditEntry {
-                data: "{}".into(),
-                ..base.clone()
-            },
-            AuditEntry {
-                prev_hash: "1".repeat(64),
-                ..base.clone()
-            },
+            AuditEntry { workspace_id: "ws_2".into(), ..base.clone() },
+            AuditEntry { seq: 2, ..base.clone() },
+            AuditEntry { id: "evt_x".into(), ..base.clone() },
+            AuditEntry { at_ms: base.at_ms + 1, ..base.clone() },
+            AuditEntry { action: "USER_LOGOUT".into(), ..base.clone() },
+            AuditEntry { actor_type: "pat".into(), ..base.clone() },
+            AuditEntry { actor_id: None, ..base.clone() },
+            AuditEntry { resource_type: None, ..base.clone() },
+            AuditEntry { resource_id: None, ..base.clone() },
+            AuditEntry { ip: None, ..base.clone() },
+            AuditEntry { data: "{}".into(), ..base.clone() },
+            AuditEntry { prev_hash: "1".repeat(64), ..base.clone() },
         ];
         for v in variants {
             assert_ne!(compute_hash(&v), h, "{v:?}");
@@ -349,35 +284,14 @@ pub(crate) mod tests {
     #[test]
     fn encoding_is_unambiguous_across_field_boundaries() {
         let base = entry(1, GENESIS_HASH);
-        let a = AuditEntry {
-            action: "AB".into(),
-            actor_type: "C".into(),
-            ..base.clone()
-        };
-        let b = AuditEntry {
-            action: "A".into(),
-            actor_type: "BC".into(),
-            ..base.clone()
-        };
+        let a = AuditEntry { action: "AB".into(), actor_type: "C".into(), ..base.clone() };
+        let b = AuditEntry { action: "A".into(), actor_type: "BC".into(), ..base.clone() };
         assert_ne!(compute_hash(&a), compute_hash(&b));
-        let none = AuditEntry {
-            ip: None,
-            ..base.clone()
-        };
-        let empty = AuditEntry {
-            ip: Some(String::new()),
-            ..base.clone()
-        };
+        let none = AuditEntry { ip: None, ..base.clone() };
+        let empty = AuditEntry { ip: Some(String::new()), ..base.clone() };
         assert_ne!(compute_hash(&none), compute_hash(&empty));
-        let shifted = AuditEntry {
-            actor_id: None,
-            resource_type: Some("usr_1".into()),
-            ..base.clone()
-        };
-        let unshifted = AuditEntry {
-            resource_type: None,
-            ..base
-        };
+        let shifted = AuditEntry { actor_id: None, resource_type: Some("usr_1".into()), ..base.clone() };
+        let unshifted = AuditEntry { resource_type: None, ..base };
         assert_ne!(compute_hash(&shifted), compute_hash(&unshifted));
     }
 
@@ -385,27 +299,13 @@ pub(crate) mod tests {
     fn chain_of_5_verifies_from_genesis() {
         let rows = chain(5);
         let summary = verify_chain(&rows, GENESIS_HASH, 1).unwrap();
-        assert_eq!(
-            summary,
-            ChainSummary {
-                rows: 5,
-                head_hash: rows[4].hash.clone(),
-                head_seq: 5
-            }
-        );
+        assert_eq!(summary, ChainSummary { rows: 5, head_hash: rows[4].hash.clone(), head_seq: 5 });
     }
 
     #[test]
     fn empty_chain_summary_is_the_start() {
         let summary = verify_chain(&[], GENESIS_HASH, 1).unwrap();
-        assert_eq!(
-            summary,
-            ChainSummary {
-                rows: 0,
-                head_hash: GENESIS_HASH.into(),
-                head_seq: 0
-            }
-        );
+        assert_eq!(summary, ChainSummary { rows: 0, head_hash: GENESIS_HASH.into(), head_seq: 0 });
     }
 
     #[test]
@@ -417,10 +317,7 @@ pub(crate) mod tests {
                 verifier.push(e).unwrap();
             }
         }
-        assert_eq!(
-            verifier.summary(),
-            &verify_chain(&rows, GENESIS_HASH, 1).unwrap()
-        );
+        assert_eq!(verifier.summary(), &verify_chain(&rows, GENESIS_HASH, 1).unwrap());
     }
 
     #[test]
@@ -438,11 +335,7 @@ pub(crate) mod tests {
         let expected = compute_hash(&rows[2]);
         assert_eq!(
             verify_chain(&rows, GENESIS_HASH, 1),
-            Err(ChainBreak::HashMismatch {
-                seq: 3,
-                expected,
-                actual: stored
-            })
+            Err(ChainBreak::HashMismatch { seq: 3, expected, actual: stored })
         );
     }
 
@@ -454,11 +347,7 @@ pub(crate) mod tests {
         rows[2] = rows[2].clone().seal();
         assert_eq!(
             verify_chain(&rows, GENESIS_HASH, 1),
-            Err(ChainBreak::PrevHashMismatch {
-                seq: 4,
-                expected: rows[2].hash.clone(),
-                actual: original
-            })
+            Err(ChainBreak::PrevHashMismatch { seq: 4, expected: rows[2].hash.clone(), actual: original })
         );
     }
 
@@ -467,57 +356,33 @@ pub(crate) mod tests {
         let mut rows = chain(5);
         rows[2].prev_hash = rows[0].hash.clone();
         rows[2] = rows[2].clone().seal();
-        assert!(matches!(
-            verify_chain(&rows, GENESIS_HASH, 1),
-            Err(ChainBreak::PrevHashMismatch { seq: 3, .. })
-        ));
+        assert!(matches!(verify_chain(&rows, GENESIS_HASH, 1), Err(ChainBreak::PrevHashMismatch { seq: 3, .. })));
     }
 
     #[test]
     fn deleted_row_detected_as_seq_gap() {
         let mut rows = chain(5);
         rows.remove(2);
-        assert_eq!(
-            verify_chain(&rows, GENESIS_HASH, 1),
-            Err(ChainBreak::SeqGap {
-                expected: 3,
-                actual: 4
-            })
-        );
+        assert_eq!(verify_chain(&rows, GENESIS_HASH, 1), Err(ChainBreak::SeqGap { expected: 3, actual: 4 }));
     }
 
     #[test]
     fn swapped_rows_detected_as_seq_gap() {
         let mut rows = chain(5);
         rows.swap(1, 2);
-        assert_eq!(
-            verify_chain(&rows, GENESIS_HASH, 1),
-            Err(ChainBreak::SeqGap {
-                expected: 2,
-                actual: 3
-            })
-        );
+        assert_eq!(verify_chain(&rows, GENESIS_HASH, 1), Err(ChainBreak::SeqGap { expected: 2, actual: 3 }));
     }
 
     #[test]
     fn truncated_start_detected_as_seq_gap() {
         let rows = chain(5);
-        assert_eq!(
-            verify_chain(&rows[1..], GENESIS_HASH, 1),
-            Err(ChainBreak::SeqGap {
-                expected: 1,
-                actual: 2
-            })
-        );
+        assert_eq!(verify_chain(&rows[1..], GENESIS_HASH, 1), Err(ChainBreak::SeqGap { expected: 1, actual: 2 }));
     }
 
     #[test]
     fn wrong_start_hash_detected_at_first_row() {
         let rows = chain(2);
-        assert!(matches!(
-            verify_chain(&rows, &"f".repeat(64), 1),
-            Err(ChainBreak::PrevHashMismatch { seq: 1, .. })
-        ));
+        assert!(matches!(verify_chain(&rows, &"f".repeat(64), 1), Err(ChainBreak::PrevHashMismatch { seq: 1, .. })));
     }
 
     #[test]
@@ -567,22 +432,13 @@ pub(crate) mod tests {
 
     #[test]
     fn to_json_keeps_resource_without_id() {
-        let e = AuditEntry {
-            resource_id: None,
-            ..entry(1, GENESIS_HASH)
-        };
-        assert_eq!(
-            to_json(&e)["resource"],
-            json!({ "type": "session", "id": null })
-        );
+        let e = AuditEntry { resource_id: None, ..entry(1, GENESIS_HASH) };
+        assert_eq!(to_json(&e)["resource"], json!({ "type": "session", "id": null }));
     }
 
     #[test]
     fn to_json_falls_back_to_raw_text_for_non_json_data() {
-        let e = AuditEntry {
-            data: "not {json".into(),
-            ..entry(1, GENESIS_HASH)
-        };
+        let e = AuditEntry { data: "not {json".into(), ..entry(1, GENESIS_HASH) };
         assert_eq!(to_json(&e)["data"], json!("not {json"));
     }
 

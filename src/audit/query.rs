@@ -61,20 +61,13 @@ pub struct QueryError {
 
 impl QueryError {
     fn new(param: &str, reason: impl Into<String>) -> Self {
-        Self {
-            param: param.to_owned(),
-            reason: reason.into(),
-        }
+        Self { param: param.to_owned(), reason: reason.into() }
     }
 }
 
 impl fmt::Display for QueryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "invalid query parameter `{}`: {}",
-            self.param, self.reason
-        )
+        write!(f, "invalid query parameter `{}`: {}", self.param, self.reason)
     }
 }
 
@@ -103,15 +96,9 @@ impl ActionFilter {
     fn parse(value: &str) -> Result<Self, QueryError> {
         let items: Vec<&str> = value.split(',').collect();
         if items.len() > MAX_ACTIONS {
-            return Err(QueryError::new(
-                "action",
-                format!("at most {MAX_ACTIONS} items"),
-            ));
+            return Err(QueryError::new("action", format!("at most {MAX_ACTIONS} items")));
         }
-        let patterns = items
-            .into_iter()
-            .map(ActionPattern::parse)
-            .collect::<Result<_, _>>()?;
+        let patterns = items.into_iter().map(ActionPattern::parse).collect::<Result<_, _>>()?;
         Ok(Self::AnyOf(patterns))
     }
 }
@@ -132,11 +119,7 @@ impl ActionPattern {
             ));
         }
         let code = code.to_owned();
-        Ok(if is_prefix {
-            Self::Prefix(code)
-        } else {
-            Self::Exact(code)
-        })
+        Ok(if is_prefix { Self::Prefix(code) } else { Self::Exact(code) })
     }
 }
 
@@ -213,10 +196,7 @@ impl AuditFilter {
     pub fn from_query(pairs: &[(String, String)]) -> Result<Self, QueryError> {
         let filter = Self {
             user_id: text_param(pairs, "userId")?,
-            actions: single(pairs, "action")?
-                .map(ActionFilter::parse)
-                .transpose()?
-                .unwrap_or_default(),
+            actions: single(pairs, "action")?.map(ActionFilter::parse).transpose()?.unwrap_or_default(),
             resource_type: text_param(pairs, "resourceType")?,
             resource_id: text_param(pairs, "resourceId")?,
             from_ms: time_param(pairs, "from")?,
@@ -226,9 +206,7 @@ impl AuditFilter {
             cursor: single(pairs, "cursor")?.map(Cursor::decode).transpose()?,
         };
         match (filter.from_ms, filter.to_ms) {
-            (Some(from), Some(to)) if from > to => {
-                Err(QueryError::new("from", "must not be later than `to`"))
-            }
+            (Some(from), Some(to)) if from > to => Err(QueryError::new("from", "must not be later than `to`")),
             _ => Ok(filter),
         }
     }
@@ -237,11 +215,7 @@ impl AuditFilter {
     /// (`?1` is always the workspace id).
     pub fn where_clause(&self, workspace_id: &str) -> (String, Vec<SqlValue>) {
         let mut sql = SqlBuilder::default();
-        sql.compare(
-            "workspace_id",
-            "=",
-            Some(SqlValue::Text(workspace_id.to_owned())),
-        );
+        sql.compare("workspace_id", "=", Some(SqlValue::Text(workspace_id.to_owned())));
         // Only sealed rows: a row is sealed milliseconds after its insert (see edge ledger).
         sql.conditions.push("hash IS NOT NULL".to_owned());
         if let ActionFilter::AnyOf(patterns) = &self.actions {
@@ -249,16 +223,8 @@ impl AuditFilter {
             sql.conditions.push(condition);
         }
         sql.compare("actor_id", "=", self.user_id.clone().map(SqlValue::Text));
-        sql.compare(
-            "resource_type",
-            "=",
-            self.resource_type.clone().map(SqlValue::Text),
-        );
-        sql.compare(
-            "resource_id",
-            "=",
-            self.resource_id.clone().map(SqlValue::Text),
-        );
+        sql.compare("resource_type", "=", self.resource_type.clone().map(SqlValue::Text));
+        sql.compare("resource_id", "=", self.resource_id.clone().map(SqlValue::Text));
         sql.compare("at", ">=", self.from_ms.map(SqlValue::Int));
         sql.compare("at", "<=", self.to_ms.map(SqlValue::Int));
         sql.compare("seq", "<", self.cursor.map(|c| SqlValue::Int(c.before_seq)));
@@ -288,19 +254,14 @@ impl AuditFilter {
         let limit = self.limit as usize;
         let has_more = rows.len() > limit;
         rows.truncate(limit);
-        let next = rows.last().filter(|_| has_more).map(|last| Cursor {
-            before_seq: last.seq,
-        });
+        let next = rows.last().filter(|_| has_more).map(|last| Cursor { before_seq: last.seq });
         (rows, next)
     }
 }
 
 /// The value of `name`, if given once; an error if given twice or empty.
 fn single<'a>(pairs: &'a [(String, String)], name: &str) -> Result<Option<&'a str>, QueryError> {
-    let mut values = pairs
-        .iter()
-        .filter(|(key, _)| key == name)
-        .map(|(_, value)| value.as_str());
+    let mut values = pairs.iter().filter(|(key, _)| key == name).map(|(_, value)| value.as_str());
     let first = values.next();
     if values.next().is_some() {
         return Err(QueryError::new(name, "given more than once"));
@@ -313,18 +274,15 @@ fn single<'a>(pairs: &'a [(String, String)], name: &str) -> Result<Option<&'a st
 
 fn text_param(pairs: &[(String, String)], name: &str) -> Result<Option<String>, QueryError> {
     match single(pairs, name)? {
-        Some(value) if value.chars().count() > MAX_TEXT_LEN => Err(QueryError::new(
-            name,
-            format!("longer than {MAX_TEXT_LEN} characters"),
-        )),
+        Some(value) if value.chars().count() > MAX_TEXT_LEN => {
+            Err(QueryError::new(name, format!("longer than {MAX_TEXT_LEN} characters")))
+        }
         value => Ok(value.map(str::to_owned)),
     }
 }
 
 fn time_param(pairs: &[(String, String)], name: &str) -> Result<Option<i64>, QueryError> {
-    single(pairs, name)?
-        .map(|value| time::parse(value).map_err(|e| QueryError::new(name, e.to_string())))
-        .transpose()
+    single(pairs, name)?.map(|value| time::parse(value).map_err(|e| QueryError::new(name, e.to_string()))).transpose()
 }
 
 fn limit_param(pairs: &[(String, String)]) -> Result<u32, QueryError> {
@@ -335,9 +293,7 @@ fn limit_param(pairs: &[(String, String)]) -> Result<u32, QueryError> {
         .filter(|v| v.bytes().all(|b| b.is_ascii_digit()))
         .and_then(|v| v.parse::<u32>().ok())
         .filter(|n| (1..=MAX_LIMIT).contains(n))
-        .ok_or_else(|| {
-            QueryError::new("limit", format!("must be an integer from 1 to {MAX_LIMIT}"))
-        })
+        .ok_or_else(|| QueryError::new("limit", format!("must be an integer from 1 to {MAX_LIMIT}")))
 }
 
 /// Escapes the `LIKE` wildcards `%`, `_` and the escape character `\` itself.
@@ -418,10 +374,7 @@ mod tests {
     use SqlValue::{Int, Text};
 
     fn parse(pairs: &[(&str, &str)]) -> Result<AuditFilter, QueryError> {
-        let owned: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let owned: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         AuditFilter::from_query(&owned)
     }
 
@@ -438,21 +391,13 @@ mod tests {
         let f = parse(&[]).unwrap();
         assert_eq!(f.limit, DEFAULT_LIMIT);
         assert_eq!(f.actions, ActionFilter::Any);
-        assert_eq!(
-            (f.user_id, f.from_ms, f.to_ms, f.q, f.cursor),
-            (None, None, None, None, None)
-        );
+        assert_eq!((f.user_id, f.from_ms, f.to_ms, f.q, f.cursor), (None, None, None, None, None));
     }
 
     #[test]
     fn each_text_param_is_read() {
-        let f = parse(&[
-            ("userId", "usr_1"),
-            ("resourceType", "user"),
-            ("resourceId", "usr_2"),
-            ("q", "boom"),
-        ])
-        .unwrap();
+        let f =
+            parse(&[("userId", "usr_1"), ("resourceType", "user"), ("resourceId", "usr_2"), ("q", "boom")]).unwrap();
         assert_eq!(f.user_id.as_deref(), Some("usr_1"));
         assert_eq!(f.resource_type.as_deref(), Some("user"));
         assert_eq!(f.resource_id.as_deref(), Some("usr_2"));
@@ -462,10 +407,7 @@ mod tests {
     #[test]
     fn from_and_to_parse_rfc3339_and_bare_dates() {
         let f = parse(&[("from", "2026-06-09"), ("to", "2026-06-09T07:53:42.626Z")]).unwrap();
-        assert_eq!(
-            (f.from_ms, f.to_ms),
-            (Some(1_780_963_200_000), Some(1_780_991_622_626))
-        );
+        assert_eq!((f.from_ms, f.to_ms), (Some(1_780_963_200_000), Some(1_780_991_622_626)));
     }
 
     #[test]
@@ -475,10 +417,7 @@ mod tests {
 
     #[test]
     fn from_after_to_rejected() {
-        assert_eq!(
-            rejected(&[("from", "2026-06-10"), ("to", "2026-06-09")]),
-            "from"
-        );
+        assert_eq!(rejected(&[("from", "2026-06-10"), ("to", "2026-06-09")]), "from");
     }
 
     #[test]
@@ -492,17 +431,7 @@ mod tests {
     fn limit_bounds() {
         assert_eq!(parse(&[("limit", "1")]).unwrap().limit, 1);
         assert_eq!(parse(&[("limit", "200")]).unwrap().limit, 200);
-        for bad in [
-            "0",
-            "201",
-            "-1",
-            "+5",
-            " 5",
-            "5 ",
-            "1e2",
-            "ten",
-            "99999999999",
-        ] {
+        for bad in ["0", "201", "-1", "+5", " 5", "5 ", "1e2", "ten", "99999999999"] {
             assert_eq!(rejected(&[("limit", bad)]), "limit", "{bad}");
         }
     }
@@ -510,39 +439,21 @@ mod tests {
     #[test]
     fn action_exact_list() {
         let f = parse(&[("action", "USER_LOGIN,USER_LOGOUT")]).unwrap();
-        let expected = vec![
-            ActionPattern::Exact("USER_LOGIN".into()),
-            ActionPattern::Exact("USER_LOGOUT".into()),
-        ];
+        let expected = vec![ActionPattern::Exact("USER_LOGIN".into()), ActionPattern::Exact("USER_LOGOUT".into())];
         assert_eq!(f.actions, ActionFilter::AnyOf(expected));
     }
 
     #[test]
     fn action_prefix_and_mixed_list() {
         let f = parse(&[("action", "USER_*,PAT_CREATED")]).unwrap();
-        let expected = vec![
-            ActionPattern::Prefix("USER_".into()),
-            ActionPattern::Exact("PAT_CREATED".into()),
-        ];
+        let expected = vec![ActionPattern::Prefix("USER_".into()), ActionPattern::Exact("PAT_CREATED".into())];
         assert_eq!(f.actions, ActionFilter::AnyOf(expected));
     }
 
     #[test]
     fn malformed_action_items_rejected() {
         let too_long = format!("A{}", "B".repeat(MAX_ACTION_LEN));
-        let bad = [
-            "user_login",
-            "1LOGIN",
-            "_X",
-            "*",
-            "USER**",
-            "US*ER",
-            "USER LOGIN",
-            "A,,B",
-            "A,",
-            "É",
-            &too_long,
-        ];
+        let bad = ["user_login", "1LOGIN", "_X", "*", "USER**", "US*ER", "USER LOGIN", "A,,B", "A,", "É", &too_long];
         for value in bad {
             assert_eq!(rejected(&[("action", value)]), "action", "{value}");
         }
@@ -565,30 +476,14 @@ mod tests {
 
     #[test]
     fn empty_known_param_rejected() {
-        for name in [
-            "userId",
-            "action",
-            "resourceType",
-            "resourceId",
-            "from",
-            "to",
-            "q",
-            "limit",
-            "cursor",
-        ] {
-            assert_eq!(
-                parse(&[(name, "")]).unwrap_err(),
-                QueryError::new(name, "must not be empty")
-            );
+        for name in ["userId", "action", "resourceType", "resourceId", "from", "to", "q", "limit", "cursor"] {
+            assert_eq!(parse(&[(name, "")]).unwrap_err(), QueryError::new(name, "must not be empty"));
         }
     }
 
     #[test]
     fn unknown_params_ignored_even_repeated() {
-        assert_eq!(
-            parse(&[("foo", "1"), ("foo", "2"), ("UserId", "x")]).unwrap(),
-            parse(&[]).unwrap()
-        );
+        assert_eq!(parse(&[("foo", "1"), ("foo", "2"), ("UserId", "x")]).unwrap(), parse(&[]).unwrap());
     }
 
     #[test]
@@ -601,10 +496,7 @@ mod tests {
     #[test]
     fn error_displays_param_and_reason() {
         let err = QueryError::new("limit", "must be an integer from 1 to 200");
-        assert_eq!(
-            err.to_string(),
-            "invalid query parameter `limit`: must be an integer from 1 to 200"
-        );
+        assert_eq!(err.to_string(), "invalid query parameter `limit`: must be an integer from 1 to 200");
     }
 
     #[test]
@@ -612,9 +504,7 @@ mod tests {
         for before_seq in [1, 2, 51, 1_000_000, i64::MAX] {
             let c = Cursor { before_seq };
             let encoded = c.encode();
-            assert!(encoded
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+            assert!(encoded.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
             assert_eq!(Cursor::decode(&encoded), Ok(c));
         }
         let f = parse(&[("cursor", &Cursor { before_seq: 42 }.encode())]).unwrap();
@@ -657,14 +547,9 @@ mod tests {
 
     #[test]
     fn where_clause_exact_actions_use_in() {
-        let (sql, params) = parse(&[("action", "USER_LOGIN,USER_LOGOUT")])
-            .unwrap()
-            .where_clause("ws_1");
+        let (sql, params) = parse(&[("action", "USER_LOGIN,USER_LOGOUT")]).unwrap().where_clause("ws_1");
         assert_eq!(sql, "workspace_id = ?1 AND hash IS NOT NULL AND action IN (?2, ?3)");
-        assert_eq!(
-            params,
-            vec![text("ws_1"), text("USER_LOGIN"), text("USER_LOGOUT")]
-        );
+        assert_eq!(params, vec![text("ws_1"), text("USER_LOGIN"), text("USER_LOGOUT")]);
     }
 
     #[test]
@@ -680,31 +565,21 @@ mod tests {
         assert_eq!(prefix_upper_bound("USER_Z"), "USER_[");
         assert_eq!(prefix_upper_bound("A9"), "A:");
         for code in ["USER", "USER_", "USER_LOGIN", "USERZ", "USER_999"] {
-            assert!(
-                code >= "USER" && code < prefix_upper_bound("USER").as_str(),
-                "{code}"
-            );
+            assert!(code >= "USER" && code < prefix_upper_bound("USER").as_str(), "{code}");
         }
         for code in ["USE", "USES", "USDZZZ", "UT"] {
-            assert!(
-                !(code >= "USER" && code < prefix_upper_bound("USER").as_str()),
-                "{code}"
-            );
+            assert!(!(code >= "USER" && code < prefix_upper_bound("USER").as_str()), "{code}");
         }
     }
 
     #[test]
     fn where_clause_mixed_actions_or_together() {
-        let (sql, params) = parse(&[("action", "USER_*,PAT_CREATED,SCIM_*")])
-            .unwrap()
-            .where_clause("ws_1");
+        let (sql, params) = parse(&[("action", "USER_*,PAT_CREATED,SCIM_*")]).unwrap().where_clause("ws_1");
         assert_eq!(
             sql,
             "workspace_id = ?1 AND hash IS NOT NULL AND (action IN (?2) OR (action >= ?3 AND action < ?4) OR (action >= ?5 AND action < ?6))"
         );
-        let expected = ["ws_1", "PAT_CREATED", "USER_", "USER`", "SCIM_", "SCIM`"]
-            .map(text)
-            .to_vec();
+        let expected = ["ws_1", "PAT_CREATED", "USER_", "USER`", "SCIM_", "SCIM`"].map(text).to_vec();
         assert_eq!(params, expected);
     }
 
@@ -747,9 +622,7 @@ mod tests {
 
     #[test]
     fn page_sql_selects_limit_plus_one_newest_first() {
-        let (sql, params) = parse(&[("limit", "10"), ("userId", "usr_1")])
-            .unwrap()
-            .page_sql("ws_1");
+        let (sql, params) = parse(&[("limit", "10"), ("userId", "usr_1")]).unwrap().page_sql("ws_1");
         assert_eq!(
             sql,
             "SELECT workspace_id, seq, id, at, action, actor_type, actor_id, resource_type, resource_id, ip, \
@@ -761,19 +634,14 @@ mod tests {
     }
 
     fn rows_desc(from_seq: i64, count: i64) -> Vec<AuditEntry> {
-        (0..count)
-            .map(|i| entry(from_seq - i, GENESIS_HASH))
-            .collect()
+        (0..count).map(|i| entry(from_seq - i, GENESIS_HASH)).collect()
     }
 
     #[test]
     fn paginate_extra_row_yields_cursor_at_last_kept_seq() {
         let f = parse(&[("limit", "3")]).unwrap();
         let (page, next) = f.paginate(rows_desc(10, 4));
-        assert_eq!(
-            page.iter().map(|e| e.seq).collect::<Vec<_>>(),
-            vec![10, 9, 8]
-        );
+        assert_eq!(page.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![10, 9, 8]);
         assert_eq!(next, Some(Cursor { before_seq: 8 }));
     }
 

@@ -30,21 +30,66 @@ struct User {
     password: &'static str,
 }
 
-const DEMO: Ws = Ws { id: "ws_demo", name: "Demo Workspace", slug: "demo", status: "active", policy: "password_and_sso", mfa: 0 };
+const DEMO: Ws =
+    Ws { id: "ws_demo", name: "Demo Workspace", slug: "demo", status: "active", policy: "password_and_sso", mfa: 0 };
 
 const DEMO_USERS: &[User] = &[
-    User { id: "u_demo_admin", ws: "ws_demo", email: "admin@demo.axissynapse.test", name: "Ada Admin", role: "owner", status: "active", password: "demo-admin-password" },
-    User { id: "u_demo_member", ws: "ws_demo", email: "member@demo.axissynapse.test", name: "Max Member", role: "member", status: "active", password: "demo-member-password" },
+    User {
+        id: "u_demo_admin",
+        ws: "ws_demo",
+        email: "admin@demo.axissynapse.test",
+        name: "Ada Admin",
+        role: "owner",
+        status: "active",
+        password: "demo-admin-password",
+    },
+    User {
+        id: "u_demo_member",
+        ws: "ws_demo",
+        email: "member@demo.axissynapse.test",
+        name: "Max Member",
+        role: "member",
+        status: "active",
+        password: "demo-member-password",
+    },
 ];
 
 const FIXTURE_WORKSPACES: &[Ws] = &[
     Ws { id: "ws_other", name: "Other Corp", slug: "other", status: "active", policy: "password_and_sso", mfa: 0 },
-    Ws { id: "ws_suspended", name: "Suspended Inc", slug: "suspended", status: "suspended", policy: "password_and_sso", mfa: 0 },
+    Ws {
+        id: "ws_suspended",
+        name: "Suspended Inc",
+        slug: "suspended",
+        status: "suspended",
+        policy: "password_and_sso",
+        mfa: 0,
+    },
     Ws { id: "ws_sso", name: "SSO Only Ltd", slug: "sso-only", status: "active", policy: "sso_only", mfa: 0 },
-    Ws { id: "ws_pwonly", name: "Password Only GmbH", slug: "password-only", status: "active", policy: "password_only", mfa: 0 },
+    Ws {
+        id: "ws_pwonly",
+        name: "Password Only GmbH",
+        slug: "password-only",
+        status: "active",
+        policy: "password_only",
+        mfa: 0,
+    },
     Ws { id: "ws_mfa", name: "MFA Required SA", slug: "mfa", status: "active", policy: "password_and_sso", mfa: 1 },
-    Ws { id: "ws_browser", name: "Browser Test Co", slug: "browser", status: "active", policy: "password_and_sso", mfa: 0 },
-    Ws { id: "ws_stepup", name: "Step-up Test Co", slug: "stepup", status: "active", policy: "password_and_sso", mfa: 0 },
+    Ws {
+        id: "ws_browser",
+        name: "Browser Test Co",
+        slug: "browser",
+        status: "active",
+        policy: "password_and_sso",
+        mfa: 0,
+    },
+    Ws {
+        id: "ws_stepup",
+        name: "Step-up Test Co",
+        slug: "stepup",
+        status: "active",
+        policy: "password_and_sso",
+        mfa: 0,
+    },
     Ws { id: "ws_bulk", name: "Bulk Ledger Co", slug: "bulk", status: "active", policy: "password_and_sso", mfa: 0 },
 ];
 
@@ -52,25 +97,177 @@ const FIXTURE_WORKSPACES: &[Ws] = &[
 const BULK_AUDIT_ROWS: i64 = 50_250;
 
 const FIXTURE_USERS: &[User] = &[
-    User { id: "u_other_admin", ws: "ws_other", email: "admin@other.test", name: "Olga Other", role: "admin", status: "active", password: "other-admin-password" },
-    User { id: "u_shared_demo", ws: "ws_demo", email: "shared@multi.test", name: "Sam Shared", role: "member", status: "active", password: "shared-user-password" },
-    User { id: "u_shared_other", ws: "ws_other", email: "shared@multi.test", name: "Sam Shared", role: "member", status: "active", password: "shared-user-password" },
-    User { id: "u_suspended", ws: "ws_suspended", email: "user@suspended.test", name: "Sue Spended", role: "member", status: "active", password: "suspended-password" },
-    User { id: "u_sso", ws: "ws_sso", email: "user@sso.test", name: "Sso User", role: "member", status: "active", password: "sso-user-password" },
-    User { id: "u_pwonly", ws: "ws_pwonly", email: "user@pwonly.test", name: "Pat Word", role: "admin", status: "active", password: "pwonly-password" },
-    User { id: "u_mfa", ws: "ws_mfa", email: "user@mfa.test", name: "Mo Factor", role: "member", status: "active", password: "mfa-user-password" },
-    User { id: "u_disabled", ws: "ws_demo", email: "disabled@demo.axissynapse.test", name: "Dee Abled", role: "member", status: "disabled", password: "disabled-password" },
-    User { id: "u_lockout", ws: "ws_demo", email: "lockout@demo.axissynapse.test", name: "Lock Out", role: "member", status: "active", password: "lockout-password" },
-    User { id: "u_sessions", ws: "ws_demo", email: "sessions@demo.axissynapse.test", name: "Sessy Ons", role: "member", status: "active", password: "sessions-password" },
-    User { id: "u_bulk_admin", ws: "ws_bulk", email: "admin@bulk.test", name: "Bea Bulk", role: "owner", status: "active", password: "bulk-admin-password" },
-    User { id: "u_revoker", ws: "ws_demo", email: "revoker@demo.axissynapse.test", name: "Rev Oker", role: "member", status: "active", password: "revoker-password" },
-    User { id: "u_pwchange", ws: "ws_demo", email: "pwchange@demo.axissynapse.test", name: "Pia Change", role: "member", status: "active", password: "pwchange-password" },
-    User { id: "u_browser_owner", ws: "ws_browser", email: "owner@browser.test", name: "Bri Owser", role: "owner", status: "active", password: "browser-owner-password" },
-    User { id: "u_stepup", ws: "ws_stepup", email: "owner@stepup.test", name: "Ste Pup", role: "owner", status: "active", password: "stepup-owner-password" },
-    User { id: "u_stepup_race", ws: "ws_stepup", email: "race@stepup.test", name: "Ray Ce", role: "member", status: "active", password: "stepup-race-password" },
-    User { id: "u_stepup_totp", ws: "ws_stepup", email: "totp@stepup.test", name: "To Tp", role: "member", status: "active", password: "stepup-totp-password" },
-    User { id: "u_mfa_login", ws: "ws_stepup", email: "mfalogin@stepup.test", name: "Em Effay", role: "member", status: "active", password: "mfa-login-password" },
-    User { id: "u_victim", ws: "ws_demo", email: "victim@demo.axissynapse.test", name: "Vic Tim", role: "member", status: "active", password: "victim-password" },
+    User {
+        id: "u_other_admin",
+        ws: "ws_other",
+        email: "admin@other.test",
+        name: "Olga Other",
+        role: "admin",
+        status: "active",
+        password: "other-admin-password",
+    },
+    User {
+        id: "u_shared_demo",
+        ws: "ws_demo",
+        email: "shared@multi.test",
+        name: "Sam Shared",
+        role: "member",
+        status: "active",
+        password: "shared-user-password",
+    },
+    User {
+        id: "u_shared_other",
+        ws: "ws_other",
+        email: "shared@multi.test",
+        name: "Sam Shared",
+        role: "member",
+        status: "active",
+        password: "shared-user-password",
+    },
+    User {
+        id: "u_suspended",
+        ws: "ws_suspended",
+        email: "user@suspended.test",
+        name: "Sue Spended",
+        role: "member",
+        status: "active",
+        password: "suspended-password",
+    },
+    User {
+        id: "u_sso",
+        ws: "ws_sso",
+        email: "user@sso.test",
+        name: "Sso User",
+        role: "member",
+        status: "active",
+        password: "sso-user-password",
+    },
+    User {
+        id: "u_pwonly",
+        ws: "ws_pwonly",
+        email: "user@pwonly.test",
+        name: "Pat Word",
+        role: "admin",
+        status: "active",
+        password: "pwonly-password",
+    },
+    User {
+        id: "u_mfa",
+        ws: "ws_mfa",
+        email: "user@mfa.test",
+        name: "Mo Factor",
+        role: "member",
+        status: "active",
+        password: "mfa-user-password",
+    },
+    User {
+        id: "u_disabled",
+        ws: "ws_demo",
+        email: "disabled@demo.axissynapse.test",
+        name: "Dee Abled",
+        role: "member",
+        status: "disabled",
+        password: "disabled-password",
+    },
+    User {
+        id: "u_lockout",
+        ws: "ws_demo",
+        email: "lockout@demo.axissynapse.test",
+        name: "Lock Out",
+        role: "member",
+        status: "active",
+        password: "lockout-password",
+    },
+    User {
+        id: "u_sessions",
+        ws: "ws_demo",
+        email: "sessions@demo.axissynapse.test",
+        name: "Sessy Ons",
+        role: "member",
+        status: "active",
+        password: "sessions-password",
+    },
+    User {
+        id: "u_bulk_admin",
+        ws: "ws_bulk",
+        email: "admin@bulk.test",
+        name: "Bea Bulk",
+        role: "owner",
+        status: "active",
+        password: "bulk-admin-password",
+    },
+    User {
+        id: "u_revoker",
+        ws: "ws_demo",
+        email: "revoker@demo.axissynapse.test",
+        name: "Rev Oker",
+        role: "member",
+        status: "active",
+        password: "revoker-password",
+    },
+    User {
+        id: "u_pwchange",
+        ws: "ws_demo",
+        email: "pwchange@demo.axissynapse.test",
+        name: "Pia Change",
+        role: "member",
+        status: "active",
+        password: "pwchange-password",
+    },
+    User {
+        id: "u_browser_owner",
+        ws: "ws_browser",
+        email: "owner@browser.test",
+        name: "Bri Owser",
+        role: "owner",
+        status: "active",
+        password: "browser-owner-password",
+    },
+    User {
+        id: "u_stepup",
+        ws: "ws_stepup",
+        email: "owner@stepup.test",
+        name: "Ste Pup",
+        role: "owner",
+        status: "active",
+        password: "stepup-owner-password",
+    },
+    User {
+        id: "u_stepup_race",
+        ws: "ws_stepup",
+        email: "race@stepup.test",
+        name: "Ray Ce",
+        role: "member",
+        status: "active",
+        password: "stepup-race-password",
+    },
+    User {
+        id: "u_stepup_totp",
+        ws: "ws_stepup",
+        email: "totp@stepup.test",
+        name: "To Tp",
+        role: "member",
+        status: "active",
+        password: "stepup-totp-password",
+    },
+    User {
+        id: "u_mfa_login",
+        ws: "ws_stepup",
+        email: "mfalogin@stepup.test",
+        name: "Em Effay",
+        role: "member",
+        status: "active",
+        password: "mfa-login-password",
+    },
+    User {
+        id: "u_victim",
+        ws: "ws_demo",
+        email: "victim@demo.axissynapse.test",
+        name: "Vic Tim",
+        role: "member",
+        status: "active",
+        password: "victim-password",
+    },
 ];
 
 fn quote(s: &str) -> String {
@@ -152,7 +349,14 @@ fn bulk_audit_sql() -> Vec<String> {
         prev = e.hash.clone();
         values.push(format!(
             "({}, {}, {}, {}, {}, 'user', 'u_bulk_admin', 'user', 'u_bulk_admin', '198.51.100.7', {}, {}, {})",
-            quote(&e.workspace_id), e.seq, quote(&e.id), e.at_ms, quote(&e.action), quote(&e.data), quote(&e.prev_hash), quote(&e.hash)
+            quote(&e.workspace_id),
+            e.seq,
+            quote(&e.id),
+            e.at_ms,
+            quote(&e.action),
+            quote(&e.data),
+            quote(&e.prev_hash),
+            quote(&e.hash)
         ));
         if values.len() == 250 || seq == BULK_AUDIT_ROWS {
             statements.push(format!(
@@ -168,7 +372,8 @@ fn bulk_audit_sql() -> Vec<String> {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let fixtures = args.iter().any(|a| a == "--fixtures");
-    let secrets_path = args.iter().position(|a| a == "--secrets").and_then(|i| args.get(i + 1)).expect("--secrets FILE"); // ok: host CLI usage error
+    let secrets_path =
+        args.iter().position(|a| a == "--secrets").and_then(|i| args.get(i + 1)).expect("--secrets FILE"); // ok: host CLI usage error
     let mut workspaces = vec![&DEMO];
     let mut users: Vec<&User> = DEMO_USERS.iter().collect();
     if fixtures {
@@ -183,7 +388,8 @@ fn main() {
     sql.push(scim_sql);
     let mut secrets = json!({"pat": pat, "scimToken": scim});
     if fixtures {
-        let (expired_sql, expired) = token_sql(tokens::TokenKind::Pat, "ws_demo", "u_demo_member", "Expired PAT", Some(NOW));
+        let (expired_sql, expired) =
+            token_sql(tokens::TokenKind::Pat, "ws_demo", "u_demo_member", "Expired PAT", Some(NOW));
         sql.push(expired_sql);
         secrets["expiredPat"] = json!(expired);
         let (invite_sql, invite) = invitation_sql("ws_sso", "newbie@sso.test", "u_sso");
@@ -194,5 +400,6 @@ fn main() {
     println!("{}", sql.join("\n"));
     let passwords: Map<String, Value> = users.iter().map(|u| (u.email.to_string(), json!(u.password))).collect();
     secrets["passwords"] = Value::Object(passwords);
-    std::fs::write(secrets_path, serde_json::to_string_pretty(&secrets).expect("json")).expect("write secrets file"); // ok: host CLI
+    std::fs::write(secrets_path, serde_json::to_string_pretty(&secrets).expect("json")).expect("write secrets file");
+    // ok: host CLI
 }

@@ -68,13 +68,19 @@ pub async fn authenticate(cx: &Ctx, route: &Route) -> ApiResult<Option<Principal
     }
     let principal = match bearer(cx) {
         Some(_) if matches!(access, Access::Session | Access::AdminSession) => {
-            return Err(ApiError::with_reason(ErrorCode::Unauthorized, "this endpoint needs a browser session, not a bearer token"));
+            return Err(ApiError::with_reason(
+                ErrorCode::Unauthorized,
+                "this endpoint needs a browser session, not a bearer token",
+            ));
         }
         Some(token) => by_token(cx, &token).await?,
         None => by_cookie(cx).await?,
     };
     if principal.restricted && !route.op.allowed_while_enrolling() {
-        return Err(ApiError::with_reason(ErrorCode::MfaRequired, "this session can only enrol a second factor at /account/security"));
+        return Err(ApiError::with_reason(
+            ErrorCode::MfaRequired,
+            "this session can only enrol a second factor at /account/security",
+        ));
     }
     if matches!(access, Access::Admin | Access::AdminSession) && !principal.user.is_admin() {
         return Err(ApiError::with_reason(ErrorCode::Forbidden, "workspace owner or admin role required"));
@@ -115,14 +121,16 @@ async fn by_token(cx: &Ctx, token: &str) -> ApiResult<Principal> {
 async fn by_cookie(cx: &Ctx) -> ApiResult<Principal> {
     let name = cookie_name(cx.https);
     let cookie = cx.cookie(name).ok_or_else(|| ApiError::with_reason(ErrorCode::Unauthorized, "no session cookie"))?;
-    let claims = jwe::open_session(&cookie, auth_secret(cx)?.as_bytes(), name, cx.now_ms / 1000).map_err(|e| match e {
-        jwe::JweError::Expired { .. } => ApiError::new(ErrorCode::SessionExpired),
-        other => ApiError::with_reason(ErrorCode::Unauthorized, format!("session cookie rejected: {other}")),
-    })?;
+    let claims =
+        jwe::open_session(&cookie, auth_secret(cx)?.as_bytes(), name, cx.now_ms / 1000).map_err(|e| match e {
+            jwe::JweError::Expired { .. } => ApiError::new(ErrorCode::SessionExpired),
+            other => ApiError::with_reason(ErrorCode::Unauthorized, format!("session cookie rejected: {other}")),
+        })?;
     same_origin(cx)?;
     let sessions = SessionsClient::new(&cx.env, &claims.wid, &claims.sub)?;
     let db = db::open(&cx.env)?;
-    let (check, user) = futures_util::join!(sessions.check(&claims.sid, cx.now_ms), users::get(&db, &claims.wid, &claims.sub));
+    let (check, user) =
+        futures_util::join!(sessions.check(&claims.sid, cx.now_ms), users::get(&db, &claims.wid, &claims.sub));
     let check = check?;
     if let Some(err) = check.state.error() {
         return Err(err);

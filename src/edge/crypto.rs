@@ -62,7 +62,6 @@ pub async fn hash_password(password: &str) -> ApiResult<String> {
     Ok(crate::session::password::encode(&salt, &hash))
 }
 
-
 fn js_object(value: &serde_json::Value) -> ApiResult<Object> {
     let parsed = js_sys::JSON::parse(&value.to_string()).map_err(|e| fault("JSON.parse", format!("{e:?}")))?;
     Ok(parsed.unchecked_into())
@@ -76,7 +75,8 @@ pub async fn verify_signature(check: &crate::webauthn::SignatureCheck) -> ApiRes
     let algorithm = js_object(&check.key.web_crypto_algorithm())?;
     let jwk = js_object(&check.key.to_jwk())?;
     let usages = js_sys::Array::of1(&JsValue::from_str("verify"));
-    let key_promise = subtle.import_key_with_object("jwk", &jwk, &algorithm, false, &usages).map_err(js_err("importKey"))?;
+    let key_promise =
+        subtle.import_key_with_object("jwk", &jwk, &algorithm, false, &usages).map_err(js_err("importKey"))?;
     let key: web_sys::CryptoKey = match JsFuture::from(key_promise).await {
         Ok(k) => k.unchecked_into(),
         Err(_) => return Ok(false), // a key Web Crypto refuses cannot have made a valid signature

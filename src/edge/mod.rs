@@ -18,13 +18,8 @@ use http::{error_reply, log_json, Ctx, Reply};
 
 /// Serves one request. Never returns `Err`: every failure becomes the error envelope.
 pub async fn handle(req: Request, env: Env, wctx: Context) -> worker::Result<Response> {
-    let request_id = req
-        .headers()
-        .get("cf-ray")
-        .ok()
-        .flatten()
-        .or_else(|| crypto::new_id("req_").ok())
-        .unwrap_or_default();
+    let request_id =
+        req.headers().get("cf-ray").ok().flatten().or_else(|| crypto::new_id("req_").ok()).unwrap_or_default();
     let reply = match Ctx::new(req, env, wctx, request_id.clone()) {
         Ok(mut cx) => {
             let reply = route(&mut cx).await.unwrap_or_else(|e| error_reply(&e, &request_id));
@@ -37,7 +32,11 @@ pub async fn handle(req: Request, env: Env, wctx: Context) -> worker::Result<Res
         .header("x-request-id", request_id.as_str())
         .header("x-content-type-options", "nosniff")
         .header("referrer-policy", "no-referrer");
-    let reply = if reply.headers.iter().any(|(k, _)| k == "cache-control") { reply } else { reply.header("cache-control", "no-store") };
+    let reply = if reply.headers.iter().any(|(k, _)| k == "cache-control") {
+        reply
+    } else {
+        reply.header("cache-control", "no-store")
+    };
     match reply.into_response() {
         Ok(response) => Ok(response),
         Err(e) => error_reply(&http::fault("response", e), &request_id).into_response(),
@@ -50,7 +49,8 @@ async fn route(cx: &mut Ctx) -> ApiResult<Reply> {
         Resolution::Found(route, param) => (route, param.map(str::to_string)),
         Resolution::MethodNotAllowed(allowed) => {
             let allow = allowed.join(", ");
-            return Err(ApiError::with_reason(ErrorCode::MethodNotAllowed, format!("allowed: {allow}")).field("allow", json!(allow)));
+            return Err(ApiError::with_reason(ErrorCode::MethodNotAllowed, format!("allowed: {allow}"))
+                .field("allow", json!(allow)));
         }
         Resolution::NotFound => return Err(ApiError::with_reason(ErrorCode::NotFound, "no such route")),
     };

@@ -176,7 +176,14 @@ impl UserSessions {
             Command::StepUpStatus { purpose, user_id, session_id, now } => {
                 let records = self.step_ups().await?;
                 let purpose = Purpose::parse(&purpose).ok_or_else(|| worker::Error::RustError("purpose".into()))?;
-                Ok(stepup_token::status(&records, purpose, &user_id, session_id.as_deref(), now, crate::time::format_ms))
+                Ok(stepup_token::status(
+                    &records,
+                    purpose,
+                    &user_id,
+                    session_id.as_deref(),
+                    now,
+                    crate::time::format_ms,
+                ))
             }
             Command::UseTotpStep { step } => {
                 let last: Option<u64> = storage.get("totp:last_step").await?;
@@ -205,7 +212,14 @@ impl UserSessions {
     }
 
     /// Checks and spends a step-up token in one command: no other request can interleave.
-    async fn consume_step_up(&self, token_hash: &str, purpose: &str, user_id: &str, session_id: Option<&str>, now: i64) -> worker::Result<Value> {
+    async fn consume_step_up(
+        &self,
+        token_hash: &str,
+        purpose: &str,
+        user_id: &str,
+        session_id: Option<&str>,
+        now: i64,
+    ) -> worker::Result<Value> {
         let storage = self.state.storage();
         let key = format!("t:{token_hash}");
         let mut record: Option<StepUpRecord> = storage.get(&key).await?;
@@ -353,7 +367,13 @@ impl SessionsClient {
     }
 
     /// Spends a step-up token for `purpose`; the refusal says why it could not be spent.
-    pub async fn consume_step_up(&self, token_hash: &str, purpose: Purpose, session_id: Option<&str>, now: i64) -> ApiResult<Result<(), StepUpRefusal>> {
+    pub async fn consume_step_up(
+        &self,
+        token_hash: &str,
+        purpose: Purpose,
+        session_id: Option<&str>,
+        now: i64,
+    ) -> ApiResult<Result<(), StepUpRefusal>> {
         let command = Command::ConsumeStepUp {
             token_hash: token_hash.to_string(),
             purpose: purpose.code().to_string(),

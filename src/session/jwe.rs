@@ -20,9 +20,9 @@
 use std::fmt;
 
 use aes::Aes256;
-use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit, block_padding::Pkcs7};
+use base64::Engine as _;
+use cbc::cipher::{block_padding::Pkcs7, BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
 use hmac::Mac;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256, Sha512};
@@ -121,11 +121,7 @@ struct Header {
 pub fn derive_key(secret: &[u8], cookie_name: &str) -> [u8; 64] {
     let info = format!("Auth.js Generated Encryption Key ({cookie_name})");
     let mut key = [0u8; 64];
-    hkdf_expand(
-        &hkdf_extract(cookie_name.as_bytes(), secret),
-        info.as_bytes(),
-        &mut key,
-    );
+    hkdf_expand(&hkdf_extract(cookie_name.as_bytes(), secret), info.as_bytes(), &mut key);
     key
 }
 
@@ -146,10 +142,7 @@ fn hkdf_expand(prk: &[u8; 32], info: &[u8], okm: &mut [u8]) {
         mac.update(info);
         mac.update(&[counter]);
         previous = mac.finalize().into_bytes().to_vec();
-        chunk
-            .iter_mut()
-            .zip(&previous)
-            .for_each(|(dst, src)| *dst = *src);
+        chunk.iter_mut().zip(&previous).for_each(|(dst, src)| *dst = *src);
     }
 }
 
@@ -160,21 +153,14 @@ fn thumbprint(key: &[u8; 64]) -> String {
 }
 
 fn protected_header(key: &[u8; 64]) -> String {
-    let json = format!(
-        r#"{{"alg":"{ALG}","enc":"{ENC}","kid":"{}"}}"#,
-        thumbprint(key)
-    );
+    let json = format!(r#"{{"alg":"{ALG}","enc":"{ENC}","kid":"{}"}}"#, thumbprint(key));
     URL_SAFE_NO_PAD.encode(json)
 }
 
 /// RFC 7518 §5.2.2.1: MAC_KEY = first 32 bytes, ENC_KEY = last 32 bytes.
 fn split_key(key: &[u8; 64]) -> ([u8; 32], [u8; 32]) {
     let (mut mac_key, mut enc_key) = ([0u8; 32], [0u8; 32]);
-    mac_key
-        .iter_mut()
-        .chain(enc_key.iter_mut())
-        .zip(key)
-        .for_each(|(dst, src)| *dst = *src);
+    mac_key.iter_mut().chain(enc_key.iter_mut()).zip(key).for_each(|(dst, src)| *dst = *src);
     (mac_key, enc_key)
 }
 
@@ -186,22 +172,15 @@ fn cbc_hs512_tag(mac_key: &[u8; 32], aad: &[u8], iv: &[u8; 16], ciphertext: &[u8
     mac.update(ciphertext);
     mac.update(&(aad.len() as u64).saturating_mul(8).to_be_bytes());
     let mut tag = [0u8; 32];
-    tag.iter_mut()
-        .zip(mac.finalize().into_bytes())
-        .for_each(|(dst, src)| *dst = src);
+    tag.iter_mut().zip(mac.finalize().into_bytes()).for_each(|(dst, src)| *dst = src);
     tag
 }
 
 /// RFC 7518 §5.2.2.1: AES-256-CBC with PKCS#7 padding, then the tag.
-fn cbc_hs512_seal(
-    key: &[u8; 64],
-    iv: &[u8; 16],
-    aad: &[u8],
-    plaintext: &[u8],
-) -> (Vec<u8>, [u8; 32]) {
+fn cbc_hs512_seal(key: &[u8; 64], iv: &[u8; 16], aad: &[u8], plaintext: &[u8]) -> (Vec<u8>, [u8; 32]) {
     let (mac_key, enc_key) = split_key(key);
-    let ciphertext = cbc::Encryptor::<Aes256>::new(&enc_key.into(), &(*iv).into())
-        .encrypt_padded_vec::<Pkcs7>(plaintext);
+    let ciphertext =
+        cbc::Encryptor::<Aes256>::new(&enc_key.into(), &(*iv).into()).encrypt_padded_vec::<Pkcs7>(plaintext);
     let tag = cbc_hs512_tag(&mac_key, aad, iv, &ciphertext);
     (ciphertext, tag)
 }
@@ -253,35 +232,23 @@ pub fn decrypt(token: &str, key: &[u8; 64]) -> Result<Vec<u8>, JweError> {
         return Err(JweError::EncryptedKeyPresent);
     }
     let iv = decode_part(iv, "iv")?;
-    let iv: [u8; 16] = iv
-        .as_slice()
-        .try_into()
-        .map_err(|_| JweError::IvLength(iv.len()))?;
+    let iv: [u8; 16] = iv.as_slice().try_into().map_err(|_| JweError::IvLength(iv.len()))?;
     let tag = decode_part(tag, "tag")?;
-    let tag: [u8; 32] = tag
-        .as_slice()
-        .try_into()
-        .map_err(|_| JweError::TagLength(tag.len()))?;
+    let tag: [u8; 32] = tag.as_slice().try_into().map_err(|_| JweError::TagLength(tag.len()))?;
     let ciphertext = decode_part(ciphertext, "ciphertext")?;
     cbc_hs512_open(key, &iv, protected.as_bytes(), &ciphertext, &tag)
 }
 
 fn decode_part(part: &str, name: &'static str) -> Result<Vec<u8>, JweError> {
-    URL_SAFE_NO_PAD
-        .decode(part)
-        .map_err(|_| JweError::Base64 { part: name })
+    URL_SAFE_NO_PAD.decode(part).map_err(|_| JweError::Base64 { part: name })
 }
 
 /// alg must be `dir`, enc `A256CBC-HS512`, and a `kid`, if present, this key's thumbprint.
 fn check_header(protected: &str, key: &[u8; 64]) -> Result<(), JweError> {
     let json = decode_part(protected, "header")?;
-    let header: Header =
-        serde_json::from_slice(&json).map_err(|e| JweError::Header(e.to_string()))?;
+    let header: Header = serde_json::from_slice(&json).map_err(|e| JweError::Header(e.to_string()))?;
     if header.alg != ALG || header.enc != ENC {
-        return Err(JweError::UnsupportedHeader {
-            alg: header.alg,
-            enc: header.enc,
-        });
+        return Err(JweError::UnsupportedHeader { alg: header.alg, enc: header.enc });
     }
     match header.kid {
         Some(kid) if kid != thumbprint(key) => Err(JweError::KidMismatch),
@@ -303,20 +270,11 @@ pub fn seal_session(
 
 /// Opens a session cookie value and checks `exp` against `now_secs` with Auth.js's
 /// 15-second tolerance (expired when `exp <= now - 15`).
-pub fn open_session(
-    token: &str,
-    secret: &[u8],
-    cookie_name: &str,
-    now_secs: i64,
-) -> Result<SessionClaims, JweError> {
+pub fn open_session(token: &str, secret: &[u8], cookie_name: &str, now_secs: i64) -> Result<SessionClaims, JweError> {
     let plaintext = decrypt(token, &derive_key(secret, cookie_name))?;
-    let claims: SessionClaims =
-        serde_json::from_slice(&plaintext).map_err(|e| JweError::Claims(e.to_string()))?;
+    let claims: SessionClaims = serde_json::from_slice(&plaintext).map_err(|e| JweError::Claims(e.to_string()))?;
     if claims.exp <= now_secs.saturating_sub(CLOCK_TOLERANCE_SECS) {
-        return Err(JweError::Expired {
-            exp: claims.exp,
-            now: now_secs,
-        });
+        return Err(JweError::Expired { exp: claims.exp, now: now_secs });
     }
     Ok(claims)
 }
@@ -339,25 +297,13 @@ mod tests {
     /// The fixture vector named `name`: (salt, token, expectedClaims).
     fn vector(name: &str) -> (String, String, Value) {
         let fixture = fixture();
-        let v = fixture["vectors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|v| v["name"] == name)
-            .unwrap();
-        (
-            v["salt"].as_str().unwrap().into(),
-            v["token"].as_str().unwrap().into(),
-            v["expectedClaims"].clone(),
-        )
+        let v = fixture["vectors"].as_array().unwrap().iter().find(|v| v["name"] == name).unwrap();
+        (v["salt"].as_str().unwrap().into(), v["token"].as_str().unwrap().into(), v["expectedClaims"].clone())
     }
 
     fn unhex(hex: &str) -> Vec<u8> {
         let digits: Vec<u8> = hex.bytes().filter(u8::is_ascii_hexdigit).collect();
-        digits
-            .chunks(2)
-            .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
-            .collect()
+        digits.chunks(2).map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap()).collect()
     }
 
     fn b64(bytes: &[u8]) -> String {
@@ -385,17 +331,12 @@ mod tests {
         let salt = unhex("000102030405060708090a0b0c");
         let info = unhex("f0f1f2f3f4f5f6f7f8f9");
         let prk = hkdf_extract(&salt, &ikm);
-        assert_eq!(
-            prk.to_vec(),
-            unhex("077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5")
-        );
+        assert_eq!(prk.to_vec(), unhex("077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5"));
         let mut okm = [0u8; 42];
         hkdf_expand(&prk, &info, &mut okm);
         assert_eq!(
             okm.to_vec(),
-            unhex(
-                "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865"
-            )
+            unhex("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865")
         );
     }
 
@@ -404,14 +345,13 @@ mod tests {
         36 eb d9 70 66 29 6a e6 42 7e a7 5c 2e 08 46 a1 1a 09 cc f5 37 0d c8 0b fe cb ad 28 c7 3f 09 b3
         a3 b7 5e 66 2a 25 94 41 0a e4 96 b2 e2 e6 60 9e 31 e6 e0 2c c8 37 f0 53 d2 1f 37 ff 4f 51 95 0b
         be 26 38 d0 9d d7 a4 93 09 30 80 6d 07 03 b1 f6";
-    const B3_T: &str = "4d d3 b4 c0 88 a7 f4 5c 21 68 39 64 5b 20 12 bf 2e 62 69 a8 c5 6a 81 6d bc 1b 26 77 61 95 5b c5";
+    const B3_T: &str =
+        "4d d3 b4 c0 88 a7 f4 5c 21 68 39 64 5b 20 12 bf 2e 62 69 a8 c5 6a 81 6d bc 1b 26 77 61 95 5b c5";
     const B3_P: &[u8] = b"A cipher system must not be required to be secret, and it must be able to fall into the hands of the enemy without inconvenience";
     const B3_A: &[u8] = b"The second principle of Auguste Kerckhoffs";
 
     fn b3_key_iv() -> ([u8; 64], [u8; 16]) {
-        let iv: [u8; 16] = unhex("1af38c2dc2b96ffdd86694092341bc04")
-            .try_into()
-            .unwrap();
+        let iv: [u8; 16] = unhex("1af38c2dc2b96ffdd86694092341bc04").try_into().unwrap();
         (std::array::from_fn(|i| i as u8), iv)
     }
 
@@ -427,47 +367,23 @@ mod tests {
     fn rfc7518_b3_aes_256_cbc_hmac_sha_512_open_and_tamper() {
         let (key, iv) = b3_key_iv();
         let tag: [u8; 32] = unhex(B3_T).try_into().unwrap();
-        assert_eq!(
-            cbc_hs512_open(&key, &iv, B3_A, &unhex(B3_E), &tag).unwrap(),
-            B3_P
-        );
+        assert_eq!(cbc_hs512_open(&key, &iv, B3_A, &unhex(B3_E), &tag).unwrap(), B3_P);
         let mut bad_tag = tag;
         bad_tag[31] ^= 1;
-        assert_eq!(
-            cbc_hs512_open(&key, &iv, B3_A, &unhex(B3_E), &bad_tag),
-            Err(JweError::BadTag)
-        );
-        assert_eq!(
-            cbc_hs512_open(&key, &iv, b"The second principle", &unhex(B3_E), &tag),
-            Err(JweError::BadTag)
-        );
+        assert_eq!(cbc_hs512_open(&key, &iv, B3_A, &unhex(B3_E), &bad_tag), Err(JweError::BadTag));
+        assert_eq!(cbc_hs512_open(&key, &iv, b"The second principle", &unhex(B3_E), &tag), Err(JweError::BadTag));
     }
 
     #[test]
     fn authjs_vectors_decrypt_to_exact_claims() {
-        for name in [
-            "authjs_http",
-            "authjs_https_secure_prefix",
-            "authjs_http_name_null",
-        ] {
+        for name in ["authjs_http", "authjs_https_secure_prefix", "authjs_http_name_null"] {
             let (salt, token, expected) = vector(name);
             let now = expected["iat"].as_i64().unwrap();
             let claims = open_session(&token, &secret(), &salt, now).unwrap();
-            assert_eq!(
-                claims,
-                serde_json::from_value::<SessionClaims>(expected.clone()).unwrap(),
-                "{name}"
-            );
+            assert_eq!(claims, serde_json::from_value::<SessionClaims>(expected.clone()).unwrap(), "{name}");
             assert_eq!(claims.name.as_deref(), expected["name"].as_str(), "{name}");
-            assert!(
-                expected.get("picture").is_some(),
-                "{name}: extra Auth.js claim was tolerated"
-            );
-            assert_eq!(
-                claims.exp - claims.iat,
-                30 * 24 * 60 * 60,
-                "{name}: Auth.js default maxAge"
-            );
+            assert!(expected.get("picture").is_some(), "{name}: extra Auth.js claim was tolerated");
+            assert_eq!(claims.exp - claims.iat, 30 * 24 * 60 * 60, "{name}: Auth.js default maxAge");
         }
     }
 
@@ -491,23 +407,11 @@ mod tests {
             bytes[0] ^= 1;
             b64(&bytes)
         };
-        assert_eq!(
-            decrypt(&with_part(&token, 4, &flip(&parts[4])), &key),
-            Err(JweError::BadTag)
-        );
-        assert_eq!(
-            decrypt(&with_part(&token, 3, &flip(&parts[3])), &key),
-            Err(JweError::BadTag)
-        );
-        assert_eq!(
-            decrypt(&with_part(&token, 2, &flip(&parts[2])), &key),
-            Err(JweError::BadTag)
-        );
+        assert_eq!(decrypt(&with_part(&token, 4, &flip(&parts[4])), &key), Err(JweError::BadTag));
+        assert_eq!(decrypt(&with_part(&token, 3, &flip(&parts[3])), &key), Err(JweError::BadTag));
+        assert_eq!(decrypt(&with_part(&token, 2, &flip(&parts[2])), &key), Err(JweError::BadTag));
         let header = r#"{"alg":"dir","enc":"A256CBC-HS512"}"#;
-        assert_eq!(
-            decrypt(&with_part(&token, 0, &b64(header.as_bytes())), &key),
-            Err(JweError::BadTag)
-        );
+        assert_eq!(decrypt(&with_part(&token, 0, &b64(header.as_bytes())), &key), Err(JweError::BadTag));
     }
 
     #[test]
@@ -515,29 +419,14 @@ mod tests {
         let (salt, token, _) = vector("authjs_http");
         let key = derive_key(&secret(), &salt);
         let cases = [
-            (
-                r#"{"alg":"none","enc":"A256CBC-HS512"}"#,
-                "none",
-                "A256CBC-HS512",
-            ),
+            (r#"{"alg":"none","enc":"A256CBC-HS512"}"#, "none", "A256CBC-HS512"),
             (r#"{"alg":"none"}"#, "none", ""),
-            (
-                r#"{"alg":"A256KW","enc":"A256CBC-HS512"}"#,
-                "A256KW",
-                "A256CBC-HS512",
-            ),
-            (
-                r#"{"alg":"dir","enc":"A128CBC-HS256"}"#,
-                "dir",
-                "A128CBC-HS256",
-            ),
+            (r#"{"alg":"A256KW","enc":"A256CBC-HS512"}"#, "A256KW", "A256CBC-HS512"),
+            (r#"{"alg":"dir","enc":"A128CBC-HS256"}"#, "dir", "A128CBC-HS256"),
         ];
         for (header, alg, enc) in cases {
             let forged = with_part(&token, 0, &b64(header.as_bytes()));
-            let expected = JweError::UnsupportedHeader {
-                alg: alg.into(),
-                enc: enc.into(),
-            };
+            let expected = JweError::UnsupportedHeader { alg: alg.into(), enc: enc.into() };
             assert_eq!(decrypt(&forged, &key), Err(expected), "{header}");
         }
         let unknown_member = r#"{"alg":"dir","enc":"A256CBC-HS512","zip":"DEF"}"#;
@@ -550,19 +439,8 @@ mod tests {
         let fixture = fixture();
         let v = &fixture["a256gcm"];
         assert_eq!(v["decodedByAuthjs"]["sub"], "usr_01HZX3Q9M2");
-        let result = open_session(
-            v["token"].as_str().unwrap(),
-            &secret(),
-            v["salt"].as_str().unwrap(),
-            0,
-        );
-        assert_eq!(
-            result,
-            Err(JweError::UnsupportedHeader {
-                alg: "dir".into(),
-                enc: "A256GCM".into()
-            })
-        );
+        let result = open_session(v["token"].as_str().unwrap(), &secret(), v["salt"].as_str().unwrap(), 0);
+        assert_eq!(result, Err(JweError::UnsupportedHeader { alg: "dir".into(), enc: "A256GCM".into() }));
     }
 
     #[test]
@@ -570,30 +448,18 @@ mod tests {
         let (salt, token, expected) = vector("authjs_http");
         let exp = expected["exp"].as_i64().unwrap();
         assert!(open_session(&token, &secret(), &salt, exp + 14).is_ok());
-        assert_eq!(
-            open_session(&token, &secret(), &salt, exp + 15),
-            Err(JweError::Expired { exp, now: exp + 15 })
-        );
+        assert_eq!(open_session(&token, &secret(), &salt, exp + 15), Err(JweError::Expired { exp, now: exp + 15 }));
     }
 
     #[test]
     fn authjs_http_vector_wrong_salt_rejected() {
         let (_, token, expected) = vector("authjs_http");
         let now = expected["iat"].as_i64().unwrap();
-        assert_eq!(
-            open_session(&token, &secret(), SECURE_COOKIE_NAME, now),
-            Err(JweError::KidMismatch)
-        );
-        assert_eq!(
-            open_session(&token, b"another secret", COOKIE_NAME, now),
-            Err(JweError::KidMismatch)
-        );
+        assert_eq!(open_session(&token, &secret(), SECURE_COOKIE_NAME, now), Err(JweError::KidMismatch));
+        assert_eq!(open_session(&token, b"another secret", COOKIE_NAME, now), Err(JweError::KidMismatch));
         let wrong = derive_key(&secret(), SECURE_COOKIE_NAME);
-        let kidless = token_with_header(
-            r#"{"alg":"dir","enc":"A256CBC-HS512"}"#,
-            &derive_key(&secret(), COOKIE_NAME),
-            b"{}",
-        );
+        let kidless =
+            token_with_header(r#"{"alg":"dir","enc":"A256CBC-HS512"}"#, &derive_key(&secret(), COOKIE_NAME), b"{}");
         assert_eq!(decrypt(&kidless, &wrong), Err(JweError::BadTag));
     }
 
@@ -609,47 +475,17 @@ mod tests {
         let (salt, token, _) = vector("authjs_http");
         let key = derive_key(&secret(), &salt);
         let long = format!("{token}{}", "A".repeat(MAX_TOKEN_LEN));
-        assert_eq!(
-            decrypt(&long, &key),
-            Err(JweError::TooLong { len: long.len() })
-        );
-        assert_eq!(
-            decrypt(&format!("{token}."), &key),
-            Err(JweError::PartCount { found: 6 })
-        );
-        assert_eq!(
-            decrypt(&with_part(&token, 1, "AAAA"), &key),
-            Err(JweError::EncryptedKeyPresent)
-        );
-        assert_eq!(
-            decrypt(&with_part(&token, 2, "AAAA"), &key),
-            Err(JweError::IvLength(3))
-        );
-        assert_eq!(
-            decrypt(&with_part(&token, 4, "AAAA"), &key),
-            Err(JweError::TagLength(3))
-        );
-        assert_eq!(
-            decrypt(&with_part(&token, 3, "AAAA"), &key),
-            Err(JweError::CiphertextLength(3))
-        );
-        assert_eq!(
-            decrypt(&with_part(&token, 3, "A+A"), &key),
-            Err(JweError::Base64 { part: "ciphertext" })
-        );
-        assert_eq!(
-            decrypt(&with_part(&token, 0, "e30="), &key),
-            Err(JweError::Base64 { part: "header" })
-        );
-        assert!(matches!(
-            decrypt(&with_part(&token, 0, &b64(b"[1]")), &key),
-            Err(JweError::Header(_))
-        ));
+        assert_eq!(decrypt(&long, &key), Err(JweError::TooLong { len: long.len() }));
+        assert_eq!(decrypt(&format!("{token}."), &key), Err(JweError::PartCount { found: 6 }));
+        assert_eq!(decrypt(&with_part(&token, 1, "AAAA"), &key), Err(JweError::EncryptedKeyPresent));
+        assert_eq!(decrypt(&with_part(&token, 2, "AAAA"), &key), Err(JweError::IvLength(3)));
+        assert_eq!(decrypt(&with_part(&token, 4, "AAAA"), &key), Err(JweError::TagLength(3)));
+        assert_eq!(decrypt(&with_part(&token, 3, "AAAA"), &key), Err(JweError::CiphertextLength(3)));
+        assert_eq!(decrypt(&with_part(&token, 3, "A+A"), &key), Err(JweError::Base64 { part: "ciphertext" }));
+        assert_eq!(decrypt(&with_part(&token, 0, "e30="), &key), Err(JweError::Base64 { part: "header" }));
+        assert!(matches!(decrypt(&with_part(&token, 0, &b64(b"[1]")), &key), Err(JweError::Header(_))));
         let duplicate = br#"{"alg":"dir","alg":"dir","enc":"A256CBC-HS512"}"#;
-        assert!(matches!(
-            decrypt(&with_part(&token, 0, &b64(duplicate)), &key),
-            Err(JweError::Header(_))
-        ));
+        assert!(matches!(decrypt(&with_part(&token, 0, &b64(duplicate)), &key), Err(JweError::Header(_))));
     }
 
     #[test]
@@ -659,8 +495,7 @@ mod tests {
         let (mac_key, enc_key) = split_key(&key);
         let protected = protected_header(&key);
         let iv = [9u8; 16];
-        let ct = cbc::Encryptor::<Aes256>::new(&enc_key.into(), &iv.into())
-            .encrypt_padded_vec::<NoPadding>(&[0u8; 16]);
+        let ct = cbc::Encryptor::<Aes256>::new(&enc_key.into(), &iv.into()).encrypt_padded_vec::<NoPadding>(&[0u8; 16]);
         let tag = cbc_hs512_tag(&mac_key, protected.as_bytes(), &iv, &ct);
         let token = format!("{protected}..{}.{}.{}", b64(&iv), b64(&ct), b64(&tag));
         assert_eq!(decrypt(&token, &key), Err(JweError::BadPadding));
@@ -669,10 +504,7 @@ mod tests {
     #[test]
     fn non_object_plaintext_is_a_claims_error() {
         let token = encrypt(b"[1,2,3]", &derive_key(b"s", COOKIE_NAME), [1; 16]);
-        assert!(matches!(
-            open_session(&token, b"s", COOKIE_NAME, 0),
-            Err(JweError::Claims(_))
-        ));
+        assert!(matches!(open_session(&token, b"s", COOKIE_NAME, 0), Err(JweError::Claims(_))));
     }
 
     fn sample_claims() -> SessionClaims {
@@ -692,12 +524,8 @@ mod tests {
     #[test]
     fn round_trip_both_cookie_names() {
         for name in [COOKIE_NAME, SECURE_COOKIE_NAME] {
-            let token =
-                seal_session(&sample_claims(), b"round trip secret", name, [3; 16]).unwrap();
-            assert_eq!(
-                open_session(&token, b"round trip secret", name, 1_500),
-                Ok(sample_claims())
-            );
+            let token = seal_session(&sample_claims(), b"round trip secret", name, [3; 16]).unwrap();
+            assert_eq!(open_session(&token, b"round trip secret", name, 1_500), Ok(sample_claims()));
         }
     }
 
@@ -712,9 +540,6 @@ mod tests {
         let token = seal_session(&claims, &secret(), salt, iv).unwrap();
         assert_eq!(token, v["token"].as_str().unwrap());
         assert_eq!(v["decodedByAuthjs"], v["claims"]);
-        assert_eq!(
-            open_session(&token, &secret(), salt, claims.iat),
-            Ok(claims)
-        );
+        assert_eq!(open_session(&token, &secret(), salt, claims.iat), Ok(claims));
     }
 }

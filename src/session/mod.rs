@@ -2,12 +2,12 @@
 //! hashes (`password`) and opaque bearer tokens (`tokens`), plus the two helpers they share:
 //! a constant-time comparison and an infallible HMAC constructor (RFC 2104 §2).
 
+use hmac::digest::{block_api::EagerHash, Digest, KeyInit};
 use hmac::Hmac;
-use hmac::digest::{Digest, KeyInit, block_api::EagerHash};
 
+pub mod device;
 pub mod jwe;
 pub mod password;
-pub mod device;
 pub mod signin;
 pub mod tokens;
 

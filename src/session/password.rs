@@ -11,8 +11,8 @@
 
 use std::fmt;
 
-use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -63,10 +63,9 @@ impl fmt::Display for PasswordError {
             Self::SaltLength(n) => write!(f, "salt is {n} bytes, expected 8..=64"),
             Self::HashEncoding => f.write_str("hash is not unpadded standard base64"),
             Self::HashLength(n) => write!(f, "hash is {n} bytes, expected {HASH_LEN}"),
-            Self::PasswordTooShort { chars } => write!(
-                f,
-                "password has {chars} characters, minimum {MIN_PASSWORD_CHARS}"
-            ),
+            Self::PasswordTooShort { chars } => {
+                write!(f, "password has {chars} characters, minimum {MIN_PASSWORD_CHARS}")
+            }
             Self::PasswordTooLong { bytes } => {
                 write!(f, "password is {bytes} bytes, maximum {MAX_PASSWORD_BYTES}")
             }
@@ -99,10 +98,7 @@ pub fn pbkdf2_sha256(password: &[u8], salt: &[u8], iterations: u32, out: &mut [u
     let prf = super::hmac::<Sha256>(password);
     for (chunk, index) in out.chunks_mut(HASH_LEN).zip(1u32..) {
         let block = pbkdf2_block(&prf, salt, iterations, index);
-        chunk
-            .iter_mut()
-            .zip(block)
-            .for_each(|(dst, src)| *dst = src);
+        chunk.iter_mut().zip(block).for_each(|(dst, src)| *dst = src);
     }
 }
 
@@ -131,11 +127,7 @@ pub fn hash_password(password: &str, salt: [u8; 16]) -> String {
 
 /// The stored form of a hash derived (anywhere) with [`ITERATIONS`] over `salt`.
 pub fn encode(salt: &[u8], hash: &[u8; HASH_LEN]) -> String {
-    format!(
-        "${SCHEME}$i={ITERATIONS}${}${}",
-        STANDARD_NO_PAD.encode(salt),
-        STANDARD_NO_PAD.encode(hash)
-    )
+    format!("${SCHEME}$i={ITERATIONS}${}${}", STANDARD_NO_PAD.encode(salt), STANDARD_NO_PAD.encode(hash))
 }
 
 /// Parses `$pbkdf2-sha256$i=<1..=100000>$<salt 8..=64 bytes>$<hash 32 bytes>`.
@@ -143,39 +135,27 @@ pub fn parse(encoded: &str) -> Result<PasswordHash, PasswordError> {
     if encoded.len() > MAX_ENCODED_LEN {
         return Err(PasswordError::EncodedTooLong { len: encoded.len() });
     }
-    let body = encoded
-        .strip_prefix('$')
-        .ok_or(PasswordError::NoLeadingDollar)?;
+    let body = encoded.strip_prefix('$').ok_or(PasswordError::NoLeadingDollar)?;
     let fields: Vec<&str> = body.split('$').collect();
     let [scheme, iterations, salt, hash] = fields.as_slice() else {
-        return Err(PasswordError::FieldCount {
-            found: fields.len(),
-        });
+        return Err(PasswordError::FieldCount { found: fields.len() });
     };
     if *scheme != SCHEME {
         return Err(PasswordError::UnknownScheme((*scheme).to_owned()));
     }
-    Ok(PasswordHash {
-        iterations: parse_iterations(iterations)?,
-        salt: parse_salt(salt)?,
-        hash: parse_hash(hash)?,
-    })
+    Ok(PasswordHash { iterations: parse_iterations(iterations)?, salt: parse_salt(salt)?, hash: parse_hash(hash)? })
 }
 
 /// `i=<decimal>`: digits only, no sign, no leading zero, then 1..=[`ITERATIONS`].
 fn parse_iterations(field: &str) -> Result<u32, PasswordError> {
-    let digits = field
-        .strip_prefix("i=")
-        .ok_or(PasswordError::IterationsSyntax)?;
+    let digits = field.strip_prefix("i=").ok_or(PasswordError::IterationsSyntax)?;
     let canonical = (1..=9).contains(&digits.len())
         && digits.bytes().all(|b| b.is_ascii_digit())
         && (digits == "0" || !digits.starts_with('0'));
     if !canonical {
         return Err(PasswordError::IterationsSyntax);
     }
-    let value: u32 = digits
-        .parse()
-        .map_err(|_| PasswordError::IterationsSyntax)?;
+    let value: u32 = digits.parse().map_err(|_| PasswordError::IterationsSyntax)?;
     if !(1..=ITERATIONS).contains(&value) {
         return Err(PasswordError::IterationsOutOfRange(value));
     }
@@ -183,9 +163,7 @@ fn parse_iterations(field: &str) -> Result<u32, PasswordError> {
 }
 
 fn parse_salt(field: &str) -> Result<Vec<u8>, PasswordError> {
-    let salt = STANDARD_NO_PAD
-        .decode(field)
-        .map_err(|_| PasswordError::SaltEncoding)?;
+    let salt = STANDARD_NO_PAD.decode(field).map_err(|_| PasswordError::SaltEncoding)?;
     if !SALT_LEN.contains(&salt.len()) {
         return Err(PasswordError::SaltLength(salt.len()));
     }
@@ -193,9 +171,7 @@ fn parse_salt(field: &str) -> Result<Vec<u8>, PasswordError> {
 }
 
 fn parse_hash(field: &str) -> Result<[u8; 32], PasswordError> {
-    let hash = STANDARD_NO_PAD
-        .decode(field)
-        .map_err(|_| PasswordError::HashEncoding)?;
+    let hash = STANDARD_NO_PAD.decode(field).map_err(|_| PasswordError::HashEncoding)?;
     <[u8; 32]>::try_from(hash.as_slice()).map_err(|_| PasswordError::HashLength(hash.len()))
 }
 
@@ -205,12 +181,7 @@ fn parse_hash(field: &str) -> Result<[u8; 32], PasswordError> {
 pub fn verify(password: &str, encoded: &str) -> Result<bool, PasswordError> {
     let stored = parse(encoded)?;
     let mut derived = [0u8; HASH_LEN];
-    pbkdf2_sha256(
-        password.as_bytes(),
-        &stored.salt,
-        stored.iterations,
-        &mut derived,
-    );
+    pbkdf2_sha256(password.as_bytes(), &stored.salt, stored.iterations, &mut derived);
     Ok(stored.matches(&derived))
 }
 
@@ -220,9 +191,7 @@ pub fn verify(password: &str, encoded: &str) -> Result<bool, PasswordError> {
 /// The blocklist check 63B also requires (breached/common passwords) is the caller's.
 pub fn check_policy(password: &str) -> Result<(), PasswordError> {
     if password.len() > MAX_PASSWORD_BYTES {
-        return Err(PasswordError::PasswordTooLong {
-            bytes: password.len(),
-        });
+        return Err(PasswordError::PasswordTooLong { bytes: password.len() });
     }
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
@@ -244,7 +213,8 @@ mod tests {
 
     /// Salt 00 01 .. 0f, password "correct horse battery staple", c = 100000; expected
     /// string computed independently with Python's `hashlib.pbkdf2_hmac`.
-    const PYTHON_VECTOR: &str = "$pbkdf2-sha256$i=100000$AAECAwQFBgcICQoLDA0ODw$SdScJfWXhGIJ8Nkud3CrZOHHXpS0zmxQkmXuZxddKh4";
+    const PYTHON_VECTOR: &str =
+        "$pbkdf2-sha256$i=100000$AAECAwQFBgcICQoLDA0ODw$SdScJfWXhGIJ8Nkud3CrZOHHXpS0zmxQkmXuZxddKh4";
     const PYTHON_VECTOR_PASSWORD: &str = "correct horse battery staple";
 
     fn salt_0_to_15() -> [u8; 16] {
@@ -275,15 +245,9 @@ mod tests {
 
     #[test]
     fn python_hashlib_vector_hash_password_and_verify() {
-        assert_eq!(
-            hash_password(PYTHON_VECTOR_PASSWORD, salt_0_to_15()),
-            PYTHON_VECTOR
-        );
+        assert_eq!(hash_password(PYTHON_VECTOR_PASSWORD, salt_0_to_15()), PYTHON_VECTOR);
         assert_eq!(verify(PYTHON_VECTOR_PASSWORD, PYTHON_VECTOR), Ok(true));
-        assert_eq!(
-            verify("correct horse battery stapl", PYTHON_VECTOR),
-            Ok(false)
-        );
+        assert_eq!(verify("correct horse battery stapl", PYTHON_VECTOR), Ok(false));
     }
 
     #[test]
@@ -292,12 +256,7 @@ mod tests {
         assert_eq!(parsed.iterations, ITERATIONS);
         assert_eq!(parsed.salt, salt_0_to_15());
         let mut derived = [0u8; 32];
-        pbkdf2_sha256(
-            PYTHON_VECTOR_PASSWORD.as_bytes(),
-            &parsed.salt,
-            parsed.iterations,
-            &mut derived,
-        );
+        pbkdf2_sha256(PYTHON_VECTOR_PASSWORD.as_bytes(), &parsed.salt, parsed.iterations, &mut derived);
         assert!(parsed.matches(&derived));
         assert!(!parsed.matches(&derived[..31]));
         derived[0] ^= 1;
@@ -309,11 +268,8 @@ mod tests {
         // Salt "saltsalt" (8 bytes, the minimum) and c=1: first 32 bytes of PBKDF2("passwd").
         let mut hash = [0u8; 32];
         pbkdf2_sha256(b"passwd", b"saltsalt", 1, &mut hash);
-        let encoded = format!(
-            "$pbkdf2-sha256$i=1${}${}",
-            STANDARD_NO_PAD.encode(b"saltsalt"),
-            STANDARD_NO_PAD.encode(hash)
-        );
+        let encoded =
+            format!("$pbkdf2-sha256$i=1${}${}", STANDARD_NO_PAD.encode(b"saltsalt"), STANDARD_NO_PAD.encode(hash));
         assert_eq!(verify("passwd", &encoded), Ok(true));
     }
 
@@ -323,62 +279,20 @@ mod tests {
         let hash = "SdScJfWXhGIJ8Nkud3CrZOHHXpS0zmxQkmXuZxddKh4";
         let cases: Vec<(String, PasswordError)> = vec![
             ("$".repeat(300), PasswordError::EncodedTooLong { len: 300 }),
-            (
-                format!("$pbkdf2-sha256$i=1${salt}"),
-                PasswordError::FieldCount { found: 3 },
-            ),
-            (
-                format!("pbkdf2-sha256$i=1${salt}${hash}"),
-                PasswordError::NoLeadingDollar,
-            ),
-            (
-                format!("$pbkdf2-sha256$i=1${salt}${hash}$"),
-                PasswordError::FieldCount { found: 5 },
-            ),
-            (
-                format!("$pbkdf2-sha512$i=1${salt}${hash}"),
-                PasswordError::UnknownScheme("pbkdf2-sha512".into()),
-            ),
-            (
-                format!("$pbkdf2-sha256$1${salt}${hash}"),
-                PasswordError::IterationsSyntax,
-            ),
-            (
-                format!("$pbkdf2-sha256$i=+5${salt}${hash}"),
-                PasswordError::IterationsSyntax,
-            ),
-            (
-                format!("$pbkdf2-sha256$i=0100${salt}${hash}"),
-                PasswordError::IterationsSyntax,
-            ),
-            (
-                format!("$pbkdf2-sha256$i=${salt}${hash}"),
-                PasswordError::IterationsSyntax,
-            ),
-            (
-                format!("$pbkdf2-sha256$i=0${salt}${hash}"),
-                PasswordError::IterationsOutOfRange(0),
-            ),
-            (
-                format!("$pbkdf2-sha256$i=100001${salt}${hash}"),
-                PasswordError::IterationsOutOfRange(100_001),
-            ),
-            (
-                format!("$pbkdf2-sha256$i=1$AAECAwQFBgcICQoLDA0ODw==${hash}"),
-                PasswordError::SaltEncoding,
-            ),
-            (
-                format!("$pbkdf2-sha256$i=1$AAEC-wQFBgcICQoLDA0ODw${hash}"),
-                PasswordError::SaltEncoding,
-            ),
-            (
-                format!("$pbkdf2-sha256$i=1$AAECAwQFBg${hash}"),
-                PasswordError::SaltLength(7),
-            ),
-            (
-                format!("$pbkdf2-sha256$i=1${}${hash}", "A".repeat(88)),
-                PasswordError::SaltLength(66),
-            ),
+            (format!("$pbkdf2-sha256$i=1${salt}"), PasswordError::FieldCount { found: 3 }),
+            (format!("pbkdf2-sha256$i=1${salt}${hash}"), PasswordError::NoLeadingDollar),
+            (format!("$pbkdf2-sha256$i=1${salt}${hash}$"), PasswordError::FieldCount { found: 5 }),
+            (format!("$pbkdf2-sha512$i=1${salt}${hash}"), PasswordError::UnknownScheme("pbkdf2-sha512".into())),
+            (format!("$pbkdf2-sha256$1${salt}${hash}"), PasswordError::IterationsSyntax),
+            (format!("$pbkdf2-sha256$i=+5${salt}${hash}"), PasswordError::IterationsSyntax),
+            (format!("$pbkdf2-sha256$i=0100${salt}${hash}"), PasswordError::IterationsSyntax),
+            (format!("$pbkdf2-sha256$i=${salt}${hash}"), PasswordError::IterationsSyntax),
+            (format!("$pbkdf2-sha256$i=0${salt}${hash}"), PasswordError::IterationsOutOfRange(0)),
+            (format!("$pbkdf2-sha256$i=100001${salt}${hash}"), PasswordError::IterationsOutOfRange(100_001)),
+            (format!("$pbkdf2-sha256$i=1$AAECAwQFBgcICQoLDA0ODw==${hash}"), PasswordError::SaltEncoding),
+            (format!("$pbkdf2-sha256$i=1$AAEC-wQFBgcICQoLDA0ODw${hash}"), PasswordError::SaltEncoding),
+            (format!("$pbkdf2-sha256$i=1$AAECAwQFBg${hash}"), PasswordError::SaltLength(7)),
+            (format!("$pbkdf2-sha256$i=1${}${hash}", "A".repeat(88)), PasswordError::SaltLength(66)),
             (
                 format!("$pbkdf2-sha256$i=1${salt}$SdScJfWXhGIJ8Nkud3CrZOHHXpS0zmxQkmXuZxddKh5"),
                 PasswordError::HashEncoding,
@@ -396,24 +310,11 @@ mod tests {
     #[test]
     fn policy_accepts_12_code_points_and_rejects_each_rule() {
         assert_eq!(check_policy("tr0ub4dor&3x"), Ok(()));
-        assert_eq!(
-            check_policy("ééééééééééé€"),
-            Ok(()),
-            "12 code points, 25 bytes"
-        );
+        assert_eq!(check_policy("ééééééééééé€"), Ok(()), "12 code points, 25 bytes");
         assert_eq!(check_policy("  spaces ok  "), Ok(()));
-        assert_eq!(
-            check_policy("short"),
-            Err(PasswordError::PasswordTooShort { chars: 5 })
-        );
-        assert_eq!(
-            check_policy(&"x".repeat(257)),
-            Err(PasswordError::PasswordTooLong { bytes: 257 })
-        );
+        assert_eq!(check_policy("short"), Err(PasswordError::PasswordTooShort { chars: 5 }));
+        assert_eq!(check_policy(&"x".repeat(257)), Err(PasswordError::PasswordTooLong { bytes: 257 }));
         assert_eq!(check_policy(&"x".repeat(256)), Ok(()));
-        assert_eq!(
-            check_policy(" \t\n            "),
-            Err(PasswordError::PasswordAllWhitespace)
-        );
+        assert_eq!(check_policy(" \t\n            "), Err(PasswordError::PasswordAllWhitespace));
     }
 }

@@ -190,7 +190,10 @@ mod tests {
 
     #[test]
     fn state_checks_after_password_in_order() {
-        assert_eq!(after_password(&Account { workspace_active: false, user_active: false, ..account() }), Err(Refusal::WorkspaceInactive));
+        assert_eq!(
+            after_password(&Account { workspace_active: false, user_active: false, ..account() }),
+            Err(Refusal::WorkspaceInactive)
+        );
         assert_eq!(after_password(&Account { user_active: false, ..account() }), Err(Refusal::AccountDisabled));
         assert_eq!(after_password(&Account { mfa_required: true, ..account() }), Err(Refusal::MfaRequired));
         assert_eq!(after_password(&Account { mfa_required: true, mfa_enrolled: true, ..account() }), Ok(()));

@@ -8,8 +8,8 @@
 
 use std::fmt;
 
-use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 const ID_LEN: usize = 12;
@@ -88,13 +88,7 @@ pub fn mint(kind: TokenKind, random: &[u8; 38]) -> MintedToken {
     let secret = URL_SAFE_NO_PAD.encode(secret);
     let token = format!("{}{id}_{secret}", kind.prefix());
     let hint = secret.get(SECRET_LEN - 4..).unwrap_or_default().to_owned();
-    MintedToken {
-        kind,
-        hash: hash(&token),
-        id,
-        token,
-        hint,
-    }
+    MintedToken { kind, hash: hash(&token), id, token, hint }
 }
 
 /// Strictly parses a presented token, returning its kind and id (for the lookup by id).
@@ -177,20 +171,14 @@ mod tests {
     #[test]
     fn all_ff_random_secret_of_underscores_parses() {
         let minted = mint(TokenKind::Pat, &[0xff; 38]);
-        assert_eq!(
-            minted.token,
-            format!("pat_ffffffffffff_{}8", "_".repeat(42))
-        );
+        assert_eq!(minted.token, format!("pat_ffffffffffff_{}8", "_".repeat(42)));
         assert_eq!(parse(&minted.token), Ok((TokenKind::Pat, "ffffffffffff")));
     }
 
     /// SHA-256("abc") from FIPS 180-2 Appendix B.1.
     #[test]
     fn fips180_abc_hash() {
-        assert_eq!(
-            hash("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 
     #[test]
@@ -207,39 +195,18 @@ mod tests {
         let secret = "BgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCU";
         let cases = [
             (format!("{COUNTING_PAT}x"), TokenError::Length { len: 61 }),
-            (
-                format!("scim_000102030405_{secret}xx"),
-                TokenError::Length { len: 63 },
-            ),
-            (
-                COUNTING_PAT[..59].to_owned(),
-                TokenError::Length { len: 59 },
-            ),
+            (format!("scim_000102030405_{secret}xx"), TokenError::Length { len: 63 }),
+            (COUNTING_PAT[..59].to_owned(), TokenError::Length { len: 59 }),
             (String::new(), TokenError::UnknownPrefix),
-            (
-                format!("tok_000102030405_{secret}"),
-                TokenError::UnknownPrefix,
-            ),
-            (
-                format!("PAT_000102030405_{secret}"),
-                TokenError::UnknownPrefix,
-            ),
+            (format!("tok_000102030405_{secret}"), TokenError::UnknownPrefix),
+            (format!("PAT_000102030405_{secret}"), TokenError::UnknownPrefix),
             (format!("pat_00010203040A_{secret}"), TokenError::Id),
             (format!("pat_00010203040g_{secret}"), TokenError::Id),
-            (
-                format!("pat_00010203040é_{}", &secret[..42]),
-                TokenError::Id,
-            ),
+            (format!("pat_00010203040é_{}", &secret[..42]), TokenError::Id),
             (format!("pat_0001020304é_{secret}"), TokenError::Id),
             (format!("pat_000102030405-{secret}"), TokenError::Separator),
-            (
-                format!("pat_000102030405_{}+", &secret[..42]),
-                TokenError::Secret,
-            ),
-            (
-                format!("pat_000102030405_{}V", &secret[..42]),
-                TokenError::Secret,
-            ),
+            (format!("pat_000102030405_{}+", &secret[..42]), TokenError::Secret),
+            (format!("pat_000102030405_{}V", &secret[..42]), TokenError::Secret),
         ];
         for (token, expected) in cases {
             assert_eq!(parse(&token), Err(expected), "{token}");

@@ -38,11 +38,7 @@ pub fn normalise(input: &str) -> Option<String> {
     if input.len() > MAX_INPUT_LEN {
         return None;
     }
-    let code: String = input
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-'))
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
+    let code: String = input.chars().filter(|c| !matches!(c, ' ' | '-')).map(|c| c.to_ascii_lowercase()).collect();
     let valid = code.len() == CODE_LEN && code.bytes().all(|b| ALPHABET.contains(&b));
     valid.then_some(code)
 }
@@ -51,13 +47,10 @@ pub fn normalise(input: &str) -> Option<String> {
 /// time, whatever matches first.
 pub fn find(input: &str, stored_hashes: &[String]) -> Option<usize> {
     let typed = hash(input)?;
-    stored_hashes
-        .iter()
-        .enumerate()
-        .fold(None, |found, (i, stored)| {
-            let hit = ct_eq(stored.as_bytes(), typed.as_bytes());
-            found.or(hit.then_some(i))
-        })
+    stored_hashes.iter().enumerate().fold(None, |found, (i, stored)| {
+        let hit = ct_eq(stored.as_bytes(), typed.as_bytes());
+        found.or(hit.then_some(i))
+    })
 }
 
 /// `xxxxx-xxxxx` from ten symbols.
@@ -87,10 +80,7 @@ mod tests {
         for code in &codes {
             assert_eq!(code.len(), 11);
             assert_eq!(code.as_bytes()[5], b'-');
-            assert!(code
-                .bytes()
-                .filter(|b| *b != b'-')
-                .all(|b| ALPHABET.contains(&b)));
+            assert!(code.bytes().filter(|b| *b != b'-').all(|b| ALPHABET.contains(&b)));
         }
     }
 
@@ -140,10 +130,7 @@ mod tests {
         let stored: Vec<String> = codes.iter().filter_map(|c| hash(c)).collect();
         assert_eq!(stored.len(), CODES);
         assert_eq!(find(&codes[3], &stored), Some(3));
-        assert_eq!(
-            find(&codes[9].to_uppercase().replace('-', " "), &stored),
-            Some(9)
-        );
+        assert_eq!(find(&codes[9].to_uppercase().replace('-', " "), &stored), Some(9));
     }
 
     #[test]

@@ -117,10 +117,7 @@ impl Purpose {
 
     /// The factors that satisfy this purpose, strongest first.
     pub fn factors(self) -> Vec<Factor> {
-        Factor::ALL
-            .into_iter()
-            .filter(|f| self.allows(*f))
-            .collect()
+        Factor::ALL.into_iter().filter(|f| self.allows(*f)).collect()
     }
 }
 
@@ -206,23 +203,14 @@ mod tests {
 
     #[test]
     fn parse_refuses_unknown_lowercase_padded_and_overlong_codes() {
-        for code in [
-            "",
-            "payroll_seal",
-            " PAYROLL_SEAL",
-            "PAYROLL",
-            &"A".repeat(100),
-        ] {
+        for code in ["", "payroll_seal", " PAYROLL_SEAL", "PAYROLL", &"A".repeat(100)] {
             assert_eq!(Purpose::parse(code), None, "{code:?}");
         }
     }
 
     #[test]
     fn money_movement_equity_erasure_and_attestation_need_phishing_resistance() {
-        let strict: Vec<Purpose> = Purpose::ALL
-            .into_iter()
-            .filter(|p| p.requires_phishing_resistant())
-            .collect();
+        let strict: Vec<Purpose> = Purpose::ALL.into_iter().filter(|p| p.requires_phishing_resistant()).collect();
         assert_eq!(
             strict,
             [
@@ -268,10 +256,7 @@ mod tests {
         assert_eq!(doc["purposes"][0]["ttlSeconds"], 300);
         assert_eq!(doc["purposes"][0]["requiresPhishingResistant"], true);
         assert_eq!(doc["purposes"][0]["factors"], json!(["webauthn"]));
-        assert_eq!(
-            doc["purposes"][9]["factors"],
-            json!(["webauthn", "totp", "backup_code"])
-        );
+        assert_eq!(doc["purposes"][9]["factors"], json!(["webauthn", "totp", "backup_code"]));
         assert!(doc["purposes"][9]["description"].is_string());
     }
 }

@@ -82,8 +82,7 @@ impl StepUpRecord {
 
     /// Phishing-resistant only if both the flag and the recorded factor say so.
     fn proves_phishing_resistance(&self) -> bool {
-        self.phishing_resistant
-            && Factor::parse(&self.factor).is_some_and(Factor::is_phishing_resistant)
+        self.phishing_resistant && Factor::parse(&self.factor).is_some_and(Factor::is_phishing_resistant)
     }
 }
 
@@ -125,17 +124,11 @@ pub fn check(
     session_id: Option<&str>,
     now_ms: i64,
 ) -> Result<(), StepUpRefusal> {
-    let record = record
-        .filter(|r| r.user_id == user_id)
-        .ok_or(StepUpRefusal::Missing)?;
+    let record = record.filter(|r| r.user_id == user_id).ok_or(StepUpRefusal::Missing)?;
     if record.purpose != purpose.code() {
         return Err(StepUpRefusal::WrongPurpose);
     }
-    if record
-        .session_id
-        .as_deref()
-        .is_some_and(|bound| session_id != Some(bound))
-    {
+    if record.session_id.as_deref().is_some_and(|bound| session_id != Some(bound)) {
         return Err(StepUpRefusal::WrongSession);
     }
     if record.used_at_ms.is_some() {
@@ -223,11 +216,7 @@ mod tests {
         assert_eq!(hash(&format!("{token}A")), None);
         assert_eq!(hash(&format!("sut_{}+", &body[..42])), None);
         assert_eq!(hash(&format!("sut_{}=", &body[..42])), None);
-        assert_eq!(
-            hash(&format!("sut_{}B", "A".repeat(42))),
-            None,
-            "non-canonical last symbol"
-        );
+        assert_eq!(hash(&format!("sut_{}B", "A".repeat(42))), None, "non-canonical last symbol");
         assert_eq!(hash(""), None);
     }
 
@@ -271,10 +260,7 @@ mod tests {
     #[test]
     fn check_refuses_a_token_minted_for_another_purpose() {
         let r = record(Purpose::SamlProviderChange, Factor::Webauthn);
-        assert_eq!(
-            check_now(&r, Purpose::WebhookChange),
-            Err(StepUpRefusal::WrongPurpose)
-        );
+        assert_eq!(check_now(&r, Purpose::WebhookChange), Err(StepUpRefusal::WrongPurpose));
     }
 
     #[test]
@@ -290,48 +276,24 @@ mod tests {
     fn check_accepts_a_token_bound_to_no_session_from_any_session() {
         let mut r = record(Purpose::TokenMint, Factor::Totp);
         r.session_id = None;
-        assert_eq!(
-            check(Some(&r), Purpose::TokenMint, "u1", Some("s9"), NOW),
-            Ok(())
-        );
+        assert_eq!(check(Some(&r), Purpose::TokenMint, "u1", Some("s9"), NOW), Ok(()));
     }
 
     #[test]
     fn check_refuses_a_used_token_as_reused_even_when_also_expired() {
         let mut r = record(Purpose::TokenMint, Factor::Totp);
         r.used_at_ms = Some(NOW + 10);
-        assert_eq!(
-            check_now(&r, Purpose::TokenMint),
-            Err(StepUpRefusal::Reused)
-        );
-        let late = check(
-            Some(&r),
-            Purpose::TokenMint,
-            "u1",
-            Some("s1"),
-            NOW + 3_600_000,
-        );
+        assert_eq!(check_now(&r, Purpose::TokenMint), Err(StepUpRefusal::Reused));
+        let late = check(Some(&r), Purpose::TokenMint, "u1", Some("s1"), NOW + 3_600_000);
         assert_eq!(late, Err(StepUpRefusal::Reused));
     }
 
     #[test]
     fn check_refuses_at_and_after_expiry() {
         let r = record(Purpose::TokenMint, Factor::Totp);
-        let edge = check(
-            Some(&r),
-            Purpose::TokenMint,
-            "u1",
-            Some("s1"),
-            r.expires_at_ms - 1,
-        );
+        let edge = check(Some(&r), Purpose::TokenMint, "u1", Some("s1"), r.expires_at_ms - 1);
         assert_eq!(edge, Ok(()));
-        let at = check(
-            Some(&r),
-            Purpose::TokenMint,
-            "u1",
-            Some("s1"),
-            r.expires_at_ms,
-        );
+        let at = check(Some(&r), Purpose::TokenMint, "u1", Some("s1"), r.expires_at_ms);
         assert_eq!(at, Err(StepUpRefusal::Expired));
     }
 
@@ -355,10 +317,7 @@ mod tests {
     #[test]
     fn refusal_reasons_are_stable_snake_case() {
         assert_eq!(StepUpRefusal::Missing.reason(), "missing");
-        assert_eq!(
-            StepUpRefusal::NotPhishingResistant.reason(),
-            "not_phishing_resistant"
-        );
+        assert_eq!(StepUpRefusal::NotPhishingResistant.reason(), "not_phishing_resistant");
     }
 
     #[test]
@@ -367,14 +326,7 @@ mod tests {
         let mut newer = older.clone();
         newer.issued_at_ms = NOW + 60_000;
         newer.expires_at_ms = NOW + 360_000;
-        let doc = status(
-            &[older, newer],
-            Purpose::PayrollSeal,
-            "u1",
-            Some("s1"),
-            NOW + 60_500,
-            format_for_test,
-        );
+        let doc = status(&[older, newer], Purpose::PayrollSeal, "u1", Some("s1"), NOW + 60_500, format_for_test);
         assert_eq!(
             doc,
             json!({"valid": true, "purpose": "PAYROLL_SEAL", "factor": "webauthn",
@@ -392,14 +344,7 @@ mod tests {
         let mut other_session = record(Purpose::PayrollSeal, Factor::Webauthn);
         other_session.session_id = Some("s2".into());
         let records = [used, expired, other_purpose, other_session];
-        let doc = status(
-            &records,
-            Purpose::PayrollSeal,
-            "u1",
-            Some("s1"),
-            NOW,
-            format_for_test,
-        );
+        let doc = status(&records, Purpose::PayrollSeal, "u1", Some("s1"), NOW, format_for_test);
         assert_eq!(doc, json!({"valid": false, "purpose": "PAYROLL_SEAL"}));
     }
 

@@ -164,10 +164,7 @@ fn mac<D: EagerHash + Digest>(key: &[u8], message: &[u8]) -> Vec<u8> {
 /// RFC 4226 §5.3 dynamic truncation: 31 bits read at the offset named by the tag's last nibble.
 fn dynamic_truncate(tag: &[u8]) -> u32 {
     let offset = usize::from(tag.last().map_or(0, |b| b & 0x0f));
-    let word = tag
-        .get(offset..offset + 4)
-        .and_then(|s| <[u8; 4]>::try_from(s).ok())
-        .unwrap_or_default();
+    let word = tag.get(offset..offset + 4).and_then(|s| <[u8; 4]>::try_from(s).ok()).unwrap_or_default();
     u32::from_be_bytes(word) & 0x7fff_ffff
 }
 
@@ -184,11 +181,7 @@ fn normalise_code(input: &str) -> Option<String> {
 /// RFC 4648 §6 Table 3, value → symbol (only the low 5 bits of `value` are used).
 fn base32_symbol(value: u32) -> char {
     let value = (value & 31) as u8;
-    char::from(if value < 26 {
-        b'A' + value
-    } else {
-        b'2' + value - 26
-    })
+    char::from(if value < 26 { b'A' + value } else { b'2' + value - 26 })
 }
 
 /// RFC 4648 §6 Table 3, symbol → value (lower case accepted).
@@ -205,9 +198,7 @@ fn base32_value(symbol: u8) -> Option<u8> {
 fn percent_encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(b).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => char::from(b).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -242,32 +233,22 @@ mod tests {
     #[test]
     fn rfc6238_appendix_b_sha256_vectors() {
         for (time, _, sha256, _) in RFC6238_APPENDIX_B {
-            assert_eq!(
-                totp(SEED_SHA256, time, 30, 8, Alg::Sha256),
-                sha256,
-                "t={time}"
-            );
+            assert_eq!(totp(SEED_SHA256, time, 30, 8, Alg::Sha256), sha256, "t={time}");
         }
     }
 
     #[test]
     fn rfc6238_appendix_b_sha512_vectors() {
         for (time, _, _, sha512) in RFC6238_APPENDIX_B {
-            assert_eq!(
-                totp(SEED_SHA512, time, 30, 8, Alg::Sha512),
-                sha512,
-                "t={time}"
-            );
+            assert_eq!(totp(SEED_SHA512, time, 30, 8, Alg::Sha512), sha512, "t={time}");
         }
     }
 
     /// RFC 4226 Appendix D: HOTP values for counts 0..=9 with the same 20-byte secret.
     #[test]
     fn rfc4226_appendix_d_hotp_vectors() {
-        let expected = [
-            "755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583",
-            "399871", "520489",
-        ];
+        let expected =
+            ["755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871", "520489"];
         for (count, value) in (0u64..).zip(expected) {
             assert_eq!(hotp(SEED_SHA1, count, 6, Alg::Sha1), value, "count={count}");
         }
@@ -289,11 +270,7 @@ mod tests {
             "0645520489",
         ];
         for (count, value) in (0u64..).zip(expected) {
-            assert_eq!(
-                hotp(SEED_SHA1, count, 10, Alg::Sha1),
-                value,
-                "count={count}"
-            );
+            assert_eq!(hotp(SEED_SHA1, count, 10, Alg::Sha1), value, "count={count}");
         }
     }
 
@@ -330,10 +307,7 @@ mod tests {
 
     #[test]
     fn base32_decode_accepts_lower_case_and_grouping_spaces() {
-        assert_eq!(
-            base32_decode("mzxw 6ytb oi").as_deref(),
-            Some(&b"foobar"[..])
-        );
+        assert_eq!(base32_decode("mzxw 6ytb oi").as_deref(), Some(&b"foobar"[..]));
     }
 
     #[test]
@@ -341,11 +315,7 @@ mod tests {
         assert_eq!(base32_decode("MY======"), None);
         assert_eq!(base32_decode("MZ1Q"), None, "1 is not in the alphabet");
         assert_eq!(base32_decode("M"), None, "1 symbol cannot hold a byte");
-        assert_eq!(
-            base32_decode("MZX"),
-            None,
-            "3 symbols is an impossible length"
-        );
+        assert_eq!(base32_decode("MZX"), None, "3 symbols is an impossible length");
         assert_eq!(base32_decode("MZ"), None, "non-zero trailing bits");
     }
 
@@ -391,42 +361,27 @@ mod tests {
     #[test]
     fn verify_refuses_steps_outside_the_window() {
         let two_back = hotp(SEED_SHA1, STEP - 2, 6, Alg::Sha1);
-        assert_eq!(
-            verify(SEED_SHA1, &two_back, T, 1, None),
-            Err(TotpError::Invalid)
-        );
+        assert_eq!(verify(SEED_SHA1, &two_back, T, 1, None), Err(TotpError::Invalid));
         assert_eq!(verify(SEED_SHA1, &two_back, T, 2, None), Ok(STEP - 2));
         let previous = hotp(SEED_SHA1, STEP - 1, 6, Alg::Sha1);
-        assert_eq!(
-            verify(SEED_SHA1, &previous, T, 0, None),
-            Err(TotpError::Invalid)
-        );
+        assert_eq!(verify(SEED_SHA1, &previous, T, 0, None), Err(TotpError::Invalid));
     }
 
     #[test]
     fn verify_clamps_huge_windows_to_max_window() {
         let far = hotp(SEED_SHA1, STEP - MAX_WINDOW - 1, 6, Alg::Sha1);
-        assert_eq!(
-            verify(SEED_SHA1, &far, T, u64::MAX, None),
-            Err(TotpError::Invalid)
-        );
+        assert_eq!(verify(SEED_SHA1, &far, T, u64::MAX, None), Err(TotpError::Invalid));
     }
 
     #[test]
     fn verify_refuses_a_step_already_used_as_replayed() {
-        assert_eq!(
-            verify(SEED_SHA1, "050471", T, 1, Some(STEP)),
-            Err(TotpError::Replayed)
-        );
+        assert_eq!(verify(SEED_SHA1, "050471", T, 1, Some(STEP)), Err(TotpError::Replayed));
     }
 
     #[test]
     fn verify_refuses_an_older_step_once_a_newer_one_was_used() {
         let previous = hotp(SEED_SHA1, STEP - 1, 6, Alg::Sha1);
-        assert_eq!(
-            verify(SEED_SHA1, &previous, T, 1, Some(STEP)),
-            Err(TotpError::Replayed)
-        );
+        assert_eq!(verify(SEED_SHA1, &previous, T, 1, Some(STEP)), Err(TotpError::Replayed));
     }
 
     #[test]
@@ -437,32 +392,14 @@ mod tests {
 
     #[test]
     fn verify_reports_a_wrong_code_as_invalid() {
-        assert_eq!(
-            verify(SEED_SHA1, "000000", T, 1, None),
-            Err(TotpError::Invalid)
-        );
-        assert_eq!(
-            verify(b"another secret", "050471", T, 1, None),
-            Err(TotpError::Invalid)
-        );
+        assert_eq!(verify(SEED_SHA1, "000000", T, 1, None), Err(TotpError::Invalid));
+        assert_eq!(verify(b"another secret", "050471", T, 1, None), Err(TotpError::Invalid));
     }
 
     #[test]
     fn verify_reports_malformed_codes() {
-        for code in [
-            "",
-            "05047",
-            "0504712",
-            "05047a",
-            "050-471",
-            "０５０４７１",
-            &" ".repeat(40),
-        ] {
-            assert_eq!(
-                verify(SEED_SHA1, code, T, 1, None),
-                Err(TotpError::Malformed),
-                "{code:?}"
-            );
+        for code in ["", "05047", "0504712", "05047a", "050-471", "０５０４７１", &" ".repeat(40)] {
+            assert_eq!(verify(SEED_SHA1, code, T, 1, None), Err(TotpError::Malformed), "{code:?}");
         }
     }
 

@@ -60,26 +60,14 @@ pub fn prepare_assertion(input: &AssertionInput<'_>) -> Result<PreparedAssertion
 /// Every §7.2 check except the user-verification requirement.
 pub(super) fn evaluate(input: &AssertionInput<'_>) -> Result<PreparedAssertion, WebauthnError> {
     if input.signature.len() > MAX_SIGNATURE {
-        return Err(WebauthnError::TooLarge {
-            what: "signature",
-            limit: MAX_SIGNATURE,
-            actual: input.signature.len(),
-        });
+        return Err(WebauthnError::TooLarge { what: "signature", limit: MAX_SIGNATURE, actual: input.signature.len() });
     }
     if input.authenticator_data.len() > MAX_AUTH_DATA {
         let actual = input.authenticator_data.len();
-        return Err(WebauthnError::TooLarge {
-            what: "authenticator data",
-            limit: MAX_AUTH_DATA,
-            actual,
-        });
+        return Err(WebauthnError::TooLarge { what: "authenticator data", limit: MAX_AUTH_DATA, actual });
     }
-    let client_data_hash = verify_client_data(
-        input.client_data_json,
-        CeremonyType::Get,
-        input.expected_challenge,
-        input.allowed_origins,
-    )?;
+    let client_data_hash =
+        verify_client_data(input.client_data_json, CeremonyType::Get, input.expected_challenge, input.allowed_origins)?;
     let auth_data = AuthenticatorData::parse(input.authenticator_data)?;
     if auth_data.rp_id_hash != sha256(input.rp_id.as_bytes()) {
         return Err(WebauthnError::RpIdHashMismatch);
@@ -96,14 +84,9 @@ pub(super) fn evaluate(input: &AssertionInput<'_>) -> Result<PreparedAssertion, 
     Ok(outcome(check, &auth_data, &input.stored))
 }
 
-fn outcome(
-    check: SignatureCheck,
-    auth_data: &AuthenticatorData,
-    stored: &StoredCredential,
-) -> PreparedAssertion {
+fn outcome(check: SignatureCheck, auth_data: &AuthenticatorData, stored: &StoredCredential) -> PreparedAssertion {
     let received = auth_data.sign_count;
-    let counter_regressed =
-        (received != 0 || stored.sign_count != 0) && received <= stored.sign_count;
+    let counter_regressed = (received != 0 || stored.sign_count != 0) && received <= stored.sign_count;
     PreparedAssertion {
         check,
         new_sign_count: received.max(stored.sign_count),
@@ -124,15 +107,9 @@ mod tests {
     /// authentication example has UP, UV and BE set and signCount 0.
     fn stored(sign_count: u32, backup_eligible: bool, backup_state: bool) -> StoredCredential {
         let v = Vector::load("none-es256-long-credential-id");
-        let object =
-            crate::webauthn::AttestationObject::from_cbor(&v.reg("attestationObject")).unwrap();
+        let object = crate::webauthn::AttestationObject::from_cbor(&v.reg("attestationObject")).unwrap();
         let public_key = object.auth_data.attested.unwrap().public_key;
-        StoredCredential {
-            public_key,
-            sign_count,
-            backup_eligible,
-            backup_state,
-        }
+        StoredCredential { public_key, sign_count, backup_eligible, backup_state }
     }
 
     fn run(
@@ -140,11 +117,8 @@ mod tests {
         edit: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>, &mut String),
     ) -> Result<PreparedAssertion, WebauthnError> {
         let v = Vector::load("none-es256-long-credential-id");
-        let (mut auth_data, mut signature, mut rp_id) = (
-            v.auth("authenticatorData"),
-            v.auth("signature"),
-            "example.org".to_string(),
-        );
+        let (mut auth_data, mut signature, mut rp_id) =
+            (v.auth("authenticatorData"), v.auth("signature"), "example.org".to_string());
         edit(&mut auth_data, &mut signature, &mut rp_id);
         prepare_assertion(&AssertionInput {
             client_data_json: &v.auth("clientDataJSON"),
@@ -162,11 +136,7 @@ mod tests {
         let prepared = run(stored(0, true, false), |_, _, _| {}).unwrap();
         assert!(verify(&prepared.check));
         assert_eq!(prepared.new_sign_count, 0);
-        assert!(
-            !prepared.counter_regressed
-                && !prepared.backup_state_changed
-                && !prepared.backup_eligibility_changed
-        );
+        assert!(!prepared.counter_regressed && !prepared.backup_state_changed && !prepared.backup_eligibility_changed);
     }
 
     #[test]
@@ -179,11 +149,7 @@ mod tests {
     #[test]
     fn changed_backup_flags_are_reported_not_fatal() {
         let prepared = run(stored(0, false, true), |_, _, _| {}).unwrap();
-        assert!(
-            prepared.backup_eligibility_changed
-                && prepared.backup_state_changed
-                && !prepared.backup_state
-        );
+        assert!(prepared.backup_eligibility_changed && prepared.backup_state_changed && !prepared.backup_state);
     }
 
     #[test]
@@ -196,45 +162,22 @@ mod tests {
     #[test]
     fn wrong_rp_id_missing_presence_and_bad_lengths_are_refused() {
         assert_eq!(
-            run(stored(0, true, false), |_, _, rp| *rp =
-                "example.com".into()),
+            run(stored(0, true, false), |_, _, rp| *rp = "example.com".into()),
             Err(WebauthnError::RpIdHashMismatch)
         );
-        assert_eq!(
-            run(stored(0, true, false), |ad, _, _| ad[32] = 0x0c),
-            Err(WebauthnError::UserPresenceMissing)
-        );
-        assert_eq!(
-            run(stored(0, true, false), |ad, _, _| ad[32] = 0x09),
-            Err(WebauthnError::UserVerificationMissing)
-        );
-        let too_long = run(stored(0, true, false), |_, sig, _| {
-            sig.resize(MAX_SIGNATURE + 1, 0)
-        });
-        assert!(matches!(
-            too_long,
-            Err(WebauthnError::TooLarge {
-                what: "signature",
-                ..
-            })
-        ));
+        assert_eq!(run(stored(0, true, false), |ad, _, _| ad[32] = 0x0c), Err(WebauthnError::UserPresenceMissing));
+        assert_eq!(run(stored(0, true, false), |ad, _, _| ad[32] = 0x09), Err(WebauthnError::UserVerificationMissing));
+        let too_long = run(stored(0, true, false), |_, sig, _| sig.resize(MAX_SIGNATURE + 1, 0));
+        assert!(matches!(too_long, Err(WebauthnError::TooLarge { what: "signature", .. })));
         let trailing = run(stored(0, true, false), |_, sig, _| sig.push(0));
-        assert_eq!(
-            trailing,
-            Err(WebauthnError::SignatureEncoding(
-                "bytes after ECDSA-Sig-Value"
-            ))
-        );
+        assert_eq!(trailing, Err(WebauthnError::SignatureEncoding("bytes after ECDSA-Sig-Value")));
     }
 
     #[test]
     fn truncated_authenticator_data_at_every_length_is_refused() {
         for len in 0..37 {
             let result = run(stored(0, true, false), |ad, _, _| ad.truncate(len));
-            assert!(
-                matches!(result, Err(WebauthnError::Truncated { .. })),
-                "length {len}: {result:?}"
-            );
+            assert!(matches!(result, Err(WebauthnError::Truncated { .. })), "length {len}: {result:?}");
         }
     }
 }

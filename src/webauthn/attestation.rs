@@ -62,20 +62,14 @@ impl AttestationObject {
         let fmt = cbor::get(entries, "fmt")
             .and_then(Value::as_text)
             .filter(|f| !f.is_empty() && f.len() <= MAX_FMT)
-            .ok_or(WebauthnError::MissingOrInvalidField(
-                "attestationObject.fmt",
-            ))?;
+            .ok_or(WebauthnError::MissingOrInvalidField("attestationObject.fmt"))?;
         let statement = cbor::map(
-            cbor::get(entries, "attStmt").ok_or(WebauthnError::MissingOrInvalidField(
-                "attestationObject.attStmt",
-            ))?,
+            cbor::get(entries, "attStmt").ok_or(WebauthnError::MissingOrInvalidField("attestationObject.attStmt"))?,
             "attestationObject.attStmt",
         )?;
         let raw_auth_data = cbor::get(entries, "authData")
             .and_then(Value::as_bytes)
-            .ok_or(WebauthnError::MissingOrInvalidField(
-                "attestationObject.authData",
-            ))?;
+            .ok_or(WebauthnError::MissingOrInvalidField("attestationObject.authData"))?;
         Ok(AttestationObject {
             fmt: fmt.to_string(),
             auth_data: AuthenticatorData::parse(raw_auth_data)?,
@@ -90,48 +84,24 @@ impl AttestationObject {
             "none" if self.statement.is_empty() => (AttestationKind::None, Vec::new()),
             "none" => return Err(WebauthnError::AttestationStatementNotEmpty),
             "packed" => self.packed(client_data_hash)?,
-            other => (
-                AttestationKind::Unverified {
-                    fmt: other.to_string(),
-                },
-                Vec::new(),
-            ),
+            other => (AttestationKind::Unverified { fmt: other.to_string() }, Vec::new()),
         };
-        Ok(Attestation {
-            fmt: self.fmt.clone(),
-            kind,
-            checks,
-        })
+        Ok(Attestation { fmt: self.fmt.clone(), kind, checks })
     }
 
-    fn packed(
-        &self,
-        hash: &[u8; 32],
-    ) -> Result<(AttestationKind, Vec<SignatureCheck>), WebauthnError> {
-        let credential = self
-            .auth_data
-            .attested
-            .as_ref()
-            .ok_or(WebauthnError::AttestedCredentialMissing)?;
+    fn packed(&self, hash: &[u8; 32]) -> Result<(AttestationKind, Vec<SignatureCheck>), WebauthnError> {
+        let credential = self.auth_data.attested.as_ref().ok_or(WebauthnError::AttestedCredentialMissing)?;
         let packed = Packed::read(&self.statement)?;
         let (kind, key) = match packed.x5c {
             None => (AttestationKind::SelfAttested, credential.public_key.clone()),
             Some(chain) => {
                 let leaf = chain.first().ok_or_else(|| invalid("x5c is empty"))?;
                 let key = x509::packed_leaf_key(leaf, &credential.aaguid)?;
-                (
-                    AttestationKind::Basic {
-                        leaf_der: leaf.to_vec(),
-                    },
-                    key,
-                )
+                (AttestationKind::Basic { leaf_der: leaf.to_vec() }, key)
             }
         };
         if packed.alg != key.alg() {
-            return Err(WebauthnError::AttestationAlgorithmMismatch {
-                expected: key.alg(),
-                actual: packed.alg,
-            });
+            return Err(WebauthnError::AttestationAlgorithmMismatch { expected: key.alg(), actual: packed.alg });
         }
         let check = SignatureCheck::new(key, &self.raw_auth_data, hash, packed.sig)?;
         Ok((kind, vec![check]))
@@ -140,10 +110,7 @@ impl AttestationObject {
 
 impl<'v> Packed<'v> {
     fn read(statement: &'v [(Value, Value)]) -> Result<Self, WebauthnError> {
-        if let Some((key, _)) = statement
-            .iter()
-            .find(|(k, _)| !matches!(k.as_text(), Some("alg" | "sig" | "x5c")))
-        {
+        if let Some((key, _)) = statement.iter().find(|(k, _)| !matches!(k.as_text(), Some("alg" | "sig" | "x5c"))) {
             return Err(invalid(&format!("unexpected member {key:?}")));
         }
         let alg = cbor::get(statement, "alg")
@@ -158,19 +125,13 @@ impl<'v> Packed<'v> {
 }
 
 fn certificates(value: &Value) -> Result<Vec<&[u8]>, WebauthnError> {
-    let array = value
-        .as_array()
-        .ok_or_else(|| invalid("x5c is not an array"))?;
+    let array = value.as_array().ok_or_else(|| invalid("x5c is not an array"))?;
     if array.len() > MAX_X5C {
         return Err(invalid("x5c has too many certificates"));
     }
     array
         .iter()
-        .map(|cert| {
-            cert.as_bytes()
-                .map(Vec::as_slice)
-                .ok_or_else(|| invalid("x5c holds a non-bytes item"))
-        })
+        .map(|cert| cert.as_bytes().map(Vec::as_slice).ok_or_else(|| invalid("x5c holds a non-bytes item")))
         .collect()
 }
 
@@ -204,29 +165,17 @@ mod tests {
     fn none_statement_must_be_empty() {
         let v = Vector::load("none-es256");
         let object = with_statement(&v, "none", vec![("alg", Value::from(-7))]);
-        assert_eq!(
-            checked(&v, &object),
-            Err(WebauthnError::AttestationStatementNotEmpty)
-        );
+        assert_eq!(checked(&v, &object), Err(WebauthnError::AttestationStatementNotEmpty));
     }
 
     #[test]
     fn packed_self_alg_must_equal_the_credential_alg() {
         let v = Vector::load("packed-self-es256");
-        let object = with_statement(
-            &v,
-            "packed",
-            vec![
-                ("alg", Value::from(ALG_RS256)),
-                ("sig", Value::Bytes(vec![0; 70])),
-            ],
-        );
+        let object =
+            with_statement(&v, "packed", vec![("alg", Value::from(ALG_RS256)), ("sig", Value::Bytes(vec![0; 70]))]);
         assert_eq!(
             checked(&v, &object),
-            Err(WebauthnError::AttestationAlgorithmMismatch {
-                expected: -7,
-                actual: -257
-            })
+            Err(WebauthnError::AttestationAlgorithmMismatch { expected: -7, actual: -257 })
         );
     }
 
@@ -235,28 +184,13 @@ mod tests {
         let v = Vector::load("packed-self-es256");
         let cases = [
             vec![("alg", Value::from(-7))],
-            vec![
-                ("alg", Value::from(-7)),
-                ("sig", Value::Bytes(vec![1])),
-                ("ecdaaKeyId", Value::Bytes(vec![])),
-            ],
-            vec![
-                ("alg", Value::from(-7)),
-                ("sig", Value::Bytes(vec![1])),
-                ("x5c", Value::Array(vec![])),
-            ],
-            vec![
-                ("alg", Value::from(-7)),
-                ("sig", Value::Bytes(vec![1])),
-                ("x5c", Value::Array(vec![Value::from(1)])),
-            ],
+            vec![("alg", Value::from(-7)), ("sig", Value::Bytes(vec![1])), ("ecdaaKeyId", Value::Bytes(vec![]))],
+            vec![("alg", Value::from(-7)), ("sig", Value::Bytes(vec![1])), ("x5c", Value::Array(vec![]))],
+            vec![("alg", Value::from(-7)), ("sig", Value::Bytes(vec![1])), ("x5c", Value::Array(vec![Value::from(1)]))],
         ];
         for statement in cases {
             let object = with_statement(&v, "packed", statement);
-            assert!(matches!(
-                checked(&v, &object),
-                Err(WebauthnError::AttestationInvalid(_))
-            ));
+            assert!(matches!(checked(&v, &object), Err(WebauthnError::AttestationInvalid(_))));
         }
     }
 
@@ -265,12 +199,7 @@ mod tests {
         let v = Vector::load("none-es256");
         let object = with_statement(&v, "future-fmt", vec![("anything", Value::from(1))]);
         let outcome = checked(&v, &object).unwrap();
-        assert_eq!(
-            outcome.kind,
-            AttestationKind::Unverified {
-                fmt: "future-fmt".into()
-            }
-        );
+        assert_eq!(outcome.kind, AttestationKind::Unverified { fmt: "future-fmt".into() });
         assert!(outcome.checks.is_empty());
     }
 
@@ -280,9 +209,7 @@ mod tests {
         let missing = cbor_bytes(&Value::Map(vec![(Value::from("fmt"), Value::from("none"))]));
         assert_eq!(
             AttestationObject::from_cbor(&missing),
-            Err(WebauthnError::MissingOrInvalidField(
-                "attestationObject.attStmt"
-            ))
+            Err(WebauthnError::MissingOrInvalidField("attestationObject.attStmt"))
         );
         let no_auth = cbor_bytes(&Value::Map(vec![
             (Value::from("fmt"), Value::from("none")),
@@ -290,18 +217,14 @@ mod tests {
         ]));
         assert_eq!(
             AttestationObject::from_cbor(&no_auth),
-            Err(WebauthnError::MissingOrInvalidField(
-                "attestationObject.authData"
-            ))
+            Err(WebauthnError::MissingOrInvalidField("attestationObject.authData"))
         );
         let mut object = v.reg("attestationObject");
         object[0] = 0xa4;
         object.extend([0x63, b'f', b'm', b't', 0x64, b'n', b'o', b'n', b'e']);
         assert_eq!(
             AttestationObject::from_cbor(&object),
-            Err(WebauthnError::CborDuplicateKey {
-                what: "attestationObject"
-            })
+            Err(WebauthnError::CborDuplicateKey { what: "attestationObject" })
         );
     }
 }

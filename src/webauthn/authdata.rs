@@ -73,34 +73,19 @@ struct Cursor<'a> {
 impl<'a> Cursor<'a> {
     fn take(&mut self, needed: usize, what: &'static str) -> Result<&'a [u8], WebauthnError> {
         let available = self.rest.len();
-        let (head, rest) = self
-            .rest
-            .split_at_checked(needed)
-            .ok_or(WebauthnError::Truncated {
-                what,
-                needed,
-                available,
-            })?;
+        let (head, rest) =
+            self.rest.split_at_checked(needed).ok_or(WebauthnError::Truncated { what, needed, available })?;
         self.rest = rest;
         Ok(head)
     }
 
     fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], WebauthnError> {
         let available = self.rest.len();
-        self.take(N, what)?
-            .try_into()
-            .map_err(|_| WebauthnError::Truncated {
-                what,
-                needed: N,
-                available,
-            })
+        self.take(N, what)?.try_into().map_err(|_| WebauthnError::Truncated { what, needed: N, available })
     }
 
     /// Consumes exactly one CBOR item.
-    fn cbor(
-        &mut self,
-        what: &'static str,
-    ) -> Result<(ciborium::value::Value, &'a [u8]), WebauthnError> {
+    fn cbor(&mut self, what: &'static str) -> Result<(ciborium::value::Value, &'a [u8]), WebauthnError> {
         let (value, used) = cbor::decode_prefix(self.rest, what)?;
         Ok((value, self.take(used, what)?))
     }
@@ -131,11 +116,7 @@ impl AuthenticatorData {
         if flags.backup_state() && !flags.backup_eligible() {
             return Err(WebauthnError::BackupStateWithoutEligibility);
         }
-        let attested = if flags.attested_credential_data() {
-            Some(attested_credential(&mut cursor)?)
-        } else {
-            None
-        };
+        let attested = if flags.attested_credential_data() { Some(attested_credential(&mut cursor)?) } else { None };
         if flags.extension_data() {
             extensions(&mut cursor)?;
         }
@@ -147,10 +128,7 @@ impl AuthenticatorData {
                 attested,
                 has_extensions: flags.extension_data(),
             }),
-            count => Err(WebauthnError::TrailingBytes {
-                what: "authenticator data",
-                count,
-            }),
+            count => Err(WebauthnError::TrailingBytes { what: "authenticator data", count }),
         }
     }
 }
@@ -164,12 +142,7 @@ fn attested_credential(cursor: &mut Cursor<'_>) -> Result<AttestedCredential, We
     let credential_id = cursor.take(length, "credentialId")?.to_vec();
     let (value, raw) = cursor.cbor("credentialPublicKey")?;
     let public_key = CoseKey::from_value(&value)?;
-    Ok(AttestedCredential {
-        aaguid,
-        credential_id,
-        public_key,
-        public_key_cbor: raw.to_vec(),
-    })
+    Ok(AttestedCredential { aaguid, credential_id, public_key, public_key_cbor: raw.to_vec() })
 }
 
 fn extensions(cursor: &mut Cursor<'_>) -> Result<(), WebauthnError> {
@@ -185,8 +158,7 @@ mod tests {
     use crate::webauthn::testutil::{hex, Vector};
 
     /// §16 "ES256 Credential with No Attestation", authentication `authenticatorData`.
-    const NONE_ES256_ASSERTION: &str =
-        "bfabc37432958b063360d3ad6461c9c4735ae7f8edd46592a5e0f01452b2e4b51900000000";
+    const NONE_ES256_ASSERTION: &str = "bfabc37432958b063360d3ad6461c9c4735ae7f8edd46592a5e0f01452b2e4b51900000000";
 
     fn with_flags(flags: u8) -> Vec<u8> {
         let mut bytes = hex(NONE_ES256_ASSERTION);
@@ -198,11 +170,7 @@ mod tests {
     fn none_es256_assertion_authenticator_data_parses() {
         let parsed = AuthenticatorData::parse(&hex(NONE_ES256_ASSERTION)).unwrap();
         assert_eq!(parsed.flags, Flags(0x19));
-        assert!(
-            parsed.flags.user_present()
-                && parsed.flags.backup_eligible()
-                && parsed.flags.backup_state()
-        );
+        assert!(parsed.flags.user_present() && parsed.flags.backup_eligible() && parsed.flags.backup_state());
         assert!(!parsed.flags.user_verified());
         assert_eq!(parsed.sign_count, 0);
         assert!(parsed.attested.is_none() && !parsed.has_extensions);
@@ -214,19 +182,13 @@ mod tests {
         assert!(AuthenticatorData::parse(&auth_data).is_ok());
         for len in 0..auth_data.len() {
             let result = AuthenticatorData::parse(&auth_data[..len]);
-            assert!(
-                matches!(result, Err(WebauthnError::Truncated { .. })),
-                "length {len}: {result:?}"
-            );
+            assert!(matches!(result, Err(WebauthnError::Truncated { .. })), "length {len}: {result:?}");
         }
     }
 
     #[test]
     fn backup_state_without_eligibility_is_rejected() {
-        assert_eq!(
-            AuthenticatorData::parse(&with_flags(0x11)),
-            Err(WebauthnError::BackupStateWithoutEligibility)
-        );
+        assert_eq!(AuthenticatorData::parse(&with_flags(0x11)), Err(WebauthnError::BackupStateWithoutEligibility));
     }
 
     #[test]
@@ -235,10 +197,7 @@ mod tests {
         bytes.push(0xa0);
         assert_eq!(
             AuthenticatorData::parse(&bytes),
-            Err(WebauthnError::TrailingBytes {
-                what: "authenticator data",
-                count: 1
-            })
+            Err(WebauthnError::TrailingBytes { what: "authenticator data", count: 1 })
         );
     }
 
@@ -249,14 +208,8 @@ mod tests {
         assert!(AuthenticatorData::parse(&bytes).unwrap().has_extensions);
         let mut not_map = with_flags(0x81);
         not_map.push(0x01);
-        assert_eq!(
-            AuthenticatorData::parse(&not_map),
-            Err(WebauthnError::MissingOrInvalidField("extensions"))
-        );
-        assert!(matches!(
-            AuthenticatorData::parse(&with_flags(0x81)),
-            Err(WebauthnError::Truncated { .. })
-        ));
+        assert_eq!(AuthenticatorData::parse(&not_map), Err(WebauthnError::MissingOrInvalidField("extensions")));
+        assert!(matches!(AuthenticatorData::parse(&with_flags(0x81)), Err(WebauthnError::Truncated { .. })));
     }
 
     #[test]
@@ -265,18 +218,12 @@ mod tests {
         bytes.extend([0u8; 16]);
         bytes.extend(1024u16.to_be_bytes());
         bytes.extend(vec![0u8; 1024]);
-        assert_eq!(
-            AuthenticatorData::parse(&bytes),
-            Err(WebauthnError::CredentialIdTooLong { length: 1024 })
-        );
+        assert_eq!(AuthenticatorData::parse(&bytes), Err(WebauthnError::CredentialIdTooLong { length: 1024 }));
     }
 
     #[test]
     fn oversized_authenticator_data_is_rejected() {
         let big = vec![0u8; MAX_AUTH_DATA + 1];
-        assert!(matches!(
-            AuthenticatorData::parse(&big),
-            Err(WebauthnError::TooLarge { .. })
-        ));
+        assert!(matches!(AuthenticatorData::parse(&big), Err(WebauthnError::TooLarge { .. })));
     }
 }

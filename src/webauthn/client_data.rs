@@ -59,28 +59,18 @@ pub fn verify_client_data(
     let data: CollectedClientData =
         serde_json::from_slice(json).map_err(|e| WebauthnError::ClientDataJson(e.to_string()))?;
     if data.kind != ceremony.as_str() {
-        return Err(WebauthnError::ClientDataType {
-            expected: ceremony.as_str(),
-            actual: data.kind,
-        });
+        return Err(WebauthnError::ClientDataType { expected: ceremony.as_str(), actual: data.kind });
     }
-    let challenge = URL_SAFE_NO_PAD
-        .decode(&data.challenge)
-        .map_err(|_| WebauthnError::ChallengeEncoding)?;
+    let challenge = URL_SAFE_NO_PAD.decode(&data.challenge).map_err(|_| WebauthnError::ChallengeEncoding)?;
     if !constant_time_eq(&challenge, expected_challenge) {
         return Err(WebauthnError::ChallengeMismatch);
     }
     if !allowed_origins.contains(&data.origin.as_str()) {
         let expected = allowed_origins.iter().map(ToString::to_string).collect();
-        return Err(WebauthnError::OriginMismatch {
-            expected,
-            actual: data.origin,
-        });
+        return Err(WebauthnError::OriginMismatch { expected, actual: data.origin });
     }
     if data.cross_origin || data.top_origin.is_some() {
-        return Err(WebauthnError::CrossOrigin {
-            top_origin: data.top_origin,
-        });
+        return Err(WebauthnError::CrossOrigin { top_origin: data.top_origin });
     }
     Ok(sha256(json))
 }
@@ -98,18 +88,14 @@ mod tests {
     const ORIGINS: &[&str] = &["https://example.org"];
 
     fn client_data(kind: &str, challenge: &str, extra: &str) -> Vec<u8> {
-        format!(
-            r#"{{"type":"{kind}","challenge":"{challenge}","origin":"https://example.org"{extra}}}"#
-        )
-        .into_bytes()
+        format!(r#"{{"type":"{kind}","challenge":"{challenge}","origin":"https://example.org"{extra}}}"#).into_bytes()
     }
 
     #[test]
     fn none_es256_registration_client_data_hashes_the_raw_bytes() {
         let v = Vector::load("none-es256");
         let json = v.reg("clientDataJSON");
-        let hash =
-            verify_client_data(&json, CeremonyType::Create, &v.reg("challenge"), ORIGINS).unwrap();
+        let hash = verify_client_data(&json, CeremonyType::Create, &v.reg("challenge"), ORIGINS).unwrap();
         assert_eq!(hash, sha256(&json));
     }
 
@@ -119,10 +105,7 @@ mod tests {
         let (json, challenge) = (v.reg("clientDataJSON"), v.reg("challenge"));
         assert_eq!(
             verify_client_data(&json, CeremonyType::Get, &challenge, ORIGINS),
-            Err(WebauthnError::ClientDataType {
-                expected: "webauthn.get",
-                actual: "webauthn.create".into()
-            })
+            Err(WebauthnError::ClientDataType { expected: "webauthn.get", actual: "webauthn.create".into() })
         );
         let mut tampered = challenge.clone();
         tampered[0] ^= 1;
@@ -135,12 +118,7 @@ mod tests {
             Err(WebauthnError::ChallengeMismatch)
         );
         assert_eq!(
-            verify_client_data(
-                &json,
-                CeremonyType::Create,
-                &challenge,
-                &["https://example.org:8443"]
-            ),
+            verify_client_data(&json, CeremonyType::Create, &challenge, &["https://example.org:8443"]),
             Err(WebauthnError::OriginMismatch {
                 expected: vec!["https://example.org:8443".into()],
                 actual: "https://example.org".into()
@@ -167,23 +145,10 @@ mod tests {
             verify_client_data(&cross, CeremonyType::Get, &[0, 1], ORIGINS),
             Err(WebauthnError::CrossOrigin { top_origin: None })
         );
-        let top = client_data(
-            "webauthn.get",
-            "AAE",
-            r#","topOrigin":"https://evil.example""#,
-        );
-        let expected = Err(WebauthnError::CrossOrigin {
-            top_origin: Some("https://evil.example".into()),
-        });
-        assert_eq!(
-            verify_client_data(&top, CeremonyType::Get, &[0, 1], ORIGINS),
-            expected
-        );
-        let same = client_data(
-            "webauthn.get",
-            "AAE",
-            r#","crossOrigin":false,"other":[1,{"a":2}]"#,
-        );
+        let top = client_data("webauthn.get", "AAE", r#","topOrigin":"https://evil.example""#);
+        let expected = Err(WebauthnError::CrossOrigin { top_origin: Some("https://evil.example".into()) });
+        assert_eq!(verify_client_data(&top, CeremonyType::Get, &[0, 1], ORIGINS), expected);
+        let same = client_data("webauthn.get", "AAE", r#","crossOrigin":false,"other":[1,{"a":2}]"#);
         assert!(verify_client_data(&same, CeremonyType::Get, &[0, 1], ORIGINS).is_ok());
     }
 
@@ -200,11 +165,7 @@ mod tests {
             verify_client_data(&duplicate, CeremonyType::Get, &[0, 1], ORIGINS),
             Err(WebauthnError::ClientDataJson(_))
         ));
-        let big = client_data(
-            "webauthn.get",
-            "AAE",
-            &format!(r#","pad":"{}""#, "x".repeat(MAX_CLIENT_DATA_JSON)),
-        );
+        let big = client_data("webauthn.get", "AAE", &format!(r#","pad":"{}""#, "x".repeat(MAX_CLIENT_DATA_JSON)));
         assert!(matches!(
             verify_client_data(&big, CeremonyType::Get, &[0, 1], ORIGINS),
             Err(WebauthnError::TooLarge { .. })

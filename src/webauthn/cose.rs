@@ -91,13 +91,11 @@ impl CoseKey {
         match self {
             CoseKey::Es256 { .. } => Ok(der::ecdsa_p256_signature_to_raw(signature)?.to_vec()),
             CoseKey::Rs256 { n, .. } if signature.len() == n.len() => Ok(signature.to_vec()),
-            CoseKey::Rs256 { .. } => Err(WebauthnError::SignatureEncoding(
-                "RSA signature length differs from the modulus",
-            )),
+            CoseKey::Rs256 { .. } => {
+                Err(WebauthnError::SignatureEncoding("RSA signature length differs from the modulus"))
+            }
             CoseKey::EdDsa { .. } if signature.len() == 64 => Ok(signature.to_vec()),
-            CoseKey::EdDsa { .. } => Err(WebauthnError::SignatureEncoding(
-                "Ed25519 signature is not 64 bytes",
-            )),
+            CoseKey::EdDsa { .. } => Err(WebauthnError::SignatureEncoding("Ed25519 signature is not 64 bytes")),
         }
     }
 
@@ -109,10 +107,7 @@ impl CoseKey {
             (KTY_RSA, ALG_RS256) => params.rs256(),
             (KTY_OKP, ALG_EDDSA) => params.eddsa(),
             (KTY_EC2 | KTY_RSA | KTY_OKP, alg @ (ALG_ES256 | ALG_RS256 | ALG_EDDSA)) => {
-                Err(WebauthnError::KeyAlgorithmMismatch {
-                    kty: params.kty,
-                    alg,
-                })
+                Err(WebauthnError::KeyAlgorithmMismatch { kty: params.kty, alg })
             }
             (KTY_EC2 | KTY_RSA | KTY_OKP, alg) => Err(WebauthnError::UnsupportedAlgorithm(alg)),
             (kty, _) => Err(WebauthnError::UnsupportedKeyType(kty)),
@@ -123,21 +118,12 @@ impl CoseKey {
     pub(super) fn rsa(n: &[u8], e: &[u8]) -> Result<Self, WebauthnError> {
         let bad = |label, problem| Err(WebauthnError::CoseKeyParameter { label, problem });
         if !RSA_MODULUS_BYTES.contains(&n.len()) || n.first() == Some(&0) {
-            return bad(
-                -1,
-                "RSA modulus must be 2048 to 4096 bits without leading zero bytes",
-            );
+            return bad(-1, "RSA modulus must be 2048 to 4096 bits without leading zero bytes");
         }
         if e.is_empty() || e.len() > RSA_EXPONENT_MAX_BYTES || e.first() == Some(&0) {
-            return bad(
-                -2,
-                "RSA exponent must be 1 to 8 bytes without leading zero bytes",
-            );
+            return bad(-2, "RSA exponent must be 1 to 8 bytes without leading zero bytes");
         }
-        Ok(CoseKey::Rs256 {
-            n: n.to_vec(),
-            e: e.to_vec(),
-        })
+        Ok(CoseKey::Rs256 { n: n.to_vec(), e: e.to_vec() })
     }
 }
 
@@ -145,48 +131,30 @@ impl<'v> Params<'v> {
     fn read(entries: &'v [(Value, Value)]) -> Result<Self, WebauthnError> {
         let (mut kty, mut alg, mut p1, mut p2, mut p3) = (None, None, None, None, None);
         for (key, value) in entries {
-            let label = cbor::int(key).ok_or(WebauthnError::CoseKeyParameter {
-                label: 0,
-                problem: "label is not an integer",
-            })?;
+            let label = cbor::int(key)
+                .ok_or(WebauthnError::CoseKeyParameter { label: 0, problem: "label is not an integer" })?;
             let slot = match label {
                 LABEL_KTY => &mut kty,
                 LABEL_ALG => &mut alg,
                 -1 => &mut p1,
                 -2 => &mut p2,
                 -3 => &mut p3,
-                _ => {
-                    return Err(WebauthnError::CoseKeyParameter {
-                        label,
-                        problem: "label not allowed",
-                    })
-                }
+                _ => return Err(WebauthnError::CoseKeyParameter { label, problem: "label not allowed" }),
             };
             *slot = Some(value);
         }
-        Ok(Params {
-            kty: required_int(kty, LABEL_KTY)?,
-            alg: required_int(alg, LABEL_ALG)?,
-            p1,
-            p2,
-            p3,
-        })
+        Ok(Params { kty: required_int(kty, LABEL_KTY)?, alg: required_int(alg, LABEL_ALG)?, p1, p2, p3 })
     }
 
     fn es256(&self) -> Result<CoseKey, WebauthnError> {
         self.curve(CRV_P256)?;
-        Ok(CoseKey::Es256 {
-            x: fixed_bytes(self.p2, -2)?,
-            y: fixed_bytes(self.p3, -3)?,
-        })
+        Ok(CoseKey::Es256 { x: fixed_bytes(self.p2, -2)?, y: fixed_bytes(self.p3, -3)? })
     }
 
     fn eddsa(&self) -> Result<CoseKey, WebauthnError> {
         self.curve(CRV_ED25519)?;
         absent(self.p3, -3)?;
-        Ok(CoseKey::EdDsa {
-            x: fixed_bytes(self.p2, -2)?,
-        })
+        Ok(CoseKey::EdDsa { x: fixed_bytes(self.p2, -2)? })
     }
 
     fn rs256(&self) -> Result<CoseKey, WebauthnError> {
@@ -203,40 +171,26 @@ impl<'v> Params<'v> {
 }
 
 fn required_int(value: Option<&Value>, label: i64) -> Result<i64, WebauthnError> {
-    value
-        .and_then(cbor::int)
-        .ok_or(WebauthnError::CoseKeyParameter {
-            label,
-            problem: "missing or not an integer",
-        })
+    value.and_then(cbor::int).ok_or(WebauthnError::CoseKeyParameter { label, problem: "missing or not an integer" })
 }
 
 fn bytes(value: Option<&Value>, label: i64) -> Result<&[u8], WebauthnError> {
     value
         .and_then(Value::as_bytes)
         .map(Vec::as_slice)
-        .ok_or(WebauthnError::CoseKeyParameter {
-            label,
-            problem: "missing or not a byte string",
-        })
+        .ok_or(WebauthnError::CoseKeyParameter { label, problem: "missing or not a byte string" })
 }
 
 fn fixed_bytes(value: Option<&Value>, label: i64) -> Result<[u8; 32], WebauthnError> {
     bytes(value, label)?
         .try_into()
-        .map_err(|_| WebauthnError::CoseKeyParameter {
-            label,
-            problem: "must be exactly 32 bytes",
-        })
+        .map_err(|_| WebauthnError::CoseKeyParameter { label, problem: "must be exactly 32 bytes" })
 }
 
 fn absent(value: Option<&Value>, label: i64) -> Result<(), WebauthnError> {
     match value {
         None => Ok(()),
-        Some(_) => Err(WebauthnError::CoseKeyParameter {
-            label,
-            problem: "label not allowed for this key type",
-        }),
+        Some(_) => Err(WebauthnError::CoseKeyParameter { label, problem: "label not allowed for this key type" }),
     }
 }
 
@@ -254,9 +208,7 @@ mod tests {
     const NONE_ES256_KEY: &str = "a5010203262001215820afefa16f97ca9b2d23eb86ccb64098d20db90856062eb249c33a9b672f26df61225820930a56b87a2fca66334b03458abf879717c12cc68ed73290af2e2664796b9220";
 
     fn key(entries: Vec<(i64, V)>) -> Vec<u8> {
-        cbor_bytes(&V::Map(
-            entries.into_iter().map(|(k, v)| (V::from(k), v)).collect(),
-        ))
+        cbor_bytes(&V::Map(entries.into_iter().map(|(k, v)| (V::from(k), v)).collect()))
     }
 
     fn ec2(alg: i64, crv: i64, x_len: usize) -> Vec<u8> {
@@ -286,30 +238,15 @@ mod tests {
             CoseKey::from_cbor(&key(vec![(1, V::from(4)), (3, V::from(-7))])),
             Err(WebauthnError::UnsupportedKeyType(4))
         );
-        assert_eq!(
-            CoseKey::from_cbor(&ec2(-35, 2, 48)),
-            Err(WebauthnError::UnsupportedAlgorithm(-35))
-        );
-        assert_eq!(
-            CoseKey::from_cbor(&ec2(-7, 2, 32)),
-            Err(WebauthnError::UnsupportedCurve(2))
-        );
-        assert_eq!(
-            CoseKey::from_cbor(&ec2(-8, 1, 32)),
-            Err(WebauthnError::KeyAlgorithmMismatch { kty: 2, alg: -8 })
-        );
+        assert_eq!(CoseKey::from_cbor(&ec2(-35, 2, 48)), Err(WebauthnError::UnsupportedAlgorithm(-35)));
+        assert_eq!(CoseKey::from_cbor(&ec2(-7, 2, 32)), Err(WebauthnError::UnsupportedCurve(2)));
+        assert_eq!(CoseKey::from_cbor(&ec2(-8, 1, 32)), Err(WebauthnError::KeyAlgorithmMismatch { kty: 2, alg: -8 }));
     }
 
     #[test]
     fn point_lengths_and_labels_are_checked() {
         let short = CoseKey::from_cbor(&ec2(-7, 1, 31));
-        assert_eq!(
-            short,
-            Err(WebauthnError::CoseKeyParameter {
-                label: -2,
-                problem: "must be exactly 32 bytes"
-            })
-        );
+        assert_eq!(short, Err(WebauthnError::CoseKeyParameter { label: -2, problem: "must be exactly 32 bytes" }));
         let private = key(vec![
             (1, V::from(1)),
             (3, V::from(-8)),
@@ -319,18 +256,12 @@ mod tests {
         ]);
         assert_eq!(
             CoseKey::from_cbor(&private),
-            Err(WebauthnError::CoseKeyParameter {
-                label: -4,
-                problem: "label not allowed"
-            })
+            Err(WebauthnError::CoseKeyParameter { label: -4, problem: "label not allowed" })
         );
         let no_alg = key(vec![(1, V::from(2)), (-1, V::from(1))]);
         assert_eq!(
             CoseKey::from_cbor(&no_alg),
-            Err(WebauthnError::CoseKeyParameter {
-                label: 3,
-                problem: "missing or not an integer"
-            })
+            Err(WebauthnError::CoseKeyParameter { label: 3, problem: "missing or not an integer" })
         );
         let compressed = key(vec![
             (1, V::from(2)),
@@ -339,21 +270,13 @@ mod tests {
             (-2, V::Bytes(vec![1; 32])),
             (-3, V::Bool(true)),
         ]);
-        assert!(matches!(
-            CoseKey::from_cbor(&compressed),
-            Err(WebauthnError::CoseKeyParameter { label: -3, .. })
-        ));
+        assert!(matches!(CoseKey::from_cbor(&compressed), Err(WebauthnError::CoseKeyParameter { label: -3, .. })));
     }
 
     #[test]
     fn rsa_modulus_and_exponent_are_bounded() {
         let rsa = |n: Vec<u8>, e: Vec<u8>| {
-            key(vec![
-                (1, V::from(3)),
-                (3, V::from(-257)),
-                (-1, V::Bytes(n)),
-                (-2, V::Bytes(e)),
-            ])
+            key(vec![(1, V::from(3)), (3, V::from(-257)), (-1, V::Bytes(n)), (-2, V::Bytes(e))])
         };
         assert!(CoseKey::from_cbor(&rsa(vec![0xc5; 256], vec![1, 0, 1])).is_ok());
         assert!(matches!(
@@ -371,18 +294,10 @@ mod tests {
         let ed = CoseKey::EdDsa { x: [0; 32] };
         assert_eq!(
             ed.web_crypto_signature(&[0; 63]),
-            Err(WebauthnError::SignatureEncoding(
-                "Ed25519 signature is not 64 bytes"
-            ))
+            Err(WebauthnError::SignatureEncoding("Ed25519 signature is not 64 bytes"))
         );
-        let rsa = CoseKey::Rs256 {
-            n: vec![0xc5; 256],
-            e: vec![3],
-        };
-        assert!(matches!(
-            rsa.web_crypto_signature(&[0; 255]),
-            Err(WebauthnError::SignatureEncoding(_))
-        ));
+        let rsa = CoseKey::Rs256 { n: vec![0xc5; 256], e: vec![3] };
+        assert!(matches!(rsa.web_crypto_signature(&[0; 255]), Err(WebauthnError::SignatureEncoding(_))));
         assert_eq!(rsa.web_crypto_signature(&[7; 256]).unwrap().len(), 256);
     }
 }

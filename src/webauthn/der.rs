@@ -49,11 +49,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next element's content, which must carry `tag`; `what` names it in the error.
-    pub(super) fn expect(
-        &mut self,
-        tag: u8,
-        what: &'static str,
-    ) -> Result<&'a [u8], WebauthnError> {
+    pub(super) fn expect(&mut self, tag: u8, what: &'static str) -> Result<&'a [u8], WebauthnError> {
         match self.peek_tag() {
             Some(t) if t == tag => Ok(self.any()?.1),
             _ => Err(WebauthnError::Der(what)),
@@ -83,9 +79,7 @@ fn read_length(bytes: &[u8]) -> Result<(usize, &[u8]), WebauthnError> {
     match bytes {
         [short, rest @ ..] if *short < 0x80 => Ok((usize::from(*short), rest)),
         [0x81, len, rest @ ..] if *len >= 0x80 => Ok((usize::from(*len), rest)),
-        [0x82, hi, lo, rest @ ..] if *hi != 0 => {
-            Ok((usize::from(u16::from_be_bytes([*hi, *lo])), rest))
-        }
+        [0x82, hi, lo, rest @ ..] if *hi != 0 => Ok((usize::from(u16::from_be_bytes([*hi, *lo])), rest)),
         [0x81 | 0x82, ..] => Err(non_minimal),
         [] => Err(WebauthnError::Der("unexpected end of input")),
         _ => Err(WebauthnError::Der("indefinite or over-long length")),
@@ -112,24 +106,12 @@ pub(super) fn ecdsa_p256_signature_to_raw(der: &[u8]) -> Result<[u8; 64], Webaut
         other => other,
     };
     let mut outer = Reader::new(der);
-    let sequence = outer
-        .expect(SEQUENCE, "ECDSA-Sig-Value is not a SEQUENCE")
-        .map_err(to_signature_error)?;
-    outer
-        .finish("bytes after ECDSA-Sig-Value")
-        .map_err(to_signature_error)?;
+    let sequence = outer.expect(SEQUENCE, "ECDSA-Sig-Value is not a SEQUENCE").map_err(to_signature_error)?;
+    outer.finish("bytes after ECDSA-Sig-Value").map_err(to_signature_error)?;
     let mut fields = Reader::new(sequence);
-    let r = fields
-        .expect(INTEGER, "r is not an INTEGER")
-        .and_then(scalar)
-        .map_err(to_signature_error)?;
-    let s = fields
-        .expect(INTEGER, "s is not an INTEGER")
-        .and_then(scalar)
-        .map_err(to_signature_error)?;
-    fields
-        .finish("extra fields in ECDSA-Sig-Value")
-        .map_err(to_signature_error)?;
+    let r = fields.expect(INTEGER, "r is not an INTEGER").and_then(scalar).map_err(to_signature_error)?;
+    let s = fields.expect(INTEGER, "s is not an INTEGER").and_then(scalar).map_err(to_signature_error)?;
+    fields.finish("extra fields in ECDSA-Sig-Value").map_err(to_signature_error)?;
     let mut raw = [0u8; 64];
     for (out, byte) in raw.iter_mut().zip(r.iter().chain(s.iter())) {
         *out = *byte;
@@ -143,9 +125,7 @@ fn scalar(content: &[u8]) -> Result<[u8; 32], WebauthnError> {
     if magnitude.is_empty() {
         return Err(WebauthnError::Der("zero ECDSA scalar"));
     }
-    let pad = 32usize
-        .checked_sub(magnitude.len())
-        .ok_or(WebauthnError::Der("ECDSA scalar longer than 32 bytes"))?;
+    let pad = 32usize.checked_sub(magnitude.len()).ok_or(WebauthnError::Der("ECDSA scalar longer than 32 bytes"))?;
     let mut out = [0u8; 32];
     for (slot, byte) in out.iter_mut().skip(pad).zip(magnitude) {
         *slot = *byte;
@@ -168,9 +148,7 @@ mod tests {
 
     #[test]
     fn der_to_raw_left_pads_short_scalars() {
-        let raw =
-            ecdsa_p256_signature_to_raw(&[0x30, 0x07, 0x02, 0x01, 0x05, 0x02, 0x02, 0x01, 0x00])
-                .unwrap();
+        let raw = ecdsa_p256_signature_to_raw(&[0x30, 0x07, 0x02, 0x01, 0x05, 0x02, 0x02, 0x01, 0x00]).unwrap();
         assert_eq!(raw[31], 0x05);
         assert_eq!(&raw[62..], &[0x01, 0x00]);
         assert!(raw[..31].iter().chain(&raw[32..62]).all(|b| *b == 0));
@@ -179,52 +157,19 @@ mod tests {
     #[test]
     fn der_to_raw_rejects_non_strict_encodings() {
         let cases: &[(&[u8], &str)] = &[
-            (
-                &[0x30, 0x06, 0x02, 0x01, 0x05, 0x02, 0x01, 0x07, 0x00],
-                "bytes after ECDSA-Sig-Value",
-            ),
-            (
-                &[0x30, 0x07, 0x02, 0x02, 0x00, 0x05, 0x02, 0x01, 0x07],
-                "non-minimal INTEGER",
-            ),
-            (
-                &[0x30, 0x06, 0x02, 0x01, 0x85, 0x02, 0x01, 0x07],
-                "negative INTEGER",
-            ),
-            (
-                &[0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x07],
-                "zero ECDSA scalar",
-            ),
+            (&[0x30, 0x06, 0x02, 0x01, 0x05, 0x02, 0x01, 0x07, 0x00], "bytes after ECDSA-Sig-Value"),
+            (&[0x30, 0x07, 0x02, 0x02, 0x00, 0x05, 0x02, 0x01, 0x07], "non-minimal INTEGER"),
+            (&[0x30, 0x06, 0x02, 0x01, 0x85, 0x02, 0x01, 0x07], "negative INTEGER"),
+            (&[0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x07], "zero ECDSA scalar"),
             (&[0x30, 0x05, 0x02, 0x00, 0x02, 0x01, 0x07], "empty INTEGER"),
-            (
-                &[0x30, 0x81, 0x06, 0x02, 0x01, 0x05, 0x02, 0x01, 0x07],
-                "non-minimal length",
-            ),
-            (
-                &[0x30, 0x80, 0x02, 0x01, 0x05, 0x02, 0x01, 0x07, 0x00, 0x00],
-                "indefinite or over-long length",
-            ),
-            (
-                &[
-                    0x30, 0x09, 0x02, 0x01, 0x05, 0x02, 0x01, 0x07, 0x02, 0x01, 0x01,
-                ],
-                "extra fields in ECDSA-Sig-Value",
-            ),
-            (
-                &[0x30, 0x06, 0x02, 0x01, 0x05, 0x02, 0x01],
-                "unexpected end of input",
-            ),
-            (
-                &[0x31, 0x06, 0x02, 0x01, 0x05, 0x02, 0x01, 0x07],
-                "ECDSA-Sig-Value is not a SEQUENCE",
-            ),
+            (&[0x30, 0x81, 0x06, 0x02, 0x01, 0x05, 0x02, 0x01, 0x07], "non-minimal length"),
+            (&[0x30, 0x80, 0x02, 0x01, 0x05, 0x02, 0x01, 0x07, 0x00, 0x00], "indefinite or over-long length"),
+            (&[0x30, 0x09, 0x02, 0x01, 0x05, 0x02, 0x01, 0x07, 0x02, 0x01, 0x01], "extra fields in ECDSA-Sig-Value"),
+            (&[0x30, 0x06, 0x02, 0x01, 0x05, 0x02, 0x01], "unexpected end of input"),
+            (&[0x31, 0x06, 0x02, 0x01, 0x05, 0x02, 0x01, 0x07], "ECDSA-Sig-Value is not a SEQUENCE"),
         ];
         for (der, why) in cases {
-            assert_eq!(
-                ecdsa_p256_signature_to_raw(der),
-                Err(WebauthnError::SignatureEncoding(why)),
-                "{der:02x?}"
-            );
+            assert_eq!(ecdsa_p256_signature_to_raw(der), Err(WebauthnError::SignatureEncoding(why)), "{der:02x?}");
         }
     }
 
@@ -235,18 +180,13 @@ mod tests {
         der.extend([0x02, 0x01, 0x07]);
         assert_eq!(
             ecdsa_p256_signature_to_raw(&der),
-            Err(WebauthnError::SignatureEncoding(
-                "ECDSA scalar longer than 32 bytes"
-            ))
+            Err(WebauthnError::SignatureEncoding("ECDSA scalar longer than 32 bytes"))
         );
     }
 
     #[test]
     fn two_byte_lengths_must_need_two_bytes() {
-        assert_eq!(
-            Reader::new(&[0x04, 0x82, 0x00, 0x80]).any(),
-            Err(WebauthnError::Der("non-minimal length"))
-        );
+        assert_eq!(Reader::new(&[0x04, 0x82, 0x00, 0x80]).any(), Err(WebauthnError::Der("non-minimal length")));
         let mut long = vec![0x04, 0x82, 0x01, 0x00];
         long.extend([0u8; 256]);
         assert_eq!(Reader::new(&long).any().unwrap().1.len(), 256);

@@ -31,9 +31,7 @@ pub use attestation::{Attestation, AttestationKind, AttestationObject};
 pub use authdata::{AttestedCredential, AuthenticatorData, Flags};
 pub use client_data::CeremonyType;
 pub use cose::CoseKey;
-pub use registration::{
-    prepare_registration, NewCredential, PreparedRegistration, RegistrationInput,
-};
+pub use registration::{prepare_registration, NewCredential, PreparedRegistration, RegistrationInput};
 
 /// An authenticator model identifier (§6.5.1 "AAGUID"), shown as a lowercase UUID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -59,9 +57,7 @@ impl Aaguid {
 }
 
 fn hex_digit(c: u8) -> Option<u8> {
-    char::from(c)
-        .to_digit(16)
-        .and_then(|d| u8::try_from(d).ok())
+    char::from(c).to_digit(16).and_then(|d| u8::try_from(d).ok())
 }
 
 impl fmt::Display for Aaguid {
@@ -97,11 +93,7 @@ impl SignatureCheck {
     ) -> Result<Self, WebauthnError> {
         let signature = key.web_crypto_signature(signature_as_sent)?;
         let message = [signed, client_data_hash.as_slice()].concat();
-        Ok(SignatureCheck {
-            key,
-            message,
-            signature,
-        })
+        Ok(SignatureCheck { key, message, signature })
     }
 }
 
@@ -109,17 +101,9 @@ impl SignatureCheck {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WebauthnError {
     /// An input is over its size limit.
-    TooLarge {
-        what: &'static str,
-        limit: usize,
-        actual: usize,
-    },
+    TooLarge { what: &'static str, limit: usize, actual: usize },
     /// An input ended early: `what` needed `needed` bytes (for CBOR: at least that many).
-    Truncated {
-        what: &'static str,
-        needed: usize,
-        available: usize,
-    },
+    Truncated { what: &'static str, needed: usize, available: usize },
     /// Bytes follow a structure that must end its input.
     TrailingBytes { what: &'static str, count: usize },
     /// CBOR that does not decode.
@@ -133,19 +117,13 @@ pub enum WebauthnError {
     /// clientDataJSON is not the JSON object of §5.8.1.
     ClientDataJson(String),
     /// §7.1 and §7.2: `type`.
-    ClientDataType {
-        expected: &'static str,
-        actual: String,
-    },
+    ClientDataType { expected: &'static str, actual: String },
     /// `challenge` is not unpadded base64url.
     ChallengeEncoding,
     /// §7.1 and §7.2: `challenge`.
     ChallengeMismatch,
     /// §7.1 and §7.2: `origin`.
-    OriginMismatch {
-        expected: Vec<String>,
-        actual: String,
-    },
+    OriginMismatch { expected: Vec<String>, actual: String },
     /// `crossOrigin: true` or a `topOrigin`: this relying party is never embedded.
     CrossOrigin { top_origin: Option<String> },
     /// §7.1 and §7.2: `rpIdHash`.
@@ -183,10 +161,7 @@ pub enum WebauthnError {
     /// §8.2.1: the attestation certificate must be X.509 version 3.
     CertificateVersion { expected: u64, actual: u64 },
     /// §8.2.1: Subject-OU must be exactly "Authenticator Attestation".
-    CertificateSubjectOu {
-        expected: &'static str,
-        actual: Vec<String>,
-    },
+    CertificateSubjectOu { expected: &'static str, actual: Vec<String> },
     /// §8.2.1: basicConstraints must be present.
     CertificateBasicConstraintsMissing,
     /// §8.2.1: basicConstraints CA must be false.
@@ -205,19 +180,10 @@ impl fmt::Display for WebauthnError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use WebauthnError as E;
         match self {
-            E::TooLarge {
-                what,
-                limit,
-                actual,
-            } => write!(f, "{what} is {actual} bytes, over the {limit}-byte limit"),
-            E::Truncated {
-                what,
-                needed,
-                available,
-            } => write!(
-                f,
-                "{what} truncated: needed {needed} bytes, {available} available"
-            ),
+            E::TooLarge { what, limit, actual } => write!(f, "{what} is {actual} bytes, over the {limit}-byte limit"),
+            E::Truncated { what, needed, available } => {
+                write!(f, "{what} truncated: needed {needed} bytes, {available} available")
+            }
             E::TrailingBytes { what, count } => write!(f, "{count} unexpected bytes after {what}"),
             E::Cbor(why) => write!(f, "invalid CBOR: {why}"),
             E::CborNestingTooDeep { limit } => write!(f, "CBOR nested deeper than {limit}"),
@@ -232,19 +198,14 @@ impl fmt::Display for WebauthnError {
             E::OriginMismatch { expected, actual } => {
                 write!(f, "origin {actual:?} is not one of {expected:?}")
             }
-            E::CrossOrigin { top_origin } => write!(
-                f,
-                "cross-origin ceremony (topOrigin {top_origin:?}) is not allowed"
-            ),
+            E::CrossOrigin { top_origin } => {
+                write!(f, "cross-origin ceremony (topOrigin {top_origin:?}) is not allowed")
+            }
             E::RpIdHashMismatch => f.write_str("rpIdHash is not SHA-256 of the RP ID"),
             E::UserPresenceMissing => f.write_str("user presence flag is not set"),
             E::UserVerificationMissing => f.write_str("user verification flag is not set"),
-            E::BackupStateWithoutEligibility => {
-                f.write_str("backup state flag set without backup eligibility")
-            }
-            E::AttestedCredentialMissing => {
-                f.write_str("authenticator data has no attested credential data")
-            }
+            E::BackupStateWithoutEligibility => f.write_str("backup state flag set without backup eligibility"),
+            E::AttestedCredentialMissing => f.write_str("authenticator data has no attested credential data"),
             E::CredentialIdTooLong { length } => {
                 write!(f, "credential ID is {length} bytes, over 1023")
             }
@@ -258,9 +219,7 @@ impl fmt::Display for WebauthnError {
                 write!(f, "COSE key parameter {label}: {problem}")
             }
             E::SignatureEncoding(why) => write!(f, "malformed signature: {why}"),
-            E::AttestationStatementNotEmpty => {
-                f.write_str("'none' attestation statement is not empty")
-            }
+            E::AttestationStatementNotEmpty => f.write_str("'none' attestation statement is not empty"),
             E::AttestationAlgorithmMismatch { expected, actual } => {
                 write!(f, "attestation alg {actual}, expected {expected}")
             }
@@ -269,24 +228,16 @@ impl fmt::Display for WebauthnError {
             E::CertificateVersion { expected, actual } => {
                 write!(f, "certificate version {actual}, expected {expected}")
             }
-            E::CertificateSubjectOu { expected, actual } => write!(
-                f,
-                "certificate subject OU {actual:?}, expected {expected:?}"
-            ),
-            E::CertificateBasicConstraintsMissing => {
-                f.write_str("certificate has no basicConstraints")
+            E::CertificateSubjectOu { expected, actual } => {
+                write!(f, "certificate subject OU {actual:?}, expected {expected:?}")
             }
+            E::CertificateBasicConstraintsMissing => f.write_str("certificate has no basicConstraints"),
             E::CertificateIsCa => f.write_str("attestation certificate is a CA certificate"),
-            E::CertificateAaguidMismatch { expected, actual } => write!(
-                f,
-                "certificate AAGUID {actual}, authenticator data has {expected}"
-            ),
-            E::CertificateAaguidCritical => {
-                f.write_str("certificate AAGUID extension is marked critical")
+            E::CertificateAaguidMismatch { expected, actual } => {
+                write!(f, "certificate AAGUID {actual}, authenticator data has {expected}")
             }
-            E::CertificateKeyUnsupported => {
-                f.write_str("attestation certificate key is not EC P-256 or RSA")
-            }
+            E::CertificateAaguidCritical => f.write_str("certificate AAGUID extension is marked critical"),
+            E::CertificateKeyUnsupported => f.write_str("attestation certificate key is not EC P-256 or RSA"),
             E::AaguidSyntax(text) => write!(f, "not an AAGUID: {text:?}"),
         }
     }
@@ -319,23 +270,13 @@ mod tests {
             "8446ccb9-ab1d-b374-750b-2367ff6f3a1g",
             "é446ccb9-ab1d-b374-750b-2367ff6f3a1",
         ] {
-            assert!(
-                matches!(Aaguid::parse(text), Err(WebauthnError::AaguidSyntax(_))),
-                "{text}"
-            );
+            assert!(matches!(Aaguid::parse(text), Err(WebauthnError::AaguidSyntax(_))), "{text}");
         }
     }
 
     #[test]
     fn truncated_error_names_what_needed_and_available() {
-        let e = WebauthnError::Truncated {
-            what: "authenticator data",
-            needed: 37,
-            available: 3,
-        };
-        assert_eq!(
-            e.to_string(),
-            "authenticator data truncated: needed 37 bytes, 3 available"
-        );
+        let e = WebauthnError::Truncated { what: "authenticator data", needed: 37, available: 3 };
+        assert_eq!(e.to_string(), "authenticator data truncated: needed 37 bytes, 3 available");
     }
 }

@@ -43,9 +43,7 @@ impl Rng {
 
     /// A random input, or a mutated copy of one of `seeds`.
     fn input(&mut self, seeds: &[Vec<u8>]) -> Vec<u8> {
-        const INTERESTING: [u8; 12] = [
-            0x00, 0x18, 0x19, 0x1a, 0x1b, 0x5a, 0x5f, 0x7f, 0x80, 0x9f, 0xbf, 0xff,
-        ];
+        const INTERESTING: [u8; 12] = [0x00, 0x18, 0x19, 0x1a, 0x1b, 0x5a, 0x5f, 0x7f, 0x80, 0x9f, 0xbf, 0xff];
         if self.below(8) == 0 || seeds.is_empty() {
             let len = self.below(600);
             return self.bytes(len);
@@ -72,10 +70,7 @@ impl Rng {
 }
 
 fn seeds(pick: impl Fn(&Vector) -> Vec<Vec<u8>>) -> Vec<Vec<u8>> {
-    VECTORS
-        .iter()
-        .flat_map(|name| pick(&Vector::load(name)))
-        .collect()
+    VECTORS.iter().flat_map(|name| pick(&Vector::load(name))).collect()
 }
 
 fn fuzz(seed: u64, corpus: &[Vec<u8>], mut run: impl FnMut(&[u8])) {
@@ -94,13 +89,7 @@ fn authenticator_data_parser_never_panics() {
 #[test]
 fn cose_key_parser_never_panics() {
     let corpus = seeds(|v| {
-        vec![
-            AuthenticatorData::parse(&v.registration_auth_data())
-                .unwrap()
-                .attested
-                .unwrap()
-                .public_key_cbor,
-        ]
+        vec![AuthenticatorData::parse(&v.registration_auth_data()).unwrap().attested.unwrap().public_key_cbor]
     });
     fuzz(2, &corpus, |bytes| drop(CoseKey::from_cbor(bytes)));
 }
@@ -119,31 +108,16 @@ fn attestation_object_parser_and_statement_checks_never_panic() {
 fn client_data_parser_never_panics() {
     let corpus = seeds(|v| vec![v.reg("clientDataJSON"), v.auth("clientDataJSON")]);
     fuzz(4, &corpus, |bytes| {
-        drop(verify_client_data(
-            bytes,
-            CeremonyType::Get,
-            b"challenge",
-            &["https://example.org"],
-        ))
+        drop(verify_client_data(bytes, CeremonyType::Get, b"challenge", &["https://example.org"]))
     });
 }
 
 #[test]
 fn der_signature_and_certificate_parsers_never_panic() {
     let signatures = seeds(|v| vec![v.auth("signature")]);
-    fuzz(5, &signatures, |bytes| {
-        drop(der::ecdsa_p256_signature_to_raw(bytes))
-    });
-    let certificates = seeds(|v| {
-        v.statement()
-            .into_iter()
-            .filter(|(k, _)| k == "x5c")
-            .map(|_| v.x5c_leaf())
-            .collect()
-    });
-    fuzz(6, &certificates, |bytes| {
-        drop(x509::packed_leaf_key(bytes, &Aaguid([0; 16])))
-    });
+    fuzz(5, &signatures, |bytes| drop(der::ecdsa_p256_signature_to_raw(bytes)));
+    let certificates = seeds(|v| v.statement().into_iter().filter(|(k, _)| k == "x5c").map(|_| v.x5c_leaf()).collect());
+    fuzz(6, &certificates, |bytes| drop(x509::packed_leaf_key(bytes, &Aaguid([0; 16]))));
 }
 
 #[test]
@@ -185,9 +159,7 @@ fn aaguid_parser_never_panics() {
     let mut rng = Rng(9);
     for _ in 0..ROUNDS {
         let len = rng.below(40);
-        let text: String = (0..len)
-            .map(|_| ['a', 'F', '0', '9', '-', 'é', 'g'][rng.below(7)])
-            .collect();
+        let text: String = (0..len).map(|_| ['a', 'F', '0', '9', '-', 'é', 'g'][rng.below(7)]).collect();
         drop(Aaguid::parse(&text));
     }
 }
@@ -196,13 +168,7 @@ fn aaguid_parser_never_panics() {
 fn deep_nesting_is_refused_without_recursing() {
     let mut bytes = vec![0x81; 100_000];
     bytes.push(0x00);
-    assert!(matches!(
-        CoseKey::from_cbor(&bytes),
-        Err(WebauthnError::TooLarge { .. })
-    ));
+    assert!(matches!(CoseKey::from_cbor(&bytes), Err(WebauthnError::TooLarge { .. })));
     bytes.truncate(16 * 1024);
-    assert_eq!(
-        CoseKey::from_cbor(&bytes),
-        Err(WebauthnError::CborNestingTooDeep { limit: 8 })
-    );
+    assert_eq!(CoseKey::from_cbor(&bytes), Err(WebauthnError::CborNestingTooDeep { limit: 8 }));
 }

@@ -38,12 +38,7 @@ pub fn creation_options(
 }
 
 /// Options for `navigator.credentials.get()`; an empty `allow` asks for a discoverable credential.
-pub fn request_options(
-    rp_id: &str,
-    challenge: &[u8],
-    allow: &[(Vec<u8>, Vec<String>)],
-    timeout_ms: u32,
-) -> Value {
+pub fn request_options(rp_id: &str, challenge: &[u8], allow: &[(Vec<u8>, Vec<String>)], timeout_ms: u32) -> Value {
     json!({
         "challenge": b64u(challenge),
         "timeout": timeout_ms,
@@ -77,20 +72,9 @@ mod tests {
 
     #[test]
     fn creation_options_match_the_json_shape() {
-        let exclude = vec![
-            (vec![0xfb, 0xff], vec!["usb".to_string(), "nfc".to_string()]),
-            (vec![1], vec![]),
-        ];
-        let options = creation_options(
-            "example.org",
-            "Example",
-            b"user-1",
-            "ada",
-            "Ada L.",
-            &[0xff; 4],
-            &exclude,
-            60_000,
-        );
+        let exclude = vec![(vec![0xfb, 0xff], vec!["usb".to_string(), "nfc".to_string()]), (vec![1], vec![])];
+        let options =
+            creation_options("example.org", "Example", b"user-1", "ada", "Ada L.", &[0xff; 4], &exclude, 60_000);
         let expected = json!({
             "rp": {"id": "example.org", "name": "Example"},
             "user": {"id": "dXNlci0x", "name": "ada", "displayName": "Ada L."},
@@ -121,13 +105,7 @@ mod tests {
             "allowCredentials": [{"type": "public-key", "id": "-_8", "transports": ["internal"]}],
             "userVerification": "required"
         });
-        assert_eq!(
-            request_options("example.org", &[0, 1], &allow, 30_000),
-            expected
-        );
-        assert_eq!(
-            request_options("example.org", &[0, 1], &[], 30_000)["allowCredentials"],
-            json!([])
-        );
+        assert_eq!(request_options("example.org", &[0, 1], &allow, 30_000), expected);
+        assert_eq!(request_options("example.org", &[0, 1], &[], 30_000)["allowCredentials"], json!([]));
     }
 }

@@ -43,9 +43,7 @@ pub struct PreparedRegistration {
 }
 
 /// Runs §7.1 on `input`.
-pub fn prepare_registration(
-    input: &RegistrationInput<'_>,
-) -> Result<PreparedRegistration, WebauthnError> {
+pub fn prepare_registration(input: &RegistrationInput<'_>) -> Result<PreparedRegistration, WebauthnError> {
     let client_data_hash = verify_client_data(
         input.client_data_json,
         CeremonyType::Create,
@@ -55,10 +53,7 @@ pub fn prepare_registration(
     let object = AttestationObject::from_cbor(input.attestation_object)?;
     let auth_data = &object.auth_data;
     check_flags(auth_data, input)?;
-    let attested = auth_data
-        .attested
-        .clone()
-        .ok_or(WebauthnError::AttestedCredentialMissing)?;
+    let attested = auth_data.attested.clone().ok_or(WebauthnError::AttestedCredentialMissing)?;
     let attestation = object.verify(&client_data_hash)?;
     let credential = NewCredential {
         id: attested.credential_id,
@@ -71,18 +66,11 @@ pub fn prepare_registration(
         user_verified: auth_data.flags.user_verified(),
     };
     let checks = attestation.checks.clone();
-    Ok(PreparedRegistration {
-        credential,
-        attestation,
-        checks,
-    })
+    Ok(PreparedRegistration { credential, attestation, checks })
 }
 
 /// rpIdHash, UP and (when asked) UV; BS-without-BE is refused by the parser.
-fn check_flags(
-    auth_data: &AuthenticatorData,
-    input: &RegistrationInput<'_>,
-) -> Result<(), WebauthnError> {
+fn check_flags(auth_data: &AuthenticatorData, input: &RegistrationInput<'_>) -> Result<(), WebauthnError> {
     if auth_data.rp_id_hash != sha256(input.rp_id.as_bytes()) {
         return Err(WebauthnError::RpIdHashMismatch);
     }
@@ -101,11 +89,7 @@ mod tests {
     use crate::webauthn::testutil::{attestation_object, Vector};
     use crate::webauthn::{authdata::Flags, cbor::MAX_INPUT};
 
-    fn run(
-        v: &Vector,
-        attestation_object: &[u8],
-        rp_id: &str,
-    ) -> Result<PreparedRegistration, WebauthnError> {
+    fn run(v: &Vector, attestation_object: &[u8], rp_id: &str) -> Result<PreparedRegistration, WebauthnError> {
         prepare_registration(&RegistrationInput {
             client_data_json: &v.reg("clientDataJSON"),
             attestation_object,
@@ -126,40 +110,28 @@ mod tests {
     #[test]
     fn none_es256_for_another_rp_id_is_refused() {
         let v = Vector::load("none-es256");
-        assert_eq!(
-            run(&v, &v.reg("attestationObject"), "example.com"),
-            Err(WebauthnError::RpIdHashMismatch)
-        );
+        assert_eq!(run(&v, &v.reg("attestationObject"), "example.com"), Err(WebauthnError::RpIdHashMismatch));
     }
 
     #[test]
     fn none_es256_without_user_presence_is_refused() {
         let v = Vector::load("none-es256");
         let object = none_es256_with_flags(&v, Flags::AT | Flags::UV);
-        assert_eq!(
-            run(&v, &object, "example.org"),
-            Err(WebauthnError::UserPresenceMissing)
-        );
+        assert_eq!(run(&v, &object, "example.org"), Err(WebauthnError::UserPresenceMissing));
     }
 
     #[test]
     fn none_es256_with_bs_but_not_be_is_refused() {
         let v = Vector::load("none-es256");
         let object = none_es256_with_flags(&v, Flags::AT | Flags::UP | Flags::BS);
-        assert_eq!(
-            run(&v, &object, "example.org"),
-            Err(WebauthnError::BackupStateWithoutEligibility)
-        );
+        assert_eq!(run(&v, &object, "example.org"), Err(WebauthnError::BackupStateWithoutEligibility));
     }
 
     #[test]
     fn none_es256_assertion_auth_data_in_a_registration_is_refused() {
         let v = Vector::load("none-es256");
         let object = attestation_object("none", vec![], &v.auth("authenticatorData"));
-        assert_eq!(
-            run(&v, &object, "example.org"),
-            Err(WebauthnError::AttestedCredentialMissing)
-        );
+        assert_eq!(run(&v, &object, "example.org"), Err(WebauthnError::AttestedCredentialMissing));
     }
 
     #[test]
@@ -168,10 +140,7 @@ mod tests {
         let object = v.reg("attestationObject");
         for len in 0..object.len() {
             let result = run(&v, &object[..len], "example.org");
-            assert!(
-                matches!(result, Err(WebauthnError::Truncated { .. })),
-                "length {len}: {result:?}"
-            );
+            assert!(matches!(result, Err(WebauthnError::Truncated { .. })), "length {len}: {result:?}");
         }
     }
 
@@ -179,17 +148,7 @@ mod tests {
     fn oversized_attestation_object_is_refused() {
         let v = Vector::load("none-es256");
         let auth_data = [v.registration_auth_data(), vec![0; MAX_INPUT]].concat();
-        let result = run(
-            &v,
-            &attestation_object("none", vec![], &auth_data),
-            "example.org",
-        );
-        assert!(matches!(
-            result,
-            Err(WebauthnError::TooLarge {
-                what: "attestationObject",
-                ..
-            })
-        ));
+        let result = run(&v, &attestation_object("none", vec![], &auth_data), "example.org");
+        assert!(matches!(result, Err(WebauthnError::TooLarge { what: "attestationObject", .. })));
     }
 }

@@ -7,10 +7,7 @@ use ciborium::value::Value;
 
 pub(super) fn hex(text: &str) -> Vec<u8> {
     assert!(text.len().is_multiple_of(2), "odd hex length");
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
 }
 
 pub(super) fn cbor_bytes(value: &Value) -> Vec<u8> {
@@ -20,15 +17,8 @@ pub(super) fn cbor_bytes(value: &Value) -> Vec<u8> {
 }
 
 /// `{fmt, attStmt, authData}` with the given statement members.
-pub(super) fn attestation_object(
-    fmt: &str,
-    statement: Vec<(&str, Value)>,
-    auth_data: &[u8],
-) -> Vec<u8> {
-    let statement = statement
-        .into_iter()
-        .map(|(k, v)| (Value::from(k), v))
-        .collect();
+pub(super) fn attestation_object(fmt: &str, statement: Vec<(&str, Value)>, auth_data: &[u8]) -> Vec<u8> {
+    let statement = statement.into_iter().map(|(k, v)| (Value::from(k), v)).collect();
     cbor_bytes(&Value::Map(vec![
         (Value::from("fmt"), Value::from(fmt)),
         (Value::from("attStmt"), Value::Map(statement)),
@@ -43,20 +33,13 @@ pub(super) struct Vector {
 
 impl Vector {
     pub(super) fn load(name: &str) -> Self {
-        let path = format!(
-            "{}/tests/fixtures/webauthn/{name}.json",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        let path = format!("{}/tests/fixtures/webauthn/{name}.json", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        Vector {
-            json: serde_json::from_str(&text).unwrap(),
-        }
+        Vector { json: serde_json::from_str(&text).unwrap() }
     }
 
     pub(super) fn value(&self, block: &str, key: &str) -> Vec<u8> {
-        hex(self.json[block][key]
-            .as_str()
-            .unwrap_or_else(|| panic!("no {block}.{key}")))
+        hex(self.json[block][key].as_str().unwrap_or_else(|| panic!("no {block}.{key}")))
     }
 
     pub(super) fn reg(&self, key: &str) -> Vec<u8> {
@@ -68,34 +51,19 @@ impl Vector {
     }
 
     pub(super) fn registration_auth_data(&self) -> Vec<u8> {
-        AttestationObject::from_cbor(&self.reg("attestationObject"))
-            .unwrap()
-            .raw_auth_data
+        AttestationObject::from_cbor(&self.reg("attestationObject")).unwrap().raw_auth_data
     }
 
     /// The registration's attStmt members, for rebuilding a tampered object.
     pub(super) fn statement(&self) -> Vec<(String, Value)> {
-        let value: Value =
-            ciborium::de::from_reader(self.reg("attestationObject").as_slice()).unwrap();
+        let value: Value = ciborium::de::from_reader(self.reg("attestationObject").as_slice()).unwrap();
         let object = value.into_map().unwrap();
-        let (_, statement) = object
-            .into_iter()
-            .find(|(k, _)| k.as_text() == Some("attStmt"))
-            .unwrap();
-        statement
-            .into_map()
-            .unwrap()
-            .into_iter()
-            .map(|(k, v)| (k.into_text().unwrap(), v))
-            .collect()
+        let (_, statement) = object.into_iter().find(|(k, _)| k.as_text() == Some("attStmt")).unwrap();
+        statement.into_map().unwrap().into_iter().map(|(k, v)| (k.into_text().unwrap(), v)).collect()
     }
 
     pub(super) fn x5c_leaf(&self) -> Vec<u8> {
-        let (_, x5c) = self
-            .statement()
-            .into_iter()
-            .find(|(k, _)| k == "x5c")
-            .unwrap();
+        let (_, x5c) = self.statement().into_iter().find(|(k, _)| k == "x5c").unwrap();
         x5c.into_array().unwrap().remove(0).into_bytes().unwrap()
     }
 }
@@ -106,10 +74,9 @@ pub(super) fn verify(check: &SignatureCheck) -> bool {
         CoseKey::Es256 { x, y } => {
             use p256::ecdsa::{signature::Verifier, Signature, VerifyingKey};
             let point = [&[0x04][..], x, y].concat();
-            let (Ok(key), Ok(signature)) = (
-                VerifyingKey::from_sec1_bytes(&point),
-                Signature::from_slice(&check.signature),
-            ) else {
+            let (Ok(key), Ok(signature)) =
+                (VerifyingKey::from_sec1_bytes(&point), Signature::from_slice(&check.signature))
+            else {
                 return false;
             };
             key.verify(&check.message, &signature).is_ok()
@@ -117,18 +84,13 @@ pub(super) fn verify(check: &SignatureCheck) -> bool {
         CoseKey::Rs256 { n, e } => {
             use rsa::pkcs1v15::{Signature, VerifyingKey};
             use rsa::signature::Verifier;
-            let Ok(key) = rsa::RsaPublicKey::new(
-                rsa::BigUint::from_bytes_be(n),
-                rsa::BigUint::from_bytes_be(e),
-            ) else {
+            let Ok(key) = rsa::RsaPublicKey::new(rsa::BigUint::from_bytes_be(n), rsa::BigUint::from_bytes_be(e)) else {
                 return false;
             };
             let Ok(signature) = Signature::try_from(check.signature.as_slice()) else {
                 return false;
             };
-            VerifyingKey::<rsa::sha2::Sha256>::new(key)
-                .verify(&check.message, &signature)
-                .is_ok()
+            VerifyingKey::<rsa::sha2::Sha256>::new(key).verify(&check.message, &signature).is_ok()
         }
         CoseKey::EdDsa { x } => {
             let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(x) else {
@@ -157,9 +119,7 @@ pub(super) enum CertEdit {
 
 const OID_OU: &[u8] = &[0x55, 0x04, 0x0b];
 const OID_BASIC_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x13];
-const OID_FIDO_AAGUID: &[u8] = &[
-    0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0xe5, 0x1c, 0x01, 0x01, 0x04,
-];
+const OID_FIDO_AAGUID: &[u8] = &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0xe5, 0x1c, 0x01, 0x01, 0x04];
 
 pub(super) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     let mut out = vec![tag];
@@ -209,22 +169,10 @@ pub(super) fn edit_certificate(certificate: &[u8], edit: CertEdit) -> Vec<u8> {
             tbs.remove(0);
         }
         CertEdit::SubjectOu(ou) => {
-            let attribute = tlv(
-                0x31,
-                &tlv(
-                    0x30,
-                    &[tlv(0x06, OID_OU), tlv(0x0c, ou.as_bytes())].concat(),
-                ),
-            );
+            let attribute = tlv(0x31, &tlv(0x30, &[tlv(0x06, OID_OU), tlv(0x0c, ou.as_bytes())].concat()));
             let subject: Vec<Vec<u8>> = elements(&inner(&tbs[5]))
                 .into_iter()
-                .map(|rdn| {
-                    if oid_of(&elements(&inner(&rdn))[0]) == OID_OU {
-                        attribute.clone()
-                    } else {
-                        rdn
-                    }
-                })
+                .map(|rdn| if oid_of(&elements(&inner(&rdn))[0]) == OID_OU { attribute.clone() } else { rdn })
                 .collect();
             tbs[5] = tlv(0x30, &subject.concat());
         }
@@ -232,25 +180,15 @@ pub(super) fn edit_certificate(certificate: &[u8], edit: CertEdit) -> Vec<u8> {
             let key = elements(&inner(&tbs[6]));
             let algorithm = tlv(
                 0x30,
-                &[
-                    tlv(0x06, &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]),
-                    tlv(0x06, &[0x2b, 0x81, 0x04, 0x00, 0x22]),
-                ]
-                .concat(),
+                &[tlv(0x06, &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]), tlv(0x06, &[0x2b, 0x81, 0x04, 0x00, 0x22])]
+                    .concat(),
             );
             tbs[6] = tlv(0x30, &[algorithm, key[1].clone()].concat());
         }
         CertEdit::RsaKey { n, e } => {
             let algorithm = tlv(
                 0x30,
-                &[
-                    tlv(
-                        0x06,
-                        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01],
-                    ),
-                    tlv(0x05, &[]),
-                ]
-                .concat(),
+                &[tlv(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01]), tlv(0x05, &[])].concat(),
             );
             let integer = |b: &[u8]| {
                 if b[0] & 0x80 != 0 {
@@ -260,14 +198,9 @@ pub(super) fn edit_certificate(certificate: &[u8], edit: CertEdit) -> Vec<u8> {
                 }
             };
             let key = tlv(0x30, &[integer(&n), integer(&e)].concat());
-            tbs[6] = tlv(
-                0x30,
-                &[algorithm, tlv(0x03, &[&[0][..], &key].concat())].concat(),
-            );
+            tbs[6] = tlv(0x30, &[algorithm, tlv(0x03, &[&[0][..], &key].concat())].concat());
         }
-        CertEdit::BasicConstraintsCa
-        | CertEdit::DropBasicConstraints
-        | CertEdit::AddAaguid { .. } => {
+        CertEdit::BasicConstraintsCa | CertEdit::DropBasicConstraints | CertEdit::AddAaguid { .. } => {
             let last = tbs.len() - 1;
             tbs[last] = edit_extensions(&tbs[last], edit);
         }
@@ -280,35 +213,15 @@ fn edit_extensions(explicit: &[u8], edit: CertEdit) -> Vec<u8> {
     let mut list: Vec<Vec<u8>> = elements(&inner(&elements(&inner(explicit))[0]));
     let ca_true = tlv(
         0x30,
-        &[
-            tlv(0x06, OID_BASIC_CONSTRAINTS),
-            tlv(0x01, &[0xff]),
-            tlv(0x04, &tlv(0x30, &tlv(0x01, &[0xff]))),
-        ]
-        .concat(),
+        &[tlv(0x06, OID_BASIC_CONSTRAINTS), tlv(0x01, &[0xff]), tlv(0x04, &tlv(0x30, &tlv(0x01, &[0xff])))].concat(),
     );
     let is_basic = |e: &Vec<u8>| oid_of(e) == OID_BASIC_CONSTRAINTS;
     match edit {
-        CertEdit::BasicConstraintsCa => list
-            .iter_mut()
-            .filter(|e| is_basic(e))
-            .for_each(|e| *e = ca_true.clone()),
+        CertEdit::BasicConstraintsCa => list.iter_mut().filter(|e| is_basic(e)).for_each(|e| *e = ca_true.clone()),
         CertEdit::DropBasicConstraints => list.retain(|e| !is_basic(e)),
         CertEdit::AddAaguid { aaguid, critical } => {
-            let flag = if critical {
-                tlv(0x01, &[0xff])
-            } else {
-                Vec::new()
-            };
-            list.push(tlv(
-                0x30,
-                &[
-                    tlv(0x06, OID_FIDO_AAGUID),
-                    flag,
-                    tlv(0x04, &tlv(0x04, &aaguid)),
-                ]
-                .concat(),
-            ));
+            let flag = if critical { tlv(0x01, &[0xff]) } else { Vec::new() };
+            list.push(tlv(0x30, &[tlv(0x06, OID_FIDO_AAGUID), flag, tlv(0x04, &tlv(0x04, &aaguid))].concat()));
         }
         _ => unreachable!(),
     }

@@ -19,9 +19,7 @@ const CONTEXT_3: u8 = 0xa3;
 const OID_OU: &[u8] = &[0x55, 0x04, 0x0b];
 const OID_BASIC_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x13];
 /// 1.3.6.1.4.1.45724.1.1.4 id-fido-gen-ce-aaguid
-const OID_FIDO_AAGUID: &[u8] = &[
-    0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0xe5, 0x1c, 0x01, 0x01, 0x04,
-];
+const OID_FIDO_AAGUID: &[u8] = &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0xe5, 0x1c, 0x01, 0x01, 0x04];
 const OID_EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
 const OID_P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
 const OID_RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
@@ -34,10 +32,7 @@ struct Extensions {
 }
 
 /// Checks `certificate` against §8.2.1 for `aaguid` and returns its public key.
-pub(super) fn packed_leaf_key(
-    certificate: &[u8],
-    aaguid: &Aaguid,
-) -> Result<CoseKey, WebauthnError> {
+pub(super) fn packed_leaf_key(certificate: &[u8], aaguid: &Aaguid) -> Result<CoseKey, WebauthnError> {
     if certificate.len() > MAX_CERTIFICATE {
         return Err(WebauthnError::TooLarge {
             what: "attestation certificate",
@@ -58,15 +53,10 @@ pub(super) fn packed_leaf_key(
     tbs.expect(der::SEQUENCE, "issuer is not a SEQUENCE")?;
     tbs.expect(der::SEQUENCE, "validity is not a SEQUENCE")?;
     let subject = tbs.expect(der::SEQUENCE, "subject is not a SEQUENCE")?;
-    let key =
-        subject_public_key(tbs.expect(der::SEQUENCE, "subjectPublicKeyInfo is not a SEQUENCE")?)?;
+    let key = subject_public_key(tbs.expect(der::SEQUENCE, "subjectPublicKeyInfo is not a SEQUENCE")?)?;
     tbs.optional(CONTEXT_1_IMPLICIT)?;
     tbs.optional(CONTEXT_2_IMPLICIT)?;
-    let extensions = tbs
-        .optional(CONTEXT_3)?
-        .map(extensions)
-        .transpose()?
-        .unwrap_or_default();
+    let extensions = tbs.optional(CONTEXT_3)?.map(extensions).transpose()?.unwrap_or_default();
     tbs.finish("extra fields in tbsCertificate")?;
     check_subject_ou(subject)?;
     check_extensions(&extensions, aaguid)?;
@@ -78,8 +68,7 @@ fn check_version(tbs: &mut Reader<'_>) -> Result<(), WebauthnError> {
         None => 1,
         Some(explicit) => {
             let mut inner = Reader::new(explicit);
-            let value =
-                der::unsigned_integer(inner.expect(der::INTEGER, "version is not an INTEGER")?)?;
+            let value = der::unsigned_integer(inner.expect(der::INTEGER, "version is not an INTEGER")?)?;
             inner.finish("extra bytes in version")?;
             match value {
                 [] => 1,
@@ -90,10 +79,7 @@ fn check_version(tbs: &mut Reader<'_>) -> Result<(), WebauthnError> {
     };
     match version {
         3 => Ok(()),
-        actual => Err(WebauthnError::CertificateVersion {
-            expected: 3,
-            actual,
-        }),
+        actual => Err(WebauthnError::CertificateVersion { expected: 3, actual }),
     }
 }
 
@@ -101,12 +87,10 @@ fn check_subject_ou(subject: &[u8]) -> Result<(), WebauthnError> {
     let mut found = Vec::new();
     let mut rdns = Reader::new(subject);
     while !rdns.is_empty() {
-        let mut attributes =
-            Reader::new(rdns.expect(der::SET, "RelativeDistinguishedName is not a SET")?);
+        let mut attributes = Reader::new(rdns.expect(der::SET, "RelativeDistinguishedName is not a SET")?);
         while !attributes.is_empty() {
-            let mut attribute = Reader::new(
-                attributes.expect(der::SEQUENCE, "AttributeTypeAndValue is not a SEQUENCE")?,
-            );
+            let mut attribute =
+                Reader::new(attributes.expect(der::SEQUENCE, "AttributeTypeAndValue is not a SEQUENCE")?);
             let oid = attribute.expect(der::OID, "attribute type is not an OID")?;
             let (tag, value) = attribute.any()?;
             attribute.finish("extra fields in AttributeTypeAndValue")?;
@@ -117,10 +101,7 @@ fn check_subject_ou(subject: &[u8]) -> Result<(), WebauthnError> {
     }
     match found.as_slice() {
         [ou] if ou == REQUIRED_OU => Ok(()),
-        _ => Err(WebauthnError::CertificateSubjectOu {
-            expected: REQUIRED_OU,
-            actual: found,
-        }),
+        _ => Err(WebauthnError::CertificateSubjectOu { expected: REQUIRED_OU, actual: found }),
     }
 }
 
@@ -134,10 +115,8 @@ fn directory_string(tag: u8, value: &[u8]) -> String {
 
 fn subject_public_key(spki: &[u8]) -> Result<CoseKey, WebauthnError> {
     let mut fields = Reader::new(spki);
-    let mut algorithm =
-        Reader::new(fields.expect(der::SEQUENCE, "AlgorithmIdentifier is not a SEQUENCE")?);
-    let key_bits =
-        bit_string(fields.expect(der::BIT_STRING, "subjectPublicKey is not a BIT STRING")?)?;
+    let mut algorithm = Reader::new(fields.expect(der::SEQUENCE, "AlgorithmIdentifier is not a SEQUENCE")?);
+    let key_bits = bit_string(fields.expect(der::BIT_STRING, "subjectPublicKey is not a BIT STRING")?)?;
     fields.finish("extra fields in SubjectPublicKeyInfo")?;
     let oid = algorithm.expect(der::OID, "algorithm is not an OID")?;
     let parameters = algorithm.any().ok();
@@ -160,9 +139,7 @@ fn p256_point(point: &[u8]) -> Result<CoseKey, WebauthnError> {
     let [0x04, coordinates @ ..] = point else {
         return Err(WebauthnError::Der("EC point is not uncompressed"));
     };
-    let (x, y) = coordinates
-        .split_at_checked(32)
-        .ok_or(WebauthnError::Der("EC point is not 65 bytes"))?;
+    let (x, y) = coordinates.split_at_checked(32).ok_or(WebauthnError::Der("EC point is not 65 bytes"))?;
     match (x.try_into(), y.try_into()) {
         (Ok(x), Ok(y)) => Ok(CoseKey::Es256 { x, y }),
         _ => Err(WebauthnError::Der("EC point is not 65 bytes")),
@@ -174,8 +151,7 @@ fn rsa_public_key(bits: &[u8]) -> Result<CoseKey, WebauthnError> {
     let mut fields = Reader::new(outer.expect(der::SEQUENCE, "RSAPublicKey is not a SEQUENCE")?);
     outer.finish("bytes after RSAPublicKey")?;
     let n = der::unsigned_integer(fields.expect(der::INTEGER, "modulus is not an INTEGER")?)?;
-    let e =
-        der::unsigned_integer(fields.expect(der::INTEGER, "publicExponent is not an INTEGER")?)?;
+    let e = der::unsigned_integer(fields.expect(der::INTEGER, "publicExponent is not an INTEGER")?)?;
     fields.finish("extra fields in RSAPublicKey")?;
     CoseKey::rsa(n, e)
 }
@@ -189,11 +165,7 @@ fn extensions(explicit: &[u8]) -> Result<Extensions, WebauthnError> {
     while !list.is_empty() {
         let mut extension = Reader::new(list.expect(der::SEQUENCE, "Extension is not a SEQUENCE")?);
         let oid = extension.expect(der::OID, "extnID is not an OID")?;
-        let critical = extension
-            .optional(der::BOOLEAN)?
-            .map(boolean)
-            .transpose()?
-            .unwrap_or(false);
+        let critical = extension.optional(der::BOOLEAN)?.map(boolean).transpose()?.unwrap_or(false);
         let value = extension.expect(der::OCTET_STRING, "extnValue is not an OCTET STRING")?;
         extension.finish("extra fields in Extension")?;
         if seen.contains(&oid) {
@@ -201,9 +173,7 @@ fn extensions(explicit: &[u8]) -> Result<Extensions, WebauthnError> {
         }
         seen.push(oid);
         match oid {
-            OID_BASIC_CONSTRAINTS => {
-                found.basic_constraints_ca = Some(basic_constraints_ca(value)?)
-            }
+            OID_BASIC_CONSTRAINTS => found.basic_constraints_ca = Some(basic_constraints_ca(value)?),
             OID_FIDO_AAGUID => found.aaguid = Some((critical, aaguid_extension(value)?)),
             _ => {}
         }
@@ -221,14 +191,9 @@ fn boolean(content: &[u8]) -> Result<bool, WebauthnError> {
 
 fn basic_constraints_ca(value: &[u8]) -> Result<bool, WebauthnError> {
     let mut outer = Reader::new(value);
-    let mut fields =
-        Reader::new(outer.expect(der::SEQUENCE, "BasicConstraints is not a SEQUENCE")?);
+    let mut fields = Reader::new(outer.expect(der::SEQUENCE, "BasicConstraints is not a SEQUENCE")?);
     outer.finish("bytes after BasicConstraints")?;
-    let ca = fields
-        .optional(der::BOOLEAN)?
-        .map(boolean)
-        .transpose()?
-        .unwrap_or(false);
+    let ca = fields.optional(der::BOOLEAN)?.map(boolean).transpose()?.unwrap_or(false);
     fields.optional(der::INTEGER)?;
     fields.finish("extra fields in BasicConstraints")?;
     Ok(ca)
@@ -238,10 +203,7 @@ fn aaguid_extension(value: &[u8]) -> Result<Aaguid, WebauthnError> {
     let mut outer = Reader::new(value);
     let inner = outer.expect(der::OCTET_STRING, "AAGUID extension is not an OCTET STRING")?;
     outer.finish("bytes after AAGUID extension")?;
-    inner
-        .try_into()
-        .map(Aaguid)
-        .map_err(|_| WebauthnError::Der("AAGUID extension is not 16 bytes"))
+    inner.try_into().map(Aaguid).map_err(|_| WebauthnError::Der("AAGUID extension is not 16 bytes"))
 }
 
 fn check_extensions(extensions: &Extensions, aaguid: &Aaguid) -> Result<(), WebauthnError> {
@@ -253,10 +215,7 @@ fn check_extensions(extensions: &Extensions, aaguid: &Aaguid) -> Result<(), Weba
     match extensions.aaguid {
         Some((true, _)) => Err(WebauthnError::CertificateAaguidCritical),
         Some((false, actual)) if actual != *aaguid => {
-            Err(WebauthnError::CertificateAaguidMismatch {
-                expected: *aaguid,
-                actual,
-            })
+            Err(WebauthnError::CertificateAaguidMismatch { expected: *aaguid, actual })
         }
         _ => Ok(()),
     }
@@ -280,10 +239,7 @@ mod tests {
     #[test]
     fn packed_es256_leaf_certificate_meets_packed_requirements() {
         let (leaf, aaguid) = packed_es256();
-        assert!(matches!(
-            packed_leaf_key(&leaf, &aaguid),
-            Ok(CoseKey::Es256 { .. })
-        ));
+        assert!(matches!(packed_leaf_key(&leaf, &aaguid), Ok(CoseKey::Es256 { .. })));
     }
 
     #[test]
@@ -299,60 +255,26 @@ mod tests {
     #[test]
     fn aaguid_extension_must_match_and_not_be_critical() {
         let (_, aaguid) = packed_es256();
-        assert!(edited(CertEdit::AddAaguid {
-            aaguid: aaguid.0,
-            critical: false
-        })
-        .is_ok());
+        assert!(edited(CertEdit::AddAaguid { aaguid: aaguid.0, critical: false }).is_ok());
         let other = Aaguid([0x42; 16]);
-        let mismatch = edited(CertEdit::AddAaguid {
-            aaguid: other.0,
-            critical: false,
-        });
+        let mismatch = edited(CertEdit::AddAaguid { aaguid: other.0, critical: false });
+        assert_eq!(mismatch, Err(WebauthnError::CertificateAaguidMismatch { expected: aaguid, actual: other }));
         assert_eq!(
-            mismatch,
-            Err(WebauthnError::CertificateAaguidMismatch {
-                expected: aaguid,
-                actual: other
-            })
-        );
-        assert_eq!(
-            edited(CertEdit::AddAaguid {
-                aaguid: aaguid.0,
-                critical: true
-            }),
+            edited(CertEdit::AddAaguid { aaguid: aaguid.0, critical: true }),
             Err(WebauthnError::CertificateAaguidCritical)
         );
     }
 
     #[test]
     fn basic_constraints_must_be_present_and_not_ca() {
-        assert_eq!(
-            edited(CertEdit::BasicConstraintsCa),
-            Err(WebauthnError::CertificateIsCa)
-        );
-        assert_eq!(
-            edited(CertEdit::DropBasicConstraints),
-            Err(WebauthnError::CertificateBasicConstraintsMissing)
-        );
+        assert_eq!(edited(CertEdit::BasicConstraintsCa), Err(WebauthnError::CertificateIsCa));
+        assert_eq!(edited(CertEdit::DropBasicConstraints), Err(WebauthnError::CertificateBasicConstraintsMissing));
     }
 
     #[test]
     fn version_ou_and_key_type_are_checked() {
-        assert_eq!(
-            edited(CertEdit::Version(1)),
-            Err(WebauthnError::CertificateVersion {
-                expected: 3,
-                actual: 2
-            })
-        );
-        assert_eq!(
-            edited(CertEdit::DropVersion),
-            Err(WebauthnError::CertificateVersion {
-                expected: 3,
-                actual: 1
-            })
-        );
+        assert_eq!(edited(CertEdit::Version(1)), Err(WebauthnError::CertificateVersion { expected: 3, actual: 2 }));
+        assert_eq!(edited(CertEdit::DropVersion), Err(WebauthnError::CertificateVersion { expected: 3, actual: 1 }));
         let wrong_ou = edited(CertEdit::SubjectOu("Authenticator attestation"));
         assert_eq!(
             wrong_ou,
@@ -361,58 +283,28 @@ mod tests {
                 actual: vec!["Authenticator attestation".into()]
             })
         );
-        assert_eq!(
-            edited(CertEdit::CurveP384),
-            Err(WebauthnError::CertificateKeyUnsupported)
-        );
+        assert_eq!(edited(CertEdit::CurveP384), Err(WebauthnError::CertificateKeyUnsupported));
     }
 
     #[test]
     fn rsa_leaf_key_is_read_from_its_spki() {
         let n = [vec![0xc5], vec![0x11; 255]].concat();
-        let key = edited(CertEdit::RsaKey {
-            n: n.clone(),
-            e: vec![1, 0, 1],
-        });
-        assert_eq!(
-            key,
-            Ok(CoseKey::Rs256 {
-                n,
-                e: vec![1, 0, 1]
-            })
-        );
-        let padded = edited(CertEdit::RsaKey {
-            n: vec![0x00, 0x11],
-            e: vec![3],
-        });
-        assert!(matches!(
-            padded,
-            Err(WebauthnError::Der("non-minimal INTEGER"))
-        ));
+        let key = edited(CertEdit::RsaKey { n: n.clone(), e: vec![1, 0, 1] });
+        assert_eq!(key, Ok(CoseKey::Rs256 { n, e: vec![1, 0, 1] }));
+        let padded = edited(CertEdit::RsaKey { n: vec![0x00, 0x11], e: vec![3] });
+        assert!(matches!(padded, Err(WebauthnError::Der("non-minimal INTEGER"))));
     }
 
     #[test]
     fn malformed_or_oversized_certificates_are_refused() {
         let (leaf, aaguid) = packed_es256();
         for len in 0..leaf.len() {
-            assert!(
-                matches!(
-                    packed_leaf_key(&leaf[..len], &aaguid),
-                    Err(WebauthnError::Der(_))
-                ),
-                "length {len}"
-            );
+            assert!(matches!(packed_leaf_key(&leaf[..len], &aaguid), Err(WebauthnError::Der(_))), "length {len}");
         }
         let mut trailing = leaf.clone();
         trailing.push(0);
-        assert_eq!(
-            packed_leaf_key(&trailing, &aaguid),
-            Err(WebauthnError::Der("bytes after Certificate"))
-        );
+        assert_eq!(packed_leaf_key(&trailing, &aaguid), Err(WebauthnError::Der("bytes after Certificate")));
         let big = vec![0x30; MAX_CERTIFICATE + 1];
-        assert!(matches!(
-            packed_leaf_key(&big, &aaguid),
-            Err(WebauthnError::TooLarge { .. })
-        ));
+        assert!(matches!(packed_leaf_key(&big, &aaguid), Err(WebauthnError::TooLarge { .. })));
     }
 }

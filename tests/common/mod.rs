@@ -140,9 +140,15 @@ pub fn login(email: &str) -> Session {
     let token = resp
         .set_cookies()
         .iter()
-        .find_map(|c| c.strip_prefix("authjs.session-token=").map(|v| v.split(';').next().unwrap_or_default().to_string()))
+        .find_map(|c| {
+            c.strip_prefix("authjs.session-token=").map(|v| v.split(';').next().unwrap_or_default().to_string())
+        })
         .expect("session cookie set");
-    Session { cookie: format!("authjs.session-token={token}"), sid: body["session"]["id"].as_str().expect("sid").to_string(), token }
+    Session {
+        cookie: format!("authjs.session-token={token}"),
+        sid: body["session"]["id"].as_str().expect("sid").to_string(),
+        token,
+    }
 }
 
 pub const ADMIN: &str = "admin@demo.axissynapse.test";

@@ -28,13 +28,33 @@ const EXPORT_CAP: usize = 50_000;
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 /// The documented hash-encoding domain (see `src/audit/ledger.rs` module docs).
 const HASH_DOMAIN: &str = "axissynapse-edge/audit-entry/v1";
-const CSV_HEADER: [&str; 12] =
-    ["id", "seq", "occurredAt", "action", "actorType", "actorId", "resourceType", "resourceId", "ip", "data", "prevHash", "hash"];
+const CSV_HEADER: [&str; 12] = [
+    "id",
+    "seq",
+    "occurredAt",
+    "action",
+    "actorType",
+    "actorId",
+    "resourceType",
+    "resourceId",
+    "ip",
+    "data",
+    "prevHash",
+    "hash",
+];
 /// Spreadsheet formula triggers (OWASP "CSV Injection").
 const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 /// Users of `ws_demo` (seeded); none may ever show up in another workspace's ledger.
-const DEMO_USER_IDS: [&str; 8] =
-    ["u_demo_admin", "u_demo_member", "u_shared_demo", "u_disabled", "u_lockout", "u_sessions", "u_revoker", "u_victim"];
+const DEMO_USER_IDS: [&str; 8] = [
+    "u_demo_admin",
+    "u_demo_member",
+    "u_shared_demo",
+    "u_disabled",
+    "u_lockout",
+    "u_sessions",
+    "u_revoker",
+    "u_victim",
+];
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: URLs, callers, queries
@@ -154,9 +174,15 @@ fn login_from(email: &str, ip: &str) -> Session {
     let token = resp
         .set_cookies()
         .iter()
-        .find_map(|c| c.strip_prefix("authjs.session-token=").map(|v| v.split(';').next().unwrap_or_default().to_string()))
+        .find_map(|c| {
+            c.strip_prefix("authjs.session-token=").map(|v| v.split(';').next().unwrap_or_default().to_string())
+        })
         .expect("session cookie set");
-    Session { cookie: format!("authjs.session-token={token}"), sid: body["session"]["id"].as_str().expect("sid").to_string(), token }
+    Session {
+        cookie: format!("authjs.session-token={token}"),
+        sid: body["session"]["id"].as_str().expect("sid").to_string(),
+        token,
+    }
 }
 
 fn logout(s: &Session) {
@@ -266,7 +292,8 @@ fn is_hex64(s: &str) -> bool {
 }
 
 fn is_action_code(s: &str) -> bool {
-    s.bytes().next().is_some_and(|b| b.is_ascii_uppercase()) && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    s.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
+        && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
 fn opt_str(v: &Value, what: &str) -> Option<String> {
@@ -283,7 +310,9 @@ impl Row {
         let obj = v.as_object().unwrap_or_else(|| panic!("entry not an object: {v}"));
         let keys: HashSet<&str> = obj.keys().map(String::as_str).collect();
         let expected: HashSet<&str> =
-            ["id", "seq", "occurredAt", "action", "actor", "resource", "ip", "data", "prevHash", "hash"].into_iter().collect();
+            ["id", "seq", "occurredAt", "action", "actor", "resource", "ip", "data", "prevHash", "hash"]
+                .into_iter()
+                .collect();
         assert_eq!(keys, expected, "entry fields: {v}");
         let s = |k: &str| v[k].as_str().unwrap_or_else(|| panic!("{k} not a string: {v}")).to_string();
         let id = s("id");
@@ -293,7 +322,8 @@ impl Row {
         let action = s("action");
         assert!(is_action_code(&action), "action code: {v}");
         let actor = v["actor"].as_object().unwrap_or_else(|| panic!("actor not an object: {v}"));
-        let actor_type = actor.get("type").and_then(Value::as_str).unwrap_or_else(|| panic!("actor.type: {v}")).to_string();
+        let actor_type =
+            actor.get("type").and_then(Value::as_str).unwrap_or_else(|| panic!("actor.type: {v}")).to_string();
         assert!(["user", "pat", "scim", "system", "anonymous"].contains(&actor_type.as_str()), "actor.type: {v}");
         let actor_id = opt_str(actor.get("id").unwrap_or(&Value::Null), "actor.id");
         let (resource_type, resource_id) = match &v["resource"] {
@@ -379,7 +409,13 @@ impl Row {
     }
 
     fn assert_sealed_in(&self, workspace_id: &str) {
-        assert_eq!(self.hash, self.expected_hash(workspace_id), "row seq {} ({}) does not hash as a row of {workspace_id}", self.seq, self.id);
+        assert_eq!(
+            self.hash,
+            self.expected_hash(workspace_id),
+            "row seq {} ({}) does not hash as a row of {workspace_id}",
+            self.seq,
+            self.id
+        );
     }
 }
 
@@ -430,8 +466,11 @@ fn export_stream(who: Who, params: &[(&str, &str)], mut after_first_chunk: impl 
     let started = Instant::now();
     let mut response = agent().run(request).expect("worker reachable");
     let status = response.status().as_u16();
-    let headers: Vec<(String, String)> =
-        response.headers().iter().map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or_default().to_string())).collect();
+    let headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or_default().to_string()))
+        .collect();
     let mut reader = response.body_mut().with_config().limit(u64::MAX).reader();
     let mut body = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
@@ -537,7 +576,10 @@ fn parse_csv(bytes: &[u8]) -> Vec<Vec<Field>> {
             }
         };
     }
-    assert!(st == St::FieldStart && record.is_empty() && field.is_empty() && !quoted, "CSV does not end with a complete CRLF-terminated record");
+    assert!(
+        st == St::FieldStart && record.is_empty() && field.is_empty() && !quoted,
+        "CSV does not end with a complete CRLF-terminated record"
+    );
     records
 }
 
@@ -626,7 +668,11 @@ fn filters_select_exactly_the_matching_seeded_bulk_rows() {
     assert_eq!(run(&[("action", "ACCOUNT_SIGNIN_FAILED")]), failed);
     assert_eq!(run(&[("action", "ACCOUNT_SIGNIN_SUCCEEDED")]), succeeded);
     assert_eq!(run(&[("action", "ACCOUNT_SIGNIN_FAILED,ACCOUNT_SIGNIN_SUCCEEDED")]), all);
-    assert_eq!(run(&[("action", "ACCOUNT_SIGNIN_FAILED,ACCOUNT_SIGNIN_FAILED")]), failed, "a repeated code matches each row once");
+    assert_eq!(
+        run(&[("action", "ACCOUNT_SIGNIN_FAILED,ACCOUNT_SIGNIN_FAILED")]),
+        failed,
+        "a repeated code matches each row once"
+    );
     assert_eq!(run(&[("action", "ACCOUNT_SIGNIN_*")]), all);
     assert_eq!(run(&[("action", "ACCOUNT_SIGNIN_F*")]), failed);
     assert_eq!(run(&[("action", "ACCOUNT_SIGNIN_FAILED*")]), failed, "a prefix matches the whole code too");
@@ -646,7 +692,10 @@ fn filters_select_exactly_the_matching_seeded_bulk_rows() {
     assert_eq!(run(&[("resourceId", "u_bulk_admin")]), all);
     assert_eq!(run(&[("resourceType", "session")]), none);
     // combined filters AND together
-    assert_eq!(run(&[("action", "ACCOUNT_SIGNIN_FAILED"), ("userId", "u_bulk_admin"), ("resourceType", "user")]), failed);
+    assert_eq!(
+        run(&[("action", "ACCOUNT_SIGNIN_FAILED"), ("userId", "u_bulk_admin"), ("resourceType", "user")]),
+        failed
+    );
     assert_eq!(run(&[("action", "ACCOUNT_SIGNIN_FAILED"), ("userId", "u_demo_admin")]), none);
     // q: case-insensitive substring of action, resource id and data; LIKE wildcards literal
     assert_eq!(run(&[("q", "HYPERLINK")]), failed);
@@ -670,8 +719,15 @@ fn filters_select_exactly_the_matching_seeded_bulk_rows() {
     assert_eq!(times("2026-01-01T00:00:05Z", "2026-01-01T00:00:06.999Z"), vec![6, 5]);
     assert_eq!(times("2026-01-01T05:30:05+05:30", "2026-01-01T05:30:06+05:30"), vec![6, 5], "offsets convert to UTC");
     assert_eq!(times("2025-12-31T19:00:07-05:00", "2025-12-31T19:00:07-05:00"), vec![7]);
-    assert_eq!(times("2026-01-01T13:57:21Z", "2026-01-01T13:57:30.000Z"), (50_241..=BULK_ROWS).rev().collect::<Vec<_>>());
-    assert_eq!(times("2025-12-31", "2026-01-01"), none, "a bare date is midnight UTC; nothing before the first seeded row");
+    assert_eq!(
+        times("2026-01-01T13:57:21Z", "2026-01-01T13:57:30.000Z"),
+        (50_241..=BULK_ROWS).rev().collect::<Vec<_>>()
+    );
+    assert_eq!(
+        times("2025-12-31", "2026-01-01"),
+        none,
+        "a bare date is midnight UTC; nothing before the first seeded row"
+    );
     let (items, _) = query(who, &[("to", "2026-01-01T00:00:03Z")]);
     assert_eq!(seqs(&items), vec![3, 2, 1], "`to` alone");
     let (items, _) = query(who, &[("from", "2026-01-01T13:57:28Z"), ("to", "2026-01-01T13:57:30Z")]);
@@ -724,7 +780,11 @@ fn filters_select_live_rows_in_the_demo_workspace() {
     let pats = walk(who, &[("action", "ACCOUNT_PAT_CREATED"), ("from", &since), ("limit", "200")], |_| {});
     assert!(has(&pats, &pat_id) && !has_session(&pats, &s.sid));
     assert!(pats.iter().all(|i| i["action"] == "ACCOUNT_PAT_CREATED"));
-    let list = walk(who, &[("action", "ACCOUNT_PAT_CREATED,ACCOUNT_SIGNIN_SUCCEEDED"), ("from", &since), ("limit", "200")], |_| {});
+    let list = walk(
+        who,
+        &[("action", "ACCOUNT_PAT_CREATED,ACCOUNT_SIGNIN_SUCCEEDED"), ("from", &since), ("limit", "200")],
+        |_| {},
+    );
     assert!(has(&list, &pat_id) && has_session(&list, &s.sid) && has_session(&list, &member.sid));
     assert!(list.iter().all(|i| i["action"] == "ACCOUNT_PAT_CREATED" || i["action"] == "ACCOUNT_SIGNIN_SUCCEEDED"));
     let prefix = walk(who, &[("action", "ACCOUNT_PAT_*"), ("from", &since), ("limit", "200")], |_| {});
@@ -735,7 +795,8 @@ fn filters_select_live_rows_in_the_demo_workspace() {
     let other_family = walk(who, &[("action", "WORKSPACE_*"), ("from", &since), ("limit", "200")], |_| {});
     assert!(other_family.iter().all(|i| i["action"].as_str().unwrap().starts_with("WORKSPACE_")));
     assert!(!has(&other_family, &pat_id) && !has_session(&other_family, &s.sid));
-    let (items, _) = query(who, &[("userId", "u_demo_member"), ("action", "ACCOUNT_PAT_CREATED"), ("resourceId", &token_id)]);
+    let (items, _) =
+        query(who, &[("userId", "u_demo_member"), ("action", "ACCOUNT_PAT_CREATED"), ("resourceId", &token_id)]);
     assert!(items.is_empty(), "filters AND together: {items:?}");
 
     // from / to around the token row's own timestamp, millisecond precise
@@ -765,7 +826,8 @@ fn invalid_parameters_are_rejected_with_a_reason_naming_the_parameter() {
     let who = Who::Pat(&pat);
     let b64 = |s: &str| URL_SAFE_NO_PAD.encode(s);
     let long_q = "x".repeat(257);
-    let (zero_cursor, text_cursor, padded_cursor) = (b64("v1.0"), b64("v1.abc"), base64::engine::general_purpose::URL_SAFE.encode("v1.42"));
+    let (zero_cursor, text_cursor, padded_cursor) =
+        (b64("v1.0"), b64("v1.abc"), base64::engine::general_purpose::URL_SAFE.encode("v1.42"));
     let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
         (vec![("limit", "0")], "limit"),
         (vec![("limit", "201")], "limit"),
@@ -796,7 +858,10 @@ fn invalid_parameters_are_rejected_with_a_reason_naming_the_parameter() {
             let body = get(who, path, params).expect_error(400, "ValidationError");
             let reason = body["reason"].as_str().unwrap_or_else(|| panic!("{path} {params:?}: no reason: {body}"));
             let prefix = format!("{param}: ");
-            assert!(reason.starts_with(&prefix) && reason.len() > prefix.len(), "{path} {params:?}: reason {reason:?} should explain `{param}`");
+            assert!(
+                reason.starts_with(&prefix) && reason.len() > prefix.len(),
+                "{path} {params:?}: reason {reason:?} should explain `{param}`"
+            );
         }
     }
     // Boundaries that are valid.
@@ -834,12 +899,19 @@ fn keyset_pagination_has_no_duplicates_or_gaps_while_rows_are_appended() {
         }
     });
     let head = all[0]["seq"].as_i64().unwrap();
-    assert_eq!(seqs(&all), (1..=head).rev().collect::<Vec<_>>(), "the walk must cover seq {head}..=1 exactly once each");
+    assert_eq!(
+        seqs(&all),
+        (1..=head).rev().collect::<Vec<_>>(),
+        "the walk must cover seq {head}..=1 exactly once each"
+    );
     let rows: Vec<Row> = all.iter().map(Row::from_json).collect();
     assert_contiguous_chain(&rows);
     assert_eq!(rows.iter().map(|r| r.id.as_str()).collect::<HashSet<_>>().len(), rows.len(), "duplicate ids");
     for sid in &inserted {
-        assert!(!all.iter().any(|i| i["data"]["sessionId"] == sid.as_str()), "row appended during the walk leaked into it: {sid}");
+        assert!(
+            !all.iter().any(|i| i["data"]["sessionId"] == sid.as_str()),
+            "row appended during the walk leaked into it: {sid}"
+        );
     }
     assert!(newest_seq(who) >= head + 2 * inserted.len() as i64, "the sign-ins really appended rows");
 
@@ -863,7 +935,10 @@ fn keyset_pagination_has_no_duplicates_or_gaps_while_rows_are_appended() {
         "the filtered walk must contain exactly the matching rows, no gaps"
     );
     for sid in &inserted_b {
-        assert!(!signins.iter().any(|i| i["data"]["sessionId"] == sid.as_str()), "matching row appended during the walk leaked into it: {sid}");
+        assert!(
+            !signins.iter().any(|i| i["data"]["sessionId"] == sid.as_str()),
+            "matching row appended during the walk leaked into it: {sid}"
+        );
     }
 }
 
@@ -880,7 +955,8 @@ fn one_workspace_never_sees_another_workspaces_rows() {
 
     let (demo_page, demo_cursor) = query(d, &[("limit", "1")]);
     let demo_cursor = demo_cursor.expect("ws_demo has more than one row");
-    let demo_ids: HashSet<String> = walk(d, &[("limit", "200")], |_| {}).iter().map(|i| i["id"].as_str().unwrap().to_string()).collect();
+    let demo_ids: HashSet<String> =
+        walk(d, &[("limit", "200")], |_| {}).iter().map(|i| i["id"].as_str().unwrap().to_string()).collect();
     assert!(demo_ids.contains(demo_page[0]["id"].as_str().unwrap()));
 
     let check_other = |items: &[Value]| {
@@ -895,7 +971,10 @@ fn one_workspace_never_sees_another_workspaces_rows() {
         }
     };
     let other_all = walk(o, &[("limit", "200")], |_| {});
-    assert!(other_all.iter().any(|i| i["data"]["sessionId"] == other.sid.as_str()), "other admin's own sign-in is visible");
+    assert!(
+        other_all.iter().any(|i| i["data"]["sessionId"] == other.sid.as_str()),
+        "other admin's own sign-in is visible"
+    );
     check_other(&other_all);
     let rows: Vec<Row> = other_all.iter().map(Row::from_json).collect();
     assert_contiguous_chain(&rows);
@@ -919,7 +998,8 @@ fn one_workspace_never_sees_another_workspaces_rows() {
     assert_eq!(out.header("x-axissynapse-export-rows"), Some("0"));
     assert!(out.body.is_empty(), "{}", String::from_utf8_lossy(&out.body));
     let out = export_stream(o, &[("format", "ndjson")], || {});
-    let lines: Vec<Value> = String::from_utf8(out.body).unwrap().lines().map(|l| serde_json::from_str(l).expect("NDJSON line")).collect();
+    let lines: Vec<Value> =
+        String::from_utf8(out.body).unwrap().lines().map(|l| serde_json::from_str(l).expect("NDJSON line")).collect();
     assert!(!lines.is_empty());
     check_other(&lines);
     // And the other way round.
@@ -936,7 +1016,8 @@ fn members_are_forbidden_and_anonymous_callers_unauthorized() {
         assert!(resp.header("x-axissynapse-export-rows").is_none());
         get(Who::Anonymous, path, &[]).expect_error(401, "Unauthorized");
         get(Who::Pat("pat_0000000000000000_notatoken"), path, &[]).expect_error(401, "Unauthorized");
-        let forged = Session { cookie: "authjs.session-token=forged".into(), sid: String::new(), token: "forged".into() };
+        let forged =
+            Session { cookie: "authjs.session-token=forged".into(), sid: String::new(), token: "forged".into() };
         get(Who::Session(&forged), path, &[]).expect_error(401, "Unauthorized");
     }
     get(Who::Session(&member), EXPORT, &[("format", "ndjson")]).expect_error(403, "Forbidden");
@@ -966,13 +1047,21 @@ fn csv_export_of_the_bulk_ledger_is_streamed_capped_rfc4180_and_formula_safe() {
     let out = export_stream(who, &[("format", "csv")], || {});
     assert_eq!(out.status, 200, "{}", String::from_utf8_lossy(&out.body[..out.body.len().min(500)]));
     assert!(out.header("content-type").is_some_and(|c| c.starts_with("text/csv")), "{:?}", out.headers);
-    assert!(out.header("content-disposition").is_some_and(|c| c.starts_with("attachment") && c.contains(".csv")), "{:?}", out.headers);
+    assert!(
+        out.header("content-disposition").is_some_and(|c| c.starts_with("attachment") && c.contains(".csv")),
+        "{:?}",
+        out.headers
+    );
     assert_eq!(out.header("x-axissynapse-export-rows"), Some("50000"));
     assert_eq!(out.header("x-axissynapse-export-cap"), Some("50000"));
     assert_eq!(out.header("x-axissynapse-export-truncated"), Some("true"));
     // Streamed, not buffered: no length known up front, chunked on the wire.
     assert!(out.header("content-length").is_none(), "a streamed export has no content-length: {:?}", out.headers);
-    assert!(out.header("transfer-encoding").is_some_and(|t| t.to_ascii_lowercase().contains("chunked")), "{:?}", out.headers);
+    assert!(
+        out.header("transfer-encoding").is_some_and(|t| t.to_ascii_lowercase().contains("chunked")),
+        "{:?}",
+        out.headers
+    );
     let first_byte = out.first_byte.expect("a body");
     if out.total > Duration::from_secs(1) {
         assert!(first_byte < out.total / 2, "first byte after {first_byte:?} of {:?}: not streamed", out.total);
@@ -990,7 +1079,11 @@ fn csv_export_of_the_bulk_ledger_is_streamed_capped_rfc4180_and_formula_safe() {
             if i == 1 {
                 continue; // seq: an integer column
             }
-            assert!(!f.text.starts_with(FORMULA_TRIGGERS), "formula not neutralised in column {}: {rec:?}", CSV_HEADER[i]);
+            assert!(
+                !f.text.starts_with(FORMULA_TRIGGERS),
+                "formula not neutralised in column {}: {rec:?}",
+                CSV_HEADER[i]
+            );
             if f.text.starts_with('\'') && f.text[1..].starts_with(FORMULA_TRIGGERS) {
                 assert!(f.quoted, "a neutralised field is quoted: {rec:?}");
             }
@@ -1008,7 +1101,10 @@ fn csv_export_of_the_bulk_ledger_is_streamed_capped_rfc4180_and_formula_safe() {
 
     // Hostile addresses are neutralised with a leading quote inside a quoted field.
     for ip in hostile {
-        let rec = data.iter().find(|rec| rec[8].text == format!("'{ip}")).unwrap_or_else(|| panic!("no neutralised ip {ip:?}"));
+        let rec = data
+            .iter()
+            .find(|rec| rec[8].text == format!("'{ip}"))
+            .unwrap_or_else(|| panic!("no neutralised ip {ip:?}"));
         assert!(rec[8].quoted);
         assert_eq!(rec[3].text, "ACCOUNT_SIGNIN_SUCCEEDED");
     }
@@ -1024,8 +1120,10 @@ fn csv_export_of_the_bulk_ledger_is_streamed_capped_rfc4180_and_formula_safe() {
 
     // The export is itself audited, after (so outside) its own snapshot.
     let (audits, _) = query(who, &[("action", "ACCOUNT_AUDIT_LOG_EXPORTED"), ("limit", "200")]);
-    let audit = find_by(&audits, |i| i["seq"].as_i64().unwrap() > newest && i["data"]["format"] == "csv" && i["data"]["filters"] == json!({}))
-        .unwrap_or_else(|| panic!("no ACCOUNT_AUDIT_LOG_EXPORTED row for this export: {audits:?}"));
+    let audit = find_by(&audits, |i| {
+        i["seq"].as_i64().unwrap() > newest && i["data"]["format"] == "csv" && i["data"]["filters"] == json!({})
+    })
+    .unwrap_or_else(|| panic!("no ACCOUNT_AUDIT_LOG_EXPORTED row for this export: {audits:?}"));
     assert_eq!(audit["data"]["rows"], 50_000);
     assert_eq!(audit["data"]["truncated"], true);
     assert_eq!(audit["actor"], json!({"type": "user", "id": "u_bulk_admin"}));
@@ -1041,7 +1139,9 @@ fn filtered_ndjson_export_is_complete_and_audited_before_streaming() {
     let out = export_stream(who, &[("format", "ndjson"), ("action", "ACCOUNT_SIGNIN_FAILED")], || {
         let (items, _) = query(who, &[("action", "ACCOUNT_AUDIT_LOG_EXPORTED"), ("limit", "200")]);
         audited_early = find_by(&items, |i| {
-            i["seq"].as_i64().unwrap() > head_before && i["data"]["format"] == "ndjson" && i["data"]["filters"]["action"] == "ACCOUNT_SIGNIN_FAILED"
+            i["seq"].as_i64().unwrap() > head_before
+                && i["data"]["format"] == "ndjson"
+                && i["data"]["filters"]["action"] == "ACCOUNT_SIGNIN_FAILED"
         })
         .cloned();
     });
@@ -1061,7 +1161,11 @@ fn filtered_ndjson_export_is_complete_and_audited_before_streaming() {
         let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("line {i} not JSON ({e}): {line}"));
         assert_eq!(v["action"], "ACCOUNT_SIGNIN_FAILED", "line {i}");
         assert_eq!(v["seq"], BULK_ROWS - 10 * i as i64, "line {i}: newest first, none missing");
-        assert_eq!(v["data"], json!({"code": "INVALID_CREDENTIALS", "note": "=HYPERLINK(\"x\")"}), "NDJSON carries data verbatim");
+        assert_eq!(
+            v["data"],
+            json!({"code": "INVALID_CREDENTIALS", "note": "=HYPERLINK(\"x\")"}),
+            "NDJSON carries data verbatim"
+        );
         Row::from_json(&v).assert_sealed_in("ws_bulk");
     }
 
@@ -1088,14 +1192,21 @@ fn small_exports_by_pat_carry_the_filtered_rows_and_are_audited_as_the_pat() {
     // One-row CSV with the filter.
     let out = export_stream(who, &[("resourceType", "pat"), ("resourceId", &token_id)], || {});
     assert_eq!(out.status, 200);
-    assert!(out.header("content-type").is_some_and(|c| c.starts_with("text/csv")), "csv is the default: {:?}", out.headers);
+    assert!(
+        out.header("content-type").is_some_and(|c| c.starts_with("text/csv")),
+        "csv is the default: {:?}",
+        out.headers
+    );
     assert_eq!(out.header("x-axissynapse-export-rows"), Some("1"));
     assert_eq!(out.header("x-axissynapse-export-truncated"), Some("false"));
     let records = parse_csv(&out.body);
     assert_eq!(records.len(), 2, "header + 1 record");
     let fields: Vec<String> = records[1].iter().map(|f| unneutralise(&f.text)).collect();
     let got = Row::from_csv(&fields);
-    assert_eq!((got.id.as_str(), got.seq, got.action.as_str()), (expected.id.as_str(), expected.seq, "ACCOUNT_PAT_CREATED"));
+    assert_eq!(
+        (got.id.as_str(), got.seq, got.action.as_str()),
+        (expected.id.as_str(), expected.seq, "ACCOUNT_PAT_CREATED")
+    );
     assert_eq!((got.resource_type.as_deref(), got.resource_id.as_deref()), (Some("pat"), Some(token_id.as_str())));
     assert_eq!(got.hash, expected.hash);
     got.assert_sealed_in("ws_demo");
@@ -1153,7 +1264,8 @@ fn verify_confirms_the_bulk_and_demo_chains() {
     assert_eq!(body["headSeq"].as_i64(), Some(rows));
     assert!(body["headHash"].as_str().is_some_and(is_hex64));
     let (items, _) = query(Who::Session(&bulk), &[("limit", "200")]);
-    let head = find_by(&items, |i| i["seq"].as_i64() == Some(rows)).unwrap_or_else(|| panic!("row {rows} not on the newest page"));
+    let head = find_by(&items, |i| i["seq"].as_i64() == Some(rows))
+        .unwrap_or_else(|| panic!("row {rows} not on the newest page"));
     assert_eq!(head["hash"], body["headHash"]);
 
     let _ = login(ADMIN);
@@ -1164,6 +1276,7 @@ fn verify_confirms_the_bulk_and_demo_chains() {
     assert!(rows >= 1);
     assert_eq!(body["headSeq"].as_i64(), Some(rows));
     let (items, _) = query(Who::Pat(&pat), &[("limit", "200")]);
-    let head = find_by(&items, |i| i["seq"].as_i64() == Some(rows)).unwrap_or_else(|| panic!("row {rows} not on the newest page"));
+    let head = find_by(&items, |i| i["seq"].as_i64() == Some(rows))
+        .unwrap_or_else(|| panic!("row {rows} not on the newest page"));
     assert_eq!(head["hash"], body["headHash"]);
 }

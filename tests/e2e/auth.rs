@@ -21,7 +21,8 @@ fn login_sets_authjs_cookie_that_authjs_can_open() {
     // The cookie is a standard Auth.js JWE under AUTH_SECRET: decode it as Auth.js would.
     let token = session.trim_start_matches("authjs.session-token=").split(';').next().unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    let claims = jwe::open_session(token, env("AXIS_AUTH_SECRET").as_bytes(), "authjs.session-token", now).expect("opens");
+    let claims =
+        jwe::open_session(token, env("AXIS_AUTH_SECRET").as_bytes(), "authjs.session-token", now).expect("opens");
     assert_eq!((claims.sub.as_str(), claims.wid.as_str(), claims.sid.as_str()), ("u_demo_admin", "ws_demo", sid));
     assert!(claims.exp > now + 29 * 86400);
 }
@@ -39,7 +40,8 @@ fn cookie_sealed_by_the_dashboard_is_accepted() {
     let me = req("GET", "/api/me").cookie(&format!("authjs.session-token={resealed}")).send().ok();
     assert_eq!(me["user"]["email"], MEMBER);
     // Sealed under another secret, it is refused.
-    let forged = jwe::seal_session(&claims, b"another-secret-another-secret-another", "authjs.session-token", [7; 16]).unwrap();
+    let forged =
+        jwe::seal_session(&claims, b"another-secret-another-secret-another", "authjs.session-token", [7; 16]).unwrap();
     req("GET", "/api/me").cookie(&format!("authjs.session-token={forged}")).send().expect_error(401, "Unauthorized");
 }
 
@@ -85,7 +87,9 @@ fn workspace_requiring_mfa_gives_unenrolled_users_an_enrolment_only_session() {
     let enrolling = Session { cookie: format!("authjs.session-token={cookie}"), sid: String::new(), token: cookie };
     // It reaches the enrolment routes and nothing else.
     assert_eq!(req("GET", "/api/me").session(&enrolling).send().ok()["user"]["email"], USER);
-    for (method, path) in [("GET", "/api/me/sessions"), ("GET", "/api/me/tokens"), ("POST", "/api/me/sessions/revoke-others")] {
+    for (method, path) in
+        [("GET", "/api/me/sessions"), ("GET", "/api/me/tokens"), ("POST", "/api/me/sessions/revoke-others")]
+    {
         req(method, path).session(&enrolling).send().expect_error(401, "MFA_REQUIRED");
     }
     let started = req("POST", "/api/me/totp").session(&enrolling).send();
@@ -98,9 +102,15 @@ fn workspace_requiring_mfa_gives_unenrolled_users_an_enrolment_only_session() {
     // Now sign-in asks for the factor, and the factor gives a full session.
     let challenge = try_login(USER, &password(USER)).ok();
     assert_eq!(challenge["mfaRequired"], true);
-    let done = req("POST", "/api/auth/login/mfa").json(&json!({"mfaToken": challenge["mfaToken"], "totp": code(step + 1)})).send();
+    let done = req("POST", "/api/auth/login/mfa")
+        .json(&json!({"mfaToken": challenge["mfaToken"], "totp": code(step + 1)}))
+        .send();
     assert_eq!(done.status, 200, "{}", done.body);
-    let token = done.set_cookies().iter().find_map(|c| c.strip_prefix("authjs.session-token=").map(|v| v.split(';').next().unwrap().to_string())).unwrap();
+    let token = done
+        .set_cookies()
+        .iter()
+        .find_map(|c| c.strip_prefix("authjs.session-token=").map(|v| v.split(';').next().unwrap().to_string()))
+        .unwrap();
     req("GET", "/api/me/sessions").cookie(&format!("authjs.session-token={token}")).send().ok();
 }
 
@@ -120,7 +130,9 @@ fn email_in_two_workspaces_needs_the_slug() {
     let email = "shared@multi.test";
     let body = try_login(email, &password(email)).expect_error(400, "ValidationError");
     assert!(body["reason"].as_str().unwrap().contains("workspace"));
-    let resp = req("POST", "/api/auth/login").json(&json!({"email": email, "password": password(email), "workspace": "other"})).send();
+    let resp = req("POST", "/api/auth/login")
+        .json(&json!({"email": email, "password": password(email), "workspace": "other"}))
+        .send();
     assert_eq!(resp.ok()["user"]["id"], "u_shared_other");
 }
 
@@ -135,7 +147,10 @@ fn five_failures_lock_the_account_even_for_the_right_password() {
     let retry: u64 = locked.header("retry-after").expect("Retry-After").parse().unwrap();
     assert!((850..=900).contains(&retry), "retry-after {retry}");
     try_login(email, &password(email)).expect_error(429, "ACCOUNT_LOCKED");
-    let audit = req("GET", "/api/settings/audit-log?action=ACCOUNT_LOCKED_OUT&resourceId=u_lockout").bearer(&admin_pat()).send().ok();
+    let audit = req("GET", "/api/settings/audit-log?action=ACCOUNT_LOCKED_OUT&resourceId=u_lockout")
+        .bearer(&admin_pat())
+        .send()
+        .ok();
     assert_eq!(audit["items"].as_array().unwrap().len(), 1, "{audit}");
     assert_eq!(audit["items"][0]["data"]["lockedForSeconds"], 900);
 }
@@ -164,13 +179,15 @@ fn cross_origin_writes_with_a_cookie_are_refused() {
 #[test]
 fn disabling_a_user_kills_their_sessions_and_tokens_at_once() {
     let victim = login("victim@demo.axissynapse.test");
-    let pat = req("POST", "/api/me/tokens").session(&victim).json(&json!({"name": "victim laptop"})).send().ok()["token"]
+    let pat = req("POST", "/api/me/tokens").session(&victim).json(&json!({"name": "victim laptop"})).send().ok()
+        ["token"]
         .as_str()
         .unwrap()
         .to_string();
     req("GET", "/api/me").bearer(&pat).send().ok();
     let admin = login(ADMIN);
-    let off = req("PATCH", "/api/settings/users/u_victim").session(&admin).json(&json!({"status": "disabled"})).send().ok();
+    let off =
+        req("PATCH", "/api/settings/users/u_victim").session(&admin).json(&json!({"status": "disabled"})).send().ok();
     assert_eq!(off["status"], "disabled");
     req("GET", "/api/me").session(&victim).send().expect_error(401, "SESSION_REVOKED");
     req("GET", "/api/me").bearer(&pat).send().expect_error(401, "ACCOUNT_DISABLED");
@@ -181,10 +198,22 @@ fn disabling_a_user_kills_their_sessions_and_tokens_at_once() {
 #[test]
 fn admins_cannot_edit_themselves_and_members_cannot_edit_anyone() {
     let admin = login(ADMIN);
-    req("PATCH", "/api/settings/users/u_demo_admin").session(&admin).json(&json!({"role": "member"})).send().expect_error(403, "Forbidden");
+    req("PATCH", "/api/settings/users/u_demo_admin")
+        .session(&admin)
+        .json(&json!({"role": "member"}))
+        .send()
+        .expect_error(403, "Forbidden");
     let member = login(MEMBER);
-    req("PATCH", "/api/settings/users/u_victim").session(&member).json(&json!({"role": "admin"})).send().expect_error(403, "Forbidden");
-    req("PATCH", "/api/settings/users/u_victim").session(&admin).json(&json!({"role": "root"})).send().expect_error(400, "ValidationError");
+    req("PATCH", "/api/settings/users/u_victim")
+        .session(&member)
+        .json(&json!({"role": "admin"}))
+        .send()
+        .expect_error(403, "Forbidden");
+    req("PATCH", "/api/settings/users/u_victim")
+        .session(&admin)
+        .json(&json!({"role": "root"}))
+        .send()
+        .expect_error(400, "ValidationError");
 }
 
 #[test]
@@ -198,5 +227,9 @@ fn workspace_settings_change_is_audited_with_a_diff() {
     let log = req("GET", "/api/settings/audit-log?action=WORKSPACE_SETTINGS_UPDATED").session(&admin).send().ok();
     assert_eq!(log["items"][0]["data"]["after"]["mfaRequired"], true);
     req("PATCH", "/api/settings/workspace").session(&admin).json(&json!({"mfaRequired": false})).send().ok();
-    req("PATCH", "/api/settings/workspace").session(&admin).json(&json!({"signInPolicy": "magic"})).send().expect_error(400, "ValidationError");
+    req("PATCH", "/api/settings/workspace")
+        .session(&admin)
+        .json(&json!({"signInPolicy": "magic"}))
+        .send()
+        .expect_error(400, "ValidationError");
 }

@@ -54,14 +54,18 @@ fn event_catalog_lists_what_the_ledger_writes() {
     for action in axissynapse_edge::audit::actions::Action::ALL {
         assert!(types.contains(&action.code()), "{} missing", action.code());
     }
-    let login_event = catalog["events"].as_array().unwrap().iter().find(|e| e["type"] == "ACCOUNT_SIGNIN_SUCCEEDED").unwrap();
+    let login_event =
+        catalog["events"].as_array().unwrap().iter().find(|e| e["type"] == "ACCOUNT_SIGNIN_SUCCEEDED").unwrap();
     assert_eq!(login_event["example"]["type"], "ACCOUNT_SIGNIN_SUCCEEDED");
     assert!(login_event["example"]["data"].is_object());
 }
 
 #[test]
 fn sso_discovery_validates_its_body() {
-    req("POST", "/api/auth/sso/discover").json(&json!({"mail": "x@y.test"})).send().expect_error(400, "ValidationError");
+    req("POST", "/api/auth/sso/discover")
+        .json(&json!({"mail": "x@y.test"}))
+        .send()
+        .expect_error(400, "ValidationError");
 }
 
 /// Leaves state for `tests/e2e_after_restart.rs`, which runs after `wrangler dev` restarts.

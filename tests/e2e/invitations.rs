@@ -4,7 +4,8 @@ use crate::common::*;
 use serde_json::json;
 
 fn invite(admin: &Session, email: &str, role: &str) -> serde_json::Value {
-    let resp = req("POST", "/api/settings/invitations").session(admin).json(&json!({"email": email, "role": role})).send();
+    let resp =
+        req("POST", "/api/settings/invitations").session(admin).json(&json!({"email": email, "role": role})).send();
     assert_eq!(resp.status, 201, "{}", resp.body);
     resp.json()
 }
@@ -32,18 +33,34 @@ fn invited_person_joins_with_the_role_and_is_signed_in() {
     accept(json!({"token": token, "password": "a long enough passphrase"})).expect_error(404, "NotFound");
     let again = try_login(&email, "a long enough passphrase").ok();
     assert_eq!(again["user"]["email"], email);
-    let log = req("GET", "/api/settings/audit-log?action=WORKSPACE_USER_INVITED,WORKSPACE_USER_JOINED").session(&admin).send().ok();
-    let ours: Vec<_> = log["items"].as_array().unwrap().iter().filter(|i| i["data"]["invitationId"] == inv["id"]).collect();
+    let log = req("GET", "/api/settings/audit-log?action=WORKSPACE_USER_INVITED,WORKSPACE_USER_JOINED")
+        .session(&admin)
+        .send()
+        .ok();
+    let ours: Vec<_> =
+        log["items"].as_array().unwrap().iter().filter(|i| i["data"]["invitationId"] == inv["id"]).collect();
     assert_eq!(ours.len(), 2, "{log}");
 }
 
 #[test]
 fn invitations_are_admin_only_and_refuse_existing_members() {
     let member = login(MEMBER);
-    req("POST", "/api/settings/invitations").session(&member).json(&json!({"email": "x@y.test", "role": "member"})).send().expect_error(403, "Forbidden");
+    req("POST", "/api/settings/invitations")
+        .session(&member)
+        .json(&json!({"email": "x@y.test", "role": "member"}))
+        .send()
+        .expect_error(403, "Forbidden");
     let admin = login(ADMIN);
-    req("POST", "/api/settings/invitations").session(&admin).json(&json!({"email": MEMBER, "role": "member"})).send().expect_error(409, "Conflict");
-    req("POST", "/api/settings/invitations").session(&admin).json(&json!({"email": "x@y.test", "role": "owner"})).send().expect_error(400, "ValidationError");
+    req("POST", "/api/settings/invitations")
+        .session(&admin)
+        .json(&json!({"email": MEMBER, "role": "member"}))
+        .send()
+        .expect_error(409, "Conflict");
+    req("POST", "/api/settings/invitations")
+        .session(&admin)
+        .json(&json!({"email": "x@y.test", "role": "owner"}))
+        .send()
+        .expect_error(400, "ValidationError");
     let inv = invite(&admin, "withdrawn@demo.axissynapse.test", "member");
     let path = format!("/api/settings/invitations/{}", inv["id"].as_str().unwrap());
     req("DELETE", &path).session(&login(OTHER_ADMIN)).send().expect_error(404, "NotFound");
@@ -67,7 +84,10 @@ fn password_change_needs_the_current_one_and_ends_other_sessions() {
     let here = login(USER);
     let elsewhere = login(USER);
     let change = |current: &str, new: &str| {
-        req("POST", "/api/me/password").session(&here).json(&json!({"currentPassword": current, "newPassword": new})).send()
+        req("POST", "/api/me/password")
+            .session(&here)
+            .json(&json!({"currentPassword": current, "newPassword": new}))
+            .send()
     };
     change("wrong-current-password", "a brand new passphrase").expect_error(401, "INVALID_CREDENTIALS");
     change(&password(USER), "tiny").expect_error(400, "WEAK_PASSWORD");

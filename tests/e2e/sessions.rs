@@ -56,7 +56,10 @@ fn another_users_session_id_is_not_found() {
 #[test]
 fn heartbeat_refreshes_cookies_and_records_the_device() {
     let s = login(MEMBER);
-    let resp = req("POST", "/api/me/sessions/heartbeat").session(&s).header("user-agent", "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0").send();
+    let resp = req("POST", "/api/me/sessions/heartbeat")
+        .session(&s)
+        .header("user-agent", "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0")
+        .send();
     let body = resp.ok();
     assert_eq!(body["session"]["id"], s.sid.as_str());
     assert_eq!(body["session"]["deviceLabel"], "Firefox on Linux");

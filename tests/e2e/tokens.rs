@@ -20,7 +20,8 @@ fn pat_is_shown_once_listed_without_secret_and_revocable() {
     assert_eq!(me["user"]["email"], MEMBER);
     let list = req("GET", "/api/me/tokens").session(&s).send();
     assert!(!list.body.contains(&token) && !list.body.contains("token_hash") && !list.body.contains("\"token\""));
-    let row = list.json()["tokens"].as_array().unwrap().iter().find(|t| t["id"] == minted["id"]).cloned().expect("listed");
+    let row =
+        list.json()["tokens"].as_array().unwrap().iter().find(|t| t["id"] == minted["id"]).cloned().expect("listed");
     assert_eq!(row["hint"], format!("…{}", &token[token.len() - 4..]));
     let revoked = req("DELETE", &format!("/api/me/tokens/{}", minted["id"].as_str().unwrap())).session(&s).send().ok();
     assert!(revoked["revokedAt"].is_string());
@@ -29,18 +30,33 @@ fn pat_is_shown_once_listed_without_secret_and_revocable() {
 
 #[test]
 fn pat_cannot_mint_pats_and_bad_input_is_rejected() {
-    req("POST", "/api/me/tokens").bearer(&admin_pat()).json(&json!({"name": "x"})).send().expect_error(401, "Unauthorized");
+    req("POST", "/api/me/tokens")
+        .bearer(&admin_pat())
+        .json(&json!({"name": "x"}))
+        .send()
+        .expect_error(401, "Unauthorized");
     let s = login(MEMBER);
     req("POST", "/api/me/tokens").session(&s).json(&json!({"name": ""})).send().expect_error(400, "ValidationError");
-    req("POST", "/api/me/tokens").session(&s).json(&json!({"name": "x", "expiresInDays": 0})).send().expect_error(400, "ValidationError");
-    req("POST", "/api/me/tokens").session(&s).json(&json!({"name": "x", "scope": "all"})).send().expect_error(400, "ValidationError");
+    req("POST", "/api/me/tokens")
+        .session(&s)
+        .json(&json!({"name": "x", "expiresInDays": 0}))
+        .send()
+        .expect_error(400, "ValidationError");
+    req("POST", "/api/me/tokens")
+        .session(&s)
+        .json(&json!({"name": "x", "scope": "all"}))
+        .send()
+        .expect_error(400, "ValidationError");
 }
 
 #[test]
 fn expired_and_malformed_tokens_are_refused() {
     let expired = secrets()["expiredPat"].as_str().unwrap().to_string();
     req("GET", "/api/me").bearer(&expired).send().expect_error(401, "TOKEN_EXPIRED");
-    req("GET", "/api/me").bearer("pat_nothex000000_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx").send().expect_error(401, "Unauthorized");
+    req("GET", "/api/me")
+        .bearer("pat_nothex000000_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")
+        .send()
+        .expect_error(401, "Unauthorized");
     let mut forged = admin_pat();
     forged.replace_range(forged.len() - 2.., if forged.ends_with("AA") { "BB" } else { "AA" });
     req("GET", "/api/me").bearer(&forged).send().expect_error(401, "Unauthorized");
@@ -50,7 +66,9 @@ fn expired_and_malformed_tokens_are_refused() {
 fn member_pat_cannot_reach_admin_routes() {
     let s = login(MEMBER);
     let token = mint_pat(&s, "member automation")["token"].as_str().unwrap().to_string();
-    for path in ["/api/settings/audit-log", "/api/settings/scim-tokens", "/api/settings/users", "/api/settings/workspace"] {
+    for path in
+        ["/api/settings/audit-log", "/api/settings/scim-tokens", "/api/settings/users", "/api/settings/workspace"]
+    {
         req("GET", path).bearer(&token).send().expect_error(403, "Forbidden");
     }
 }
@@ -58,7 +76,8 @@ fn member_pat_cannot_reach_admin_routes() {
 #[test]
 fn scim_tokens_are_admin_only_and_not_api_credentials() {
     let admin = login(ADMIN);
-    let resp = req("POST", "/api/settings/scim-tokens").session(&admin).json(&json!({"name": "Okta provisioning"})).send();
+    let resp =
+        req("POST", "/api/settings/scim-tokens").session(&admin).json(&json!({"name": "Okta provisioning"})).send();
     assert_eq!(resp.status, 201, "{}", resp.body);
     let minted = resp.json();
     let token = minted["token"].as_str().unwrap();
@@ -68,10 +87,15 @@ fn scim_tokens_are_admin_only_and_not_api_credentials() {
     assert!(!list.body.contains(token));
     assert!(list.json()["tokens"].as_array().unwrap().iter().any(|t| t["id"] == minted["id"]));
     let member = login(MEMBER);
-    req("POST", "/api/settings/scim-tokens").session(&member).json(&json!({"name": "nope"})).send().expect_error(403, "Forbidden");
+    req("POST", "/api/settings/scim-tokens")
+        .session(&member)
+        .json(&json!({"name": "nope"}))
+        .send()
+        .expect_error(403, "Forbidden");
     let path = format!("/api/settings/scim-tokens/{}", minted["id"].as_str().unwrap());
     assert!(req("DELETE", &path).session(&admin).send().ok()["revokedAt"].is_string());
-    let query = format!("/api/settings/audit-log?action=WORKSPACE_SCIM_TOKEN_*&resourceId={}", minted["id"].as_str().unwrap());
+    let query =
+        format!("/api/settings/audit-log?action=WORKSPACE_SCIM_TOKEN_*&resourceId={}", minted["id"].as_str().unwrap());
     let log = req("GET", &query).session(&admin).send().ok();
     let actions: Vec<&str> = log["items"].as_array().unwrap().iter().map(|i| i["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["WORKSPACE_SCIM_TOKEN_REVOKED", "WORKSPACE_SCIM_TOKEN_CREATED"]);
@@ -80,13 +104,24 @@ fn scim_tokens_are_admin_only_and_not_api_credentials() {
 #[test]
 fn another_workspace_sees_none_of_this_ones_resources() {
     let demo_admin = login(ADMIN);
-    let scim = req("POST", "/api/settings/scim-tokens").session(&demo_admin).json(&json!({"name": "isolation probe"})).send().json();
+    let scim = req("POST", "/api/settings/scim-tokens")
+        .session(&demo_admin)
+        .json(&json!({"name": "isolation probe"}))
+        .send()
+        .json();
     let pat = mint_pat(&login(MEMBER), "isolation probe");
     let other = login(OTHER_ADMIN);
     let scim_path = format!("/api/settings/scim-tokens/{}", scim["id"].as_str().unwrap());
     req("DELETE", &scim_path).session(&other).send().expect_error(404, "NotFound");
-    req("DELETE", &format!("/api/me/tokens/{}", pat["id"].as_str().unwrap())).session(&other).send().expect_error(404, "NotFound");
-    req("PATCH", "/api/settings/users/u_demo_member").session(&other).json(&json!({"status": "disabled"})).send().expect_error(404, "NotFound");
+    req("DELETE", &format!("/api/me/tokens/{}", pat["id"].as_str().unwrap()))
+        .session(&other)
+        .send()
+        .expect_error(404, "NotFound");
+    req("PATCH", "/api/settings/users/u_demo_member")
+        .session(&other)
+        .json(&json!({"status": "disabled"}))
+        .send()
+        .expect_error(404, "NotFound");
     let users = req("GET", "/api/settings/users").session(&other).send().ok();
     assert!(users["users"].as_array().unwrap().iter().all(|u| u["id"].as_str().unwrap().contains("other")), "{users}");
     let tokens = req("GET", "/api/settings/scim-tokens").session(&other).send().ok();

@@ -38,7 +38,13 @@ pub async fn put(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         data: json!({"before": before, "after": policy}),
     };
     let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
-    ledger::record(&db, &origin, &[event], vec![attestation::put(&db, who.workspace_id(), &policy, &who.user.id, cx.now_ms)?]).await?;
+    ledger::record(
+        &db,
+        &origin,
+        &[event],
+        vec![attestation::put(&db, who.workspace_id(), &policy, &who.user.id, cx.now_ms)?],
+    )
+    .await?;
     Ok(Reply::json(json!({"policy": policy})))
 }
 
@@ -59,7 +65,8 @@ struct Preview {
 /// Runs the same decision enrolment uses, persisting nothing.
 pub async fn test(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     let body: Preview = cx.json().await?;
-    let aaguid = parse_aaguid(&body.aaguid).ok_or_else(|| ApiError::with_reason(ErrorCode::ValidationError, "aaguid: not a UUID"))?;
+    let aaguid = parse_aaguid(&body.aaguid)
+        .ok_or_else(|| ApiError::with_reason(ErrorCode::ValidationError, "aaguid: not a UUID"))?;
     let policy = match body.policy {
         Some(p) => {
             p.validate().map_err(|e| ApiError::with_reason(ErrorCode::ValidationError, e.to_string()))?;

@@ -21,7 +21,9 @@ pub const EXPORT_CAP: i64 = 50_000;
 const PAGE_ROWS: u32 = 1000;
 
 fn filter(cx: &Ctx) -> ApiResult<AuditFilter> {
-    AuditFilter::from_query(&cx.query).map_err(|e: QueryError| ApiError::with_reason(ErrorCode::ValidationError, format!("{}: {}", e.param, e.reason)))
+    AuditFilter::from_query(&cx.query).map_err(|e: QueryError| {
+        ApiError::with_reason(ErrorCode::ValidationError, format!("{}: {}", e.param, e.reason))
+    })
 }
 
 async fn page(db: &D1Database, f: &AuditFilter, workspace_id: &str) -> ApiResult<Vec<AuditEntry>> {
@@ -63,13 +65,19 @@ pub async fn export(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     };
     let mut f = filter(cx)?;
     let db = db::open(&cx.env)?;
-    let head: Option<Count> = db::first(&db, "SELECT COALESCE(MAX(seq), 0) AS n FROM audit_log WHERE workspace_id = ?1", &[text(who.workspace_id())]).await?;
+    let head: Option<Count> = db::first(
+        &db,
+        "SELECT COALESCE(MAX(seq), 0) AS n FROM audit_log WHERE workspace_id = ?1",
+        &[text(who.workspace_id())],
+    )
+    .await?;
     let snapshot = head.map_or(0, |h| h.n) + 1;
     f.cursor = Some(Cursor { before_seq: f.cursor.map_or(snapshot, |c| c.before_seq.min(snapshot)) });
     f.limit = PAGE_ROWS;
     let (condition, params) = f.where_clause(who.workspace_id());
     let args: Vec<_> = params.iter().map(db::value).collect();
-    let total: Option<Count> = db::first(&db, &format!("SELECT COUNT(*) AS n FROM audit_log WHERE {condition}"), &args).await?;
+    let total: Option<Count> =
+        db::first(&db, &format!("SELECT COUNT(*) AS n FROM audit_log WHERE {condition}"), &args).await?;
     let total = total.map_or(0, |c| c.n);
     let rows = total.min(EXPORT_CAP);
     let event = Event {
@@ -81,7 +89,8 @@ pub async fn export(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     };
     let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
     record(&db, &origin, &[event], vec![]).await?;
-    let body = Response::from_stream(rows_stream(db, f, who.workspace_id().to_string(), format, rows)).map_err(|e| fault("stream", e))?;
+    let body = Response::from_stream(rows_stream(db, f, who.workspace_id().to_string(), format, rows))
+        .map_err(|e| fault("stream", e))?;
     let (content_type, ext) = match format {
         Format::Csv => ("text/csv; charset=utf-8", "csv"),
         Format::Ndjson => ("application/x-ndjson", "ndjson"),
@@ -105,8 +114,15 @@ struct ExportState {
 }
 
 /// Pulls one page per chunk, so memory stays at one page whatever the export size.
-fn rows_stream(db: D1Database, filter: AuditFilter, workspace_id: String, format: Format, rows: i64) -> impl futures_util::Stream<Item = worker::Result<Vec<u8>>> {
-    let state = ExportState { db, filter, workspace_id, format, remaining: rows, header_sent: format == Format::Ndjson };
+fn rows_stream(
+    db: D1Database,
+    filter: AuditFilter,
+    workspace_id: String,
+    format: Format,
+    rows: i64,
+) -> impl futures_util::Stream<Item = worker::Result<Vec<u8>>> {
+    let state =
+        ExportState { db, filter, workspace_id, format, remaining: rows, header_sent: format == Format::Ndjson };
     stream::unfold(state, |mut s| async move {
         if !s.header_sent {
             s.header_sent = true;
@@ -117,7 +133,12 @@ fn rows_stream(db: D1Database, filter: AuditFilter, workspace_id: String, format
         }
         let rows = match page(&s.db, &s.filter, &s.workspace_id).await {
             Ok(rows) => rows,
-            Err(e) => return Some((Err(worker::Error::RustError(format!("{:?}", e.reason))), ExportState { remaining: 0, ..s })),
+            Err(e) => {
+                return Some((
+                    Err(worker::Error::RustError(format!("{:?}", e.reason))),
+                    ExportState { remaining: 0, ..s },
+                ))
+            }
         };
         let (rows, next) = s.filter.paginate(rows);
         let take = usize::try_from(s.remaining).unwrap_or(0).min(rows.len());
@@ -153,7 +174,9 @@ pub async fn verify(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
             "SELECT {} FROM audit_log WHERE workspace_id = ?1 AND seq > ?2 AND seq <= ?4 ORDER BY seq ASC LIMIT ?3",
             crate::audit::query::AUDIT_COLUMNS.join(", ")
         );
-        let rows: Vec<AuditEntry> = db::all(&db, &sql, &[text(who.workspace_id()), int(after), int(i64::from(PAGE_ROWS)), int(sealed_head)]).await?;
+        let rows: Vec<AuditEntry> =
+            db::all(&db, &sql, &[text(who.workspace_id()), int(after), int(i64::from(PAGE_ROWS)), int(sealed_head)])
+                .await?;
         for entry in &rows {
             if let Err(broken) = verifier.push(entry) {
                 return Ok(Reply::json(json!({"ok": false, "break": format!("{broken:?}")})));

@@ -7,12 +7,12 @@ use crate::audit::actions::Action;
 use crate::edge::auth::{auth_secret, cookie_name, same_origin, Principal};
 use crate::edge::crypto::{self, new_id, random};
 use crate::edge::db::{self, int, opt_text, text};
+use crate::edge::handlers::{passkeys, stepup};
 use crate::edge::http::{Ctx, Reply};
 use crate::edge::sessions::{SessionRecord, SessionsClient, ABSOLUTE_MS, IDLE_MS};
 use crate::edge::store::ledger::{self, Actor, Event, Origin};
 use crate::edge::store::users::{self, UserRow};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::edge::handlers::{passkeys, stepup};
 use crate::session::{device, jwe, password, signin};
 use crate::stepup::Factor;
 
@@ -132,8 +132,9 @@ pub async fn login(cx: &mut Ctx) -> ApiResult<Reply> {
 /// passkey or authenticator app at /account/security and then sign in with it.
 async fn enrolment_session(cx: &Ctx, user: &UserRow) -> ApiResult<Reply> {
     let reply = open_session(cx, user, vec![], vec![], true).await?;
-    let err = ApiError::with_reason(ErrorCode::MfaRequired, "enrol a second factor at /account/security, then sign in again")
-        .field("enrolmentSession", json!(true));
+    let err =
+        ApiError::with_reason(ErrorCode::MfaRequired, "enrol a second factor at /account/security, then sign in again")
+            .field("enrolmentSession", json!(true));
     Ok(Reply { status: err.status(), body: crate::edge::http::Body::Json(err.body()), headers: reply.headers })
 }
 
@@ -148,14 +149,25 @@ async fn second_factor_challenge(cx: &Ctx, user: &UserRow, reset: worker::D1Prep
     let db = db::open(&cx.env)?;
     let inventory = stepup::inventory(&db, user).await?;
     let factors: Vec<&str> = Factor::ALL.iter().filter(|f| inventory.has(**f)).map(|f| f.code()).collect();
-    let token = format!("mfa_{}.{}.{}", user.workspace_id, user.id, base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random::<32>()?));
+    let token = format!(
+        "mfa_{}.{}.{}",
+        user.workspace_id,
+        user.id,
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random::<32>()?)
+    );
     let sessions = SessionsClient::new(&cx.env, &user.workspace_id, &user.id)?;
     let expires_at = cx.now_ms + MFA_STEP_TTL_MS;
     sessions.put_challenge("login-mfa", &crate::session::sha256_hex(token.as_bytes()), expires_at).await?;
     let mut public_key = serde_json::Value::Null;
     if inventory.has(Factor::Webauthn) {
         let challenge = random::<32>()?;
-        sessions.put_challenge("login-webauthn", &base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(challenge), expires_at).await?;
+        sessions
+            .put_challenge(
+                "login-webauthn",
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(challenge),
+                expires_at,
+            )
+            .await?;
         let rp_id = passkeys::RelyingParty::of(cx).id;
         public_key = crate::webauthn::options::request_options(&rp_id, &challenge, &inventory.allow_list()?, 300_000);
     }
@@ -193,7 +205,9 @@ pub async fn login_second_factor(cx: &mut Ctx) -> ApiResult<Reply> {
     let expired = || ApiError::with_reason(ErrorCode::ChallengeExpired, "sign in with the password again");
     let rest = body.mfa_token.strip_prefix("mfa_").filter(|t| t.len() <= 200).ok_or_else(expired)?;
     let mut parts = rest.splitn(3, '.');
-    let (Some(workspace_id), Some(user_id), Some(_)) = (parts.next(), parts.next(), parts.next()) else { return Err(expired()) };
+    let (Some(workspace_id), Some(user_id), Some(_)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(expired());
+    };
     let db = db::open(&cx.env)?;
     let user = users::get(&db, workspace_id, user_id).await?.ok_or_else(expired)?;
     let sessions = SessionsClient::new(&cx.env, &user.workspace_id, &user.id)?;
@@ -208,7 +222,10 @@ pub async fn login_second_factor(cx: &mut Ctx) -> ApiResult<Reply> {
     let proof = match stepup::prove_factor(cx, &user, &actor, "login-webauthn", sent).await {
         Ok(proof) => proof,
         Err(err) => {
-            let event = Event { data: json!({"code": err.code.as_str(), "factor": factor.code()}), ..failure(Action::SigninFailed, err.code, &user) };
+            let event = Event {
+                data: json!({"code": err.code.as_str(), "factor": factor.code()}),
+                ..failure(Action::SigninFailed, err.code, &user)
+            };
             ledger::record(&db, &origin, &[event], vec![]).await?;
             return Err(err);
         }
@@ -217,7 +234,12 @@ pub async fn login_second_factor(cx: &mut Ctx) -> ApiResult<Reply> {
 }
 
 /// Creates the session object, its index row and the audit row, and sets the cookies.
-pub async fn start_session(cx: &Ctx, user: &UserRow, changes: Vec<worker::D1PreparedStatement>, events: Vec<Event>) -> ApiResult<Reply> {
+pub async fn start_session(
+    cx: &Ctx,
+    user: &UserRow,
+    changes: Vec<worker::D1PreparedStatement>,
+    events: Vec<Event>,
+) -> ApiResult<Reply> {
     open_session(cx, user, changes, events, false).await
 }
 
@@ -249,8 +271,15 @@ async fn open_session(
         &db,
         "INSERT INTO sessions (id, workspace_id, user_id, created_at, expires_at, device_label, ip_prefix) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        &[text(&record.id), text(&user.workspace_id), text(&user.id), int(now), int(record.absolute_expires_at),
-          text(&record.device_label), opt_text(record.ip_prefix.as_deref())],
+        &[
+            text(&record.id),
+            text(&user.workspace_id),
+            text(&user.id),
+            int(now),
+            int(record.absolute_expires_at),
+            text(&record.device_label),
+            opt_text(record.ip_prefix.as_deref()),
+        ],
     )?;
     let method = match (restricted, user.mfa_enrolled != 0) {
         (true, _) => "password (enrolment only)",
@@ -329,7 +358,8 @@ pub async fn end_session(cx: &Ctx, who: &Principal, sid: &str, action: Action) -
         "UPDATE sessions SET revoked_at = ?3 WHERE workspace_id = ?1 AND id = ?2",
         &[text(who.workspace_id()), text(sid), int(cx.now_ms)],
     )?;
-    let event = Event { action, actor: who.actor(), resource_id: Some(sid.to_string()), data: json!({"sessionId": sid}) };
+    let event =
+        Event { action, actor: who.actor(), resource_id: Some(sid.to_string()), data: json!({"sessionId": sid}) };
     let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
     ledger::record(&db, &origin, &[event], vec![index]).await?;
     Ok(true)

@@ -38,7 +38,9 @@ fn check(alg: &str) -> ApiResult<SignatureCheck> {
     let client_data = hex("clientDataJSON", reg["clientDataJSON"].as_str().unwrap_or_default())?;
     let attestation = hex("attestationObject", reg["attestationObject"].as_str().unwrap_or_default())?;
     let hash: [u8; 32] = sha2::Sha256::digest(&client_data).into();
-    let verified = AttestationObject::from_cbor(&attestation).and_then(|a| a.verify(&hash)).map_err(|e| fault("bench vector", e))?;
+    let verified = AttestationObject::from_cbor(&attestation)
+        .and_then(|a| a.verify(&hash))
+        .map_err(|e| fault("bench vector", e))?;
     verified.checks.into_iter().next().ok_or_else(|| fault("bench vector", "no signature to check"))
 }
 
@@ -47,7 +49,11 @@ pub async fn signature(cx: &mut Ctx) -> ApiResult<Reply> {
         return Err(ApiError::with_reason(ErrorCode::NotFound, "no such route"));
     }
     let alg = cx.query_param("alg").unwrap_or("ES256").to_string();
-    let rounds: u32 = cx.query_param("n").unwrap_or("1").parse().map_err(|_| ApiError::with_reason(ErrorCode::ValidationError, "n: a whole number"))?;
+    let rounds: u32 = cx
+        .query_param("n")
+        .unwrap_or("1")
+        .parse()
+        .map_err(|_| ApiError::with_reason(ErrorCode::ValidationError, "n: a whole number"))?;
     if !(1..=MAX_ROUNDS).contains(&rounds) {
         return Err(ApiError::with_reason(ErrorCode::ValidationError, format!("n: 1 to {MAX_ROUNDS}")));
     }

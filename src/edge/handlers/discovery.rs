@@ -11,7 +11,8 @@ pub fn openapi(cx: &Ctx) -> Reply {
     let reply = if fresh {
         Reply { status: 304, headers: Vec::new(), body: Body::Empty }
     } else {
-        Reply { status: 200, headers: Vec::new(), body: Body::Text(OPENAPI_JSON.to_string()) }.header("content-type", "application/json")
+        Reply { status: 200, headers: Vec::new(), body: Body::Text(OPENAPI_JSON.to_string()) }
+            .header("content-type", "application/json")
     };
     reply
         .header("x-axissynapse-spec-version", SPEC_VERSION)
@@ -29,7 +30,14 @@ pub fn step_up_purposes() -> Reply {
 
 /// `/account/security`: a minimal page that enrols passkeys and performs step-up in a browser.
 pub fn security_page() -> Reply {
-    Reply { status: 200, headers: Vec::new(), body: Body::Text(include_str!("../../../assets/account-security.html").to_string()) }
-        .header("content-type", "text/html; charset=utf-8")
-        .header("content-security-policy", "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+    Reply {
+        status: 200,
+        headers: Vec::new(),
+        body: Body::Text(include_str!("../../../assets/account-security.html").to_string()),
+    }
+    .header("content-type", "text/html; charset=utf-8")
+    .header(
+        "content-security-policy",
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    )
 }

@@ -7,7 +7,6 @@ use serde_json::json;
 use crate::audit::actions::Action;
 use crate::edge::auth::Principal;
 use crate::edge::crypto::{self, new_id, random};
-use crate::session::sha256_hex;
 use crate::edge::db;
 use crate::edge::handlers::auth::{normalize_email, start_session};
 use crate::edge::http::{Ctx, Reply};
@@ -16,6 +15,7 @@ use crate::edge::store::ledger::{self, Actor, Event, Origin};
 use crate::edge::store::{users, workspaces};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::session::password;
+use crate::session::sha256_hex;
 
 fn origin<'a>(cx: &'a Ctx, workspace_id: &'a str) -> Origin<'a> {
     Origin { workspace_id, ip: cx.client_ip.as_deref(), now_ms: cx.now_ms }
@@ -71,7 +71,10 @@ pub async fn create(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
 
 pub async fn revoke(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply> {
     let db = db::open(&cx.env)?;
-    let row = invitations::get(&db, who.workspace_id(), id).await?.filter(|r| r.is_open(cx.now_ms)).ok_or(ErrorCode::NotFound)?;
+    let row = invitations::get(&db, who.workspace_id(), id)
+        .await?
+        .filter(|r| r.is_open(cx.now_ms))
+        .ok_or(ErrorCode::NotFound)?;
     let event = Event {
         action: Action::InvitationRevoked,
         actor: who.actor(),
@@ -112,11 +115,19 @@ pub async fn accept(cx: &mut Ctx) -> ApiResult<Reply> {
             password::check_policy(pw).map_err(|e| ApiError::with_reason(ErrorCode::WeakPassword, e.to_string()))?;
             Some(crypto::hash_password(pw).await?)
         }
-        (None, false) => return Err(ApiError::with_reason(ErrorCode::ValidationError, "password: required in this workspace")),
-        (Some(_), true) => return Err(ApiError::with_reason(ErrorCode::SsoRequired, "this workspace signs in through SSO; omit the password")),
+        (None, false) => {
+            return Err(ApiError::with_reason(ErrorCode::ValidationError, "password: required in this workspace"))
+        }
+        (Some(_), true) => {
+            return Err(ApiError::with_reason(
+                ErrorCode::SsoRequired,
+                "this workspace signs in through SSO; omit the password",
+            ))
+        }
         (None, true) => None,
     };
-    let display_name = body.display_name.as_deref().map(str::trim).filter(|n| !n.is_empty() && n.chars().count() <= 100);
+    let display_name =
+        body.display_name.as_deref().map(str::trim).filter(|n| !n.is_empty() && n.chars().count() <= 100);
     let user_id = new_id("u_")?;
     let new_user = users::NewUser {
         id: &user_id,

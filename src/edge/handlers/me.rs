@@ -62,7 +62,8 @@ pub async fn heartbeat(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         ip_prefix: cx.client_ip.as_deref().and_then(device::ip_prefix),
         location: location(cx),
     };
-    let result = SessionsClient::new(&cx.env, who.workspace_id(), &who.user.id)?.touch(sid, cx.now_ms, sighting).await?;
+    let result =
+        SessionsClient::new(&cx.env, who.workspace_id(), &who.user.id)?.touch(sid, cx.now_ms, sighting).await?;
     if let Some(err) = result.state.error() {
         return Err(err);
     }
@@ -131,7 +132,8 @@ pub async fn mint(cx: &mut Ctx, who: &Principal, kind: token_format::TokenKind, 
         return Err(ApiError::with_reason(ErrorCode::Conflict, "too many live tokens; revoke one first"));
     }
     let minted = token_format::mint(kind, &random::<38>()?);
-    let new = NewToken { workspace_id: who.workspace_id(), user_id: &who.user.id, name: &name, expires_at, now: cx.now_ms };
+    let new =
+        NewToken { workspace_id: who.workspace_id(), user_id: &who.user.id, name: &name, expires_at, now: cx.now_ms };
     let insert = tokens::insert(&db, &minted, &new)?;
     let event = Event {
         action,
@@ -160,15 +162,23 @@ pub async fn mint(cx: &mut Ctx, who: &Principal, kind: token_format::TokenKind, 
 }
 
 /// Revokes a token of the workspace (and, for PATs, of the caller). Revoking twice is a no-op.
-pub async fn revoke(cx: &mut Ctx, who: &Principal, kind: token_format::TokenKind, id: &str, action: Action) -> ApiResult<Reply> {
+pub async fn revoke(
+    cx: &mut Ctx,
+    who: &Principal,
+    kind: token_format::TokenKind,
+    id: &str,
+    action: Action,
+) -> ApiResult<Reply> {
     let db = db::open(&cx.env)?;
     let row = tokens::by_id(&db, kind_name(kind), id).await?;
     let owned = row.filter(|r| {
-        r.workspace_id == who.workspace_id() && (kind != token_format::TokenKind::Pat || r.user_id.as_deref() == Some(&who.user.id))
+        r.workspace_id == who.workspace_id()
+            && (kind != token_format::TokenKind::Pat || r.user_id.as_deref() == Some(&who.user.id))
     });
     let mut row = owned.ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
     if row.revoked_at.is_none() {
-        let event = Event { action, actor: who.actor(), resource_id: Some(row.id.clone()), data: json!({"tokenId": row.id}) };
+        let event =
+            Event { action, actor: who.actor(), resource_id: Some(row.id.clone()), data: json!({"tokenId": row.id}) };
         let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
         ledger::record(&db, &origin, &[event], vec![tokens::revoke(&db, &row, cx.now_ms)?]).await?;
         row.revoked_at = Some(cx.now_ms);
@@ -214,7 +224,8 @@ pub async fn change_password(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> 
     let hash = crate::edge::crypto::hash_password(&body.new_password).await?;
     let db = db::open(&cx.env)?;
     let keep = who.session_id();
-    let revoked = SessionsClient::new(&cx.env, who.workspace_id(), &who.user.id)?.revoke_except(keep, cx.now_ms).await?;
+    let revoked =
+        SessionsClient::new(&cx.env, who.workspace_id(), &who.user.id)?.revoke_except(keep, cx.now_ms).await?;
     let event = Event {
         action: Action::PasswordChanged,
         actor: who.actor(),

@@ -154,7 +154,8 @@ pub async fn register(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
             data: json!({"aaguid": aaguid, "rule": decision.rule, "reason": decision.reason}),
         };
         ledger::record(&db, &origin(cx, who), &[event], vec![]).await?;
-        return Err(ApiError::with_reason(ErrorCode::AttestationBlocked, decision.reason.clone()).field("rule", json!(decision.rule)));
+        return Err(ApiError::with_reason(ErrorCode::AttestationBlocked, decision.reason.clone())
+            .field("rule", json!(decision.rule)));
     }
     let row = CredentialRow {
         id: URL_SAFE_NO_PAD.encode(&credential.id),
@@ -179,7 +180,8 @@ pub async fn register(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         resource_id: Some(row.id.clone()),
         data: json!({"aaguid": aaguid, "attestation": row.attestation_fmt, "backupEligible": credential.backup_eligible, "rule": decision.rule}),
     };
-    let changes = vec![credentials::insert(&db, &row)?, mfa::mark_enrolled(&db, who.workspace_id(), &who.user.id, cx.now_ms)?];
+    let changes =
+        vec![credentials::insert(&db, &row)?, mfa::mark_enrolled(&db, who.workspace_id(), &who.user.id, cx.now_ms)?];
     ledger::record(&db, &origin(cx, who), &[event], changes).await?;
     Ok(Reply::json(row.to_json()).status(201))
 }
@@ -201,7 +203,12 @@ pub async fn rename(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
     let name = nickname(Some(&body.nickname), "")?;
     let db = db::open(&cx.env)?;
     let mut row = credentials::get(&db, who.workspace_id(), &who.user.id, id).await?.ok_or(ErrorCode::NotFound)?;
-    let event = Event { action: Action::PasskeyRenamed, actor: who.actor(), resource_id: Some(row.id.clone()), data: json!({"nickname": name}) };
+    let event = Event {
+        action: Action::PasskeyRenamed,
+        actor: who.actor(),
+        resource_id: Some(row.id.clone()),
+        data: json!({"nickname": name}),
+    };
     ledger::record(&db, &origin(cx, who), &[event], vec![credentials::rename(&db, &row, &name)?]).await?;
     row.nickname = name;
     Ok(Reply::json(row.to_json()))
@@ -210,7 +217,12 @@ pub async fn rename(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
 pub async fn delete(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply> {
     let db = db::open(&cx.env)?;
     let row = credentials::get(&db, who.workspace_id(), &who.user.id, id).await?.ok_or(ErrorCode::NotFound)?;
-    let event = Event { action: Action::PasskeyDeleted, actor: who.actor(), resource_id: Some(row.id.clone()), data: json!({"aaguid": row.aaguid}) };
+    let event = Event {
+        action: Action::PasskeyDeleted,
+        actor: who.actor(),
+        resource_id: Some(row.id.clone()),
+        data: json!({"aaguid": row.aaguid}),
+    };
     ledger::record(&db, &origin(cx, who), &[event], vec![credentials::delete(&db, &row)?]).await?;
     Ok(Reply::json(json!({"deleted": row.id})))
 }

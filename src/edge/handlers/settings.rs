@@ -38,12 +38,14 @@ struct WorkspacePatch {
 
 pub async fn workspace_update(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     let patch: WorkspacePatch = cx.json().await?;
-    crate::edge::handlers::stepup::require_if_enrolled(cx, who, crate::stepup::Purpose::WorkspaceSettingsChange).await?;
+    crate::edge::handlers::stepup::require_if_enrolled(cx, who, crate::stepup::Purpose::WorkspaceSettingsChange)
+        .await?;
     let db = db::open(&cx.env)?;
     let before = workspaces::get(&db, who.workspace_id()).await?.ok_or(ErrorCode::NotFound)?;
     let mut after = before.clone();
     if let Some(policy) = &patch.sign_in_policy {
-        let policy = SignInPolicy::parse(policy).ok_or_else(|| invalid("signInPolicy: password_only, sso_only or password_and_sso"))?;
+        let policy = SignInPolicy::parse(policy)
+            .ok_or_else(|| invalid("signInPolicy: password_only, sso_only or password_and_sso"))?;
         after.sign_in_policy = policy.as_str().to_string();
     }
     if let Some(mfa) = patch.mfa_required {
@@ -94,7 +96,10 @@ pub async fn user_update(cx: &mut Ctx, who: &Principal, user_id: &str) -> ApiRes
         return Err(invalid("status: active or disabled"));
     }
     if (target.role == "owner" || role == "owner") && who.user.role != "owner" {
-        return Err(ApiError::with_reason(ErrorCode::Forbidden, "only an owner can change an owner or grant ownership"));
+        return Err(ApiError::with_reason(
+            ErrorCode::Forbidden,
+            "only an owner can change an owner or grant ownership",
+        ));
     }
     let event = Event {
         action: Action::UserUpdated,

@@ -17,8 +17,8 @@ use crate::edge::http::{Ctx, Reply};
 use crate::edge::sessions::SessionsClient;
 use crate::edge::store::credentials::{self, CredentialRow};
 use crate::edge::store::ledger::{self, Actor, Event, Origin};
-use crate::edge::store::users::UserRow;
 use crate::edge::store::mfa;
+use crate::edge::store::users::UserRow;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::stepup::token::{self as stepup_token, StepUpRecord, StepUpRefusal};
 use crate::stepup::{backup_codes, totp, Factor, Purpose};
@@ -28,7 +28,12 @@ use crate::webauthn::{self, AssertionInput, CoseKey, StoredCredential};
 pub const HEADER: &str = "x-step-up-token";
 
 fn purpose(code: &str) -> ApiResult<Purpose> {
-    Purpose::parse(code).ok_or_else(|| ApiError::with_reason(ErrorCode::UnknownPurpose, format!("unknown purpose {:?}", code.chars().take(64).collect::<String>())))
+    Purpose::parse(code).ok_or_else(|| {
+        ApiError::with_reason(
+            ErrorCode::UnknownPurpose,
+            format!("unknown purpose {:?}", code.chars().take(64).collect::<String>()),
+        )
+    })
 }
 
 fn origin<'a>(cx: &'a Ctx, who: &'a Principal) -> Origin<'a> {
@@ -84,14 +89,24 @@ pub async fn challenge_options(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply
     let usable: Vec<Factor> = purpose.factors().into_iter().filter(|f| inv.has(*f)).collect();
     if usable.is_empty() {
         let accepts: Vec<&str> = purpose.factors().iter().map(|f| f.code()).collect();
-        return Err(ApiError::with_reason(ErrorCode::NoFactorAvailable, format!("{} accepts {}; enrol one at /account/security", purpose.code(), accepts.join(", "))));
+        return Err(ApiError::with_reason(
+            ErrorCode::NoFactorAvailable,
+            format!("{} accepts {}; enrol one at /account/security", purpose.code(), accepts.join(", ")),
+        ));
     }
     let mut webauthn_options = Value::Null;
     if usable.contains(&Factor::Webauthn) {
         let challenge = random::<32>()?;
         let sessions = SessionsClient::new(&cx.env, who.workspace_id(), &who.user.id)?;
-        sessions.put_challenge(&format!("stepup:{}", purpose.code()), &URL_SAFE_NO_PAD.encode(challenge), cx.now_ms + CHALLENGE_TTL_MS).await?;
-        webauthn_options = webauthn::options::request_options(&RelyingParty::of(cx).id, &challenge, &inv.allow_list()?, 300_000);
+        sessions
+            .put_challenge(
+                &format!("stepup:{}", purpose.code()),
+                &URL_SAFE_NO_PAD.encode(challenge),
+                cx.now_ms + CHALLENGE_TTL_MS,
+            )
+            .await?;
+        webauthn_options =
+            webauthn::options::request_options(&RelyingParty::of(cx).id, &challenge, &inv.allow_list()?, 300_000);
     }
     let factors: Vec<&str> = usable.iter().map(|f| f.code()).collect();
     let data = json!({"purpose": purpose.code(), "factors": factors});
@@ -154,13 +169,23 @@ pub async fn verify(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     let expires_at = crate::time::format_ms(record.expires_at_ms);
     SessionsClient::new(&cx.env, who.workspace_id(), &who.user.id)?.issue_step_up(record).await?;
     let mut events = proof.events;
-    events.push(event(who, Action::StepUpVerified, json!({"purpose": purpose.code(), "factor": proof.factor.code(), "expiresAt": expires_at})));
+    events.push(event(
+        who,
+        Action::StepUpVerified,
+        json!({"purpose": purpose.code(), "factor": proof.factor.code(), "expiresAt": expires_at}),
+    ));
     ledger::record(&db, &origin(cx, who), &events, proof.changes).await?;
-    Ok(Reply::json(json!({"token": token, "purpose": purpose.code(), "factor": proof.factor.code(), "expiresAt": expires_at, "header": HEADER})))
+    Ok(Reply::json(
+        json!({"token": token, "purpose": purpose.code(), "factor": proof.factor.code(), "expiresAt": expires_at, "header": HEADER}),
+    ))
 }
 
 /// Which one factor a body carries.
-pub fn sent_factor(webauthn: &Option<AssertionJson>, totp: &Option<String>, backup: &Option<String>) -> ApiResult<Factor> {
+pub fn sent_factor(
+    webauthn: &Option<AssertionJson>,
+    totp: &Option<String>,
+    backup: &Option<String>,
+) -> ApiResult<Factor> {
     match (webauthn, totp, backup) {
         (Some(_), None, None) => Ok(Factor::Webauthn),
         (None, Some(_), None) => Ok(Factor::Totp),
@@ -171,7 +196,10 @@ pub fn sent_factor(webauthn: &Option<AssertionJson>, totp: &Option<String>, back
 
 async fn prove(cx: &Ctx, who: &Principal, purpose: Purpose, factor: Factor, body: &VerifyBody) -> ApiResult<Proof> {
     if !purpose.allows(factor) {
-        return Err(ApiError::with_reason(ErrorCode::PhishingResistantRequired, format!("{} needs a passkey or security key", purpose.code())));
+        return Err(ApiError::with_reason(
+            ErrorCode::PhishingResistantRequired,
+            format!("{} needs a passkey or security key", purpose.code()),
+        ));
     }
     let key = format!("stepup:{}", purpose.code());
     prove_factor(cx, &who.user, &who.actor(), &key, (&body.webauthn, &body.totp, &body.backup_code)).await
@@ -193,7 +221,13 @@ pub async fn prove_factor(
     }
 }
 
-async fn prove_passkey(cx: &Ctx, user: &UserRow, actor: &Actor, challenge_key: &str, assertion: &AssertionJson) -> ApiResult<Proof> {
+async fn prove_passkey(
+    cx: &Ctx,
+    user: &UserRow,
+    actor: &Actor,
+    challenge_key: &str,
+    assertion: &AssertionJson,
+) -> ApiResult<Proof> {
     let sessions = SessionsClient::new(&cx.env, &user.workspace_id, &user.id)?;
     let challenge = sessions.take_challenge(challenge_key, cx.now_ms).await?.ok_or(ErrorCode::ChallengeExpired)?;
     let db = db::open(&cx.env)?;
@@ -246,7 +280,8 @@ fn read_sign_count(auth_data: &[u8]) -> u32 {
 async fn prove_totp(cx: &Ctx, user: &UserRow, code: &str) -> ApiResult<Proof> {
     let db = db::open(&cx.env)?;
     let row = mfa::totp(&db, &user.workspace_id, &user.id).await?.filter(|t| t.confirmed_at.is_some());
-    let row = row.ok_or_else(|| ApiError::with_reason(ErrorCode::NoFactorAvailable, "no authenticator app enrolled"))?;
+    let row =
+        row.ok_or_else(|| ApiError::with_reason(ErrorCode::NoFactorAvailable, "no authenticator app enrolled"))?;
     let secret = unseal(cx, &row.secret_sealed)?;
     let now_secs = u64::try_from(cx.now_ms / 1000).unwrap_or(0);
     let step = totp::verify(&secret, code, now_secs, 1, None).map_err(|_| ApiError::new(ErrorCode::InvalidMfaCode))?;
@@ -274,7 +309,9 @@ async fn prove_backup_code(cx: &Ctx, user: &UserRow, actor: &Actor, code: &str) 
 }
 
 pub async fn status(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
-    let code = cx.query_param("purpose").ok_or_else(|| ApiError::with_reason(ErrorCode::ValidationError, "purpose: required"))?;
+    let code = cx
+        .query_param("purpose")
+        .ok_or_else(|| ApiError::with_reason(ErrorCode::ValidationError, "purpose: required"))?;
     let purpose = purpose(code)?;
     let sessions = SessionsClient::new(&cx.env, who.workspace_id(), &who.user.id)?;
     Ok(Reply::json(sessions.step_up_status(purpose, who.session_id(), cx.now_ms).await?))
@@ -295,7 +332,13 @@ pub async fn require(cx: &Ctx, who: &Principal, purpose: Purpose) -> ApiResult<(
         Err(r) => (Action::StepUpTokenRefused, Err(refusal_error(purpose, r))),
     };
     let code = result.as_ref().err().map(|e: &ApiError| e.code.as_str());
-    ledger::record(&db, &origin(cx, who), &[event(who, action, json!({"purpose": purpose.code(), "code": code}))], vec![]).await?;
+    ledger::record(
+        &db,
+        &origin(cx, who),
+        &[event(who, action, json!({"purpose": purpose.code(), "code": code}))],
+        vec![],
+    )
+    .await?;
     result
 }
 

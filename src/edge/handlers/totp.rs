@@ -36,9 +36,13 @@ pub async fn enrol(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     }
     let secret = random::<20>()?;
     let sealed = jwe::encrypt(&secret, &seal_key(cx)?, random::<16>()?);
-    mfa::put_pending_totp(&db, who.workspace_id(), &who.user.id, &sealed, cx.now_ms)?.run().await.map_err(|e| fault("D1 run", e))?;
+    mfa::put_pending_totp(&db, who.workspace_id(), &who.user.id, &sealed, cx.now_ms)?
+        .run()
+        .await
+        .map_err(|e| fault("D1 run", e))?;
     let b32 = totp::base32_encode(&secret);
-    Ok(Reply::json(json!({"secret": b32, "otpauthUri": totp::otpauth_uri("AxisSynapse", &who.user.email, &b32)})).status(201))
+    Ok(Reply::json(json!({"secret": b32, "otpauthUri": totp::otpauth_uri("AxisSynapse", &who.user.email, &b32)}))
+        .status(201))
 }
 
 #[derive(Deserialize)]
@@ -52,10 +56,12 @@ pub async fn confirm(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     let body: Confirm = cx.json().await?;
     let db = db::open(&cx.env)?;
     let row = mfa::totp(&db, who.workspace_id(), &who.user.id).await?.filter(|t| t.confirmed_at.is_none());
-    let row = row.ok_or_else(|| ApiError::with_reason(ErrorCode::NotFound, "no pending authenticator-app enrolment"))?;
+    let row =
+        row.ok_or_else(|| ApiError::with_reason(ErrorCode::NotFound, "no pending authenticator-app enrolment"))?;
     let secret = unseal(cx, &row.secret_sealed)?;
     let now_secs = u64::try_from(cx.now_ms / 1000).unwrap_or(0);
-    let step = totp::verify(&secret, &body.code, now_secs, 1, None).map_err(|_| ApiError::new(ErrorCode::InvalidMfaCode))?;
+    let step =
+        totp::verify(&secret, &body.code, now_secs, 1, None).map_err(|_| ApiError::new(ErrorCode::InvalidMfaCode))?;
     // The enrolment code is spent too: it cannot be replayed for a step-up.
     SessionsClient::new(&cx.env, who.workspace_id(), &who.user.id)?.use_totp_step(step).await?;
     let codes = backup_codes::generate(&random::<{ backup_codes::RANDOM_LEN }>()?);
@@ -65,7 +71,12 @@ pub async fn confirm(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         mfa::mark_enrolled(&db, who.workspace_id(), &who.user.id, cx.now_ms)?,
     ];
     changes.extend(mfa::replace_backup_codes(&db, who.workspace_id(), &who.user.id, &hashes)?);
-    let event = Event { action: Action::TotpEnrolled, actor: who.actor(), resource_id: Some(who.user.id.clone()), data: json!({"backupCodes": codes.len()}) };
+    let event = Event {
+        action: Action::TotpEnrolled,
+        actor: who.actor(),
+        resource_id: Some(who.user.id.clone()),
+        data: json!({"backupCodes": codes.len()}),
+    };
     let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
     ledger::record(&db, &origin, &[event], changes).await?;
     Ok(Reply::json(json!({"enrolled": true, "backupCodes": codes})))

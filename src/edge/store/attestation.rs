@@ -14,7 +14,8 @@ struct Row {
 }
 
 pub async fn get(db: &D1Database, workspace_id: &str) -> ApiResult<Policy> {
-    let row: Option<Row> = db::first(db, "SELECT policy FROM attestation_policies WHERE workspace_id = ?1", &[text(workspace_id)]).await?;
+    let row: Option<Row> =
+        db::first(db, "SELECT policy FROM attestation_policies WHERE workspace_id = ?1", &[text(workspace_id)]).await?;
     match row {
         Some(r) => serde_json::from_str(&r.policy).map_err(|e| fault("stored attestation policy", e)),
         None => Ok(Policy::default()),

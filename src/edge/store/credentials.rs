@@ -86,12 +86,25 @@ pub fn insert(db: &D1Database, c: &CredentialRow) -> ApiResult<D1PreparedStateme
 }
 
 /// After a verified assertion: counter, backup state, last use.
-pub fn record_use(db: &D1Database, c: &CredentialRow, sign_count: u32, backup_state: bool, now: i64) -> ApiResult<D1PreparedStatement> {
+pub fn record_use(
+    db: &D1Database,
+    c: &CredentialRow,
+    sign_count: u32,
+    backup_state: bool,
+    now: i64,
+) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
         "UPDATE webauthn_credentials SET sign_count = ?4, backup_state = ?5, last_used_at = ?6 \
          WHERE workspace_id = ?1 AND user_id = ?2 AND id = ?3",
-        &[text(&c.workspace_id), text(&c.user_id), text(&c.id), int(i64::from(sign_count)), int(i64::from(backup_state)), int(now)],
+        &[
+            text(&c.workspace_id),
+            text(&c.user_id),
+            text(&c.id),
+            int(i64::from(sign_count)),
+            int(i64::from(backup_state)),
+            int(now),
+        ],
     )
 }
 

@@ -72,14 +72,26 @@ pub fn upsert(db: &D1Database, row: &InvitationRow, token_hash: &str) -> ApiResu
             db,
             "INSERT INTO invitations (id, workspace_id, email, role, token_hash, invited_by, expires_at, created_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            &[text(&row.id), text(&row.workspace_id), text(&row.email), text(&row.role), text(token_hash),
-              text(&row.invited_by), int(row.expires_at), int(row.created_at)],
+            &[
+                text(&row.id),
+                text(&row.workspace_id),
+                text(&row.email),
+                text(&row.role),
+                text(token_hash),
+                text(&row.invited_by),
+                int(row.expires_at),
+                int(row.created_at),
+            ],
         )?,
     ])
 }
 
 pub fn delete(db: &D1Database, row: &InvitationRow) -> ApiResult<D1PreparedStatement> {
-    db::stmt(db, "DELETE FROM invitations WHERE workspace_id = ?1 AND id = ?2", &[text(&row.workspace_id), text(&row.id)])
+    db::stmt(
+        db,
+        "DELETE FROM invitations WHERE workspace_id = ?1 AND id = ?2",
+        &[text(&row.workspace_id), text(&row.id)],
+    )
 }
 
 pub fn mark_accepted(db: &D1Database, row: &InvitationRow, now_ms: i64) -> ApiResult<D1PreparedStatement> {

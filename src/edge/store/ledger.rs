@@ -78,7 +78,12 @@ pub struct Origin<'a> {
 }
 
 /// Runs `changes` and appends `events` to the workspace's ledger atomically, then seals.
-pub async fn record(db: &D1Database, origin: &Origin<'_>, events: &[Event], changes: Vec<D1PreparedStatement>) -> ApiResult<()> {
+pub async fn record(
+    db: &D1Database,
+    origin: &Origin<'_>,
+    events: &[Event],
+    changes: Vec<D1PreparedStatement>,
+) -> ApiResult<()> {
     let mut batch = changes;
     for event in events {
         batch.push(insert(db, origin, event, &new_id("evt_")?)?);
@@ -86,7 +91,10 @@ pub async fn record(db: &D1Database, origin: &Origin<'_>, events: &[Event], chan
     match db.batch(batch).await {
         Ok(_) => {}
         Err(e) if e.to_string().contains("UNIQUE constraint failed") => {
-            return Err(ApiError::with_reason(ErrorCode::Conflict, "a resource with these unique values already exists"))
+            return Err(ApiError::with_reason(
+                ErrorCode::Conflict,
+                "a resource with these unique values already exists",
+            ))
         }
         Err(e) => return Err(fault("D1 batch", e)),
     }
@@ -99,7 +107,8 @@ pub async fn record(db: &D1Database, origin: &Origin<'_>, events: &[Event], chan
 /// Links every unsealed row of the workspace into the chain, oldest first.
 pub async fn seal(db: &D1Database, workspace_id: &str) -> ApiResult<()> {
     loop {
-        let sql = "SELECT seq, hash FROM audit_log WHERE workspace_id = ?1 AND hash IS NOT NULL ORDER BY seq DESC LIMIT 1";
+        let sql =
+            "SELECT seq, hash FROM audit_log WHERE workspace_id = ?1 AND hash IS NOT NULL ORDER BY seq DESC LIMIT 1";
         let head: Option<Head> = db::first(db, sql, &[text(workspace_id)]).await?;
         let (head_seq, mut prev_hash) = head.map_or((0, GENESIS_HASH.to_string()), |h| (h.seq, h.hash));
         let sql = format!(

@@ -23,7 +23,13 @@ pub async fn totp(db: &D1Database, workspace_id: &str, user_id: &str) -> ApiResu
 }
 
 /// Starts (or restarts) an unconfirmed enrolment.
-pub fn put_pending_totp(db: &D1Database, workspace_id: &str, user_id: &str, sealed: &str, now: i64) -> ApiResult<D1PreparedStatement> {
+pub fn put_pending_totp(
+    db: &D1Database,
+    workspace_id: &str,
+    user_id: &str,
+    sealed: &str,
+    now: i64,
+) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
         "INSERT INTO totp_factors (user_id, workspace_id, secret_sealed, created_at) VALUES (?2, ?1, ?3, ?4) \
@@ -50,7 +56,12 @@ pub fn mark_enrolled(db: &D1Database, workspace_id: &str, user_id: &str, now: i6
 }
 
 /// Replaces the user's backup codes with these hashes.
-pub fn replace_backup_codes(db: &D1Database, workspace_id: &str, user_id: &str, hashes: &[String]) -> ApiResult<Vec<D1PreparedStatement>> {
+pub fn replace_backup_codes(
+    db: &D1Database,
+    workspace_id: &str,
+    user_id: &str,
+    hashes: &[String],
+) -> ApiResult<Vec<D1PreparedStatement>> {
     let mut statements = vec![db::stmt(
         db,
         "DELETE FROM backup_codes WHERE workspace_id = ?1 AND user_id = ?2",
@@ -82,7 +93,13 @@ pub async fn unused_backup_codes(db: &D1Database, workspace_id: &str, user_id: &
 }
 
 /// Spends a backup code; `false` if it was already spent (two racing uses: one wins).
-pub async fn spend_backup_code(db: &D1Database, workspace_id: &str, user_id: &str, hash: &str, now: i64) -> ApiResult<bool> {
+pub async fn spend_backup_code(
+    db: &D1Database,
+    workspace_id: &str,
+    user_id: &str,
+    hash: &str,
+    now: i64,
+) -> ApiResult<bool> {
     let spent: Option<Hash> = db::first(
         db,
         "UPDATE backup_codes SET used_at = ?4 WHERE workspace_id = ?1 AND user_id = ?2 AND code_hash = ?3 AND used_at IS NULL \

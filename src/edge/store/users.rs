@@ -74,14 +74,26 @@ pub async fn by_email(db: &D1Database, email: &str) -> ApiResult<Vec<UserRow>> {
 }
 
 pub async fn get(db: &D1Database, workspace_id: &str, user_id: &str) -> ApiResult<Option<UserRow>> {
-    db::first(db, &format!("{SELECT} WHERE u.workspace_id = ?1 AND u.id = ?2"), &[text(workspace_id), text(user_id)]).await
+    db::first(db, &format!("{SELECT} WHERE u.workspace_id = ?1 AND u.id = ?2"), &[text(workspace_id), text(user_id)])
+        .await
 }
 
 pub async fn list(db: &D1Database, workspace_id: &str) -> ApiResult<Vec<UserRow>> {
-    db::all(db, &format!("{SELECT} WHERE u.workspace_id = ?1 ORDER BY u.created_at, u.id LIMIT 1000"), &[text(workspace_id)]).await
+    db::all(
+        db,
+        &format!("{SELECT} WHERE u.workspace_id = ?1 ORDER BY u.created_at, u.id LIMIT 1000"),
+        &[text(workspace_id)],
+    )
+    .await
 }
 
-pub fn set_login_counters(db: &D1Database, u: &UserRow, failed: i64, locked_until: Option<i64>, now: i64) -> ApiResult<D1PreparedStatement> {
+pub fn set_login_counters(
+    db: &D1Database,
+    u: &UserRow,
+    failed: i64,
+    locked_until: Option<i64>,
+    now: i64,
+) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
         "UPDATE users SET failed_logins = ?3, locked_until = ?4, updated_at = ?5 WHERE workspace_id = ?1 AND id = ?2",
@@ -89,7 +101,13 @@ pub fn set_login_counters(db: &D1Database, u: &UserRow, failed: i64, locked_unti
     )
 }
 
-pub fn set_role_status(db: &D1Database, u: &UserRow, role: &str, status: &str, now: i64) -> ApiResult<D1PreparedStatement> {
+pub fn set_role_status(
+    db: &D1Database,
+    u: &UserRow,
+    role: &str,
+    status: &str,
+    now: i64,
+) -> ApiResult<D1PreparedStatement> {
     let args: [JsValue; 5] = [text(&u.workspace_id), text(&u.id), text(role), text(status), int(now)];
     db::stmt(db, "UPDATE users SET role = ?3, status = ?4, updated_at = ?5 WHERE workspace_id = ?1 AND id = ?2", &args)
 }
