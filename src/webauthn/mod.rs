@@ -18,6 +18,8 @@ pub mod registration;
 mod x509;
 
 #[cfg(test)]
+mod captured;
+#[cfg(test)]
 mod no_panic;
 #[cfg(test)]
 mod testutil;

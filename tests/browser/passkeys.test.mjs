@@ -4,6 +4,7 @@
 // refused by the attestation policy. Run by scripts/test.sh with AXIS_BROWSER_URL set.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 
 const base = process.env.AXIS_BROWSER_URL;
@@ -52,6 +53,11 @@ test("passkey enrolment, step-up, single-use token and attestation policy in a r
     assert.equal(enrolled.body.nickname, "Virtual key");
     const aaguid = enrolled.body.aaguid;
     assert.match(aaguid, /^[0-9a-f-]{36}$/);
+    if (process.env.AXIS_CAPTURE_FILE) {
+      // How tests/fixtures/webauthn/chromium-virtual-authenticator.json was recorded.
+      const ceremony = await page.evaluate(() => window.axis.lastCeremony);
+      writeFileSync(process.env.AXIS_CAPTURE_FILE, JSON.stringify(ceremony, null, 2) + "\n");
+    }
 
     const listed = await axis("passkeys");
     assert.equal(listed.body.passkeys.length, 1);

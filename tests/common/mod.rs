@@ -135,20 +135,25 @@ pub fn try_login(email: &str, password: &str) -> Resp {
 }
 
 pub fn login(email: &str) -> Session {
-    let resp = try_login(email, &password(email));
+    session_of(&try_login(email, &password(email)))
+}
+
+/// The session a successful sign-in response set.
+pub fn session_of(resp: &Resp) -> Session {
     let body = resp.ok();
-    let token = resp
-        .set_cookies()
-        .iter()
-        .find_map(|c| {
-            c.strip_prefix("authjs.session-token=").map(|v| v.split(';').next().unwrap_or_default().to_string())
-        })
-        .expect("session cookie set");
+    let token = session_cookie(resp).expect("session cookie set");
     Session {
         cookie: format!("authjs.session-token={token}"),
         sid: body["session"]["id"].as_str().expect("sid").to_string(),
         token,
     }
+}
+
+/// The `authjs.session-token` value a response sets, if any.
+pub fn session_cookie(resp: &Resp) -> Option<String> {
+    resp.set_cookies().iter().find_map(|c| {
+        c.strip_prefix("authjs.session-token=").map(|v| v.split(';').next().unwrap_or_default().to_string())
+    })
 }
 
 pub const ADMIN: &str = "admin@demo.axissynapse.test";

@@ -166,23 +166,12 @@ fn newest_seq(who: Who) -> i64 {
 
 /// Signs in as `email`, acting from `ip` (the development-only client address override).
 fn login_from(email: &str, ip: &str) -> Session {
-    let resp = req("POST", "/api/auth/login")
-        .header("x-axissynapse-client-ip", ip)
-        .json(&json!({"email": email, "password": password(email)}))
-        .send();
-    let body = resp.ok();
-    let token = resp
-        .set_cookies()
-        .iter()
-        .find_map(|c| {
-            c.strip_prefix("authjs.session-token=").map(|v| v.split(';').next().unwrap_or_default().to_string())
-        })
-        .expect("session cookie set");
-    Session {
-        cookie: format!("authjs.session-token={token}"),
-        sid: body["session"]["id"].as_str().expect("sid").to_string(),
-        token,
-    }
+    session_of(
+        &req("POST", "/api/auth/login")
+            .header("x-axissynapse-client-ip", ip)
+            .json(&json!({"email": email, "password": password(email)}))
+            .send(),
+    )
 }
 
 fn logout(s: &Session) {

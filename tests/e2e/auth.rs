@@ -79,11 +79,7 @@ fn workspace_requiring_mfa_gives_unenrolled_users_an_enrolment_only_session() {
     let refused = try_login(USER, &password(USER));
     let body = refused.expect_error(401, "MFA_REQUIRED");
     assert_eq!(body["enrolmentSession"], true);
-    let cookie = refused
-        .set_cookies()
-        .iter()
-        .find_map(|c| c.strip_prefix("authjs.session-token=").map(|v| v.split(';').next().unwrap().to_string()))
-        .expect("an enrolment-only session cookie");
+    let cookie = session_cookie(&refused).expect("an enrolment-only session cookie");
     let enrolling = Session { cookie: format!("authjs.session-token={cookie}"), sid: String::new(), token: cookie };
     // It reaches the enrolment routes and nothing else.
     assert_eq!(req("GET", "/api/me").session(&enrolling).send().ok()["user"]["email"], USER);
@@ -105,13 +101,7 @@ fn workspace_requiring_mfa_gives_unenrolled_users_an_enrolment_only_session() {
     let done = req("POST", "/api/auth/login/mfa")
         .json(&json!({"mfaToken": challenge["mfaToken"], "totp": code(step + 1)}))
         .send();
-    assert_eq!(done.status, 200, "{}", done.body);
-    let token = done
-        .set_cookies()
-        .iter()
-        .find_map(|c| c.strip_prefix("authjs.session-token=").map(|v| v.split(';').next().unwrap().to_string()))
-        .unwrap();
-    req("GET", "/api/me/sessions").cookie(&format!("authjs.session-token={token}")).send().ok();
+    req("GET", "/api/me/sessions").session(&session_of(&done)).send().ok();
 }
 
 #[test]
