@@ -402,4 +402,5 @@ fn main() {
     secrets["passwords"] = Value::Object(passwords);
     std::fs::write(secrets_path, serde_json::to_string_pretty(&secrets).expect("json")).expect("write secrets file");
     // ok: host CLI
+    // ok: host CLI
 }

@@ -49,7 +49,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next element's content, which must carry `tag`; `what` names it in the error.
-    pub(super) fn expect(&mut self, tag: u8, what: &'static str) -> Result<&'a [u8], WebauthnError> {
+    pub(super) fn tagged(&mut self, tag: u8, what: &'static str) -> Result<&'a [u8], WebauthnError> {
         match self.peek_tag() {
             Some(t) if t == tag => Ok(self.any()?.1),
             _ => Err(WebauthnError::Der(what)),
@@ -106,11 +106,11 @@ pub(super) fn ecdsa_p256_signature_to_raw(der: &[u8]) -> Result<[u8; 64], Webaut
         other => other,
     };
     let mut outer = Reader::new(der);
-    let sequence = outer.expect(SEQUENCE, "ECDSA-Sig-Value is not a SEQUENCE").map_err(to_signature_error)?;
+    let sequence = outer.tagged(SEQUENCE, "ECDSA-Sig-Value is not a SEQUENCE").map_err(to_signature_error)?;
     outer.finish("bytes after ECDSA-Sig-Value").map_err(to_signature_error)?;
     let mut fields = Reader::new(sequence);
-    let r = fields.expect(INTEGER, "r is not an INTEGER").and_then(scalar).map_err(to_signature_error)?;
-    let s = fields.expect(INTEGER, "s is not an INTEGER").and_then(scalar).map_err(to_signature_error)?;
+    let r = fields.tagged(INTEGER, "r is not an INTEGER").and_then(scalar).map_err(to_signature_error)?;
+    let s = fields.tagged(INTEGER, "s is not an INTEGER").and_then(scalar).map_err(to_signature_error)?;
     fields.finish("extra fields in ECDSA-Sig-Value").map_err(to_signature_error)?;
     let mut raw = [0u8; 64];
     for (out, byte) in raw.iter_mut().zip(r.iter().chain(s.iter())) {

@@ -41,19 +41,19 @@ pub(super) fn packed_leaf_key(certificate: &[u8], aaguid: &Aaguid) -> Result<Cos
         });
     }
     let mut outer = Reader::new(certificate);
-    let mut cert = Reader::new(outer.expect(der::SEQUENCE, "Certificate is not a SEQUENCE")?);
+    let mut cert = Reader::new(outer.tagged(der::SEQUENCE, "Certificate is not a SEQUENCE")?);
     outer.finish("bytes after Certificate")?;
-    let mut tbs = Reader::new(cert.expect(der::SEQUENCE, "tbsCertificate is not a SEQUENCE")?);
-    cert.expect(der::SEQUENCE, "signatureAlgorithm is not a SEQUENCE")?;
-    cert.expect(der::BIT_STRING, "signatureValue is not a BIT STRING")?;
+    let mut tbs = Reader::new(cert.tagged(der::SEQUENCE, "tbsCertificate is not a SEQUENCE")?);
+    cert.tagged(der::SEQUENCE, "signatureAlgorithm is not a SEQUENCE")?;
+    cert.tagged(der::BIT_STRING, "signatureValue is not a BIT STRING")?;
     cert.finish("extra fields in Certificate")?;
     check_version(&mut tbs)?;
-    tbs.expect(der::INTEGER, "serialNumber is not an INTEGER")?;
-    tbs.expect(der::SEQUENCE, "signature is not a SEQUENCE")?;
-    tbs.expect(der::SEQUENCE, "issuer is not a SEQUENCE")?;
-    tbs.expect(der::SEQUENCE, "validity is not a SEQUENCE")?;
-    let subject = tbs.expect(der::SEQUENCE, "subject is not a SEQUENCE")?;
-    let key = subject_public_key(tbs.expect(der::SEQUENCE, "subjectPublicKeyInfo is not a SEQUENCE")?)?;
+    tbs.tagged(der::INTEGER, "serialNumber is not an INTEGER")?;
+    tbs.tagged(der::SEQUENCE, "signature is not a SEQUENCE")?;
+    tbs.tagged(der::SEQUENCE, "issuer is not a SEQUENCE")?;
+    tbs.tagged(der::SEQUENCE, "validity is not a SEQUENCE")?;
+    let subject = tbs.tagged(der::SEQUENCE, "subject is not a SEQUENCE")?;
+    let key = subject_public_key(tbs.tagged(der::SEQUENCE, "subjectPublicKeyInfo is not a SEQUENCE")?)?;
     tbs.optional(CONTEXT_1_IMPLICIT)?;
     tbs.optional(CONTEXT_2_IMPLICIT)?;
     let extensions = tbs.optional(CONTEXT_3)?.map(extensions).transpose()?.unwrap_or_default();
@@ -68,7 +68,7 @@ fn check_version(tbs: &mut Reader<'_>) -> Result<(), WebauthnError> {
         None => 1,
         Some(explicit) => {
             let mut inner = Reader::new(explicit);
-            let value = der::unsigned_integer(inner.expect(der::INTEGER, "version is not an INTEGER")?)?;
+            let value = der::unsigned_integer(inner.tagged(der::INTEGER, "version is not an INTEGER")?)?;
             inner.finish("extra bytes in version")?;
             match value {
                 [] => 1,
@@ -87,11 +87,11 @@ fn check_subject_ou(subject: &[u8]) -> Result<(), WebauthnError> {
     let mut found = Vec::new();
     let mut rdns = Reader::new(subject);
     while !rdns.is_empty() {
-        let mut attributes = Reader::new(rdns.expect(der::SET, "RelativeDistinguishedName is not a SET")?);
+        let mut attributes = Reader::new(rdns.tagged(der::SET, "RelativeDistinguishedName is not a SET")?);
         while !attributes.is_empty() {
             let mut attribute =
-                Reader::new(attributes.expect(der::SEQUENCE, "AttributeTypeAndValue is not a SEQUENCE")?);
-            let oid = attribute.expect(der::OID, "attribute type is not an OID")?;
+                Reader::new(attributes.tagged(der::SEQUENCE, "AttributeTypeAndValue is not a SEQUENCE")?);
+            let oid = attribute.tagged(der::OID, "attribute type is not an OID")?;
             let (tag, value) = attribute.any()?;
             attribute.finish("extra fields in AttributeTypeAndValue")?;
             if oid == OID_OU {
@@ -115,10 +115,10 @@ fn directory_string(tag: u8, value: &[u8]) -> String {
 
 fn subject_public_key(spki: &[u8]) -> Result<CoseKey, WebauthnError> {
     let mut fields = Reader::new(spki);
-    let mut algorithm = Reader::new(fields.expect(der::SEQUENCE, "AlgorithmIdentifier is not a SEQUENCE")?);
-    let key_bits = bit_string(fields.expect(der::BIT_STRING, "subjectPublicKey is not a BIT STRING")?)?;
+    let mut algorithm = Reader::new(fields.tagged(der::SEQUENCE, "AlgorithmIdentifier is not a SEQUENCE")?);
+    let key_bits = bit_string(fields.tagged(der::BIT_STRING, "subjectPublicKey is not a BIT STRING")?)?;
     fields.finish("extra fields in SubjectPublicKeyInfo")?;
-    let oid = algorithm.expect(der::OID, "algorithm is not an OID")?;
+    let oid = algorithm.tagged(der::OID, "algorithm is not an OID")?;
     let parameters = algorithm.any().ok();
     algorithm.finish("extra fields in AlgorithmIdentifier")?;
     match (oid, parameters) {
@@ -148,25 +148,25 @@ fn p256_point(point: &[u8]) -> Result<CoseKey, WebauthnError> {
 
 fn rsa_public_key(bits: &[u8]) -> Result<CoseKey, WebauthnError> {
     let mut outer = Reader::new(bits);
-    let mut fields = Reader::new(outer.expect(der::SEQUENCE, "RSAPublicKey is not a SEQUENCE")?);
+    let mut fields = Reader::new(outer.tagged(der::SEQUENCE, "RSAPublicKey is not a SEQUENCE")?);
     outer.finish("bytes after RSAPublicKey")?;
-    let n = der::unsigned_integer(fields.expect(der::INTEGER, "modulus is not an INTEGER")?)?;
-    let e = der::unsigned_integer(fields.expect(der::INTEGER, "publicExponent is not an INTEGER")?)?;
+    let n = der::unsigned_integer(fields.tagged(der::INTEGER, "modulus is not an INTEGER")?)?;
+    let e = der::unsigned_integer(fields.tagged(der::INTEGER, "publicExponent is not an INTEGER")?)?;
     fields.finish("extra fields in RSAPublicKey")?;
     CoseKey::rsa(n, e)
 }
 
 fn extensions(explicit: &[u8]) -> Result<Extensions, WebauthnError> {
     let mut outer = Reader::new(explicit);
-    let mut list = Reader::new(outer.expect(der::SEQUENCE, "Extensions is not a SEQUENCE")?);
+    let mut list = Reader::new(outer.tagged(der::SEQUENCE, "Extensions is not a SEQUENCE")?);
     outer.finish("extra bytes in extensions")?;
     let mut found = Extensions::default();
     let mut seen: Vec<&[u8]> = Vec::new();
     while !list.is_empty() {
-        let mut extension = Reader::new(list.expect(der::SEQUENCE, "Extension is not a SEQUENCE")?);
-        let oid = extension.expect(der::OID, "extnID is not an OID")?;
+        let mut extension = Reader::new(list.tagged(der::SEQUENCE, "Extension is not a SEQUENCE")?);
+        let oid = extension.tagged(der::OID, "extnID is not an OID")?;
         let critical = extension.optional(der::BOOLEAN)?.map(boolean).transpose()?.unwrap_or(false);
-        let value = extension.expect(der::OCTET_STRING, "extnValue is not an OCTET STRING")?;
+        let value = extension.tagged(der::OCTET_STRING, "extnValue is not an OCTET STRING")?;
         extension.finish("extra fields in Extension")?;
         if seen.contains(&oid) {
             return Err(WebauthnError::Der("repeated extension"));
@@ -191,7 +191,7 @@ fn boolean(content: &[u8]) -> Result<bool, WebauthnError> {
 
 fn basic_constraints_ca(value: &[u8]) -> Result<bool, WebauthnError> {
     let mut outer = Reader::new(value);
-    let mut fields = Reader::new(outer.expect(der::SEQUENCE, "BasicConstraints is not a SEQUENCE")?);
+    let mut fields = Reader::new(outer.tagged(der::SEQUENCE, "BasicConstraints is not a SEQUENCE")?);
     outer.finish("bytes after BasicConstraints")?;
     let ca = fields.optional(der::BOOLEAN)?.map(boolean).transpose()?.unwrap_or(false);
     fields.optional(der::INTEGER)?;
@@ -201,7 +201,7 @@ fn basic_constraints_ca(value: &[u8]) -> Result<bool, WebauthnError> {
 
 fn aaguid_extension(value: &[u8]) -> Result<Aaguid, WebauthnError> {
     let mut outer = Reader::new(value);
-    let inner = outer.expect(der::OCTET_STRING, "AAGUID extension is not an OCTET STRING")?;
+    let inner = outer.tagged(der::OCTET_STRING, "AAGUID extension is not an OCTET STRING")?;
     outer.finish("bytes after AAGUID extension")?;
     inner.try_into().map(Aaguid).map_err(|_| WebauthnError::Der("AAGUID extension is not 16 bytes"))
 }
