@@ -27,8 +27,7 @@ CREATE TABLE IF NOT EXISTS users (
                    CHECK (provisioned_by IN ('admin', 'invitation', 'scim', 'saml_jit', 'seed')),
   password_hash  TEXT,                                   -- $pbkdf2-sha256$i=…$salt$hash, NULL = no password
   mfa_enrolled   INTEGER NOT NULL DEFAULT 0 CHECK (mfa_enrolled IN (0, 1)),
-  failed_logins  INTEGER NOT NULL DEFAULT 0,
-  locked_until   INTEGER,
+  -- sign-in failure counters and lockouts live in the user's Durable Object (single writer)
   created_at     INTEGER NOT NULL,
   updated_at     INTEGER NOT NULL,
   UNIQUE (workspace_id, email)

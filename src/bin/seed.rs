@@ -260,6 +260,15 @@ const FIXTURE_USERS: &[User] = &[
         password: "mfa-login-password",
     },
     User {
+        id: "u_parallel",
+        ws: "ws_demo",
+        email: "parallel@demo.axissynapse.test",
+        name: "Para Llel",
+        role: "member",
+        status: "active",
+        password: "parallel-password",
+    },
+    User {
         id: "u_victim",
         ws: "ws_demo",
         email: "victim@demo.axissynapse.test",

@@ -11,6 +11,7 @@ use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, R
 
 use crate::edge::http::fault;
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::session::signin;
 use crate::stepup::token::{self as stepup_token, StepUpRecord, StepUpRefusal};
 use crate::stepup::Purpose;
 
@@ -98,6 +99,21 @@ enum Command {
     ConsumeStepUp { token_hash: String, purpose: String, user_id: String, session_id: Option<String>, now: i64 },
     StepUpStatus { purpose: String, user_id: String, session_id: Option<String>, now: i64 },
     UseTotpStep { step: u64 },
+    LoginGate,
+    LoginFailed { now: i64 },
+    LoginReset,
+}
+
+/// Consecutive sign-in failures and the lock they caused (the user's object is their only
+/// writer, so parallel guesses are counted one by one and cannot slip past the lockout).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginCounters {
+    pub failed: i64,
+    pub locked_until: Option<i64>,
+    /// In a `LoginFailed` answer: this very failure caused the lock.
+    #[serde(default)]
+    pub locked_now: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -185,6 +201,23 @@ impl UserSessions {
                     crate::time::format_ms,
                 ))
             }
+            Command::LoginGate => Ok(serde_json::to_value(self.login_counters().await?)?),
+            Command::LoginFailed { now } => {
+                let mut counters = self.login_counters().await?;
+                if counters.locked_until.is_none_or(|until| until <= now) {
+                    let account = signin::Account { failed_logins: counters.failed, ..signin::Account::unlocked() };
+                    let f = signin::after_failure(&account, now);
+                    counters =
+                        LoginCounters { failed: f.failed_logins, locked_until: f.locked_until, locked_now: false };
+                    storage.put("login", counters).await?;
+                    counters.locked_now = f.locked_until.is_some();
+                }
+                Ok(serde_json::to_value(counters)?)
+            }
+            Command::LoginReset => {
+                storage.delete("login").await?;
+                Ok(json!({"ok": true}))
+            }
             Command::UseTotpStep { step } => {
                 let last: Option<u64> = storage.get("totp:last_step").await?;
                 let fresh = last.is_none_or(|l| step > l);
@@ -194,6 +227,10 @@ impl UserSessions {
                 Ok(json!({"ok": fresh}))
             }
         }
+    }
+
+    async fn login_counters(&self) -> worker::Result<LoginCounters> {
+        Ok(self.state.storage().get("login").await?.unwrap_or_default())
     }
 
     async fn step_ups(&self) -> worker::Result<Vec<StepUpRecord>> {
@@ -401,6 +438,21 @@ impl SessionsClient {
             now,
         };
         self.call(&command).await
+    }
+
+    /// The user's sign-in failure counters.
+    pub async fn login_gate(&self) -> ApiResult<LoginCounters> {
+        self.call(&Command::LoginGate).await
+    }
+
+    /// Counts one failed sign-in; the answer says whether this failure locked the account.
+    pub async fn login_failed(&self, now: i64) -> ApiResult<LoginCounters> {
+        self.call(&Command::LoginFailed { now }).await
+    }
+
+    /// Clears the counters after a right password.
+    pub async fn login_reset(&self) -> ApiResult<()> {
+        self.call::<Value>(&Command::LoginReset).await.map(drop)
     }
 
     /// Records a used TOTP step; `false` if that step (or a later one) was already used.

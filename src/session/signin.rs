@@ -51,6 +51,23 @@ pub struct Account {
     pub locked_until: Option<i64>,
 }
 
+impl Account {
+    /// An active account in an active password-and-SSO workspace, with no failures: the
+    /// baseline that callers override field by field.
+    pub fn unlocked() -> Self {
+        Self {
+            workspace_active: true,
+            policy: SignInPolicy::PasswordAndSso,
+            mfa_required: false,
+            user_active: true,
+            mfa_enrolled: false,
+            has_password: true,
+            failed_logins: 0,
+            locked_until: None,
+        }
+    }
+}
+
 /// Why a sign-in is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
@@ -152,16 +169,7 @@ mod tests {
     use super::*;
 
     fn account() -> Account {
-        Account {
-            workspace_active: true,
-            policy: SignInPolicy::PasswordAndSso,
-            mfa_required: false,
-            user_active: true,
-            mfa_enrolled: false,
-            has_password: true,
-            failed_logins: 0,
-            locked_until: None,
-        }
+        Account::unlocked()
     }
 
     #[test]

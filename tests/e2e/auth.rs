@@ -146,6 +146,24 @@ fn five_failures_lock_the_account_even_for_the_right_password() {
 }
 
 #[test]
+fn parallel_guesses_cannot_slip_past_the_lockout() {
+    let email = "parallel@demo.axissynapse.test";
+    let guesses: Vec<_> =
+        (0..12).map(|_| std::thread::spawn(move || try_login(email, "parallel-guess-wrong"))).collect();
+    let codes: Vec<String> =
+        guesses.into_iter().map(|g| g.join().unwrap().json()["code"].as_str().unwrap().to_string()).collect();
+    let invalid = codes.iter().filter(|c| *c == "INVALID_CREDENTIALS").count();
+    let locked = codes.iter().filter(|c| *c == "ACCOUNT_LOCKED").count();
+    assert_eq!((invalid, locked), (4, 8), "{codes:?}");
+    try_login(email, &password(email)).expect_error(429, "ACCOUNT_LOCKED");
+    let audit = req("GET", "/api/settings/audit-log?action=ACCOUNT_LOCKED_OUT&resourceId=u_parallel")
+        .bearer(&admin_pat())
+        .send()
+        .ok();
+    assert_eq!(audit["items"].as_array().unwrap().len(), 1, "exactly one lockout: {audit}");
+}
+
+#[test]
 fn logout_revokes_the_session_and_clears_cookies() {
     let s = login("sessions@demo.axissynapse.test");
     let out = req("POST", "/api/auth/logout").session(&s).send();

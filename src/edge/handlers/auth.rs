@@ -89,42 +89,45 @@ pub async fn login(cx: &mut Ctx) -> ApiResult<Reply> {
     };
     let db = db::open(&cx.env)?;
     let origin = Origin { workspace_id: &user.workspace_id, ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
-    let account = user.account();
+    let sessions = SessionsClient::new(&cx.env, &user.workspace_id, &user.id)?;
+    let account = user.account(&sessions.login_gate().await?);
     if let Err(refusal) = signin::before_password(&account, cx.now_ms) {
         ledger::record(&db, &origin, &[failure(Action::SigninFailed, refusal.code(), &user)], vec![]).await?;
         return Err(refusal.to_error());
     }
     let stored = user.password_hash.as_deref().unwrap_or_default();
     if !verify_password(&body.password, stored).await? {
-        let f = signin::after_failure(&account, cx.now_ms);
+        let counters = sessions.login_failed(cx.now_ms).await?;
         let mut events = vec![failure(Action::SigninFailed, ErrorCode::InvalidCredentials, &user)];
-        let refusal = match f.locked_until {
+        let refusal = match counters.locked_until.filter(|&until| until > cx.now_ms) {
             Some(until) => {
-                let secs = (signin::LOCKOUT_MS / 1000) as u64;
-                events.push(Event {
-                    data: json!({"failedAttempts": signin::MAX_FAILED_ATTEMPTS, "lockedForSeconds": secs, "until": crate::time::format_ms(until)}),
-                    ..failure(Action::LockedOut, ErrorCode::AccountLocked, &user)
-                });
-                signin::Refusal::Locked { retry_after_secs: secs }
+                if counters.locked_now {
+                    events.push(Event {
+                        data: json!({"failedAttempts": signin::MAX_FAILED_ATTEMPTS, "lockedForSeconds": signin::LOCKOUT_MS / 1000, "until": crate::time::format_ms(until)}),
+                        ..failure(Action::LockedOut, ErrorCode::AccountLocked, &user)
+                    });
+                }
+                signin::Refusal::Locked {
+                    retry_after_secs: u64::try_from((until - cx.now_ms + 999) / 1000).unwrap_or(1),
+                }
             }
             None => signin::Refusal::InvalidCredentials,
         };
-        let counters = users::set_login_counters(&db, &user, f.failed_logins, f.locked_until, cx.now_ms)?;
-        ledger::record(&db, &origin, &events, vec![counters]).await?;
+        ledger::record(&db, &origin, &events, vec![]).await?;
         return Err(refusal.to_error());
     }
-    let reset = users::set_login_counters(&db, &user, 0, None, cx.now_ms)?;
+    sessions.login_reset().await?;
     if let Err(refusal) = signin::after_password(&account) {
-        ledger::record(&db, &origin, &[failure(Action::SigninFailed, refusal.code(), &user)], vec![reset]).await?;
+        ledger::record(&db, &origin, &[failure(Action::SigninFailed, refusal.code(), &user)], vec![]).await?;
         if refusal == signin::Refusal::MfaRequired {
             return enrolment_session(cx, &user).await;
         }
         return Err(refusal.to_error());
     }
     if user.mfa_enrolled != 0 {
-        return second_factor_challenge(cx, &user, reset).await;
+        return second_factor_challenge(cx, &user).await;
     }
-    start_session(cx, &user, vec![reset], vec![]).await
+    start_session(cx, &user, vec![], vec![]).await
 }
 
 /// MFA is required and the user has no factor: 401 MFA_REQUIRED, with an enrolment-only
@@ -144,7 +147,7 @@ const MFA_STEP_TTL_MS: i64 = 5 * 60 * 1000;
 /// The password was right and the user has a second factor: no session yet. Answers with a
 /// single-use `mfaToken` (its hash kept in the user's Durable Object for five minutes), the
 /// factors the user can use and, with a passkey, WebAuthn request options.
-async fn second_factor_challenge(cx: &Ctx, user: &UserRow, reset: worker::D1PreparedStatement) -> ApiResult<Reply> {
+async fn second_factor_challenge(cx: &Ctx, user: &UserRow) -> ApiResult<Reply> {
     use base64::Engine as _;
     let db = db::open(&cx.env)?;
     let inventory = stepup::inventory(&db, user).await?;
@@ -178,7 +181,7 @@ async fn second_factor_challenge(cx: &Ctx, user: &UserRow, reset: worker::D1Prep
         resource_id: Some(user.id.clone()),
         data: json!({"factors": factors}),
     };
-    ledger::record(&db, &origin, &[event], vec![reset]).await?;
+    ledger::record(&db, &origin, &[event], vec![]).await?;
     Ok(Reply::json(json!({
         "mfaRequired": true,
         "mfaToken": token,
@@ -215,7 +218,7 @@ pub async fn login_second_factor(cx: &mut Ctx) -> ApiResult<Reply> {
     if !crate::session::ct_eq(stored.as_bytes(), crate::session::sha256_hex(body.mfa_token.as_bytes()).as_bytes()) {
         return Err(expired());
     }
-    signin::after_password(&user.account()).map_err(|r| r.to_error())?;
+    signin::after_password(&user.account(&Default::default())).map_err(|r| r.to_error())?;
     let actor = Actor { kind: "user", id: Some(user.id.clone()) };
     let origin = Origin { workspace_id: &user.workspace_id, ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
     let sent = (&body.webauthn, &body.totp, &body.backup_code);
@@ -376,7 +379,7 @@ pub async fn sso_discover(cx: &mut Ctx) -> ApiResult<Reply> {
     let body: DiscoverBody = cx.json().await?;
     let email = normalize_email(&body.email)?;
     let user = membership(cx, &email, body.workspace.as_deref()).await?.ok_or(ErrorCode::NotProvisioned)?;
-    let account = user.account();
+    let account = user.account(&Default::default());
     signin::sso_allowed(account.workspace_active, account.policy).map_err(|r| r.to_error())?;
     Ok(Reply::json(json!({
         "workspaceId": user.workspace_id,

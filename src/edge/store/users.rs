@@ -5,12 +5,13 @@ use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
 
-use crate::edge::db::{self, int, opt_int, opt_text, text};
+use crate::edge::db::{self, int, opt_text, text};
+use crate::edge::sessions::LoginCounters;
 use crate::error::ApiResult;
 use crate::session::signin::{Account, SignInPolicy};
 
 const SELECT: &str = "SELECT u.id, u.workspace_id, u.email, u.display_name, u.role, u.status, u.provisioned_by, \
-     u.password_hash, u.mfa_enrolled, u.failed_logins, u.locked_until, u.created_at, u.updated_at, \
+     u.password_hash, u.mfa_enrolled, u.created_at, u.updated_at, \
      w.status AS ws_status, w.sign_in_policy AS ws_policy, w.mfa_required AS ws_mfa_required \
      FROM users u JOIN workspaces w ON w.id = u.workspace_id";
 
@@ -25,8 +26,6 @@ pub struct UserRow {
     pub provisioned_by: String,
     pub password_hash: Option<String>,
     pub mfa_enrolled: i64,
-    pub failed_logins: i64,
-    pub locked_until: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
     pub ws_status: String,
@@ -39,7 +38,8 @@ impl UserRow {
         self.role == "owner" || self.role == "admin"
     }
 
-    pub fn account(&self) -> Account {
+    /// Sign-in facts from this row; failure counters come from the user's Durable Object.
+    pub fn account(&self, counters: &LoginCounters) -> Account {
         Account {
             workspace_active: self.ws_status == "active",
             policy: SignInPolicy::parse(&self.ws_policy).unwrap_or(SignInPolicy::PasswordOnly),
@@ -47,8 +47,8 @@ impl UserRow {
             user_active: self.status == "active",
             mfa_enrolled: self.mfa_enrolled != 0,
             has_password: self.password_hash.is_some(),
-            failed_logins: self.failed_logins,
-            locked_until: self.locked_until,
+            failed_logins: counters.failed,
+            locked_until: counters.locked_until,
         }
     }
 
@@ -87,20 +87,6 @@ pub async fn list(db: &D1Database, workspace_id: &str) -> ApiResult<Vec<UserRow>
     .await
 }
 
-pub fn set_login_counters(
-    db: &D1Database,
-    u: &UserRow,
-    failed: i64,
-    locked_until: Option<i64>,
-    now: i64,
-) -> ApiResult<D1PreparedStatement> {
-    db::stmt(
-        db,
-        "UPDATE users SET failed_logins = ?3, locked_until = ?4, updated_at = ?5 WHERE workspace_id = ?1 AND id = ?2",
-        &[text(&u.workspace_id), text(&u.id), int(failed), opt_int(locked_until), int(now)],
-    )
-}
-
 pub fn set_role_status(
     db: &D1Database,
     u: &UserRow,
@@ -137,7 +123,7 @@ pub fn insert(db: &D1Database, u: &NewUser<'_>) -> ApiResult<D1PreparedStatement
 pub fn set_password(db: &D1Database, u: &UserRow, hash: &str, now: i64) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
-        "UPDATE users SET password_hash = ?3, failed_logins = 0, locked_until = NULL, updated_at = ?4 WHERE workspace_id = ?1 AND id = ?2",
+        "UPDATE users SET password_hash = ?3, updated_at = ?4 WHERE workspace_id = ?1 AND id = ?2",
         &[text(&u.workspace_id), text(&u.id), text(hash), int(now)],
     )
 }
