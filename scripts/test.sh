@@ -10,7 +10,7 @@ source scripts/env.sh
 source scripts/wrangler-local.sh
 
 echo "== host unit tests"
-cargo test --lib --bins
+cargo test --lib --bins --test netpolicy_oracle
 
 echo "== build"
 bash scripts/build.sh

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod edge;
 pub mod error;
 pub mod http_url;
+pub mod netpolicy;
 pub mod routes;
 pub mod session;
 pub mod stepup;
