@@ -145,3 +145,12 @@ CREATE TABLE IF NOT EXISTS attestation_policies (
   updated_at   INTEGER NOT NULL,
   updated_by   TEXT NOT NULL
 );
+
+-- Per-workspace network policy (JSON) and its version; absent = mode off.
+CREATE TABLE IF NOT EXISTS network_policies (
+  workspace_id TEXT PRIMARY KEY REFERENCES workspaces(id),
+  policy       TEXT NOT NULL,
+  version      INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL,
+  updated_by   TEXT NOT NULL
+);

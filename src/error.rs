@@ -73,6 +73,8 @@ pub enum ErrorCode {
     // --- Network policy ---------------------------------------------------------------------
     /// The source IP is denied by the workspace network policy.
     IpBlocked,
+    /// A network-policy change would block the caller's own current address.
+    NetworkPolicyLockout,
     // --- Attestation policy -----------------------------------------------------------------
     /// The authenticator's attestation is not allowed by the workspace policy.
     AttestationBlocked,
@@ -103,7 +105,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in table order.
-    pub const ALL: [ErrorCode; 40] = [
+    pub const ALL: [ErrorCode; 41] = [
         Self::NotProvisioned,
         Self::SsoNotAllowed,
         Self::AccountDisabled,
@@ -132,6 +134,7 @@ impl ErrorCode {
         Self::CircuitOpen,
         Self::SignatureFailed,
         Self::IpBlocked,
+        Self::NetworkPolicyLockout,
         Self::AttestationBlocked,
         Self::Unauthorized,
         Self::Forbidden,
@@ -178,7 +181,7 @@ impl ErrorCode {
             Self::IpBlocked | Self::AttestationBlocked | Self::NoFactorAvailable | Self::Forbidden => 403,
             Self::UserNotFound | Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
-            Self::Conflict => 409,
+            Self::Conflict | Self::NetworkPolicyLockout => 409,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::AccountLocked | Self::RateLimited => 429,
@@ -218,6 +221,7 @@ impl ErrorCode {
             Self::CircuitOpen => "CIRCUIT_OPEN",
             Self::SignatureFailed => "SIGNATURE_FAILED",
             Self::IpBlocked => "IP_BLOCKED",
+            Self::NetworkPolicyLockout => "NETWORK_POLICY_LOCKOUT",
             Self::AttestationBlocked => "ATTESTATION_BLOCKED",
             Self::Unauthorized => "Unauthorized",
             Self::Forbidden => "Forbidden",
@@ -264,6 +268,7 @@ impl ErrorCode {
             Self::CircuitOpen => "The webhook endpoint's circuit breaker is open.",
             Self::SignatureFailed => "The receiver did not accept the delivery signature.",
             Self::IpBlocked => "The source IP is blocked by the workspace network policy.",
+            Self::NetworkPolicyLockout => "This policy would block your own current address.",
             Self::AttestationBlocked => "The authenticator is not allowed by the workspace policy.",
             Self::Unauthorized => "Authentication is required.",
             Self::Forbidden => "You do not have permission to do this.",

@@ -53,6 +53,9 @@ pub enum Op {
     SecurityPage,
     SignatureBench,
     LoginSecondFactor,
+    NetworkPolicyGet,
+    NetworkPolicyPut,
+    NetworkPolicyTest,
 }
 
 /// Who may call a route.
@@ -153,6 +156,9 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/settings/scim-tokens", Op::ScimTokenList, Access::Admin),
     route("POST", "/api/settings/scim-tokens", Op::ScimTokenCreate, Access::Admin),
     route("DELETE", "/api/settings/scim-tokens/{id}", Op::ScimTokenRevoke, Access::Admin),
+    route("GET", "/api/settings/network-policy", Op::NetworkPolicyGet, Access::Admin),
+    route("PUT", "/api/settings/network-policy", Op::NetworkPolicyPut, Access::AdminSession),
+    route("POST", "/api/settings/network-policy/test", Op::NetworkPolicyTest, Access::Admin),
     route("GET", "/api/settings/attestation-policy", Op::AttestationGet, Access::Admin),
     route("PUT", "/api/settings/attestation-policy", Op::AttestationPut, Access::AdminSession),
     route("POST", "/api/settings/attestation-policy/test", Op::AttestationTest, Access::Admin),

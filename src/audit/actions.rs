@@ -38,11 +38,14 @@ pub enum Action {
     PasskeyDeleted,
     PasskeyCounterRegressed,
     AttestationPolicyUpdated,
+    NetworkPolicyUpdated,
+    NetworkPolicyBlocked,
+    NetworkPolicyWouldBlock,
     AuditLogExported,
 }
 
 impl Action {
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 34] = [
         Self::SigninSucceeded,
         Self::SigninFailed,
         Self::SigninMfaChallenged,
@@ -73,6 +76,9 @@ impl Action {
         Self::PasskeyDeleted,
         Self::PasskeyCounterRegressed,
         Self::AttestationPolicyUpdated,
+        Self::NetworkPolicyUpdated,
+        Self::NetworkPolicyBlocked,
+        Self::NetworkPolicyWouldBlock,
         Self::AuditLogExported,
     ];
 
@@ -108,6 +114,9 @@ impl Action {
             Self::PasskeyDeleted => "ACCOUNT_PASSKEY_DELETED",
             Self::PasskeyCounterRegressed => "ACCOUNT_PASSKEY_COUNTER_REGRESSED",
             Self::AttestationPolicyUpdated => "WORKSPACE_ATTESTATION_POLICY_UPDATED",
+            Self::NetworkPolicyUpdated => "WORKSPACE_NETWORK_POLICY_UPDATED",
+            Self::NetworkPolicyBlocked => "WORKSPACE_NETWORK_POLICY_BLOCKED",
+            Self::NetworkPolicyWouldBlock => "WORKSPACE_NETWORK_POLICY_WOULD_BLOCK",
             Self::AuditLogExported => "ACCOUNT_AUDIT_LOG_EXPORTED",
         }
     }
@@ -147,6 +156,13 @@ impl Action {
                 "An assertion's signature counter went backwards (possible cloned key); recorded, not fatal."
             }
             Self::AttestationPolicyUpdated => "The attestation policy changed; `data` holds before/after.",
+            Self::NetworkPolicyUpdated => "The network policy changed; `data` holds before/after.",
+            Self::NetworkPolicyBlocked => {
+                "A request was refused by the network policy (one row per address, rule and surface every 10 minutes)."
+            }
+            Self::NetworkPolicyWouldBlock => {
+                "Monitor-only mode: a request the policy would have refused was let through."
+            }
             Self::AuditLogExported => "The audit log was exported; `data` holds the format and filters.",
         }
     }
@@ -174,6 +190,7 @@ impl Action {
             | Self::PasskeyDeleted
             | Self::PasskeyCounterRegressed => "passkey",
             Self::AttestationPolicyUpdated => "attestation_policy",
+            Self::NetworkPolicyUpdated | Self::NetworkPolicyBlocked | Self::NetworkPolicyWouldBlock => "network_policy",
             Self::SignedOut | Self::SessionRevoked | Self::SessionsRevokedOthers => "session",
             Self::PatCreated | Self::PatRevoked => "pat",
             Self::ScimTokenCreated | Self::ScimTokenRevoked => "scim_token",
@@ -222,6 +239,13 @@ impl Action {
             Self::PasskeyDeleted => json!({"aaguid": "ee882879-721c-4913-9775-3dfcce97072a"}),
             Self::PasskeyCounterRegressed => json!({"stored": 12, "received": 3}),
             Self::AttestationPolicyUpdated => json!({"before": {"mode": "any"}, "after": {"mode": "deny_list"}}),
+            Self::NetworkPolicyUpdated => json!({"before": {"mode": "off"}, "after": {"mode": "allowlist"}}),
+            Self::NetworkPolicyBlocked => {
+                json!({"surface": "API", "matchedRule": null, "reason": "not in the allowlist"})
+            }
+            Self::NetworkPolicyWouldBlock => {
+                json!({"surface": "DASHBOARD", "matchedRule": null, "reason": "not in the allowlist"})
+            }
             Self::AuditLogExported => json!({"format": "csv", "rows": 1200, "filters": {"action": "ACCOUNT_*"}}),
         }
     }

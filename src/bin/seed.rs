@@ -90,6 +90,14 @@ const FIXTURE_WORKSPACES: &[Ws] = &[
         policy: "password_and_sso",
         mfa: 0,
     },
+    Ws {
+        id: "ws_netpol",
+        name: "Network Policy Co",
+        slug: "netpol",
+        status: "active",
+        policy: "password_and_sso",
+        mfa: 0,
+    },
     Ws { id: "ws_bulk", name: "Bulk Ledger Co", slug: "bulk", status: "active", policy: "password_and_sso", mfa: 0 },
 ];
 
@@ -267,6 +275,24 @@ const FIXTURE_USERS: &[User] = &[
         role: "member",
         status: "active",
         password: "parallel-password",
+    },
+    User {
+        id: "u_netpol_owner",
+        ws: "ws_netpol",
+        email: "owner@netpol.test",
+        name: "Net Owner",
+        role: "owner",
+        status: "active",
+        password: "netpol-owner-password",
+    },
+    User {
+        id: "u_netpol_member",
+        ws: "ws_netpol",
+        email: "member@netpol.test",
+        name: "Net Member",
+        role: "member",
+        status: "active",
+        password: "netpol-member-password",
     },
     User {
         id: "u_victim",

@@ -6,6 +6,7 @@ pub mod crypto;
 pub mod db;
 pub mod handlers;
 pub mod http;
+pub mod netgate;
 pub mod sessions;
 pub mod store;
 
@@ -13,6 +14,7 @@ use serde_json::json;
 use worker::{Context, Env, Request, Response};
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::netpolicy::policy::Surface;
 use crate::routes::{resolve, Resolution};
 use http::{error_reply, log_json, Ctx, Reply};
 
@@ -55,6 +57,13 @@ async fn route(cx: &mut Ctx) -> ApiResult<Reply> {
         Resolution::NotFound => return Err(ApiError::with_reason(ErrorCode::NotFound, "no such route")),
     };
     let principal = auth::authenticate(cx, route).await?;
+    if let Some(p) = &principal {
+        let surface = match p.via {
+            auth::Via::Cookie { .. } => Surface::Dashboard,
+            auth::Via::Pat { .. } => Surface::Api,
+        };
+        netgate::enforce(cx, p.workspace_id(), surface, p.actor(), p.user.is_admin()).await?;
+    }
     handlers::dispatch(cx, route.op, param, principal).await
 }
 

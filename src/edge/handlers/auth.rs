@@ -13,6 +13,7 @@ use crate::edge::sessions::{SessionRecord, SessionsClient, ABSOLUTE_MS, IDLE_MS}
 use crate::edge::store::ledger::{self, Actor, Event, Origin};
 use crate::edge::store::users::{self, UserRow};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::netpolicy::policy::Surface;
 use crate::session::{device, jwe, password, signin};
 use crate::stepup::Factor;
 
@@ -87,6 +88,8 @@ pub async fn login(cx: &mut Ctx) -> ApiResult<Reply> {
         let _ = crypto::pbkdf2_sha256(body.password.as_bytes(), b"axissynapse-no-user", password::ITERATIONS).await?;
         return Err(ErrorCode::NotProvisioned.into());
     };
+    let actor = Actor { kind: "user", id: Some(user.id.clone()) };
+    crate::edge::netgate::enforce(cx, &user.workspace_id, Surface::SignIn, actor, user.is_admin()).await?;
     let db = db::open(&cx.env)?;
     let origin = Origin { workspace_id: &user.workspace_id, ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
     let sessions = SessionsClient::new(&cx.env, &user.workspace_id, &user.id)?;

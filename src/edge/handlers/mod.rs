@@ -7,6 +7,7 @@ pub mod bench;
 pub mod discovery;
 pub mod invitations;
 pub mod me;
+pub mod netpolicy;
 pub mod passkeys;
 pub mod settings;
 pub mod stepup;
@@ -65,6 +66,9 @@ pub async fn dispatch(cx: &mut Ctx, op: Op, param: Option<String>, principal: Op
         Op::StepUpVerify => stepup::verify(cx, &who()?).await,
         Op::StepUpStatus => stepup::status(cx, &who()?).await,
         Op::StepUpDemo => stepup::demo_action(cx, &who()?, &id()?).await,
+        Op::NetworkPolicyGet => netpolicy::get(cx, &who()?).await,
+        Op::NetworkPolicyPut => netpolicy::put(cx, &who()?).await,
+        Op::NetworkPolicyTest => netpolicy::test(cx, &who()?).await,
         Op::AttestationGet => attestation::get(cx, &who()?).await,
         Op::AttestationPut => attestation::put(cx, &who()?).await,
         Op::AttestationTest => attestation::test(cx, &who()?).await,

@@ -6,6 +6,7 @@ pub mod credentials;
 pub mod invitations;
 pub mod ledger;
 pub mod mfa;
+pub mod netpolicy;
 pub mod tokens;
 pub mod users;
 pub mod workspaces;

@@ -1,0 +1,81 @@
+//! The workspace network policy: read, replace (admin browser session, step-up when the admin
+//! has a factor, lockout guard, audited with a diff) and a pure what-if preview.
+
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::audit::actions::Action;
+use crate::edge::auth::Principal;
+use crate::edge::db;
+use crate::edge::handlers::stepup;
+use crate::edge::http::{Ctx, Reply};
+use crate::edge::store::ledger::{self, Event, Origin};
+use crate::edge::store::netpolicy;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::netpolicy::cidr::parse_ip;
+use crate::netpolicy::policy::{evaluate, lockout_guard, CompiledPolicy, Policy, Surface};
+use crate::stepup::Purpose;
+
+fn invalid(reason: impl std::fmt::Display) -> ApiError {
+    ApiError::with_reason(ErrorCode::ValidationError, reason.to_string())
+}
+
+pub async fn get(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
+    let (policy, version) = netpolicy::get(&db::open(&cx.env)?, who.workspace_id()).await?;
+    Ok(Reply::json(json!({"policy": policy, "version": version})))
+}
+
+/// Replaces the policy. A policy that would block the caller's own address on the dashboard
+/// is refused (409 NETWORK_POLICY_LOCKOUT) unless `?acknowledgeLockout=true`.
+pub async fn put(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
+    let policy: Policy = cx.json().await?;
+    policy.validate().map_err(invalid)?;
+    let acknowledged = cx.query_param("acknowledgeLockout") == Some("true");
+    if let Some(ip) = cx.client_ip.as_deref().and_then(|ip| parse_ip(ip).ok()) {
+        if let (Err(risk), false) = (lockout_guard(&policy, ip, Surface::Dashboard, who.user.is_admin()), acknowledged)
+        {
+            return Err(ApiError::with_reason(ErrorCode::NetworkPolicyLockout, risk.to_string())
+                .field("matchedRule", json!(risk.matched_rule)));
+        }
+    }
+    stepup::require_if_enrolled(cx, who, Purpose::NetworkPolicyChange).await?;
+    let db = db::open(&cx.env)?;
+    let (before, _) = netpolicy::get(&db, who.workspace_id()).await?;
+    let event = Event {
+        action: Action::NetworkPolicyUpdated,
+        actor: who.actor(),
+        resource_id: Some(who.workspace_id().to_string()),
+        data: json!({"before": before, "after": policy, "lockoutAcknowledged": acknowledged}),
+    };
+    let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
+    let change = netpolicy::put(&db, who.workspace_id(), &policy, &who.user.id, cx.now_ms)?;
+    ledger::record(&db, &origin, &[event], vec![change]).await?;
+    let (policy, version) = netpolicy::get(&db, who.workspace_id()).await?;
+    Ok(Reply::json(json!({"policy": policy, "version": version})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Preview {
+    ip: String,
+    surface: Surface,
+    #[serde(default)]
+    as_admin: bool,
+    /// A policy to try instead of the stored one.
+    policy: Option<Policy>,
+}
+
+/// Runs the enforcement evaluator on a what-if, persisting nothing.
+pub async fn test(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
+    let body: Preview = cx.json().await?;
+    let ip = parse_ip(&body.ip).map_err(|e| invalid(format!("ip: {e}")))?;
+    let policy = match body.policy {
+        Some(p) => {
+            p.validate().map_err(invalid)?;
+            p
+        }
+        None => netpolicy::get(&db::open(&cx.env)?, who.workspace_id()).await?.0,
+    };
+    let decision = evaluate(&CompiledPolicy::compile(&policy), ip, body.surface, body.as_admin);
+    Ok(Reply::json(json!({"decision": decision, "blocks": decision.blocks(), "mode": policy.mode})))
+}
