@@ -114,7 +114,9 @@ async fn by_token(cx: &Ctx, token: &str) -> ApiResult<Principal> {
     let owner = row.user_id.as_deref().ok_or_else(invalid)?;
     let user = users::get(&db, &row.workspace_id, owner).await?.ok_or_else(invalid)?;
     check_standing(&user)?;
-    tokens::touch(&db, &row, cx.now_ms).await?;
+    if row.last_used_at.is_none_or(|t| cx.now_ms - t >= tokens::TOUCH_EVERY_MS) {
+        tokens::touch(&db, &row, cx.now_ms).await?;
+    }
     Ok(Principal { user, via: Via::Pat { token_id: row.id }, restricted: false })
 }
 

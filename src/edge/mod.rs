@@ -62,7 +62,7 @@ async fn route(cx: &mut Ctx) -> ApiResult<Reply> {
             auth::Via::Cookie { .. } => Surface::Dashboard,
             auth::Via::Pat { .. } => Surface::Api,
         };
-        netgate::enforce(cx, p.workspace_id(), surface, p.actor(), p.user.is_admin()).await?;
+        netgate::enforce(cx, &p.user, surface, p.actor()).await?;
     }
     handlers::dispatch(cx, route.op, param, principal).await
 }

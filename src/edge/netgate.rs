@@ -1,7 +1,8 @@
 //! Network-policy enforcement at the edge: every request whose workspace is known is checked
 //! against that workspace's policy for its surface, before any handler work. The compiled
 //! policy (longest-prefix tries) is cached per isolate and reused while the stored version is
-//! unchanged, so a request pays one small D1 read and a lookup whose cost does not grow with
+//! unchanged; the version arrives with the user row the request already read, so a request
+//! with a current cache pays no extra D1 read, only a lookup whose cost does not grow with
 //! the rule count. Blocks (and monitor-only near-misses) are audited, at most once per
 //! (workspace, address, rule) every ten minutes per isolate, so a blocked scanner cannot
 //! flood the ledger (a block and a monitor-only near-miss are told apart).
@@ -17,6 +18,7 @@ use crate::edge::db;
 use crate::edge::http::Ctx;
 use crate::edge::store::ledger::{self, Actor, Event, Origin};
 use crate::edge::store::netpolicy;
+use crate::edge::store::users::UserRow;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::netpolicy::cidr::parse_ip;
 use crate::netpolicy::policy::{evaluate, CompiledPolicy, Decision, Mode, Surface};
@@ -24,14 +26,16 @@ use crate::netpolicy::policy::{evaluate, CompiledPolicy, Decision, Mode, Surface
 /// How long one (workspace, address, rule) audit row stands for repeats.
 const AUDIT_DEDUP_MS: i64 = 10 * 60 * 1000;
 
+/// A workspace's policy mode and compiled rules, shared by the requests of one isolate.
+type Compiled = Rc<(Mode, CompiledPolicy)>;
+
 thread_local! {
-    static COMPILED: RefCell<HashMap<String, (i64, Rc<(Mode, CompiledPolicy)>)>> = RefCell::new(HashMap::new());
+    static COMPILED: RefCell<HashMap<String, (i64, Compiled)>> = RefCell::new(HashMap::new());
     static AUDITED: RefCell<HashMap<String, i64>> = RefCell::new(HashMap::new());
 }
 
 /// The workspace's compiled policy, recompiled only when its version moved.
-async fn compiled(db: &worker::D1Database, workspace_id: &str) -> ApiResult<Rc<(Mode, CompiledPolicy)>> {
-    let version = netpolicy::version(db, workspace_id).await?;
+async fn compiled(db: &worker::D1Database, workspace_id: &str, version: i64) -> ApiResult<Compiled> {
     let cached = COMPILED.with(|c| c.borrow().get(workspace_id).filter(|(v, _)| *v == version).map(|(_, p)| p.clone()));
     if let Some(policy) = cached {
         return Ok(policy);
@@ -55,11 +59,16 @@ fn first_sighting(key: String, now_ms: i64) -> bool {
     })
 }
 
-/// Checks the request against the workspace policy for `surface`; `Err(IP_BLOCKED)` when it
-/// must be refused.
-pub async fn enforce(cx: &Ctx, workspace_id: &str, surface: Surface, actor: Actor, is_admin: bool) -> ApiResult<()> {
+/// Checks the request of `user` against its workspace policy for `surface`;
+/// `Err(IP_BLOCKED)` when it must be refused.
+pub async fn enforce(cx: &Ctx, user: &UserRow, surface: Surface, actor: Actor) -> ApiResult<()> {
+    if user.network_policy_version == 0 {
+        return Ok(()); // the workspace never set a policy
+    }
+    let workspace_id = user.workspace_id.as_str();
     let db = db::open(&cx.env)?;
-    let policy = compiled(&db, workspace_id).await?;
+    let policy = compiled(&db, workspace_id, user.network_policy_version).await?;
+    let is_admin = user.is_admin();
     let (mode, compiled) = (&policy.0, &policy.1);
     if *mode == Mode::Off {
         return Ok(());

@@ -1,5 +1,5 @@
-//! The per-workspace network policy and its version (bumped on every change, so each isolate
-//! can tell whether its compiled copy is current with one small read).
+//! The per-workspace network policy and its version (bumped on every change; the users query
+//! returns it, so each isolate can tell whether its compiled copy is current).
 
 use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement};
@@ -10,21 +10,9 @@ use crate::error::ApiResult;
 use crate::netpolicy::policy::Policy;
 
 #[derive(Deserialize)]
-struct Version {
-    version: i64,
-}
-
-#[derive(Deserialize)]
 struct Row {
     policy: String,
     version: i64,
-}
-
-/// The current version; 0 when the workspace has never set a policy.
-pub async fn version(db: &D1Database, workspace_id: &str) -> ApiResult<i64> {
-    let row: Option<Version> =
-        db::first(db, "SELECT version FROM network_policies WHERE workspace_id = ?1", &[text(workspace_id)]).await?;
-    Ok(row.map_or(0, |r| r.version))
 }
 
 /// The policy and its version (the default, mode off, at version 0).

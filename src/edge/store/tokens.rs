@@ -98,12 +98,15 @@ pub fn revoke(db: &D1Database, row: &TokenRow, now: i64) -> ApiResult<D1Prepared
     )
 }
 
-/// Records use at most once a minute, so a busy token does not write on every request.
+/// How often `last_used_at` is refreshed: a busy token does not write on every request.
+pub const TOUCH_EVERY_MS: i64 = 60_000;
+
+/// Records use; callers skip it when the row they hold is fresher than [`TOUCH_EVERY_MS`].
 pub async fn touch(db: &D1Database, row: &TokenRow, now: i64) -> ApiResult<()> {
     db::run(
         db,
         "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?3)",
-        &[text(&row.id), int(now), int(now - 60_000)],
+        &[text(&row.id), int(now), int(now - TOUCH_EVERY_MS)],
     )
     .await
 }

@@ -12,8 +12,9 @@ use crate::session::signin::{Account, SignInPolicy};
 
 const SELECT: &str = "SELECT u.id, u.workspace_id, u.email, u.display_name, u.role, u.status, u.provisioned_by, \
      u.password_hash, u.mfa_enrolled, u.created_at, u.updated_at, \
-     w.status AS ws_status, w.sign_in_policy AS ws_policy, w.mfa_required AS ws_mfa_required \
-     FROM users u JOIN workspaces w ON w.id = u.workspace_id";
+     w.status AS ws_status, w.sign_in_policy AS ws_policy, w.mfa_required AS ws_mfa_required, COALESCE(np.version, 0) AS network_policy_version \
+     FROM users u JOIN workspaces w ON w.id = u.workspace_id \
+     LEFT JOIN network_policies np ON np.workspace_id = u.workspace_id";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct UserRow {
@@ -31,6 +32,9 @@ pub struct UserRow {
     pub ws_status: String,
     pub ws_policy: String,
     pub ws_mfa_required: i64,
+    /// The workspace's network-policy version (0 = none), read with the user so enforcement
+    /// needs no extra round trip to know whether its cached policy is current.
+    pub network_policy_version: i64,
 }
 
 impl UserRow {
