@@ -17,6 +17,7 @@ pub mod stepup;
 pub mod time;
 pub mod webauthn;
 
+pub use edge::limits::RateBucket;
 pub use edge::sessions::UserSessions;
 
 use worker::{event, Context, Env, Request, Response};

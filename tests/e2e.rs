@@ -13,6 +13,8 @@ mod contract;
 mod invitations;
 #[path = "e2e/netpolicy.rs"]
 mod netpolicy;
+#[path = "e2e/ratelimit.rs"]
+mod ratelimit;
 #[path = "e2e/sessions.rs"]
 mod sessions;
 #[path = "e2e/stepup.rs"]

@@ -12,6 +12,7 @@ pub enum Action {
     SigninFailed,
     SigninMfaChallenged,
     LockedOut,
+    RateLimitTripped,
     SignedOut,
     SessionRevoked,
     SessionsRevokedOthers,
@@ -45,11 +46,12 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 34] = [
+    pub const ALL: [Action; 35] = [
         Self::SigninSucceeded,
         Self::SigninFailed,
         Self::SigninMfaChallenged,
         Self::LockedOut,
+        Self::RateLimitTripped,
         Self::SignedOut,
         Self::SessionRevoked,
         Self::SessionsRevokedOthers,
@@ -88,6 +90,7 @@ impl Action {
             Self::SigninFailed => "ACCOUNT_SIGNIN_FAILED",
             Self::SigninMfaChallenged => "ACCOUNT_SIGNIN_MFA_CHALLENGED",
             Self::LockedOut => "ACCOUNT_LOCKED_OUT",
+            Self::RateLimitTripped => "ACCOUNT_RATE_LIMIT_TRIPPED",
             Self::SignedOut => "ACCOUNT_SIGNED_OUT",
             Self::SessionRevoked => "ACCOUNT_SESSION_REVOKED",
             Self::SessionsRevokedOthers => "ACCOUNT_SESSIONS_REVOKED_OTHERS",
@@ -128,6 +131,9 @@ impl Action {
             Self::SigninFailed => "A sign-in attempt was refused; `data.code` says why.",
             Self::SigninMfaChallenged => "The password was right; the user was asked for their second factor.",
             Self::LockedOut => "Repeated failures locked the account for `data.lockedForSeconds`.",
+            Self::RateLimitTripped => {
+                "A sign-in or second-factor rate limit started refusing this account or its address; `data.limit` says which (one row per trip, not per refused attempt)."
+            }
             Self::SignedOut => "A user signed out; the session was revoked.",
             Self::SessionRevoked => "A session was revoked from the sessions list.",
             Self::SessionsRevokedOthers => "A user revoked every session but the current one.",
@@ -174,6 +180,7 @@ impl Action {
             | Self::SigninFailed
             | Self::SigninMfaChallenged
             | Self::LockedOut
+            | Self::RateLimitTripped
             | Self::UserUpdated
             | Self::UserJoined
             | Self::PasswordChanged => "user",
@@ -206,6 +213,9 @@ impl Action {
             Self::SigninFailed => json!({"code": "INVALID_CREDENTIALS", "email": "alice@example.com"}),
             Self::SigninMfaChallenged => json!({"factors": ["webauthn", "totp"]}),
             Self::LockedOut => json!({"failedAttempts": 5, "lockedForSeconds": 900}),
+            Self::RateLimitTripped => {
+                json!({"limit": "SIGN_IN_PER_IP", "retryAfterSeconds": 2, "capacity": 30, "perMinute": 30})
+            }
             Self::SignedOut | Self::SessionRevoked => json!({"sessionId": "sess_3f9c2a"}),
             Self::SessionsRevokedOthers => json!({"revoked": 3, "kept": "sess_3f9c2a"}),
             Self::PatCreated | Self::ScimTokenCreated => {

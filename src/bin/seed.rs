@@ -99,12 +99,47 @@ const FIXTURE_WORKSPACES: &[Ws] = &[
         mfa: 0,
     },
     Ws { id: "ws_bulk", name: "Bulk Ledger Co", slug: "bulk", status: "active", policy: "password_and_sso", mfa: 0 },
+    Ws {
+        id: "ws_limits",
+        name: "Rate Limits Inc",
+        slug: "limits",
+        status: "active",
+        policy: "password_and_sso",
+        mfa: 0,
+    },
 ];
 
 /// Rows of hash-chained history seeded into `ws_bulk`: more than one export may carry.
 const BULK_AUDIT_ROWS: i64 = 50_250;
 
 const FIXTURE_USERS: &[User] = &[
+    User {
+        id: "u_limits_owner",
+        ws: "ws_limits",
+        email: "owner@limits.test",
+        name: "Lim Owner",
+        role: "owner",
+        status: "active",
+        password: "limits-owner-password",
+    },
+    User {
+        id: "u_limits_throttled",
+        ws: "ws_limits",
+        email: "throttled@limits.test",
+        name: "Thro Ttled",
+        role: "member",
+        status: "active",
+        password: "limits-throttled-password",
+    },
+    User {
+        id: "u_limits_factor",
+        ws: "ws_limits",
+        email: "factor@limits.test",
+        name: "Fac Tor",
+        role: "member",
+        status: "active",
+        password: "limits-factor-password",
+    },
     User {
         id: "u_other_admin",
         ws: "ws_other",

@@ -1,12 +1,15 @@
 //! The thin edge: the only code that touches the `worker` crate. A request goes
-//! request id → route → authenticate → handler → one error envelope → common headers.
+//! request id → route → per-address limit → authenticate → network policy → per-credential
+//! limit → handler → one error envelope → common headers.
 
 pub mod auth;
 pub mod crypto;
 pub mod db;
 pub mod handlers;
 pub mod http;
+pub mod limits;
 pub mod netgate;
+pub mod objects;
 pub mod sessions;
 pub mod store;
 
@@ -56,13 +59,15 @@ async fn route(cx: &mut Ctx) -> ApiResult<Reply> {
         }
         Resolution::NotFound => return Err(ApiError::with_reason(ErrorCode::NotFound, "no such route")),
     };
+    limits::api_address(cx).await?;
     let principal = auth::authenticate(cx, route).await?;
     if let Some(p) = &principal {
-        let surface = match p.via {
-            auth::Via::Cookie { .. } => Surface::Dashboard,
-            auth::Via::Pat { .. } => Surface::Api,
+        let (surface, credential) = match &p.via {
+            auth::Via::Cookie { sid } => (Surface::Dashboard, sid),
+            auth::Via::Pat { token_id } => (Surface::Api, token_id),
         };
         netgate::enforce(cx, &p.user, surface, p.actor()).await?;
+        limits::api_credential(cx, credential).await?;
     }
     handlers::dispatch(cx, route.op, param, principal).await
 }

@@ -7,7 +7,7 @@
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{json, Value};
-use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, State, Stub};
+use worker::{durable_object, DurableObject, Env, Request, Response, State, Stub};
 
 use crate::edge::http::fault;
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -344,16 +344,7 @@ impl SessionsClient {
     }
 
     async fn call<T: DeserializeOwned>(&self, command: &Command) -> ApiResult<T> {
-        let body = serde_json::to_string(command).map_err(|e| fault("DO encode", e))?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post).with_body(Some(body.into()));
-        let req = Request::new_with_init("https://user-sessions/", &init).map_err(|e| fault("DO request", e))?;
-        let mut resp = self.stub.fetch_with_request(req).await.map_err(|e| fault("DO fetch", e))?;
-        if resp.status_code() != 200 {
-            let text = resp.text().await.unwrap_or_default();
-            return Err(fault("DO answer", text));
-        }
-        resp.json::<T>().await.map_err(|e| fault("DO decode", e))
+        crate::edge::objects::call(&self.stub, command).await
     }
 
     pub async fn create(&self, record: SessionRecord) -> ApiResult<()> {

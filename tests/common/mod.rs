@@ -74,16 +74,39 @@ impl Resp {
 pub struct Req {
     builder: ureq::http::request::Builder,
     body: Vec<u8>,
+    client_ip_set: bool,
+}
+
+/// The development-only header that stands in for CF-Connecting-IP.
+pub const CLIENT_IP: &str = "x-axissynapse-client-ip";
+
+/// A distinct address in 198.18.0.0/15 (RFC 2544, benchmarking) for each request that does not
+/// name one, so the suite's hundreds of sign-ins do not share one per-address rate limit.
+/// Tests that exercise per-address behaviour set the header themselves.
+fn spread_client_ip() -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed).wrapping_add(std::process::id().wrapping_mul(7919));
+    let host = n % (1 << 17);
+    format!("198.{}.{}.{}", 18 + (host >> 16), (host >> 8) & 0xff, host & 0xff)
 }
 
 pub fn req(method: &str, path: &str) -> Req {
-    Req { builder: ureq::http::Request::builder().method(method).uri(format!("{}{path}", base())), body: Vec::new() }
+    Req {
+        builder: ureq::http::Request::builder().method(method).uri(format!("{}{path}", base())),
+        body: Vec::new(),
+        client_ip_set: false,
+    }
 }
 
 impl Req {
     pub fn header(mut self, k: &str, v: &str) -> Self {
+        self.client_ip_set |= k.eq_ignore_ascii_case(CLIENT_IP);
         self.builder = self.builder.header(k, v);
         self
+    }
+
+    pub fn client_ip(self, ip: &str) -> Self {
+        self.header(CLIENT_IP, ip)
     }
 
     pub fn bearer(self, token: &str) -> Self {
@@ -108,7 +131,10 @@ impl Req {
         self
     }
 
-    pub fn send(self) -> Resp {
+    pub fn send(mut self) -> Resp {
+        if !self.client_ip_set {
+            self.builder = self.builder.header(CLIENT_IP, spread_client_ip());
+        }
         let request = self.builder.body(self.body).expect("request");
         let mut response = agent().run(request).expect("worker reachable");
         let headers = response

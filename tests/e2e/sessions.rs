@@ -12,7 +12,12 @@ fn sessions(s: &Session) -> Vec<Value> {
 
 #[test]
 fn list_marks_the_current_session_and_describes_devices() {
-    let a = login(MEMBER);
+    let a = session_of(
+        &req("POST", "/api/auth/login")
+            .client_ip("203.0.113.77")
+            .json(&serde_json::json!({"email": MEMBER, "password": password(MEMBER)}))
+            .send(),
+    );
     let b = login(MEMBER);
     let list = sessions(&a);
     let mine = list.iter().find(|s| s["id"] == a.sid.as_str()).expect("own session listed");
@@ -20,7 +25,7 @@ fn list_marks_the_current_session_and_describes_devices() {
     assert_eq!(mine["current"], true);
     assert_eq!(other["current"], false);
     assert_eq!(mine["deviceLabel"], "ureq");
-    assert_eq!(mine["ipPrefix"], "127.0.0.0/24");
+    assert_eq!(mine["ipPrefix"], "203.0.113.0/24");
     assert!(mine["lastSeenAt"].as_str().unwrap().ends_with('Z'));
 }
 

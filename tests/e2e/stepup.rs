@@ -14,7 +14,7 @@ fn now() -> u64 {
 }
 
 /// Enrols an authenticator app; returns (secret, backup codes, the TOTP step the enrolment spent).
-fn enrol_totp(s: &Session) -> (Vec<u8>, Vec<String>, u64) {
+pub fn enrol_totp(s: &Session) -> (Vec<u8>, Vec<String>, u64) {
     let started = req("POST", "/api/me/totp").session(s).send();
     assert_eq!(started.status, 201, "{}", started.body);
     let body = started.json();

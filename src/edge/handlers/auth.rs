@@ -83,7 +83,9 @@ pub async fn login(cx: &mut Ctx) -> ApiResult<Reply> {
     if body.password.is_empty() || body.password.len() > 1024 {
         return Err(ApiError::with_reason(ErrorCode::ValidationError, "password: 1 to 1024 bytes"));
     }
-    let Some(user) = membership(cx, &email, body.workspace.as_deref()).await? else {
+    let user = membership(cx, &email, body.workspace.as_deref()).await?;
+    crate::edge::limits::sign_in(cx, &email, user.as_ref()).await?;
+    let Some(user) = user else {
         // Same work as a real check, so timing does not tell provisioned emails apart.
         let _ = crypto::pbkdf2_sha256(body.password.as_bytes(), b"axissynapse-no-user", password::ITERATIONS).await?;
         return Err(ErrorCode::NotProvisioned.into());
@@ -227,6 +229,7 @@ pub async fn login_second_factor(cx: &mut Ctx) -> ApiResult<Reply> {
     let sent = (&body.webauthn, &body.totp, &body.backup_code);
     let proof = match stepup::prove_factor(cx, &user, &actor, "login-webauthn", sent).await {
         Ok(proof) => proof,
+        Err(err) if err.code == ErrorCode::RateLimited => return Err(err),
         Err(err) => {
             let event = Event {
                 data: json!({"code": err.code.as_str(), "factor": factor.code()}),

@@ -158,6 +158,7 @@ pub async fn verify(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     let db = db::open(&cx.env)?;
     let proof = match prove(cx, who, purpose, factor, &body).await {
         Ok(proof) => proof,
+        Err(err) if err.code == ErrorCode::RateLimited => return Err(err),
         Err(err) => {
             let data = json!({"purpose": purpose.code(), "factor": factor.code(), "code": err.code.as_str()});
             ledger::record(&db, &origin(cx, who), &[event(who, Action::StepUpFailed, data)], vec![]).await?;
@@ -205,7 +206,8 @@ async fn prove(cx: &Ctx, who: &Principal, purpose: Purpose, factor: Factor, body
     prove_factor(cx, &who.user, &who.actor(), &key, (&body.webauthn, &body.totp, &body.backup_code)).await
 }
 
-/// Checks whichever one factor was sent. `challenge_key` names the WebAuthn challenge.
+/// Checks whichever one factor was sent, within the factor rate limits (a refusal is
+/// `RateLimited`, already audited once per trip). `challenge_key` names the WebAuthn challenge.
 pub async fn prove_factor(
     cx: &Ctx,
     user: &UserRow,
@@ -213,6 +215,7 @@ pub async fn prove_factor(
     challenge_key: &str,
     sent: (&Option<AssertionJson>, &Option<String>, &Option<String>),
 ) -> ApiResult<Proof> {
+    crate::edge::limits::factor(cx, user).await?;
     match sent {
         (Some(assertion), None, None) => prove_passkey(cx, user, actor, challenge_key, assertion).await,
         (None, Some(code), None) => prove_totp(cx, user, code).await,
