@@ -162,7 +162,9 @@ impl Action {
                 "An assertion's signature counter went backwards (possible cloned key); recorded, not fatal."
             }
             Self::AttestationPolicyUpdated => "The attestation policy changed; `data` holds before/after.",
-            Self::NetworkPolicyUpdated => "The network policy changed; `data` holds before/after.",
+            Self::NetworkPolicyUpdated => {
+                "The network policy changed; `data.diff` lists changed fields and added, removed and changed rules (up to 50 each, exact counts)."
+            }
             Self::NetworkPolicyBlocked => {
                 "A request was refused by the network policy (one row per address, rule and surface every 10 minutes)."
             }
@@ -249,7 +251,17 @@ impl Action {
             Self::PasskeyDeleted => json!({"aaguid": "ee882879-721c-4913-9775-3dfcce97072a"}),
             Self::PasskeyCounterRegressed => json!({"stored": 12, "received": 3}),
             Self::AttestationPolicyUpdated => json!({"before": {"mode": "any"}, "after": {"mode": "deny_list"}}),
-            Self::NetworkPolicyUpdated => json!({"before": {"mode": "off"}, "after": {"mode": "allowlist"}}),
+            Self::NetworkPolicyUpdated => json!({
+                "diff": {
+                    "changed": {"mode": {"before": "off", "after": "allowlist"}},
+                    "rules": {
+                        "count": {"before": 0, "after": 1, "added": 1, "removed": 0, "changed": 0},
+                        "added": [{"id": "office", "cidr": "198.51.100.0/24", "label": "Office"}],
+                        "removed": [], "changed": [], "truncated": false
+                    }
+                },
+                "lockoutAcknowledged": false
+            }),
             Self::NetworkPolicyBlocked => {
                 json!({"surface": "API", "matchedRule": null, "reason": "not in the allowlist"})
             }

@@ -100,6 +100,14 @@ const FIXTURE_WORKSPACES: &[Ws] = &[
     },
     Ws { id: "ws_bulk", name: "Bulk Ledger Co", slug: "bulk", status: "active", policy: "password_and_sso", mfa: 0 },
     Ws {
+        id: "ws_netpol_large",
+        name: "Large Policy Co",
+        slug: "netpol-large",
+        status: "active",
+        policy: "password_and_sso",
+        mfa: 0,
+    },
+    Ws {
         id: "ws_limits",
         name: "Rate Limits Inc",
         slug: "limits",
@@ -113,6 +121,24 @@ const FIXTURE_WORKSPACES: &[Ws] = &[
 const BULK_AUDIT_ROWS: i64 = 50_250;
 
 const FIXTURE_USERS: &[User] = &[
+    User {
+        id: "u_netpol_large_owner",
+        ws: "ws_netpol_large",
+        email: "owner@netpol-large.test",
+        name: "Large Owner",
+        role: "owner",
+        status: "active",
+        password: "netpol-large-owner-password",
+    },
+    User {
+        id: "u_netpol_large_member",
+        ws: "ws_netpol_large",
+        email: "member@netpol-large.test",
+        name: "Large Member",
+        role: "member",
+        status: "active",
+        password: "netpol-large-member-password",
+    },
     User {
         id: "u_limits_owner",
         ws: "ws_limits",

@@ -80,17 +80,22 @@ impl Ctx {
     /// Reads and decodes a JSON body: 415 for another media type, 413 over the limit,
     /// `InvalidJson` for bad syntax, `ValidationError` (with serde's reason) for bad shape.
     pub async fn json<T: DeserializeOwned>(&mut self) -> ApiResult<T> {
+        self.json_within(MAX_JSON_BODY).await
+    }
+
+    /// [`Ctx::json`] with another size limit, for the few bodies that may be large.
+    pub async fn json_within<T: DeserializeOwned>(&mut self, limit: usize) -> ApiResult<T> {
         let media = self.header("content-type").unwrap_or_default();
         let media = media.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
         if media != "application/json" && !(media.starts_with("application/") && media.ends_with("+json")) {
             return Err(ApiError::with_reason(ErrorCode::UnsupportedMediaType, "send Content-Type: application/json"));
         }
         let declared = self.header("content-length").and_then(|n| n.parse::<usize>().ok()).unwrap_or(0);
-        if declared > MAX_JSON_BODY {
+        if declared > limit {
             return Err(ErrorCode::PayloadTooLarge.into());
         }
         let bytes = self.req.bytes().await.map_err(|e| fault("read body", e))?;
-        if bytes.len() > MAX_JSON_BODY {
+        if bytes.len() > limit {
             return Err(ErrorCode::PayloadTooLarge.into());
         }
         decode_json(&bytes)

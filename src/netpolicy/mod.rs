@@ -2,6 +2,7 @@
 //! RFC 4632, RFC 5952, RFC 6874), a longest-prefix-match set, the policy evaluator with its
 //! lockout guard, and a token bucket for rate limiting.
 pub mod cidr;
+pub mod diff;
 pub mod policy;
 pub mod prefix_set;
 pub mod rate_limit;

@@ -25,10 +25,13 @@ pub async fn get(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     Ok(Reply::json(json!({"policy": policy, "version": version})))
 }
 
+/// Largest policy body: 10,000 rules per list fit with short labels.
+pub const MAX_POLICY_BODY: usize = 1024 * 1024;
+
 /// Replaces the policy. A policy that would block the caller's own address on the dashboard
 /// is refused (409 NETWORK_POLICY_LOCKOUT) unless `?acknowledgeLockout=true`.
 pub async fn put(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
-    let policy: Policy = cx.json().await?;
+    let policy: Policy = cx.json_within(MAX_POLICY_BODY).await?;
     policy.validate().map_err(invalid)?;
     let acknowledged = cx.query_param("acknowledgeLockout") == Some("true");
     if let Some(ip) = cx.client_ip.as_deref().and_then(|ip| parse_ip(ip).ok()) {
@@ -45,7 +48,7 @@ pub async fn put(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         action: Action::NetworkPolicyUpdated,
         actor: who.actor(),
         resource_id: Some(who.workspace_id().to_string()),
-        data: json!({"before": before, "after": policy, "lockoutAcknowledged": acknowledged}),
+        data: json!({"diff": crate::netpolicy::diff::diff(&before, &policy), "lockoutAcknowledged": acknowledged}),
     };
     let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
     let change = netpolicy::put(&db, who.workspace_id(), &policy, &who.user.id, cx.now_ms)?;
@@ -67,7 +70,7 @@ struct Preview {
 
 /// Runs the enforcement evaluator on a what-if, persisting nothing.
 pub async fn test(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
-    let body: Preview = cx.json().await?;
+    let body: Preview = cx.json_within(MAX_POLICY_BODY).await?;
     let ip = parse_ip(&body.ip).map_err(|e| invalid(format!("ip: {e}")))?;
     let policy = match body.policy {
         Some(p) => {
