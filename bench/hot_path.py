@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Request-latency cost of network-policy enforcement on the worker.
+
+Signs in the seeded demo admin, then measures `GET /api/me` with the admin's personal access
+token (the API surface) from 8 keep-alive clients, alternating a policy that is off with a
+10,000-rule allowlist enforced on the API (the client's address matches one rule), A/B/A/B so
+drift hits both. Prints one table row per figure. Usage: hot_path.py BASE SECRETS [seconds].
+"""
+import http.client, json, statistics, sys, threading, time, urllib.parse
+
+BASE, SECRETS = sys.argv[1], sys.argv[2]
+SECONDS = float(sys.argv[3]) if len(sys.argv) > 3 else 4.0
+ADMIN = "admin@demo.axissynapse.test"
+CLIENT_IP = "198.51.100.7"
+HOST = urllib.parse.urlsplit(BASE)
+
+
+def request(method, path, headers=None, body=None, conn=None):
+    own = conn is None
+    conn = conn or http.client.HTTPConnection(HOST.hostname, HOST.port, timeout=60)
+    headers = {"x-axissynapse-client-ip": CLIENT_IP, **(headers or {})}
+    if body is not None:
+        body = json.dumps(body).encode()
+        headers["content-type"] = "application/json"
+    conn.request(method, path, body=body, headers=headers)
+    resp = conn.getresponse()
+    data = resp.read()
+    if own:
+        conn.close()
+    return resp.status, resp.getheader("set-cookie") or "", data
+
+
+def session_cookie(password):
+    status, cookie, body = request("POST", "/api/auth/login", body={"email": ADMIN, "password": password})
+    assert status == 200, body
+    return cookie.split(";")[0]
+
+
+def put_policy(cookie, policy):
+    status, _, body = request("PUT", "/api/settings/network-policy", {"cookie": cookie}, policy)
+    assert status == 200, body[:300]
+
+
+def large_policy():
+    rules = [{"id": f"r{i}", "cidr": f"10.{i >> 8}.{i & 255}.0/24", "label": "branch"} for i in range(9_999)]
+    rules.append({"id": "office", "cidr": "198.51.100.0/24", "label": "Office"})
+    return {"mode": "allowlist", "rules": rules, "surfaces": {"signIn": False, "dashboard": False, "api": True, "scim": True}}
+
+
+def load(pat):
+    """(requests per second, p50 ms, p95 ms) over SECONDS from 8 keep-alive clients."""
+    latencies, stop = [], time.perf_counter() + SECONDS
+    lock = threading.Lock()
+
+    def client():
+        conn = http.client.HTTPConnection(HOST.hostname, HOST.port, timeout=60)
+        mine = []
+        while time.perf_counter() < stop:
+            t = time.perf_counter()
+            status, _, body = request("GET", "/api/me", {"authorization": f"Bearer {pat}"}, conn=conn)
+            assert status == 200, (status, body[:200])
+            mine.append(time.perf_counter() - t)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(8)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    q = statistics.quantiles(latencies, n=20)
+    return len(latencies) / elapsed, q[9] * 1000, q[18] * 1000
+
+
+def main():
+    secrets = json.load(open(SECRETS))
+    cookie = session_cookie(secrets["passwords"][ADMIN])
+    pat = secrets["pat"]
+    off, on = [], []
+    load(pat)  # warm up
+    for _ in range(2):
+        put_policy(cookie, {"mode": "off"})
+        off.append(load(pat))
+        put_policy(cookie, large_policy())
+        load(pat) if not on else None  # first use after a change recompiles the policy
+        on.append(load(pat))
+    put_policy(cookie, {"mode": "off"})
+    best = lambda runs, i: statistics.median(r[i] for r in runs)
+    row = "{:<38} {:>12} {:>12} {:>8}"
+    print(row.format("figure", "10k rules", "policy off", "ratio"))
+    rate_on, rate_off = best(on, 0), best(off, 0)
+    print(row.format("API hot path (req/s, 8 clients)", f"{rate_on:.0f}", f"{rate_off:.0f}", f"{rate_on / rate_off:.2f}x"))
+    for label, i in (("API hot path p50 (ms)", 1), ("API hot path p95 (ms)", 2)):
+        a, b = best(on, i), best(off, i)
+        print(row.format(label, f"{a:.2f}", f"{b:.2f}", f"{a / b:.2f}x"))
+
+
+main()
