@@ -19,8 +19,14 @@ CREATE TABLE IF NOT EXISTS workspaces (
 CREATE TABLE IF NOT EXISTS users (
   id             TEXT PRIMARY KEY,                       -- u_…
   workspace_id   TEXT NOT NULL REFERENCES workspaces(id),
-  email          TEXT NOT NULL,                          -- stored lower-cased
-  display_name   TEXT,
+  email          TEXT NOT NULL,                          -- sign-in email, stored lower-cased
+  user_name      TEXT NOT NULL COLLATE NOCASE,           -- SCIM userName (the email unless SCIM set it)
+  external_id    TEXT,                                   -- SCIM externalId (case-exact)
+  display_name   TEXT COLLATE NOCASE,
+  given_name     TEXT COLLATE NOCASE,                    -- SCIM name.givenName
+  family_name    TEXT COLLATE NOCASE,                    -- SCIM name.familyName
+  scim           TEXT NOT NULL DEFAULT '{}',             -- SCIM document (src/scim/resource.rs)
+  version        INTEGER NOT NULL DEFAULT 1,             -- SCIM meta.version
   role           TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
   status         TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled')),
   provisioned_by TEXT NOT NULL DEFAULT 'admin'
@@ -30,10 +36,51 @@ CREATE TABLE IF NOT EXISTS users (
   -- sign-in failure counters and lockouts live in the user's Durable Object (single writer)
   created_at     INTEGER NOT NULL,
   updated_at     INTEGER NOT NULL,
-  UNIQUE (workspace_id, email)
+  UNIQUE (workspace_id, email),
+  UNIQUE (workspace_id, user_name)
 );
 CREATE INDEX IF NOT EXISTS users_by_email ON users (email);           -- sign-in lookup
 CREATE INDEX IF NOT EXISTS users_by_workspace ON users (workspace_id, created_at);
+-- SCIM filters compile to SQL over these (src/scim/filter/sql.rs; EXPLAIN QUERY PLAN tested)
+CREATE INDEX IF NOT EXISTS users_scim_external ON users (workspace_id, external_id);
+CREATE INDEX IF NOT EXISTS users_scim_display ON users (workspace_id, display_name);
+CREATE INDEX IF NOT EXISTS users_scim_given ON users (workspace_id, given_name);
+CREATE INDEX IF NOT EXISTS users_scim_family ON users (workspace_id, family_name);
+CREATE INDEX IF NOT EXISTS users_scim_updated ON users (workspace_id, updated_at);
+
+-- SCIM emails, one row per element, kept with the user's document in the same batch.
+CREATE TABLE IF NOT EXISTS user_emails (
+  workspace_id TEXT NOT NULL,
+  user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  position     INTEGER NOT NULL,
+  value        TEXT NOT NULL COLLATE NOCASE,
+  type         TEXT COLLATE NOCASE,
+  is_primary   INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (user_id, position)
+);
+CREATE INDEX IF NOT EXISTS user_emails_by_value ON user_emails (workspace_id, value);
+
+CREATE TABLE IF NOT EXISTS scim_groups (
+  id           TEXT PRIMARY KEY,                         -- g_…
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+  display_name TEXT NOT NULL COLLATE NOCASE,
+  external_id  TEXT,
+  version      INTEGER NOT NULL DEFAULT 1,
+  created_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL,
+  UNIQUE (workspace_id, display_name)
+);
+CREATE INDEX IF NOT EXISTS scim_groups_external ON scim_groups (workspace_id, external_id);
+CREATE INDEX IF NOT EXISTS scim_groups_by_workspace ON scim_groups (workspace_id, created_at);
+
+CREATE TABLE IF NOT EXISTS scim_group_members (
+  workspace_id TEXT NOT NULL,
+  group_id     TEXT NOT NULL REFERENCES scim_groups(id) ON DELETE CASCADE,
+  user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  PRIMARY KEY (group_id, user_id)
+);
+CREATE INDEX IF NOT EXISTS scim_group_members_by_user ON scim_group_members (workspace_id, user_id);
+CREATE INDEX IF NOT EXISTS scim_group_members_by_group ON scim_group_members (workspace_id, group_id);
 
 CREATE TABLE IF NOT EXISTS invitations (
   id           TEXT PRIMARY KEY,                         -- inv_…

@@ -27,7 +27,7 @@ fn rules(n: usize, rng: &mut Rng) -> Vec<Rule> {
     let mut out = Vec::with_capacity(n);
     while out.len() < n {
         let r = rng.next();
-        let cidr = if r % 4 == 0 {
+        let cidr = if r.is_multiple_of(4) {
             let prefix = 32 + (r >> 8) % 33;
             let addr =
                 Ipv6Addr::from(((0x2001_0db8u128 << 96) | (u128::from(rng.next()) << 32)) & mask6(prefix as u32));

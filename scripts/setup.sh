@@ -34,3 +34,11 @@ if [ ! -x node_modules/.bin/wrangler ] || ! cmp -s package-lock.json node_module
   npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json node_modules/.package-lock.json.copy
 fi
+
+# SCIM conformance tools (scim2-tester, scim-sanity) and scim2-server for the bench, in a venv.
+VENV="$AXIS_TOOLS/scim-venv"
+if [ ! -x "$VENV/bin/python" ] || ! cmp -s tests/conformance/requirements.txt "$VENV/requirements.txt"; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check -r tests/conformance/requirements.txt
+  cp tests/conformance/requirements.txt "$VENV/requirements.txt"
+fi

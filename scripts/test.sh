@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: install, host unit tests, build, then the e2e suites over HTTP against
 # `wrangler dev` on a free port with a throwaway state dir (Rust over HTTP, then headless
-# Chromium for WebAuthn), restarting it once to prove persistence. Stops the worker on exit,
+# Chromium for WebAuthn, the public SCIM conformance tools), restarting it once to prove
+# persistence. Stops the worker on exit,
 # whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +41,10 @@ apply_schema "$STATE"
 seed "$STATE" "$AXIS_SECRETS" --fixtures
 start_worker
 cargo test --test e2e -- --test-threads=4
+
+echo "== SCIM conformance (scim2-tester, scim-sanity) against the demo workspace"
+"$AXIS_TOOLS/scim-venv/bin/python" tests/conformance/scim_conformance.py "$AXIS_BASE_URL" \
+  "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["scimToken"])' "$AXIS_SECRETS")"
 
 echo "== browser e2e (headless Chromium, virtual authenticator)"
 # WebAuthn needs a secure context and a domain RP ID: localhost is both.

@@ -65,6 +65,22 @@ pub enum ErrorCode {
     UserNotFound,
     /// A request tried to change a read-only attribute.
     MutabilityViolation,
+    /// A PATCH path names no attribute this server stores, or is malformed.
+    ScimInvalidPath,
+    /// A PATCH path or filter matched nothing to change (or `remove` had no path).
+    ScimNoTarget,
+    /// A value has the wrong type, is missing where required, or breaks a limit.
+    ScimInvalidValue,
+    /// The request body is not a valid SCIM message (schemas, Operations, shape).
+    ScimInvalidSyntax,
+    /// The filter cannot be answered from the indexes and would scan too many resources.
+    ScimTooMany,
+    /// userName (users) or displayName (groups) is already taken in this workspace.
+    ScimUniqueness,
+    /// The SCIM group id does not exist in this workspace.
+    GroupNotFound,
+    /// The operation exists in SCIM but this server does not implement it.
+    NotImplemented,
     // --- Event webhooks ---------------------------------------------------------------------
     /// The webhook endpoint's circuit breaker is open.
     CircuitOpen,
@@ -105,7 +121,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in table order.
-    pub const ALL: [ErrorCode; 41] = [
+    pub const ALL: [ErrorCode; 49] = [
         Self::NotProvisioned,
         Self::SsoNotAllowed,
         Self::AccountDisabled,
@@ -131,6 +147,14 @@ impl ErrorCode {
         Self::InvalidFilter,
         Self::UserNotFound,
         Self::MutabilityViolation,
+        Self::ScimInvalidPath,
+        Self::ScimNoTarget,
+        Self::ScimInvalidValue,
+        Self::ScimInvalidSyntax,
+        Self::ScimTooMany,
+        Self::ScimUniqueness,
+        Self::GroupNotFound,
+        Self::NotImplemented,
         Self::CircuitOpen,
         Self::SignatureFailed,
         Self::IpBlocked,
@@ -171,6 +195,11 @@ impl ErrorCode {
             | Self::Unauthorized => 401,
             Self::InvalidFilter
             | Self::MutabilityViolation
+            | Self::ScimInvalidPath
+            | Self::ScimNoTarget
+            | Self::ScimInvalidValue
+            | Self::ScimInvalidSyntax
+            | Self::ScimTooMany
             | Self::SignatureFailed
             | Self::ValidationError
             | Self::WeakPassword
@@ -179,13 +208,14 @@ impl ErrorCode {
             | Self::ChallengeExpired
             | Self::InvalidJson => 400,
             Self::IpBlocked | Self::AttestationBlocked | Self::NoFactorAvailable | Self::Forbidden => 403,
-            Self::UserNotFound | Self::NotFound => 404,
+            Self::UserNotFound | Self::GroupNotFound | Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
-            Self::Conflict | Self::NetworkPolicyLockout => 409,
+            Self::Conflict | Self::NetworkPolicyLockout | Self::ScimUniqueness => 409,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::AccountLocked | Self::RateLimited => 429,
             Self::InternalError => 500,
+            Self::NotImplemented => 501,
             Self::CircuitOpen => 503,
         }
     }
@@ -218,6 +248,14 @@ impl ErrorCode {
             Self::InvalidFilter => "INVALID_FILTER",
             Self::UserNotFound => "USER_NOT_FOUND",
             Self::MutabilityViolation => "MUTABILITY_VIOLATION",
+            Self::ScimInvalidPath => "SCIM_INVALID_PATH",
+            Self::ScimNoTarget => "SCIM_NO_TARGET",
+            Self::ScimInvalidValue => "SCIM_INVALID_VALUE",
+            Self::ScimInvalidSyntax => "SCIM_INVALID_SYNTAX",
+            Self::ScimTooMany => "SCIM_TOO_MANY",
+            Self::ScimUniqueness => "SCIM_UNIQUENESS",
+            Self::GroupNotFound => "GROUP_NOT_FOUND",
+            Self::NotImplemented => "NOT_IMPLEMENTED",
             Self::CircuitOpen => "CIRCUIT_OPEN",
             Self::SignatureFailed => "SIGNATURE_FAILED",
             Self::IpBlocked => "IP_BLOCKED",
@@ -265,6 +303,14 @@ impl ErrorCode {
             Self::InvalidFilter => "The SCIM filter could not be parsed.",
             Self::UserNotFound => "The user does not exist.",
             Self::MutabilityViolation => "The request tried to change a read-only attribute.",
+            Self::ScimInvalidPath => "The PATCH path is not valid for this resource.",
+            Self::ScimNoTarget => "The PATCH operation matched no value.",
+            Self::ScimInvalidValue => "A SCIM attribute value is invalid.",
+            Self::ScimInvalidSyntax => "The SCIM request body is malformed.",
+            Self::ScimTooMany => "The SCIM filter would match too many resources to evaluate.",
+            Self::ScimUniqueness => "A SCIM resource with this unique value already exists.",
+            Self::GroupNotFound => "The group does not exist.",
+            Self::NotImplemented => "This operation is not implemented.",
             Self::CircuitOpen => "The webhook endpoint's circuit breaker is open.",
             Self::SignatureFailed => "The receiver did not accept the delivery signature.",
             Self::IpBlocked => "The source IP is blocked by the workspace network policy.",
@@ -338,7 +384,44 @@ impl ApiError {
     }
 }
 
+impl ErrorCode {
+    /// The RFC 7644 §3.12 `scimType` this code carries on SCIM routes, if any.
+    pub const fn scim_type(self) -> Option<&'static str> {
+        match self {
+            Self::InvalidFilter => Some("invalidFilter"),
+            Self::ScimTooMany => Some("tooMany"),
+            Self::ScimUniqueness => Some("uniqueness"),
+            Self::MutabilityViolation => Some("mutability"),
+            Self::ScimInvalidSyntax | Self::InvalidJson => Some("invalidSyntax"),
+            Self::ScimInvalidPath => Some("invalidPath"),
+            Self::ScimNoTarget => Some("noTarget"),
+            Self::ScimInvalidValue | Self::ValidationError => Some("invalidValue"),
+            _ => None,
+        }
+    }
+}
+
 impl ApiError {
+    /// The RFC 7644 §3.12 error body used on SCIM routes, exactly `schemas`, `status` (a
+    /// string), `scimType` and `detail` (strict SCIM clients refuse other members). Our code
+    /// leads `detail` (`"INVALID_FILTER: …"`) and is also sent as `X-AxisSynapse-Error-Code`.
+    pub fn scim_body(&self, request_id: &str) -> Value {
+        let support = format!("quote request {request_id} to support");
+        let reason =
+            if self.code == ErrorCode::InternalError { Some(support.as_str()) } else { self.reason.as_deref() };
+        let mut body = Map::new();
+        body.insert("schemas".into(), json!(["urn:ietf:params:scim:api:messages:2.0:Error"]));
+        body.insert("status".into(), json!(self.status().to_string()));
+        body.insert(
+            "detail".into(),
+            json!(format!("{}: {}", self.code.as_str(), reason.unwrap_or(self.code.message()))),
+        );
+        if let Some(scim_type) = self.code.scim_type() {
+            body.insert("scimType".into(), json!(scim_type));
+        }
+        Value::Object(body)
+    }
+
     /// The body sent to the client. An internal error's reason is for the logs only: the
     /// client gets the opaque envelope plus the request id to quote to support.
     pub fn public_body(&self, request_id: &str) -> Value {

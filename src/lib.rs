@@ -12,6 +12,7 @@ pub mod error;
 pub mod http_url;
 pub mod netpolicy;
 pub mod routes;
+pub mod scim;
 pub mod session;
 pub mod stepup;
 pub mod time;

@@ -56,6 +56,26 @@ pub enum Op {
     NetworkPolicyGet,
     NetworkPolicyPut,
     NetworkPolicyTest,
+    ScimServiceProviderConfig,
+    ScimSchemas,
+    ScimSchema,
+    ScimResourceTypes,
+    ScimResourceType,
+    ScimUsersList,
+    ScimUserCreate,
+    ScimUsersSearch,
+    ScimUserGet,
+    ScimUserReplace,
+    ScimUserPatch,
+    ScimUserDelete,
+    ScimGroupsList,
+    ScimGroupCreate,
+    ScimGroupsSearch,
+    ScimGroupGet,
+    ScimGroupReplace,
+    ScimGroupPatch,
+    ScimGroupDelete,
+    ScimRootSearch,
 }
 
 /// Who may call a route.
@@ -72,6 +92,8 @@ pub enum Access {
     /// A session cookie of a workspace owner or admin (step-up protected changes: the step-up
     /// token is bound to the browser session that earned it).
     AdminSession,
+    /// A SCIM provisioning token (`Bearer scim_…`), scoped to one workspace.
+    Scim,
 }
 
 impl Op {
@@ -99,6 +121,7 @@ impl Access {
             Access::Public => &[],
             Access::Session | Access::AdminSession => &["SessionCookie"],
             Access::User | Access::Admin => &["SessionCookie", "PAT"],
+            Access::Scim => &["ScimToken"],
         }
     }
 }
@@ -156,6 +179,26 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/settings/scim-tokens", Op::ScimTokenList, Access::Admin),
     route("POST", "/api/settings/scim-tokens", Op::ScimTokenCreate, Access::Admin),
     route("DELETE", "/api/settings/scim-tokens/{id}", Op::ScimTokenRevoke, Access::Admin),
+    route("GET", "/api/scim/v2/ServiceProviderConfig", Op::ScimServiceProviderConfig, Access::Public),
+    route("GET", "/api/scim/v2/Schemas", Op::ScimSchemas, Access::Public),
+    route("GET", "/api/scim/v2/Schemas/{id}", Op::ScimSchema, Access::Public),
+    route("GET", "/api/scim/v2/ResourceTypes", Op::ScimResourceTypes, Access::Public),
+    route("GET", "/api/scim/v2/ResourceTypes/{id}", Op::ScimResourceType, Access::Public),
+    route("POST", "/api/scim/v2/.search", Op::ScimRootSearch, Access::Scim),
+    route("GET", "/api/scim/v2/Users", Op::ScimUsersList, Access::Scim),
+    route("POST", "/api/scim/v2/Users", Op::ScimUserCreate, Access::Scim),
+    route("POST", "/api/scim/v2/Users/.search", Op::ScimUsersSearch, Access::Scim),
+    route("GET", "/api/scim/v2/Users/{id}", Op::ScimUserGet, Access::Scim),
+    route("PUT", "/api/scim/v2/Users/{id}", Op::ScimUserReplace, Access::Scim),
+    route("PATCH", "/api/scim/v2/Users/{id}", Op::ScimUserPatch, Access::Scim),
+    route("DELETE", "/api/scim/v2/Users/{id}", Op::ScimUserDelete, Access::Scim),
+    route("GET", "/api/scim/v2/Groups", Op::ScimGroupsList, Access::Scim),
+    route("POST", "/api/scim/v2/Groups", Op::ScimGroupCreate, Access::Scim),
+    route("POST", "/api/scim/v2/Groups/.search", Op::ScimGroupsSearch, Access::Scim),
+    route("GET", "/api/scim/v2/Groups/{id}", Op::ScimGroupGet, Access::Scim),
+    route("PUT", "/api/scim/v2/Groups/{id}", Op::ScimGroupReplace, Access::Scim),
+    route("PATCH", "/api/scim/v2/Groups/{id}", Op::ScimGroupPatch, Access::Scim),
+    route("DELETE", "/api/scim/v2/Groups/{id}", Op::ScimGroupDelete, Access::Scim),
     route("GET", "/api/settings/network-policy", Op::NetworkPolicyGet, Access::Admin),
     route("PUT", "/api/settings/network-policy", Op::NetworkPolicyPut, Access::AdminSession),
     route("POST", "/api/settings/network-policy/test", Op::NetworkPolicyTest, Access::Admin),

@@ -15,6 +15,8 @@ mod invitations;
 mod netpolicy;
 #[path = "e2e/ratelimit.rs"]
 mod ratelimit;
+#[path = "e2e/scim.rs"]
+mod scim;
 #[path = "e2e/sessions.rs"]
 mod sessions;
 #[path = "e2e/stepup.rs"]

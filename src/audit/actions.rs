@@ -43,10 +43,18 @@ pub enum Action {
     NetworkPolicyBlocked,
     NetworkPolicyWouldBlock,
     AuditLogExported,
+    ScimUserProvisioned,
+    ScimUserUpdated,
+    ScimUserDeactivated,
+    ScimUserReactivated,
+    ScimUserDeleted,
+    ScimGroupCreated,
+    ScimGroupUpdated,
+    ScimGroupDeleted,
 }
 
 impl Action {
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 43] = [
         Self::SigninSucceeded,
         Self::SigninFailed,
         Self::SigninMfaChallenged,
@@ -82,6 +90,14 @@ impl Action {
         Self::NetworkPolicyBlocked,
         Self::NetworkPolicyWouldBlock,
         Self::AuditLogExported,
+        Self::ScimUserProvisioned,
+        Self::ScimUserUpdated,
+        Self::ScimUserDeactivated,
+        Self::ScimUserReactivated,
+        Self::ScimUserDeleted,
+        Self::ScimGroupCreated,
+        Self::ScimGroupUpdated,
+        Self::ScimGroupDeleted,
     ];
 
     pub const fn code(self) -> &'static str {
@@ -121,6 +137,14 @@ impl Action {
             Self::NetworkPolicyBlocked => "WORKSPACE_NETWORK_POLICY_BLOCKED",
             Self::NetworkPolicyWouldBlock => "WORKSPACE_NETWORK_POLICY_WOULD_BLOCK",
             Self::AuditLogExported => "ACCOUNT_AUDIT_LOG_EXPORTED",
+            Self::ScimUserProvisioned => "SCIM_USER_PROVISIONED",
+            Self::ScimUserUpdated => "SCIM_USER_UPDATED",
+            Self::ScimUserDeactivated => "SCIM_USER_DEACTIVATED",
+            Self::ScimUserReactivated => "SCIM_USER_REACTIVATED",
+            Self::ScimUserDeleted => "SCIM_USER_DELETED",
+            Self::ScimGroupCreated => "SCIM_GROUP_CREATED",
+            Self::ScimGroupUpdated => "SCIM_GROUP_UPDATED",
+            Self::ScimGroupDeleted => "SCIM_GROUP_DELETED",
         }
     }
 
@@ -172,6 +196,14 @@ impl Action {
                 "Monitor-only mode: a request the policy would have refused was let through."
             }
             Self::AuditLogExported => "The audit log was exported; `data` holds the format and filters.",
+            Self::ScimUserProvisioned => "An identity provider created a user over SCIM.",
+            Self::ScimUserUpdated => "An identity provider changed a user over SCIM (PUT or PATCH, one row per request).",
+            Self::ScimUserDeactivated => "SCIM set `active` to false: the user's sessions and personal access tokens were revoked.",
+            Self::ScimUserReactivated => "SCIM set `active` back to true.",
+            Self::ScimUserDeleted => "SCIM deleted a user and what only they owned.",
+            Self::ScimGroupCreated => "An identity provider pushed a new group.",
+            Self::ScimGroupUpdated => "A group's name or members changed over SCIM.",
+            Self::ScimGroupDeleted => "A group was deleted over SCIM.",
         }
     }
 
@@ -205,6 +237,12 @@ impl Action {
             Self::ScimTokenCreated | Self::ScimTokenRevoked => "scim_token",
             Self::WorkspaceUpdated => "workspace",
             Self::AuditLogExported => "audit_log",
+            Self::ScimUserProvisioned
+            | Self::ScimUserUpdated
+            | Self::ScimUserDeactivated
+            | Self::ScimUserReactivated
+            | Self::ScimUserDeleted => "user",
+            Self::ScimGroupCreated | Self::ScimGroupUpdated | Self::ScimGroupDeleted => "group",
         }
     }
 
@@ -269,6 +307,20 @@ impl Action {
                 json!({"surface": "DASHBOARD", "matchedRule": null, "reason": "not in the allowlist"})
             }
             Self::AuditLogExported => json!({"format": "csv", "rows": 1200, "filters": {"action": "ACCOUNT_*"}}),
+            Self::ScimUserProvisioned => {
+                json!({"userName": "alice@example.com", "externalId": "00u1abc", "active": true})
+            }
+            Self::ScimUserUpdated => json!({"userName": "alice@example.com", "passwordChanged": false, "version": 4}),
+            Self::ScimUserDeactivated => {
+                json!({"userName": "alice@example.com", "passwordChanged": false, "version": 5})
+            }
+            Self::ScimUserReactivated => {
+                json!({"userName": "alice@example.com", "passwordChanged": false, "version": 6})
+            }
+            Self::ScimUserDeleted => json!({"userName": "alice@example.com"}),
+            Self::ScimGroupCreated => json!({"displayName": "Engineering", "members": 12}),
+            Self::ScimGroupUpdated => json!({"displayName": "Engineering", "membersAdded": 1, "membersRemoved": 0}),
+            Self::ScimGroupDeleted => json!({"displayName": "Engineering"}),
         }
     }
 }

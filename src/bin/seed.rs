@@ -108,6 +108,22 @@ const FIXTURE_WORKSPACES: &[Ws] = &[
         mfa: 0,
     },
     Ws {
+        id: "ws_scim",
+        name: "SCIM Provisioned Co",
+        slug: "scim",
+        status: "active",
+        policy: "password_and_sso",
+        mfa: 0,
+    },
+    Ws {
+        id: "ws_scim_netpol",
+        name: "SCIM Network Co",
+        slug: "scim-netpol",
+        status: "active",
+        policy: "password_and_sso",
+        mfa: 0,
+    },
+    Ws {
         id: "ws_limits",
         name: "Rate Limits Inc",
         slug: "limits",
@@ -121,6 +137,24 @@ const FIXTURE_WORKSPACES: &[Ws] = &[
 const BULK_AUDIT_ROWS: i64 = 50_250;
 
 const FIXTURE_USERS: &[User] = &[
+    User {
+        id: "u_scim_netpol_owner",
+        ws: "ws_scim_netpol",
+        email: "owner@scim-netpol.test",
+        name: "Net Scim",
+        role: "owner",
+        status: "active",
+        password: "scim-netpol-owner-password",
+    },
+    User {
+        id: "u_scim_owner",
+        ws: "ws_scim",
+        email: "owner@scim.test",
+        name: "Sky Owner",
+        role: "owner",
+        status: "active",
+        password: "scim-owner-password",
+    },
     User {
         id: "u_netpol_large_owner",
         ws: "ws_netpol_large",
@@ -386,8 +420,9 @@ fn workspace_sql(w: &Ws) -> String {
 fn user_sql(u: &User) -> String {
     let hash = password::hash_password(u.password, random::<16>());
     format!(
-        "INSERT OR IGNORE INTO users (id, workspace_id, email, display_name, role, status, provisioned_by, password_hash, created_at, updated_at) VALUES ({}, {}, {}, {}, {}, {}, 'seed', {}, {NOW}, {NOW});",
-        quote(u.id), quote(u.ws), quote(u.email), quote(u.name), quote(u.role), quote(u.status), quote(&hash)
+        "INSERT OR IGNORE INTO users (id, workspace_id, email, user_name, display_name, role, status, provisioned_by, password_hash, created_at, updated_at) VALUES ({id}, {ws}, {email}, {email}, {}, {}, {}, 'seed', {}, {NOW}, {NOW});\n\
+         INSERT OR IGNORE INTO user_emails (workspace_id, user_id, position, value, type, is_primary) VALUES ({ws}, {id}, 0, {email}, 'work', 1);",
+        quote(u.name), quote(u.role), quote(u.status), quote(&hash), id = quote(u.id), ws = quote(u.ws), email = quote(u.email)
     )
 }
 

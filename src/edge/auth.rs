@@ -170,3 +170,61 @@ pub fn same_origin(cx: &Ctx) -> ApiResult<()> {
         _ => Ok(()),
     }
 }
+
+/// A SCIM provisioning client: the workspace its token is scoped to.
+#[derive(Debug, Clone)]
+pub struct ScimClient {
+    pub workspace_id: String,
+    pub token_id: String,
+    pub network_policy_version: i64,
+}
+
+impl ScimClient {
+    pub fn actor(&self) -> Actor {
+        Actor { kind: "scim_token", id: Some(self.token_id.clone()) }
+    }
+
+    pub fn gate(&self) -> crate::edge::netgate::Gate<'_> {
+        crate::edge::netgate::Gate {
+            workspace_id: &self.workspace_id,
+            policy_version: self.network_policy_version,
+            is_admin: false,
+        }
+    }
+}
+
+/// `Authorization: Bearer scim_…` for the SCIM routes: one query reads the token, its
+/// workspace's standing and network-policy version.
+pub async fn authenticate_scim(cx: &Ctx) -> ApiResult<ScimClient> {
+    let invalid = || ApiError::with_reason(ErrorCode::Unauthorized, "a valid SCIM token (Bearer scim_…) is required");
+    let token = bearer(cx).ok_or_else(invalid)?;
+    let (kind, id) = token_format::parse(&token).map_err(|_| invalid())?;
+    if kind != token_format::TokenKind::Scim {
+        return Err(ApiError::with_reason(
+            ErrorCode::Unauthorized,
+            "SCIM routes take a SCIM token, not a personal access token",
+        ));
+    }
+    let db = db::open(&cx.env)?;
+    let row = tokens::scim_by_id(&db, id).await?.ok_or_else(invalid)?;
+    if !token_format::matches(&token, &row.token.token_hash) {
+        return Err(invalid());
+    }
+    if row.token.revoked_at.is_some() {
+        return Err(ErrorCode::TokenRevoked.into());
+    }
+    if row.token.expires_at.is_some_and(|t| t <= cx.now_ms) {
+        return Err(ErrorCode::TokenExpired.into());
+    }
+    if row.ws_status != "active" {
+        return Err(ErrorCode::WorkspaceInactive.into());
+    }
+    if row.token.last_used_at.is_none_or(|t| cx.now_ms - t >= tokens::TOUCH_EVERY_MS) {
+        tokens::touch(&db, &row.token, cx.now_ms).await?;
+    }
+    Ok(ScimClient {
+        workspace_id: row.token.workspace_id,
+        token_id: row.token.id,
+        network_policy_version: row.network_policy_version,
+    })
+}

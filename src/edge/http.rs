@@ -197,6 +197,20 @@ pub fn error_reply(err: &ApiError, request_id: &str) -> Reply {
     reply
 }
 
+/// The SCIM media type (RFC 7644 §3.1); `application/json` is accepted on input too.
+pub const SCIM_JSON: &str = "application/scim+json";
+
+/// An error on a SCIM route: the RFC 7644 §3.12 body, carrying the same code (in `detail`
+/// and `X-AxisSynapse-Error-Code`).
+pub fn scim_error_reply(err: &ApiError, request_id: &str) -> Reply {
+    let mut reply = error_reply(err, request_id).header("x-axissynapse-error-code", err.code.as_str());
+    reply.body = Body::Json(err.scim_body(request_id));
+    if err.status() == 401 {
+        reply = reply.header("www-authenticate", "Bearer realm=\"scim\"");
+    }
+    reply.header("content-type", SCIM_JSON)
+}
+
 /// One structured log line.
 pub fn log_json(line: Value) {
     worker::console_log!("{}", line);

@@ -83,14 +83,17 @@ async fn admit(env: &Env, limit: Limit, subject: &str, now: i64) -> ApiResult<Ou
     objects::call(&stub, &Admit { limit, now }).await
 }
 
-/// API calls per client address, signed in or not (checked before any credential lookup).
-pub async fn api_address(cx: &Ctx) -> ApiResult<()> {
-    window(cx, WindowLimit::API_PER_IP, ip_subject(cx)).await
+/// Calls per client address, signed in or not (checked before any credential lookup); SCIM
+/// routes have their own, larger window.
+pub async fn address(cx: &Ctx, scim: bool) -> ApiResult<()> {
+    let limit = if scim { WindowLimit::SCIM_PER_IP } else { WindowLimit::API_PER_IP };
+    window(cx, limit, ip_subject(cx)).await
 }
 
-/// API calls per credential: a session id or a personal access token id.
-pub async fn api_credential(cx: &Ctx, credential: &str) -> ApiResult<()> {
-    window(cx, WindowLimit::API_PER_CREDENTIAL, credential.to_string()).await
+/// Calls per credential: a session id, a personal access token id or a SCIM token id.
+pub async fn credential(cx: &Ctx, credential: &str, scim: bool) -> ApiResult<()> {
+    let limit = if scim { WindowLimit::SCIM_PER_TOKEN } else { WindowLimit::API_PER_CREDENTIAL };
+    window(cx, limit, credential.to_string()).await
 }
 
 async fn window(cx: &Ctx, window: WindowLimit, key: String) -> ApiResult<()> {

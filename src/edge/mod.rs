@@ -18,7 +18,7 @@ use worker::{Context, Env, Request, Response};
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::netpolicy::policy::Surface;
-use crate::routes::{resolve, Resolution};
+use crate::routes::{resolve, Access, Resolution};
 use http::{error_reply, log_json, Ctx, Reply};
 
 /// Serves one request. Never returns `Err`: every failure becomes the error envelope.
@@ -27,7 +27,14 @@ pub async fn handle(req: Request, env: Env, wctx: Context) -> worker::Result<Res
         req.headers().get("cf-ray").ok().flatten().or_else(|| crypto::new_id("req_").ok()).unwrap_or_default();
     let reply = match Ctx::new(req, env, wctx, request_id.clone()) {
         Ok(mut cx) => {
-            let reply = route(&mut cx).await.unwrap_or_else(|e| error_reply(&e, &request_id));
+            let scim = cx.path.starts_with(handlers::scim::PREFIX);
+            let reply = route(&mut cx).await.unwrap_or_else(|e| {
+                if scim {
+                    http::scim_error_reply(&e, &request_id)
+                } else {
+                    error_reply(&e, &request_id)
+                }
+            });
             log_request(&cx, reply.status);
             reply
         }
@@ -59,15 +66,22 @@ async fn route(cx: &mut Ctx) -> ApiResult<Reply> {
         }
         Resolution::NotFound => return Err(ApiError::with_reason(ErrorCode::NotFound, "no such route")),
     };
-    limits::api_address(cx).await?;
+    let scim = route.path.starts_with(handlers::scim::PREFIX);
+    limits::address(cx, scim).await?;
+    if route.access == Access::Scim {
+        let client = auth::authenticate_scim(cx).await?;
+        netgate::enforce(cx, client.gate(), Surface::Scim, client.actor()).await?;
+        limits::credential(cx, &client.token_id, true).await?;
+        return handlers::scim::dispatch(cx, route.op, param, Some(client)).await;
+    }
     let principal = auth::authenticate(cx, route).await?;
     if let Some(p) = &principal {
         let (surface, credential) = match &p.via {
             auth::Via::Cookie { sid } => (Surface::Dashboard, sid),
             auth::Via::Pat { token_id } => (Surface::Api, token_id),
         };
-        netgate::enforce(cx, &p.user, surface, p.actor()).await?;
-        limits::api_credential(cx, credential).await?;
+        netgate::enforce(cx, (&p.user).into(), surface, p.actor()).await?;
+        limits::credential(cx, credential, false).await?;
     }
     handlers::dispatch(cx, route.op, param, principal).await
 }

@@ -59,16 +59,34 @@ fn first_sighting(key: String, now_ms: i64) -> bool {
     })
 }
 
-/// Checks the request of `user` against its workspace policy for `surface`;
+/// Who is asking, as far as the network policy cares.
+pub struct Gate<'a> {
+    pub workspace_id: &'a str,
+    /// The workspace's policy version as read with the caller's credential (0 = never set).
+    pub policy_version: i64,
+    pub is_admin: bool,
+}
+
+impl<'a> From<&'a UserRow> for Gate<'a> {
+    fn from(user: &'a UserRow) -> Self {
+        Self {
+            workspace_id: &user.workspace_id,
+            policy_version: user.network_policy_version,
+            is_admin: user.is_admin(),
+        }
+    }
+}
+
+/// Checks the request against the caller's workspace policy for `surface`;
 /// `Err(IP_BLOCKED)` when it must be refused.
-pub async fn enforce(cx: &Ctx, user: &UserRow, surface: Surface, actor: Actor) -> ApiResult<()> {
-    if user.network_policy_version == 0 {
+pub async fn enforce(cx: &Ctx, gate: Gate<'_>, surface: Surface, actor: Actor) -> ApiResult<()> {
+    if gate.policy_version == 0 {
         return Ok(()); // the workspace never set a policy
     }
-    let workspace_id = user.workspace_id.as_str();
+    let workspace_id = gate.workspace_id;
     let db = db::open(&cx.env)?;
-    let policy = compiled(&db, workspace_id, user.network_policy_version).await?;
-    let is_admin = user.is_admin();
+    let policy = compiled(&db, workspace_id, gate.policy_version).await?;
+    let is_admin = gate.is_admin;
     let (mode, compiled) = (&policy.0, &policy.1);
     if *mode == Mode::Off {
         return Ok(());

@@ -110,9 +110,15 @@ impl WindowLimit {
     /// Authenticated API calls per credential (session or personal access token).
     pub const API_PER_CREDENTIAL: Self =
         Self { binding: "API_CREDENTIAL_LIMIT", name: "API_PER_CREDENTIAL", limit: 600, period_secs: 60 };
-    /// API calls per client address, signed in or not.
+    /// API calls per client address, signed in or not (SCIM routes excepted).
     pub const API_PER_IP: Self = Self { binding: "API_IP_LIMIT", name: "API_PER_IP", limit: 1200, period_secs: 60 };
-    pub const ALL: [Self; 2] = [Self::API_PER_CREDENTIAL, Self::API_PER_IP];
+    /// SCIM calls per SCIM token: an identity provider's initial sync of a large directory
+    /// (Entra, Okta push users and groups in bursts) stays well inside it.
+    pub const SCIM_PER_TOKEN: Self =
+        Self { binding: "SCIM_TOKEN_LIMIT", name: "SCIM_PER_TOKEN", limit: 6000, period_secs: 60 };
+    /// SCIM calls per client address.
+    pub const SCIM_PER_IP: Self = Self { binding: "SCIM_IP_LIMIT", name: "SCIM_PER_IP", limit: 6000, period_secs: 60 };
+    pub const ALL: [Self; 4] = [Self::API_PER_CREDENTIAL, Self::API_PER_IP, Self::SCIM_PER_TOKEN, Self::SCIM_PER_IP];
 
     /// A caller refused by the window waits at most one period.
     pub const fn retry_after(self) -> RetryAfterSecs {

@@ -91,7 +91,7 @@ pub async fn login(cx: &mut Ctx) -> ApiResult<Reply> {
         return Err(ErrorCode::NotProvisioned.into());
     };
     let actor = Actor { kind: "user", id: Some(user.id.clone()) };
-    crate::edge::netgate::enforce(cx, &user, Surface::SignIn, actor).await?;
+    crate::edge::netgate::enforce(cx, (&user).into(), Surface::SignIn, actor).await?;
     let db = db::open(&cx.env)?;
     let origin = Origin { workspace_id: &user.workspace_id, ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
     let sessions = SessionsClient::new(&cx.env, &user.workspace_id, &user.id)?;

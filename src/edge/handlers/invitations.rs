@@ -139,7 +139,8 @@ pub async fn accept(cx: &mut Ctx) -> ApiResult<Reply> {
         password_hash: hash.as_deref(),
         now: cx.now_ms,
     };
-    let changes = vec![users::insert(&db, &new_user)?, invitations::mark_accepted(&db, &invite, cx.now_ms)?];
+    let mut changes = users::insert(&db, &new_user)?;
+    changes.push(invitations::mark_accepted(&db, &invite, cx.now_ms)?);
     let event = Event {
         action: Action::UserJoined,
         actor: Actor { kind: "user", id: Some(user_id.clone()) },

@@ -9,6 +9,7 @@ pub mod invitations;
 pub mod me;
 pub mod netpolicy;
 pub mod passkeys;
+pub mod scim;
 pub mod settings;
 pub mod stepup;
 pub mod totp;
@@ -23,6 +24,26 @@ pub async fn dispatch(cx: &mut Ctx, op: Op, param: Option<String>, principal: Op
     let id = || param.clone().ok_or_else(|| ApiError::new(ErrorCode::NotFound));
     let who = || principal.clone().ok_or_else(|| ApiError::new(ErrorCode::Unauthorized));
     match op {
+        Op::ScimServiceProviderConfig
+        | Op::ScimSchemas
+        | Op::ScimSchema
+        | Op::ScimResourceTypes
+        | Op::ScimResourceType
+        | Op::ScimUsersList
+        | Op::ScimUserCreate
+        | Op::ScimUsersSearch
+        | Op::ScimUserGet
+        | Op::ScimUserReplace
+        | Op::ScimUserPatch
+        | Op::ScimUserDelete
+        | Op::ScimGroupsList
+        | Op::ScimGroupCreate
+        | Op::ScimGroupsSearch
+        | Op::ScimGroupGet
+        | Op::ScimGroupReplace
+        | Op::ScimGroupPatch
+        | Op::ScimGroupDelete
+        | Op::ScimRootSearch => scim::dispatch(cx, op, param, None).await,
         Op::OpenApi => Ok(discovery::openapi(cx)),
         Op::EventsCatalog => Ok(discovery::events()),
         Op::Login => auth::login(cx).await,

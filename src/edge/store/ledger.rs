@@ -91,10 +91,13 @@ pub async fn record(
     match db.batch(batch).await {
         Ok(_) => {}
         Err(e) if e.to_string().contains("UNIQUE constraint failed") => {
+            let text = e.to_string();
+            let columns = text.split("UNIQUE constraint failed: ").nth(1).unwrap_or_default();
+            let columns: String = columns.chars().take_while(|c| *c != ':').collect();
             return Err(ApiError::with_reason(
                 ErrorCode::Conflict,
-                "a resource with these unique values already exists",
-            ))
+                format!("a resource with these unique values already exists ({})", columns.trim()),
+            ));
         }
         Err(e) => return Err(fault("D1 batch", e)),
     }

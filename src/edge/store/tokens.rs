@@ -52,6 +52,26 @@ pub async fn by_id(db: &D1Database, kind: &str, id: &str) -> ApiResult<Option<To
     db::first(db, "SELECT * FROM api_tokens WHERE id = ?1 AND kind = ?2", &[text(id), text(kind)]).await
 }
 
+/// A SCIM token with its workspace's status and network-policy version.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScimTokenRow {
+    #[serde(flatten)]
+    pub token: TokenRow,
+    pub ws_status: String,
+    pub network_policy_version: i64,
+}
+
+pub async fn scim_by_id(db: &D1Database, id: &str) -> ApiResult<Option<ScimTokenRow>> {
+    db::first(
+        db,
+        "SELECT t.*, w.status AS ws_status, COALESCE(n.version, 0) AS network_policy_version FROM api_tokens t \
+         JOIN workspaces w ON w.id = t.workspace_id LEFT JOIN network_policies n ON n.workspace_id = t.workspace_id \
+         WHERE t.id = ?1 AND t.kind = 'scim'",
+        &[text(id)],
+    )
+    .await
+}
+
 /// Tokens of a workspace; for PATs only the given owner's.
 pub async fn list(db: &D1Database, workspace_id: &str, kind: &str, owner: Option<&str>) -> ApiResult<Vec<TokenRow>> {
     db::all(

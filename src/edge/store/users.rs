@@ -99,7 +99,7 @@ pub fn set_role_status(
     now: i64,
 ) -> ApiResult<D1PreparedStatement> {
     let args: [JsValue; 5] = [text(&u.workspace_id), text(&u.id), text(role), text(status), int(now)];
-    db::stmt(db, "UPDATE users SET role = ?3, status = ?4, updated_at = ?5 WHERE workspace_id = ?1 AND id = ?2", &args)
+    db::stmt(db, "UPDATE users SET role = ?3, status = ?4, updated_at = ?5, version = version + 1 WHERE workspace_id = ?1 AND id = ?2", &args)
 }
 
 /// A new user joining through an invitation (`password_hash` None for SSO-only workspaces).
@@ -114,14 +114,22 @@ pub struct NewUser<'a> {
     pub now: i64,
 }
 
-pub fn insert(db: &D1Database, u: &NewUser<'_>) -> ApiResult<D1PreparedStatement> {
-    db::stmt(
-        db,
-        "INSERT INTO users (id, workspace_id, email, display_name, role, status, provisioned_by, password_hash, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?7, ?8, ?8)",
-        &[text(u.id), text(u.workspace_id), text(u.email), opt_text(u.display_name), text(u.role), text(u.provisioned_by),
-          opt_text(u.password_hash), int(u.now)],
-    )
+/// The user row (userName = email) and its one `user_emails` row, for one batch.
+pub fn insert(db: &D1Database, u: &NewUser<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
+    Ok(vec![
+        db::stmt(
+            db,
+            "INSERT INTO users (id, workspace_id, email, user_name, display_name, role, status, provisioned_by, password_hash, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?3, ?4, ?5, 'active', ?6, ?7, ?8, ?8)",
+            &[text(u.id), text(u.workspace_id), text(u.email), opt_text(u.display_name), text(u.role), text(u.provisioned_by),
+              opt_text(u.password_hash), int(u.now)],
+        )?,
+        db::stmt(
+            db,
+            "INSERT INTO user_emails (workspace_id, user_id, position, value, type, is_primary) VALUES (?1, ?2, 0, ?3, 'work', 1)",
+            &[text(u.workspace_id), text(u.id), text(u.email)],
+        )?,
+    ])
 }
 
 pub fn set_password(db: &D1Database, u: &UserRow, hash: &str, now: i64) -> ApiResult<D1PreparedStatement> {

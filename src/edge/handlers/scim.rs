@@ -1,0 +1,498 @@
+//! SCIM 2.0 service provider (RFC 7644) under `/api/scim/v2`: discovery (§4), Users and Groups
+//! (§3.3 create, §3.4 read/list/search, §3.5.1 replace, §3.5.2 patch, §3.6 delete). Bodies
+//! and errors are `application/scim+json` (errors: RFC 7644 §3.12 with our code). The pure
+//! core does the protocol work (`crate::scim`); this module reads, writes and audits.
+
+use serde_json::{json, Value};
+
+use crate::audit::actions::Action;
+use crate::edge::auth::ScimClient;
+use crate::edge::crypto::{hash_password, new_id};
+use crate::edge::db;
+use crate::edge::http::{Ctx, Reply, SCIM_JSON};
+use crate::edge::sessions::SessionsClient;
+use crate::edge::store::ledger::{self, Event, Origin};
+use crate::edge::store::scim as store;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::routes::Op;
+use crate::scim::canonical;
+use crate::scim::filter::{self, sql::SqlFilter};
+use crate::scim::patch::{self, PatchError, PatchErrorKind};
+use crate::scim::resource::{self, ListQuery, Projection, StoredGroup, StoredUser};
+use crate::scim::schema::{self, ResourceType, GROUP_TYPE, USER_TYPE};
+
+/// Every SCIM route starts here.
+pub const PREFIX: &str = "/api/scim/v2";
+/// Largest SCIM body: a group push with 10,000 members fits.
+const MAX_BODY: usize = 1024 * 1024;
+
+pub async fn dispatch(cx: &mut Ctx, op: Op, param: Option<String>, client: Option<ScimClient>) -> ApiResult<Reply> {
+    let id = || param.clone().ok_or_else(|| ApiError::new(ErrorCode::NotFound));
+    let c = || client.clone().ok_or_else(|| ApiError::new(ErrorCode::Unauthorized));
+    match op {
+        Op::ScimServiceProviderConfig => Ok(scim_json(resource::service_provider_config(&base(cx), &docs(cx)))),
+        Op::ScimSchemas => Ok(scim_json(resource::discovery_list(resource::schemas(&base(cx))))),
+        Op::ScimSchema => schema_one(cx, &id()?),
+        Op::ScimResourceTypes => Ok(scim_json(resource::discovery_list(
+            schema::RESOURCE_TYPES.iter().map(|rt| schema::resource_type_json(rt, &base(cx))).collect(),
+        ))),
+        Op::ScimResourceType => resource_type_one(cx, &id()?),
+        Op::ScimUsersList => {
+            let q = ListQuery::from_params(&cx.query).map_err(invalid_param)?;
+            list_users(cx, &c()?, q).await
+        }
+        Op::ScimUsersSearch => {
+            let body: Value = cx.json_within(MAX_BODY).await?;
+            list_users(cx, &c()?, ListQuery::from_search(&body).map_err(invalid_param)?).await
+        }
+        Op::ScimUserCreate => create_user(cx, &c()?).await,
+        Op::ScimUserGet => get_user(cx, &c()?, &id()?).await,
+        Op::ScimUserReplace => replace_user(cx, &c()?, &id()?).await,
+        Op::ScimUserPatch => patch_user(cx, &c()?, &id()?).await,
+        Op::ScimUserDelete => delete_user(cx, &c()?, &id()?).await,
+        Op::ScimGroupsList => {
+            let q = ListQuery::from_params(&cx.query).map_err(invalid_param)?;
+            list_groups(cx, &c()?, q).await
+        }
+        Op::ScimGroupsSearch => {
+            let body: Value = cx.json_within(MAX_BODY).await?;
+            list_groups(cx, &c()?, ListQuery::from_search(&body).map_err(invalid_param)?).await
+        }
+        Op::ScimGroupCreate => create_group(cx, &c()?).await,
+        Op::ScimGroupGet => get_group(cx, &c()?, &id()?).await,
+        Op::ScimGroupReplace => replace_group(cx, &c()?, &id()?).await,
+        Op::ScimGroupPatch => patch_group(cx, &c()?, &id()?).await,
+        Op::ScimGroupDelete => delete_group(cx, &c()?, &id()?).await,
+        Op::ScimRootSearch => {
+            c()?;
+            Err(ApiError::with_reason(
+                ErrorCode::NotImplemented,
+                "searching several resource types at once is not supported: POST /Users/.search or /Groups/.search",
+            ))
+        }
+        _ => Err(ApiError::new(ErrorCode::NotFound)),
+    }
+}
+
+fn base(cx: &Ctx) -> String {
+    format!("{}{PREFIX}", cx.origin)
+}
+
+fn docs(cx: &Ctx) -> String {
+    format!("{}/api/developers/openapi.json", cx.origin)
+}
+
+fn scim_json(value: Value) -> Reply {
+    Reply::json(value).header("content-type", SCIM_JSON)
+}
+
+/// A resource answer: `body` (the projected `full` resource), `ETag` and, on create,
+/// `Location` (RFC 7644 §3.3, §3.14).
+fn resource_reply(full: &Value, body: Value, status: u16) -> Reply {
+    let etag = full["meta"]["version"].as_str().unwrap_or_default().to_string();
+    let reply = scim_json(body).status(status).header("etag", etag);
+    match full["meta"]["location"].as_str() {
+        Some(location) if status == 201 => reply.header("location", location),
+        _ => reply,
+    }
+}
+
+/// The whole resource as the answer.
+fn whole(full: Value, status: u16) -> Reply {
+    resource_reply(&full, full.clone(), status)
+}
+
+fn invalid_param(e: resource::ParamError) -> ApiError {
+    ApiError::with_reason(ErrorCode::ScimInvalidValue, e.0)
+}
+
+fn patch_error(e: PatchError) -> ApiError {
+    let code = match e.kind {
+        PatchErrorKind::InvalidSyntax => ErrorCode::ScimInvalidSyntax,
+        PatchErrorKind::InvalidPath => ErrorCode::ScimInvalidPath,
+        PatchErrorKind::NoTarget => ErrorCode::ScimNoTarget,
+        PatchErrorKind::InvalidValue => ErrorCode::ScimInvalidValue,
+        PatchErrorKind::Mutability => ErrorCode::MutabilityViolation,
+        PatchErrorKind::InvalidFilter => ErrorCode::InvalidFilter,
+    };
+    ApiError::with_reason(code, e.detail)
+}
+
+fn schema_one(cx: &Ctx, id: &str) -> ApiResult<Reply> {
+    let found = schema::SCHEMAS.iter().find(|s| s.id.eq_ignore_ascii_case(id));
+    let s = found.ok_or_else(|| ApiError::with_reason(ErrorCode::NotFound, format!("no schema {id:?}")))?;
+    Ok(scim_json(schema::schema_json(s, &base(cx))))
+}
+
+fn resource_type_one(cx: &Ctx, id: &str) -> ApiResult<Reply> {
+    let found = schema::RESOURCE_TYPES.iter().find(|rt| rt.id.eq_ignore_ascii_case(id));
+    let rt = found.ok_or_else(|| ApiError::with_reason(ErrorCode::NotFound, format!("no resource type {id:?}")))?;
+    Ok(scim_json(schema::resource_type_json(rt, &base(cx))))
+}
+
+fn origin<'a>(cx: &'a Ctx, c: &'a ScimClient) -> Origin<'a> {
+    Origin { workspace_id: &c.workspace_id, ip: cx.client_ip.as_deref(), now_ms: cx.now_ms }
+}
+
+fn event(c: &ScimClient, action: Action, resource_id: &str, data: Value) -> Event {
+    Event { action, actor: c.actor(), resource_id: Some(resource_id.to_string()), data }
+}
+
+/// A filter parsed, type-checked and compiled; `None` without a filter.
+fn compiled(rt: &'static ResourceType, q: &ListQuery) -> ApiResult<Option<(filter::Filter, SqlFilter)>> {
+    let Some(text) = q.filter.as_deref() else { return Ok(None) };
+    let parsed = filter::parse(text, rt).map_err(|e| ApiError::with_reason(ErrorCode::InvalidFilter, e.to_string()))?;
+    let sql = filter::sql::compile(&parsed, rt, 2);
+    Ok(Some((parsed, sql)))
+}
+
+/// The page of a list: (total, page) where the page starts at `start_index` (1-based).
+fn page<T>(all: Vec<T>, q: &ListQuery) -> (u64, Vec<T>) {
+    let total = all.len() as u64;
+    let page = all.into_iter().skip((q.start_index - 1) as usize).take(q.count as usize).collect();
+    (total, page)
+}
+
+async fn list_users(cx: &Ctx, c: &ScimClient, q: ListQuery) -> ApiResult<Reply> {
+    let projection = Projection::parse(&USER_TYPE, q.attributes.as_deref(), q.excluded_attributes.as_deref())
+        .map_err(invalid_param)?;
+    let db = db::open(&cx.env)?;
+    let base = base(cx);
+    let ws = c.workspace_id.as_str();
+    let (total, users) = match compiled(&USER_TYPE, &q)? {
+        None => fetch_user_page(&db, ws, None, &q).await?,
+        Some((_, sql)) if sql.exact => fetch_user_page(&db, ws, Some(&sql), &q).await?,
+        Some((parsed, sql)) => {
+            scan_guard(store::count_users(&db, ws, Some(&sql)).await?)?;
+            let candidates = store::users(&db, ws, Some(&sql), 0, store::MAX_SCAN).await?;
+            let matching: Vec<StoredUser> = candidates
+                .into_iter()
+                .filter(|u| filter::eval::matches(&parsed, &resource::user_resource(u, &base)))
+                .collect();
+            page(matching, &q)
+        }
+    };
+    let resources = users.iter().map(|u| projection.apply(&USER_TYPE, &resource::user_resource(u, &base))).collect();
+    Ok(scim_json(resource::list_response(resources, total, q.start_index)))
+}
+
+fn scan_guard(candidates: u64) -> ApiResult<()> {
+    if candidates > store::MAX_SCAN {
+        return Err(ApiError::with_reason(
+            ErrorCode::ScimTooMany,
+            format!("{candidates} candidates to check in memory, at most {}", store::MAX_SCAN),
+        ));
+    }
+    Ok(())
+}
+
+async fn fetch_user_page(
+    db: &worker::D1Database,
+    ws: &str,
+    sql: Option<&SqlFilter>,
+    q: &ListQuery,
+) -> ApiResult<(u64, Vec<StoredUser>)> {
+    let (total, users) =
+        futures_util::join!(store::count_users(db, ws, sql), store::users(db, ws, sql, q.start_index - 1, q.count));
+    Ok((total?, users?))
+}
+
+async fn stored_user(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<StoredUser> {
+    let db = db::open(&cx.env)?;
+    store::user(&db, &c.workspace_id, id).await?.ok_or_else(|| user_not_found(id))
+}
+
+fn user_not_found(id: &str) -> ApiError {
+    ApiError::with_reason(ErrorCode::UserNotFound, format!("no user {id:?} in this workspace"))
+}
+
+async fn get_user(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
+    let user = stored_user(cx, c, id).await?;
+    let full = resource::user_resource(&user, &base(cx));
+    Ok(resource_reply(&full, projection_of(cx, &USER_TYPE)?.apply(&USER_TYPE, &full), 200))
+}
+
+fn projection_of(cx: &Ctx, rt: &ResourceType) -> ApiResult<Projection> {
+    let q = ListQuery::from_params(&cx.query).map_err(invalid_param)?;
+    Projection::parse(rt, q.attributes.as_deref(), q.excluded_attributes.as_deref()).map_err(invalid_param)
+}
+
+/// Canonical form of a POST/PUT body, validated.
+async fn canonical_body(cx: &mut Ctx, rt: &'static ResourceType) -> ApiResult<Value> {
+    let body: Value = cx.json_within(MAX_BODY).await?;
+    if !body.is_object() {
+        return Err(ApiError::with_reason(ErrorCode::ScimInvalidSyntax, "a resource object is expected"));
+    }
+    let resource = canonical::canonicalize(&body, rt).map_err(patch_error)?;
+    canonical::validate(&resource, rt).map_err(patch_error)?;
+    Ok(resource)
+}
+
+/// A password from SCIM, checked against the policy and hashed.
+async fn password_hash(columns: &resource::UserColumns) -> ApiResult<Option<String>> {
+    let Some(pw) = columns.password.as_deref() else { return Ok(None) };
+    crate::session::password::check_policy(pw)
+        .map_err(|e| ApiError::with_reason(ErrorCode::ScimInvalidValue, format!("password: {e}")))?;
+    Ok(Some(hash_password(pw).await?))
+}
+
+/// A unique-constraint conflict on a user, named for the client.
+fn user_conflict(err: ApiError) -> ApiError {
+    if err.code != ErrorCode::Conflict {
+        return err;
+    }
+    let reason = err.reason.unwrap_or_default();
+    let what = if reason.contains("user_name") {
+        "userName is already taken in this workspace"
+    } else if reason.contains("email") {
+        "the sign-in email (primary email) belongs to another user of this workspace"
+    } else {
+        "a unique value is already taken"
+    };
+    ApiError::with_reason(ErrorCode::ScimUniqueness, what)
+}
+
+/// RFC 7644 §3.3, made idempotent on (workspace, userName): an existing user answers 200.
+async fn create_user(cx: &mut Ctx, c: &ScimClient) -> ApiResult<Reply> {
+    let resource = canonical_body(cx, &USER_TYPE).await?;
+    let columns = resource::user_columns(&resource);
+    let db = db::open(&cx.env)?;
+    let base = base(cx);
+    if let Some(existing) = store::user_by_name(&db, &c.workspace_id, &columns.user_name).await? {
+        return Ok(whole(resource::user_resource(&existing, &base), 200));
+    }
+    let id = new_id("u_")?;
+    let hash = password_hash(&columns).await?;
+    let write = store::UserWrite {
+        workspace_id: &c.workspace_id,
+        id: &id,
+        columns: &columns,
+        password_hash: hash.as_deref(),
+        now: cx.now_ms,
+    };
+    let data = json!({"userName": columns.user_name, "externalId": columns.external_id, "active": columns.active});
+    let events = [event(c, Action::ScimUserProvisioned, &id, data)];
+    match ledger::record(&db, &origin(cx, c), &events, store::insert_user(&db, &write)?).await {
+        Ok(()) => {}
+        Err(e) if e.reason.as_deref().is_some_and(|r| r.contains("user_name")) => {
+            // A concurrent create of the same userName won: answer with it, idempotently.
+            let existing = store::user_by_name(&db, &c.workspace_id, &columns.user_name).await?;
+            return existing.map(|u| whole(resource::user_resource(&u, &base), 200)).ok_or(user_conflict(e));
+        }
+        Err(e) => return Err(user_conflict(e)),
+    }
+    let user = store::user(&db, &c.workspace_id, &id).await?.ok_or_else(|| user_not_found(&id))?;
+    Ok(whole(resource::user_resource(&user, &base), 201))
+}
+
+/// Stores `next` over `before`: audit, and on deactivation revoke sessions and tokens.
+async fn save_user(cx: &Ctx, c: &ScimClient, before: &StoredUser, next: &Value) -> ApiResult<Reply> {
+    let columns = resource::user_columns(next);
+    let hash = password_hash(&columns).await?;
+    let db = db::open(&cx.env)?;
+    let write = store::UserWrite {
+        workspace_id: &c.workspace_id,
+        id: &before.id,
+        columns: &columns,
+        password_hash: hash.as_deref(),
+        now: cx.now_ms,
+    };
+    let mut changes = store::update_user(&db, &write)?;
+    let (action, revoke) = match (before.active, columns.active) {
+        (true, false) => (Action::ScimUserDeactivated, true),
+        (false, true) => (Action::ScimUserReactivated, false),
+        _ => (Action::ScimUserUpdated, false),
+    };
+    if revoke {
+        changes.push(store::revoke_pats(&db, &c.workspace_id, &before.id, cx.now_ms)?);
+    }
+    let data = json!({"userName": columns.user_name, "passwordChanged": hash.is_some(), "version": before.version + 1});
+    let events = [event(c, action, &before.id, data)];
+    ledger::record(&db, &origin(cx, c), &events, changes).await.map_err(user_conflict)?;
+    if revoke || hash.is_some() {
+        SessionsClient::new(&cx.env, &c.workspace_id, &before.id)?.revoke_except(None, cx.now_ms).await?;
+    }
+    let user = store::user(&db, &c.workspace_id, &before.id).await?.ok_or_else(|| user_not_found(&before.id))?;
+    Ok(whole(resource::user_resource(&user, &base(cx)), 200))
+}
+
+/// RFC 7644 §3.5.1: the body replaces every attribute the client may write.
+async fn replace_user(cx: &mut Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
+    let before = stored_user(cx, c, id).await?;
+    let next = canonical_body(cx, &USER_TYPE).await?;
+    save_user(cx, c, &before, &next).await
+}
+
+/// RFC 7644 §3.5.2: all operations or none.
+async fn patch_user(cx: &mut Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
+    let before = stored_user(cx, c, id).await?;
+    let body: Value = cx.json_within(MAX_BODY).await?;
+    let current = resource::user_resource(&before, &base(cx));
+    let next = patch::apply(&current, &body, &USER_TYPE).map_err(patch_error)?;
+    save_user(cx, c, &before, &next).await
+}
+
+async fn delete_user(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
+    let user = stored_user(cx, c, id).await?;
+    SessionsClient::new(&cx.env, &c.workspace_id, &user.id)?.revoke_except(None, cx.now_ms).await?;
+    let db = db::open(&cx.env)?;
+    let events = [event(c, Action::ScimUserDeleted, &user.id, json!({"userName": user.user_name}))];
+    ledger::record(&db, &origin(cx, c), &events, store::delete_user(&db, &c.workspace_id, &user.id)?).await?;
+    Ok(Reply { status: 204, headers: Vec::new(), body: crate::edge::http::Body::Empty })
+}
+
+async fn list_groups(cx: &Ctx, c: &ScimClient, q: ListQuery) -> ApiResult<Reply> {
+    let projection = Projection::parse(&GROUP_TYPE, q.attributes.as_deref(), q.excluded_attributes.as_deref())
+        .map_err(invalid_param)?;
+    let members = projection.apply(&GROUP_TYPE, &json!({"members": [{}]})).get("members").is_some();
+    let db = db::open(&cx.env)?;
+    let base = base(cx);
+    let ws = c.workspace_id.as_str();
+    let (total, groups) = match compiled(&GROUP_TYPE, &q)? {
+        None => fetch_group_page(&db, ws, None, &q, members).await?,
+        Some((_, sql)) if sql.exact => fetch_group_page(&db, ws, Some(&sql), &q, members).await?,
+        Some((parsed, sql)) => {
+            scan_guard(store::count_groups(&db, ws, Some(&sql)).await?)?;
+            let candidates = store::groups(&db, ws, Some(&sql), 0, store::MAX_SCAN, true).await?;
+            let matching: Vec<StoredGroup> = candidates
+                .into_iter()
+                .filter(|g| filter::eval::matches(&parsed, &resource::group_resource(g, &base)))
+                .collect();
+            page(matching, &q)
+        }
+    };
+    let resources = groups.iter().map(|g| projection.apply(&GROUP_TYPE, &resource::group_resource(g, &base))).collect();
+    Ok(scim_json(resource::list_response(resources, total, q.start_index)))
+}
+
+async fn fetch_group_page(
+    db: &worker::D1Database,
+    ws: &str,
+    sql: Option<&SqlFilter>,
+    q: &ListQuery,
+    members: bool,
+) -> ApiResult<(u64, Vec<StoredGroup>)> {
+    let (total, groups) = futures_util::join!(
+        store::count_groups(db, ws, sql),
+        store::groups(db, ws, sql, q.start_index - 1, q.count, members)
+    );
+    Ok((total?, groups?))
+}
+
+async fn stored_group(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<StoredGroup> {
+    let db = db::open(&cx.env)?;
+    store::group(&db, &c.workspace_id, id)
+        .await?
+        .ok_or_else(|| ApiError::with_reason(ErrorCode::GroupNotFound, format!("no group {id:?} in this workspace")))
+}
+
+async fn get_group(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
+    let group = stored_group(cx, c, id).await?;
+    let projection = projection_of(cx, &GROUP_TYPE)?;
+    let full = resource::group_resource(&group, &base(cx));
+    Ok(resource_reply(&full, projection.apply(&GROUP_TYPE, &full), 200))
+}
+
+/// The member ids a group resource lists that are users of the workspace, and the others,
+/// which are left out (an identity provider may push a group before all its members, and a
+/// strict refusal would block the whole group's sync): they are named in the audit row.
+async fn member_ids(cx: &Ctx, c: &ScimClient, group: &Value) -> ApiResult<(Vec<String>, Vec<String>)> {
+    let mut ids: Vec<String> = group
+        .get("members")
+        .and_then(Value::as_array)
+        .map(|m| m.iter().filter_map(|e| e.get("value").and_then(Value::as_str).map(str::to_string)).collect())
+        .unwrap_or_default();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok((ids, Vec::new()));
+    }
+    let db = db::open(&cx.env)?;
+    let known = store::existing_users(&db, &c.workspace_id, &ids).await?;
+    Ok(ids.into_iter().partition(|id| known.contains(id)))
+}
+
+/// Ids for an audit row: at most 20.
+fn some(ids: &[String]) -> Value {
+    json!(ids.iter().take(20).collect::<Vec<_>>())
+}
+
+fn group_conflict(err: ApiError) -> ApiError {
+    if err.code == ErrorCode::Conflict {
+        ApiError::with_reason(ErrorCode::ScimUniqueness, "displayName is already taken by another group")
+    } else {
+        err
+    }
+}
+
+async fn create_group(cx: &mut Ctx, c: &ScimClient) -> ApiResult<Reply> {
+    let resource = canonical_body(cx, &GROUP_TYPE).await?;
+    let (members, ignored) = member_ids(cx, c, &resource).await?;
+    let id = new_id("g_")?;
+    let display_name = resource["displayName"].as_str().unwrap_or_default();
+    let write = store::GroupWrite {
+        workspace_id: &c.workspace_id,
+        id: &id,
+        display_name,
+        external_id: resource["externalId"].as_str(),
+        added: &members,
+        removed: &[],
+        now: cx.now_ms,
+    };
+    let db = db::open(&cx.env)?;
+    let data = json!({"displayName": display_name, "members": members.len(), "membersIgnored": some(&ignored)});
+    let events = [event(c, Action::ScimGroupCreated, &id, data)];
+    ledger::record(&db, &origin(cx, c), &events, store::insert_group(&db, &write)?).await.map_err(group_conflict)?;
+    let group = stored_group(cx, c, &id).await?;
+    Ok(whole(resource::group_resource(&group, &base(cx)), 201))
+}
+
+async fn save_group(cx: &Ctx, c: &ScimClient, before: &StoredGroup, next: &Value) -> ApiResult<Reply> {
+    let (members, ignored) = member_ids(cx, c, next).await?;
+    let old: Vec<String> = before.members.iter().map(|(id, _)| id.clone()).collect();
+    let added: Vec<String> = members.iter().filter(|id| !old.contains(id)).cloned().collect();
+    let removed: Vec<String> = old.iter().filter(|id| !members.contains(id)).cloned().collect();
+    let display_name = next["displayName"].as_str().unwrap_or_default();
+    let write = store::GroupWrite {
+        workspace_id: &c.workspace_id,
+        id: &before.id,
+        display_name,
+        external_id: next["externalId"].as_str(),
+        added: &added,
+        removed: &removed,
+        now: cx.now_ms,
+    };
+    let db = db::open(&cx.env)?;
+    let data = json!({
+        "displayName": display_name,
+        "membersAdded": added.len(),
+        "membersRemoved": removed.len(),
+        "membersIgnored": some(&ignored),
+    });
+    let events = [event(c, Action::ScimGroupUpdated, &before.id, data)];
+    ledger::record(&db, &origin(cx, c), &events, store::update_group(&db, &write)?).await.map_err(group_conflict)?;
+    let group = stored_group(cx, c, &before.id).await?;
+    Ok(whole(resource::group_resource(&group, &base(cx)), 200))
+}
+
+async fn replace_group(cx: &mut Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
+    let before = stored_group(cx, c, id).await?;
+    let next = canonical_body(cx, &GROUP_TYPE).await?;
+    save_group(cx, c, &before, &next).await
+}
+
+async fn patch_group(cx: &mut Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
+    let before = stored_group(cx, c, id).await?;
+    let body: Value = cx.json_within(MAX_BODY).await?;
+    let current = resource::group_resource(&before, &base(cx));
+    let next = patch::apply(&current, &body, &GROUP_TYPE).map_err(patch_error)?;
+    save_group(cx, c, &before, &next).await
+}
+
+async fn delete_group(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
+    let group = stored_group(cx, c, id).await?;
+    let db = db::open(&cx.env)?;
+    let events = [event(c, Action::ScimGroupDeleted, &group.id, json!({"displayName": group.display_name}))];
+    ledger::record(&db, &origin(cx, c), &events, vec![store::delete_group(&db, &c.workspace_id, &group.id)?]).await?;
+    Ok(Reply { status: 204, headers: Vec::new(), body: crate::edge::http::Body::Empty })
+}

@@ -1,0 +1,409 @@
+//! SCIM storage: users (the `users` row, its SCIM document and `user_emails`), groups and
+//! memberships. Every query is scoped by workspace (`?1`); filters arrive compiled to SQL by
+//! `scim::filter::sql` with their own parameters from `?2`.
+
+use serde::Deserialize;
+use serde_json::Value;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement};
+
+use crate::edge::db::{self, int, opt_text, text};
+use crate::error::ApiResult;
+use crate::scim::filter::sql::{SqlFilter, SqlParam};
+use crate::scim::resource::{StoredGroup, StoredUser, UserColumns};
+
+/// Most users or groups a filter SQL cannot fully answer may bring into memory.
+pub const MAX_SCAN: u64 = 5_000;
+
+fn param(p: &SqlParam) -> JsValue {
+    match p {
+        SqlParam::Text(s) => text(s),
+        SqlParam::Int(n) => int(*n),
+    }
+}
+
+fn args(workspace_id: &str, filter: Option<&SqlFilter>, extra: &[JsValue]) -> Vec<JsValue> {
+    let mut out = vec![text(workspace_id)];
+    out.extend(filter.iter().flat_map(|f| f.params.iter().map(param)));
+    out.extend_from_slice(extra);
+    out
+}
+
+/// `(<sql>)` or `1`, and the number of the next free placeholder.
+fn clause(filter: Option<&SqlFilter>) -> (String, usize) {
+    match filter {
+        Some(f) => (format!("({})", f.sql), 2 + f.params.len()),
+        None => ("1".into(), 2),
+    }
+}
+
+#[derive(Deserialize)]
+struct UserRow {
+    id: String,
+    user_name: String,
+    email: String,
+    display_name: Option<String>,
+    status: String,
+    scim: String,
+    version: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+#[derive(Deserialize)]
+struct Count {
+    n: u64,
+}
+
+#[derive(Deserialize)]
+struct Membership {
+    owner: String,
+    id: String,
+    name: String,
+}
+
+const USER_COLUMNS: &str =
+    "u.id, u.user_name, u.email, u.display_name, u.status, u.scim, u.version, u.created_at, u.updated_at";
+
+/// How many rows of `table` (`users u` or `scim_groups g`) match.
+async fn count(db: &D1Database, table: &str, ws: &str, filter: Option<&SqlFilter>) -> ApiResult<u64> {
+    let (cond, _) = clause(filter);
+    let alias = table.rsplit(' ').next().unwrap_or_default();
+    let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE {alias}.workspace_id = ?1 AND {cond}");
+    Ok(db::first::<Count>(db, &sql, &args(ws, filter, &[])).await?.map_or(0, |c| c.n))
+}
+
+/// A page of `table` in creation order: `columns` of the rows matching `filter`.
+async fn page<T: serde::de::DeserializeOwned>(
+    db: &D1Database,
+    (table, columns): (&str, &str),
+    ws: &str,
+    filter: Option<&SqlFilter>,
+    (offset, limit): (u64, u64),
+) -> ApiResult<Vec<T>> {
+    let (cond, next) = clause(filter);
+    let alias = table.rsplit(' ').next().unwrap_or_default();
+    let sql = format!(
+        "SELECT {columns} FROM {table} WHERE {alias}.workspace_id = ?1 AND {cond} \
+         ORDER BY {alias}.created_at, {alias}.id LIMIT ?{next} OFFSET ?{}",
+        next + 1
+    );
+    db::all(db, &sql, &args(ws, filter, &[int(limit as i64), int(offset as i64)])).await
+}
+
+pub async fn count_users(db: &D1Database, ws: &str, filter: Option<&SqlFilter>) -> ApiResult<u64> {
+    count(db, "users u", ws, filter).await
+}
+
+/// Matching users in creation order, `offset` skipped, at most `limit`, with their groups.
+pub async fn users(
+    db: &D1Database,
+    ws: &str,
+    filter: Option<&SqlFilter>,
+    offset: u64,
+    limit: u64,
+) -> ApiResult<Vec<StoredUser>> {
+    let rows: Vec<UserRow> = page(db, ("users u", USER_COLUMNS), ws, filter, (offset, limit)).await?;
+    with_groups(db, ws, rows).await
+}
+
+pub async fn user(db: &D1Database, ws: &str, id: &str) -> ApiResult<Option<StoredUser>> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.workspace_id = ?1 AND u.id = ?2");
+    let rows: Vec<UserRow> = db::all(db, &sql, &[text(ws), text(id)]).await?;
+    Ok(with_groups(db, ws, rows).await?.pop())
+}
+
+pub async fn user_by_name(db: &D1Database, ws: &str, user_name: &str) -> ApiResult<Option<StoredUser>> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.workspace_id = ?1 AND u.user_name = ?2");
+    let rows: Vec<UserRow> = db::all(db, &sql, &[text(ws), text(user_name)]).await?;
+    Ok(with_groups(db, ws, rows).await?.pop())
+}
+
+fn json_ids<'a>(ids: impl Iterator<Item = &'a str>) -> JsValue {
+    text(&Value::Array(ids.map(|id| Value::String(id.to_string())).collect()).to_string())
+}
+
+async fn with_groups(db: &D1Database, ws: &str, rows: Vec<UserRow>) -> ApiResult<Vec<StoredUser>> {
+    let memberships: Vec<Membership> = if rows.is_empty() {
+        Vec::new()
+    } else {
+        db::all(
+            db,
+            "SELECT m.user_id AS owner, g.id AS id, g.display_name AS name FROM scim_group_members m \
+             JOIN scim_groups g ON g.id = m.group_id WHERE m.workspace_id = ?1 \
+             AND m.user_id IN (SELECT value FROM json_each(?2)) ORDER BY g.display_name",
+            &[text(ws), json_ids(rows.iter().map(|r| r.id.as_str()))],
+        )
+        .await?
+    };
+    Ok(rows
+        .into_iter()
+        .map(|r| StoredUser {
+            groups: memberships.iter().filter(|m| m.owner == r.id).map(|m| (m.id.clone(), m.name.clone())).collect(),
+            doc: serde_json::from_str(&r.scim).unwrap_or(Value::Object(Default::default())),
+            active: r.status == "active",
+            id: r.id,
+            user_name: r.user_name,
+            email: r.email,
+            display_name: r.display_name,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+        .collect())
+}
+
+/// A user row to insert or update from SCIM.
+pub struct UserWrite<'a> {
+    pub workspace_id: &'a str,
+    pub id: &'a str,
+    pub columns: &'a UserColumns,
+    /// A new password hash, or `None` to keep the stored one.
+    pub password_hash: Option<&'a str>,
+    pub now: i64,
+}
+
+/// INSERT (SCIM-provisioned member) plus its email rows.
+pub fn insert_user(db: &D1Database, w: &UserWrite<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
+    let c = w.columns;
+    let mut out = vec![db::stmt(
+        db,
+        "INSERT INTO users (id, workspace_id, email, user_name, external_id, display_name, given_name, family_name, \
+         scim, version, role, status, provisioned_by, password_hash, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, 'member', ?10, 'scim', ?11, ?12, ?12)",
+        &[
+            text(w.id),
+            text(w.workspace_id),
+            text(&c.sign_in_email),
+            text(&c.user_name),
+            opt_text(c.external_id.as_deref()),
+            opt_text(c.display_name.as_deref()),
+            opt_text(c.given_name.as_deref()),
+            opt_text(c.family_name.as_deref()),
+            text(&c.doc.to_string()),
+            text(status(c.active)),
+            opt_text(w.password_hash),
+            int(w.now),
+        ],
+    )?];
+    out.extend(email_rows(db, w)?);
+    Ok(out)
+}
+
+fn status(active: bool) -> &'static str {
+    if active {
+        "active"
+    } else {
+        "disabled"
+    }
+}
+
+/// UPDATE of every SCIM column (version + 1) and the email rows replaced.
+pub fn update_user(db: &D1Database, w: &UserWrite<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
+    let c = w.columns;
+    let mut out = vec![
+        db::stmt(
+            db,
+            "UPDATE users SET email = ?3, user_name = ?4, external_id = ?5, display_name = ?6, given_name = ?7, \
+             family_name = ?8, scim = ?9, status = ?10, password_hash = COALESCE(?11, password_hash), \
+             version = version + 1, updated_at = ?12 WHERE workspace_id = ?1 AND id = ?2",
+            &[
+                text(w.workspace_id),
+                text(w.id),
+                text(&c.sign_in_email),
+                text(&c.user_name),
+                opt_text(c.external_id.as_deref()),
+                opt_text(c.display_name.as_deref()),
+                opt_text(c.given_name.as_deref()),
+                opt_text(c.family_name.as_deref()),
+                text(&c.doc.to_string()),
+                text(status(c.active)),
+                opt_text(w.password_hash),
+                int(w.now),
+            ],
+        )?,
+        db::stmt(db, "DELETE FROM user_emails WHERE user_id = ?1", &[text(w.id)])?,
+    ];
+    out.extend(email_rows(db, w)?);
+    Ok(out)
+}
+
+fn email_rows(db: &D1Database, w: &UserWrite<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
+    w.columns
+        .emails
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            db::stmt(
+                db,
+                "INSERT INTO user_emails (workspace_id, user_id, position, value, type, is_primary) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                &[
+                    text(w.workspace_id),
+                    text(w.id),
+                    int(i as i64),
+                    text(&e.value),
+                    opt_text(e.kind.as_deref()),
+                    int(i64::from(e.primary)),
+                ],
+            )
+        })
+        .collect()
+}
+
+/// Revokes a user's personal access tokens (deactivation, deletion).
+pub fn revoke_pats(db: &D1Database, ws: &str, user_id: &str, now: i64) -> ApiResult<D1PreparedStatement> {
+    db::stmt(
+        db,
+        "UPDATE api_tokens SET revoked_at = ?3 WHERE workspace_id = ?1 AND user_id = ?2 AND kind = 'pat' AND revoked_at IS NULL",
+        &[text(ws), text(user_id), int(now)],
+    )
+}
+
+/// Deletes a user and what only they own; SCIM tokens they minted stay, unowned.
+pub fn delete_user(db: &D1Database, ws: &str, id: &str) -> ApiResult<Vec<D1PreparedStatement>> {
+    let by_user = |sql: &str| db::stmt(db, sql, &[text(ws), text(id)]);
+    Ok(vec![
+        by_user("DELETE FROM api_tokens WHERE workspace_id = ?1 AND user_id = ?2 AND kind = 'pat'")?,
+        by_user("UPDATE api_tokens SET user_id = NULL WHERE workspace_id = ?1 AND user_id = ?2")?,
+        by_user("DELETE FROM sessions WHERE workspace_id = ?1 AND user_id = ?2")?,
+        by_user("DELETE FROM webauthn_credentials WHERE workspace_id = ?1 AND user_id = ?2")?,
+        by_user("DELETE FROM totp_factors WHERE workspace_id = ?1 AND user_id = ?2")?,
+        by_user("DELETE FROM backup_codes WHERE workspace_id = ?1 AND user_id = ?2")?,
+        by_user("DELETE FROM users WHERE workspace_id = ?1 AND id = ?2")?,
+    ])
+}
+
+#[derive(Deserialize)]
+struct GroupRow {
+    id: String,
+    display_name: String,
+    external_id: Option<String>,
+    version: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+const GROUP_COLUMNS: &str = "g.id, g.display_name, g.external_id, g.version, g.created_at, g.updated_at";
+
+pub async fn count_groups(db: &D1Database, ws: &str, filter: Option<&SqlFilter>) -> ApiResult<u64> {
+    count(db, "scim_groups g", ws, filter).await
+}
+
+/// Matching groups with their members; `members: false` leaves them out (for large lists
+/// that exclude them).
+pub async fn groups(
+    db: &D1Database,
+    ws: &str,
+    filter: Option<&SqlFilter>,
+    offset: u64,
+    limit: u64,
+    members: bool,
+) -> ApiResult<Vec<StoredGroup>> {
+    let rows: Vec<GroupRow> = page(db, ("scim_groups g", GROUP_COLUMNS), ws, filter, (offset, limit)).await?;
+    with_members(db, ws, rows, members).await
+}
+
+pub async fn group(db: &D1Database, ws: &str, id: &str) -> ApiResult<Option<StoredGroup>> {
+    let sql = format!("SELECT {GROUP_COLUMNS} FROM scim_groups g WHERE g.workspace_id = ?1 AND g.id = ?2");
+    let rows: Vec<GroupRow> = db::all(db, &sql, &[text(ws), text(id)]).await?;
+    Ok(with_members(db, ws, rows, true).await?.pop())
+}
+
+async fn with_members(db: &D1Database, ws: &str, rows: Vec<GroupRow>, members: bool) -> ApiResult<Vec<StoredGroup>> {
+    let all: Vec<Membership> = if rows.is_empty() || !members {
+        Vec::new()
+    } else {
+        db::all(
+            db,
+            "SELECT m.group_id AS owner, u.id AS id, COALESCE(u.display_name, u.user_name) AS name \
+             FROM scim_group_members m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ?1 \
+             AND m.group_id IN (SELECT value FROM json_each(?2)) ORDER BY u.created_at, u.id",
+            &[text(ws), json_ids(rows.iter().map(|r| r.id.as_str()))],
+        )
+        .await?
+    };
+    Ok(rows
+        .into_iter()
+        .map(|r| StoredGroup {
+            members: all.iter().filter(|m| m.owner == r.id).map(|m| (m.id.clone(), m.name.clone())).collect(),
+            id: r.id,
+            display_name: r.display_name,
+            external_id: r.external_id,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+        .collect())
+}
+
+/// Which of `ids` are users of the workspace.
+pub async fn existing_users(db: &D1Database, ws: &str, ids: &[String]) -> ApiResult<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Id {
+        id: String,
+    }
+    let rows: Vec<Id> = db::all(
+        db,
+        "SELECT id FROM users WHERE workspace_id = ?1 AND id IN (SELECT value FROM json_each(?2))",
+        &[text(ws), json_ids(ids.iter().map(String::as_str))],
+    )
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// A group row to insert or update, with the membership change.
+pub struct GroupWrite<'a> {
+    pub workspace_id: &'a str,
+    pub id: &'a str,
+    pub display_name: &'a str,
+    pub external_id: Option<&'a str>,
+    pub added: &'a [String],
+    pub removed: &'a [String],
+    pub now: i64,
+}
+
+pub fn insert_group(db: &D1Database, w: &GroupWrite<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
+    let mut out = vec![db::stmt(
+        db,
+        "INSERT INTO scim_groups (id, workspace_id, display_name, external_id, version, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5)",
+        &[text(w.id), text(w.workspace_id), text(w.display_name), opt_text(w.external_id), int(w.now)],
+    )?];
+    out.extend(membership_changes(db, w)?);
+    Ok(out)
+}
+
+pub fn update_group(db: &D1Database, w: &GroupWrite<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
+    let mut out = vec![db::stmt(
+        db,
+        "UPDATE scim_groups SET display_name = ?3, external_id = ?4, version = version + 1, updated_at = ?5 \
+         WHERE workspace_id = ?1 AND id = ?2",
+        &[text(w.workspace_id), text(w.id), text(w.display_name), opt_text(w.external_id), int(w.now)],
+    )?];
+    out.extend(membership_changes(db, w)?);
+    Ok(out)
+}
+
+fn membership_changes(db: &D1Database, w: &GroupWrite<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
+    let mut out = Vec::new();
+    if !w.removed.is_empty() {
+        out.push(db::stmt(
+            db,
+            "DELETE FROM scim_group_members WHERE group_id = ?1 AND user_id IN (SELECT value FROM json_each(?2))",
+            &[text(w.id), json_ids(w.removed.iter().map(String::as_str))],
+        )?);
+    }
+    if !w.added.is_empty() {
+        out.push(db::stmt(
+            db,
+            "INSERT OR IGNORE INTO scim_group_members (workspace_id, group_id, user_id) \
+             SELECT ?1, ?2, value FROM json_each(?3)",
+            &[text(w.workspace_id), text(w.id), json_ids(w.added.iter().map(String::as_str))],
+        )?);
+    }
+    Ok(out)
+}
+
+pub fn delete_group(db: &D1Database, ws: &str, id: &str) -> ApiResult<D1PreparedStatement> {
+    db::stmt(db, "DELETE FROM scim_groups WHERE workspace_id = ?1 AND id = ?2", &[text(ws), text(id)])
+}

@@ -1,0 +1,8 @@
+//! SCIM 2.0 (RFC 7643 core schema, RFC 7644 protocol): the pure core. Schemas, the filter
+//! language, PATCH, resource mapping; nothing here touches the `worker` crate.
+
+pub mod canonical;
+pub mod filter;
+pub mod patch;
+pub mod resource;
+pub mod schema;

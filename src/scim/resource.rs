@@ -1,0 +1,553 @@
+//! SCIM resources as served (RFC 7643 §4.1 User, §4.2 Group, §4.3 enterprise extension, §3.1
+//! common attributes) built from what D1 stores, the columns a stored user needs, attribute
+//! projection (RFC 7644 §3.4.2.5, §3.9), list responses (§3.4.2) and the
+//! ServiceProviderConfig (RFC 7643 §5).
+//!
+//! A user's SCIM attributes are stored as one canonical JSON document (`users.scim`); the
+//! indexed columns (`user_name`, `external_id`, names, status, `user_emails`) are copies made
+//! by [`user_columns`] in the same write. Users created outside SCIM (seed, invitations) have
+//! an empty document and are described from their columns (email, display name, status). A
+//! provisioned user is served as stored: an attribute the client never set (or removed) is
+//! absent, except `active: false` whenever the account is disabled.
+
+use serde_json::{json, Map, Value};
+
+use super::schema::{self, Attribute, ResourceType, Returned, ENTERPRISE_URN, GROUP_URN, USER_URN};
+
+pub const LIST_URN: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+pub const ERROR_URN: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+pub const SEARCH_URN: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+/// Largest page (`count`); also `filter.maxResults` in the ServiceProviderConfig.
+pub const MAX_COUNT: u64 = 200;
+pub const DEFAULT_COUNT: u64 = 100;
+
+/// A user row as read for SCIM.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredUser {
+    pub id: String,
+    pub user_name: String,
+    pub email: String,
+    pub display_name: Option<String>,
+    pub active: bool,
+    pub doc: Value,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// (group id, group displayName)
+    pub groups: Vec<(String, String)>,
+}
+
+/// A group row as read for SCIM.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredGroup {
+    pub id: String,
+    pub display_name: String,
+    pub external_id: Option<String>,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// (user id, user displayName or userName); served as `value`, `$ref` and `type` only:
+    /// a strict client compares the members it wrote with the members it reads back.
+    pub members: Vec<(String, String)>,
+}
+
+/// `W/"<version>"`: the weak entity tag of a resource version (RFC 7644 §3.14).
+pub fn etag(version: i64) -> String {
+    format!("W/\"{version}\"")
+}
+
+fn meta(resource_type: &str, location: String, created: i64, updated: i64, version: i64) -> Value {
+    json!({
+        "resourceType": resource_type,
+        "created": crate::time::format_ms(created),
+        "lastModified": crate::time::format_ms(updated),
+        "location": location,
+        "version": etag(version),
+    })
+}
+
+/// The full User resource (before projection). `base` is the SCIM base URL (…/api/scim/v2).
+pub fn user_resource(u: &StoredUser, base: &str) -> Value {
+    let mut r = match &u.doc {
+        Value::Object(m) => m.clone(),
+        _ => Map::new(),
+    };
+    let provisioned = !r.is_empty();
+    r.insert("id".into(), json!(u.id));
+    r.insert("userName".into(), json!(u.user_name));
+    if !u.active {
+        r.insert("active".into(), json!(false)); // also when an admin disabled the user
+    } else if !provisioned {
+        r.insert("active".into(), json!(true));
+    }
+    if !provisioned {
+        if let Some(name) = &u.display_name {
+            r.insert("displayName".into(), json!(name));
+        }
+        r.insert("emails".into(), json!([{"value": u.email, "type": "work", "primary": true}]));
+    }
+    if !u.groups.is_empty() {
+        let groups: Vec<Value> = u
+            .groups
+            .iter()
+            .map(|(id, name)| json!({"value": id, "display": name, "$ref": format!("{base}/Groups/{id}"), "type": "direct"}))
+            .collect();
+        r.insert("groups".into(), Value::Array(groups));
+    }
+    let mut schemas = vec![json!(USER_URN)];
+    if r.get(ENTERPRISE_URN).is_some_and(|e| e.as_object().is_some_and(|o| !o.is_empty())) {
+        schemas.push(json!(ENTERPRISE_URN));
+    } else {
+        r.remove(ENTERPRISE_URN);
+    }
+    r.insert("schemas".into(), Value::Array(schemas));
+    r.remove("password");
+    r.insert("meta".into(), meta("User", format!("{base}/Users/{}", u.id), u.created_at, u.updated_at, u.version));
+    Value::Object(r)
+}
+
+/// The full Group resource.
+pub fn group_resource(g: &StoredGroup, base: &str) -> Value {
+    let mut r = json!({
+        "schemas": [GROUP_URN],
+        "id": g.id,
+        "displayName": g.display_name,
+        "meta": meta("Group", format!("{base}/Groups/{}", g.id), g.created_at, g.updated_at, g.version),
+    });
+    if let Some(external) = &g.external_id {
+        r["externalId"] = json!(external);
+    }
+    if !g.members.is_empty() {
+        r["members"] = g
+            .members
+            .iter()
+            .map(|(id, _)| json!({"value": id, "$ref": format!("{base}/Users/{id}"), "type": "User"}))
+            .collect();
+    }
+    r
+}
+
+/// One `user_emails` row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailRow {
+    pub value: String,
+    pub kind: Option<String>,
+    pub primary: bool,
+}
+
+/// What a canonical User resource writes besides its document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserColumns {
+    pub user_name: String,
+    pub external_id: Option<String>,
+    pub display_name: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub active: bool,
+    /// The sign-in email: the primary email, else the first, else userName; lower-cased.
+    pub sign_in_email: String,
+    pub emails: Vec<EmailRow>,
+    /// Write-only: a new password to hash, never stored in the document.
+    pub password: Option<String>,
+    /// The document to store: the resource without id, meta, groups, password, schemas.
+    pub doc: Value,
+}
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    path.iter().try_fold(v, |v, k| v.get(*k)).and_then(Value::as_str)
+}
+
+/// Splits a canonical, validated User resource into columns and document.
+pub fn user_columns(resource: &Value) -> UserColumns {
+    let user_name = str_at(resource, &["userName"]).unwrap_or_default().to_string();
+    let emails: Vec<EmailRow> = resource
+        .get("emails")
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|e| {
+                    Some(EmailRow {
+                        value: e.get("value")?.as_str()?.to_string(),
+                        kind: e.get("type").and_then(Value::as_str).map(str::to_string),
+                        primary: e.get("primary").and_then(Value::as_bool).unwrap_or(false),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let sign_in = emails.iter().find(|e| e.primary).or(emails.first()).map_or(user_name.as_str(), |e| e.value.as_str());
+    let mut doc = resource.clone();
+    if let Some(m) = doc.as_object_mut() {
+        for key in ["id", "meta", "groups", "password", "schemas"] {
+            m.remove(key);
+        }
+    }
+    UserColumns {
+        external_id: str_at(resource, &["externalId"]).map(str::to_string),
+        display_name: str_at(resource, &["displayName"]).map(str::to_string),
+        given_name: str_at(resource, &["name", "givenName"]).map(str::to_string),
+        family_name: str_at(resource, &["name", "familyName"]).map(str::to_string),
+        active: resource.get("active").and_then(Value::as_bool).unwrap_or(true),
+        sign_in_email: sign_in.to_ascii_lowercase(),
+        password: str_at(resource, &["password"]).map(str::to_string),
+        user_name,
+        emails,
+        doc,
+    }
+}
+
+/// Why a projection or list request was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamError(pub String);
+
+/// Which attributes to return (RFC 7644 §3.4.2.5): `attributes` (only these, plus those
+/// returned always) or `excludedAttributes` (all default ones but these). Names may be
+/// dotted or URN-qualified; unknown names are refused.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Projection {
+    include: Option<Vec<(String, Option<String>)>>,
+    exclude: Vec<(String, Option<String>)>,
+}
+
+impl Projection {
+    pub fn parse(rt: &ResourceType, attributes: Option<&str>, excluded: Option<&str>) -> Result<Self, ParamError> {
+        let list = |text: &str| -> Result<Vec<(String, Option<String>)>, ParamError> {
+            text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|name| key_of(rt, name)).collect()
+        };
+        Ok(Self {
+            include: attributes.map(list).transpose()?,
+            exclude: excluded.map(list).transpose()?.unwrap_or_default(),
+        })
+    }
+
+    /// Applies the projection to a full resource.
+    pub fn apply(&self, rt: &ResourceType, resource: &Value) -> Value {
+        let Value::Object(all) = resource else { return resource.clone() };
+        let mut out = Map::new();
+        for (key, value) in all {
+            if let Some(v) = self.top_level(rt, key, value) {
+                out.insert(key.clone(), v);
+            }
+        }
+        Value::Object(out)
+    }
+
+    fn top_level(&self, rt: &ResourceType, key: &str, value: &Value) -> Option<Value> {
+        if key == "schemas" {
+            return Some(value.clone());
+        }
+        if let Some(ext) = rt.extensions.iter().find(|s| s.id == key) {
+            return self.extension(ext.attributes, key, value);
+        }
+        let def = rt.resolve(None, key, None)?;
+        self.keep(key, def.attr, value)
+    }
+
+    fn extension(&self, attrs: &'static [Attribute], urn: &str, value: &Value) -> Option<Value> {
+        let Value::Object(fields) = value else { return None };
+        let kept: Map<String, Value> = fields
+            .iter()
+            .filter_map(|(k, v)| {
+                let attr = attrs.iter().find(|a| a.name == k)?;
+                self.keep(&format!("{urn}:{k}"), attr, v).map(|v| (k.clone(), v))
+            })
+            .collect();
+        (!kept.is_empty()).then_some(Value::Object(kept))
+    }
+
+    /// `key` is the attribute's canonical key (extension attributes: `urn:name`).
+    fn keep(&self, key: &str, attr: &Attribute, value: &Value) -> Option<Value> {
+        match attr.returned {
+            Returned::Never => return None,
+            Returned::Always => return Some(value.clone()),
+            _ => {}
+        }
+        let named = |list: &[(String, Option<String>)]| -> Vec<Option<String>> {
+            list.iter().filter(|(k, _)| k == key).map(|(_, sub)| sub.clone()).collect()
+        };
+        let excluded = named(&self.exclude);
+        if excluded.contains(&None) {
+            return None;
+        }
+        let value = without_subs(value, &excluded.into_iter().flatten().collect::<Vec<_>>());
+        match &self.include {
+            None if attr.returned == Returned::Request => None,
+            None => Some(value),
+            Some(list) => {
+                let subs = named(list);
+                if subs.is_empty() {
+                    None
+                } else if subs.contains(&None) {
+                    Some(value)
+                } else {
+                    Some(only_subs(&value, &subs.into_iter().flatten().collect::<Vec<_>>()))
+                }
+            }
+        }
+    }
+}
+
+/// Resolves a projection name to (canonical top-level key, canonical sub-attribute).
+fn key_of(rt: &ResourceType, name: &str) -> Result<(String, Option<String>), ParamError> {
+    let unknown = || ParamError(format!("unknown attribute {name:?}"));
+    let (urn, rest) = rt.split_urn(name).ok_or_else(unknown)?;
+    let (attr, sub) = match rest.split_once('.') {
+        Some((a, s)) => (a, Some(s)),
+        None => (rest, None),
+    };
+    let resolved = rt.resolve(urn, attr, sub).ok_or_else(unknown)?;
+    let top = if resolved.in_extension() {
+        format!("{}:{}", resolved.schema.id, resolved.attr.name)
+    } else {
+        resolved.attr.name.to_string()
+    };
+    Ok((top, resolved.sub.map(|s| s.name.to_string())))
+}
+
+type ObjectMap<'a> = &'a dyn Fn(&Map<String, Value>) -> Map<String, Value>;
+
+fn map_objects(value: &Value, f: ObjectMap<'_>) -> Value {
+    match value {
+        Value::Object(m) => Value::Object(f(m)),
+        Value::Array(items) => Value::Array(items.iter().map(|i| map_objects(i, f)).collect()),
+        other => other.clone(),
+    }
+}
+
+fn without_subs(value: &Value, subs: &[String]) -> Value {
+    if subs.is_empty() {
+        return value.clone();
+    }
+    map_objects(value, &|m| m.iter().filter(|(k, _)| !subs.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect())
+}
+
+fn only_subs(value: &Value, subs: &[String]) -> Value {
+    map_objects(value, &|m| m.iter().filter(|(k, _)| subs.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect())
+}
+
+/// A ListResponse page (RFC 7644 §3.4.2).
+pub fn list_response(resources: Vec<Value>, total: u64, start_index: u64) -> Value {
+    json!({
+        "schemas": [LIST_URN],
+        "totalResults": total,
+        "startIndex": start_index,
+        "itemsPerPage": resources.len(),
+        "Resources": resources,
+    })
+}
+
+/// Paging and projection of a list or `.search` request (RFC 7644 §3.4.2.4, §3.4.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListQuery {
+    pub filter: Option<String>,
+    /// 1-based; values below 1 are taken as 1 (RFC 7644 §3.4.2.4).
+    pub start_index: u64,
+    /// 0..=MAX_COUNT; negative is taken as 0.
+    pub count: u64,
+    pub attributes: Option<String>,
+    pub excluded_attributes: Option<String>,
+}
+
+impl ListQuery {
+    /// From query parameters (names case-insensitive).
+    pub fn from_params(params: &[(String, String)]) -> Result<Self, ParamError> {
+        let get = |name: &str| params.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
+        Self::build(get("filter"), get("startIndex"), get("count"), get("attributes"), get("excludedAttributes"))
+    }
+
+    /// From a `.search` body (`SearchRequest`, RFC 7644 §3.4.3).
+    pub fn from_search(body: &Value) -> Result<Self, ParamError> {
+        let schemas_ok =
+            body.get("schemas").and_then(Value::as_array).is_some_and(|s| s.iter().any(|u| u == SEARCH_URN));
+        if !schemas_ok {
+            return Err(ParamError(format!("schemas must contain {SEARCH_URN}")));
+        }
+        let text = |k: &str| -> Result<Option<String>, ParamError> {
+            match body.get(k) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(Value::Array(list)) if k.ends_with("ttributes") => {
+                    let names: Option<Vec<&str>> = list.iter().map(Value::as_str).collect();
+                    names.map(|n| Some(n.join(","))).ok_or_else(|| ParamError(format!("{k}: strings expected")))
+                }
+                Some(Value::Number(n)) => Ok(Some(n.to_string())),
+                Some(_) => Err(ParamError(format!("{k}: wrong type"))),
+            }
+        };
+        Self::build(
+            text("filter")?,
+            text("startIndex")?,
+            text("count")?,
+            text("attributes")?,
+            text("excludedAttributes")?,
+        )
+    }
+
+    fn build(
+        filter: Option<String>,
+        start: Option<String>,
+        count: Option<String>,
+        attributes: Option<String>,
+        excluded_attributes: Option<String>,
+    ) -> Result<Self, ParamError> {
+        let int = |name: &str, v: Option<String>, default: i64| -> Result<i64, ParamError> {
+            v.map_or(Ok(default), |s| {
+                s.trim().parse::<i64>().map_err(|_| ParamError(format!("{name}: an integer expected, got {s:?}")))
+            })
+        };
+        Ok(Self {
+            filter: filter.filter(|f| !f.trim().is_empty()),
+            start_index: int("startIndex", start, 1)?.max(1) as u64,
+            count: (int("count", count, DEFAULT_COUNT as i64)?.clamp(0, MAX_COUNT as i64)) as u64,
+            attributes,
+            excluded_attributes,
+        })
+    }
+}
+
+/// `/ServiceProviderConfig` (RFC 7643 §5): exactly what this server implements.
+pub fn service_provider_config(base: &str, docs: &str) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+        "documentationUri": docs,
+        "patch": {"supported": true},
+        "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+        "filter": {"supported": true, "maxResults": MAX_COUNT},
+        "changePassword": {"supported": true},
+        "sort": {"supported": false},
+        "etag": {"supported": false},
+        "authenticationSchemes": [{
+            "type": "oauthbearertoken",
+            "name": "OAuth Bearer Token",
+            "description": "A workspace SCIM token (scim_…) minted in Settings → SCIM tokens, sent as Authorization: Bearer.",
+            "specUri": "https://www.rfc-editor.org/rfc/rfc6750",
+            "primary": true,
+        }],
+        "meta": {"resourceType": "ServiceProviderConfig", "location": format!("{base}/ServiceProviderConfig")},
+    })
+}
+
+/// `/Schemas` or `/ResourceTypes` as a ListResponse.
+pub fn discovery_list(items: Vec<Value>) -> Value {
+    let n = items.len() as u64;
+    list_response(items, n, 1)
+}
+
+/// Every schema, for `/Schemas`.
+pub fn schemas(base: &str) -> Vec<Value> {
+    schema::SCHEMAS.iter().map(|s| schema::schema_json(s, base)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::schema::USER_TYPE;
+
+    fn stored() -> StoredUser {
+        StoredUser {
+            id: "u_1".into(),
+            user_name: "Alice@Example.com".into(),
+            email: "alice@example.com".into(),
+            display_name: Some("Alice".into()),
+            active: true,
+            doc: json!({"userName": "Alice@Example.com", "name": {"givenName": "Alice", "familyName": "Adams"},
+                        "emails": [{"value": "alice@example.com", "type": "work", "primary": true}],
+                        ENTERPRISE_URN: {"department": "R&D"}, "title": "Engineer"}),
+            version: 3,
+            created_at: 0,
+            updated_at: 1000,
+            groups: vec![("g_1".into(), "Eng".into())],
+        }
+    }
+
+    /// RFC 7643 §4.1 / §3.1: the served user carries schemas, id, meta with a weak version.
+    #[test]
+    fn rfc7643_4_1_user_resource_shape() {
+        let r = user_resource(&stored(), "https://x/api/scim/v2");
+        assert_eq!(r["schemas"], json!([USER_URN, ENTERPRISE_URN]));
+        assert_eq!(r["meta"]["version"], "W/\"3\"");
+        assert_eq!(r["meta"]["location"], "https://x/api/scim/v2/Users/u_1");
+        assert_eq!(r["meta"]["lastModified"], "1970-01-01T00:00:01.000Z");
+        assert_eq!(r["groups"][0]["value"], "g_1");
+        assert!(r.get("password").is_none());
+    }
+
+    #[test]
+    fn users_made_outside_scim_are_described_from_columns() {
+        let u = StoredUser { doc: json!({}), groups: vec![], ..stored() };
+        let r = user_resource(&u, "b");
+        assert_eq!(r["emails"], json!([{"value": "alice@example.com", "type": "work", "primary": true}]));
+        assert_eq!(r["displayName"], "Alice");
+        assert_eq!(r["schemas"], json!([USER_URN]));
+        assert!(r.get("groups").is_none());
+    }
+
+    #[test]
+    fn columns_copy_the_indexed_attributes_and_keep_the_password_out_of_the_document() {
+        let mut resource = user_resource(&stored(), "b");
+        resource["password"] = json!("s3cret-passphrase");
+        resource["emails"] = json!([{"value": "A@x.io"}, {"value": "B@x.io", "primary": true}]);
+        let c = user_columns(&resource);
+        assert_eq!(c.sign_in_email, "b@x.io");
+        assert_eq!((c.given_name.as_deref(), c.family_name.as_deref()), (Some("Alice"), Some("Adams")));
+        assert_eq!(c.password.as_deref(), Some("s3cret-passphrase"));
+        for key in ["id", "meta", "groups", "password", "schemas"] {
+            assert!(c.doc.get(key).is_none(), "{key} stored");
+        }
+        assert_eq!(c.emails.len(), 2);
+        assert!(c.emails[1].primary);
+    }
+
+    /// RFC 7644 §3.4.2.5: attributes / excludedAttributes; id and schemas always come back.
+    #[test]
+    fn rfc7644_3_4_2_5_projection() {
+        let r = user_resource(&stored(), "b");
+        let only = Projection::parse(&USER_TYPE, Some("userName,name.givenName,emails.value"), None).unwrap();
+        let p = only.apply(&USER_TYPE, &r);
+        assert_eq!(p["userName"], "Alice@Example.com");
+        assert_eq!(p["name"], json!({"givenName": "Alice"}));
+        assert_eq!(p["emails"], json!([{"value": "alice@example.com"}]));
+        assert_eq!(p["id"], "u_1");
+        assert!(p.get("meta").is_none() && p.get("title").is_none());
+        let ext = Projection::parse(&USER_TYPE, Some(&format!("{ENTERPRISE_URN}:department")), None).unwrap();
+        assert_eq!(ext.apply(&USER_TYPE, &r)[ENTERPRISE_URN], json!({"department": "R&D"}));
+        let without = Projection::parse(&USER_TYPE, None, Some("emails,meta,name.familyName")).unwrap();
+        let p = without.apply(&USER_TYPE, &r);
+        assert!(p.get("emails").is_none() && p.get("meta").is_none());
+        assert_eq!(p["name"], json!({"givenName": "Alice"}));
+        assert_eq!(p["id"], "u_1");
+        assert!(Projection::parse(&USER_TYPE, Some("nope"), None).is_err());
+    }
+
+    #[test]
+    fn rfc7644_3_4_2_4_paging_parameters() {
+        let q = |pairs: &[(&str, &str)]| {
+            ListQuery::from_params(&pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>())
+        };
+        let d = q(&[]).unwrap();
+        assert_eq!((d.start_index, d.count), (1, DEFAULT_COUNT));
+        let clamped = q(&[("startIndex", "-4"), ("COUNT", "5000")]).unwrap();
+        assert_eq!((clamped.start_index, clamped.count), (1, MAX_COUNT));
+        assert_eq!(q(&[("count", "-1")]).unwrap().count, 0);
+        assert!(q(&[("count", "ten")]).is_err());
+        let s = ListQuery::from_search(
+            &json!({"schemas": [SEARCH_URN], "filter": "userName eq \"a\"", "count": 10, "attributes": ["userName"]}),
+        )
+        .unwrap();
+        assert_eq!(
+            (s.filter.as_deref(), s.count, s.attributes.as_deref()),
+            (Some("userName eq \"a\""), 10, Some("userName"))
+        );
+        assert!(ListQuery::from_search(&json!({"filter": "x"})).is_err());
+    }
+
+    #[test]
+    fn service_provider_config_is_truthful() {
+        let c = service_provider_config("b", "d");
+        assert_eq!(c["patch"]["supported"], true);
+        assert_eq!(c["filter"]["maxResults"], 200);
+        for off in ["bulk", "sort", "etag"] {
+            assert_eq!(c[off]["supported"], false, "{off}");
+        }
+    }
+}
