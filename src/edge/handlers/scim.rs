@@ -164,7 +164,7 @@ async fn list_users(cx: &Ctx, c: &ScimClient, q: ListQuery) -> ApiResult<Reply> 
         Some((_, sql)) if sql.exact => fetch_user_page(&db, ws, Some(&sql), &q).await?,
         Some((parsed, sql)) => {
             scan_guard(store::count_users(&db, ws, Some(&sql)).await?)?;
-            let candidates = store::users(&db, ws, Some(&sql), 0, store::MAX_SCAN).await?;
+            let (candidates, _) = store::users(&db, ws, Some(&sql), 0, store::MAX_SCAN).await?;
             let matching: Vec<StoredUser> = candidates
                 .into_iter()
                 .filter(|u| filter::eval::matches(&parsed, &resource::user_resource(u, &base)))
@@ -192,9 +192,13 @@ async fn fetch_user_page(
     sql: Option<&SqlFilter>,
     q: &ListQuery,
 ) -> ApiResult<(u64, Vec<StoredUser>)> {
-    let (total, users) =
-        futures_util::join!(store::count_users(db, ws, sql), store::users(db, ws, sql, q.start_index - 1, q.count));
-    Ok((total?, users?))
+    let (users, total) = store::users(db, ws, sql, q.start_index - 1, q.count).await?;
+    let total = match total {
+        Some(n) => n,
+        None if sql.is_some() && q.start_index == 1 && q.count > 0 => 0,
+        None => store::count_users(db, ws, sql).await?,
+    };
+    Ok((total, users))
 }
 
 async fn stored_user(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<StoredUser> {

@@ -39,6 +39,11 @@ fn clause(filter: Option<&SqlFilter>) -> (String, usize) {
 
 #[derive(Deserialize)]
 struct UserRow {
+    /// `[[group id, displayName], …]` from a correlated subquery: no second round trip.
+    groups_json: String,
+    /// `COUNT(*) OVER ()`: every row that matched, whatever the page.
+    #[serde(default)]
+    total: u64,
     id: String,
     user_name: String,
     email: String,
@@ -62,8 +67,9 @@ struct Membership {
     name: String,
 }
 
-const USER_COLUMNS: &str =
-    "u.id, u.user_name, u.email, u.display_name, u.status, u.scim, u.version, u.created_at, u.updated_at";
+const USER_COLUMNS: &str = "u.id, u.user_name, u.email, u.display_name, u.status, u.scim, u.version, u.created_at, \
+     u.updated_at, (SELECT json_group_array(json_array(g.id, g.display_name)) FROM scim_group_members m \
+     JOIN scim_groups g ON g.id = m.group_id WHERE m.workspace_id = u.workspace_id AND m.user_id = u.id) AS groups_json";
 
 /// How many rows of `table` (`users u` or `scim_groups g`) match.
 async fn count(db: &D1Database, table: &str, ws: &str, filter: Option<&SqlFilter>) -> ApiResult<u64> {
@@ -95,62 +101,54 @@ pub async fn count_users(db: &D1Database, ws: &str, filter: Option<&SqlFilter>) 
     count(db, "users u", ws, filter).await
 }
 
-/// Matching users in creation order, `offset` skipped, at most `limit`, with their groups.
+/// Matching users in creation order, `offset` skipped, at most `limit`, with their groups,
+/// and, when filtered, how many matched in all (`None`: count separately).
 pub async fn users(
     db: &D1Database,
     ws: &str,
     filter: Option<&SqlFilter>,
     offset: u64,
     limit: u64,
-) -> ApiResult<Vec<StoredUser>> {
-    let rows: Vec<UserRow> = page(db, ("users u", USER_COLUMNS), ws, filter, (offset, limit)).await?;
-    with_groups(db, ws, rows).await
+) -> ApiResult<(Vec<StoredUser>, Option<u64>)> {
+    // With a filter, the window count saves a round trip; without one it would make SQLite
+    // sort the whole workspace, so the caller counts instead.
+    let columns = match filter {
+        Some(_) => format!("{USER_COLUMNS}, COUNT(*) OVER () AS total"),
+        None => USER_COLUMNS.to_string(),
+    };
+    let rows: Vec<UserRow> = page(db, ("users u", &columns), ws, filter, (offset, limit)).await?;
+    let total = rows.first().filter(|_| filter.is_some()).map(|r| r.total);
+    Ok((rows.into_iter().map(stored_user).collect(), total))
 }
 
 pub async fn user(db: &D1Database, ws: &str, id: &str) -> ApiResult<Option<StoredUser>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.workspace_id = ?1 AND u.id = ?2");
-    let rows: Vec<UserRow> = db::all(db, &sql, &[text(ws), text(id)]).await?;
-    Ok(with_groups(db, ws, rows).await?.pop())
+    Ok(db::first::<UserRow>(db, &sql, &[text(ws), text(id)]).await?.map(stored_user))
 }
 
 pub async fn user_by_name(db: &D1Database, ws: &str, user_name: &str) -> ApiResult<Option<StoredUser>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.workspace_id = ?1 AND u.user_name = ?2");
-    let rows: Vec<UserRow> = db::all(db, &sql, &[text(ws), text(user_name)]).await?;
-    Ok(with_groups(db, ws, rows).await?.pop())
+    Ok(db::first::<UserRow>(db, &sql, &[text(ws), text(user_name)]).await?.map(stored_user))
 }
 
 fn json_ids<'a>(ids: impl Iterator<Item = &'a str>) -> JsValue {
     text(&Value::Array(ids.map(|id| Value::String(id.to_string())).collect()).to_string())
 }
 
-async fn with_groups(db: &D1Database, ws: &str, rows: Vec<UserRow>) -> ApiResult<Vec<StoredUser>> {
-    let memberships: Vec<Membership> = if rows.is_empty() {
-        Vec::new()
-    } else {
-        db::all(
-            db,
-            "SELECT m.user_id AS owner, g.id AS id, g.display_name AS name FROM scim_group_members m \
-             JOIN scim_groups g ON g.id = m.group_id WHERE m.workspace_id = ?1 \
-             AND m.user_id IN (SELECT value FROM json_each(?2)) ORDER BY g.display_name",
-            &[text(ws), json_ids(rows.iter().map(|r| r.id.as_str()))],
-        )
-        .await?
-    };
-    Ok(rows
-        .into_iter()
-        .map(|r| StoredUser {
-            groups: memberships.iter().filter(|m| m.owner == r.id).map(|m| (m.id.clone(), m.name.clone())).collect(),
-            doc: serde_json::from_str(&r.scim).unwrap_or(Value::Object(Default::default())),
-            active: r.status == "active",
-            id: r.id,
-            user_name: r.user_name,
-            email: r.email,
-            display_name: r.display_name,
-            version: r.version,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        })
-        .collect())
+fn stored_user(r: UserRow) -> StoredUser {
+    let groups: Vec<(String, String)> = serde_json::from_str(&r.groups_json).unwrap_or_default();
+    StoredUser {
+        groups,
+        doc: serde_json::from_str(&r.scim).unwrap_or(Value::Object(Default::default())),
+        active: r.status == "active",
+        id: r.id,
+        user_name: r.user_name,
+        email: r.email,
+        display_name: r.display_name,
+        version: r.version,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    }
 }
 
 /// A user row to insert or update from SCIM.
