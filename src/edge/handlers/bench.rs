@@ -3,7 +3,8 @@
 //! inside the worker (total time for n = N+1 minus n = 1). `import=each` imports the key for
 //! every verification (what one request pays); the default imports it once (the verify alone). It also proves that the edge's
 //! verifier accepts the same vectors the host tests verify with pure-Rust crypto, and refuses
-//! them once tampered. Answers 404 unless ENVIRONMENT is "development".
+//! them once tampered. `bench/binding` times round trips to D1 and the rate-limiting binding
+//! the same way. Answers 404 unless ENVIRONMENT is "development".
 
 use serde_json::json;
 use sha2::Digest;
@@ -45,11 +46,11 @@ fn check(alg: &str) -> ApiResult<SignatureCheck> {
     verified.checks.into_iter().next().ok_or_else(|| fault("bench vector", "no signature to check"))
 }
 
-pub async fn signature(cx: &mut Ctx) -> ApiResult<Reply> {
+/// `n` of a development-only bench request (404 outside development).
+fn rounds(cx: &Ctx) -> ApiResult<u32> {
     if cx.var("ENVIRONMENT").as_deref() != Some("development") {
         return Err(ApiError::with_reason(ErrorCode::NotFound, "no such route"));
     }
-    let alg = cx.query_param("alg").unwrap_or("ES256").to_string();
     let rounds: u32 = cx
         .query_param("n")
         .unwrap_or("1")
@@ -58,6 +59,36 @@ pub async fn signature(cx: &mut Ctx) -> ApiResult<Reply> {
     if !(1..=MAX_ROUNDS).contains(&rounds) {
         return Err(ApiError::with_reason(ErrorCode::ValidationError, format!("n: 1 to {MAX_ROUNDS}")));
     }
+    Ok(rounds)
+}
+
+/// `n` sequential round trips to a binding, so `bench/run` can attribute request time:
+/// `kind=d1` runs `SELECT 1` on D1, `kind=ratelimit` asks the API address window (with a
+/// key no request uses).
+pub async fn binding(cx: &mut Ctx) -> ApiResult<Reply> {
+    let rounds = rounds(cx)?;
+    let kind = cx.query_param("kind").unwrap_or("d1").to_string();
+    match kind.as_str() {
+        "d1" => {
+            let db = crate::edge::db::open(&cx.env)?;
+            for _ in 0..rounds {
+                crate::edge::db::run(&db, "SELECT 1", &[]).await?;
+            }
+        }
+        "ratelimit" => {
+            let limiter = cx.env.rate_limiter("API_IP_LIMIT").map_err(|e| fault("rate limiter", e))?;
+            for i in 0..rounds {
+                limiter.limit(format!("bench-{i}")).await.map_err(|e| fault("rate limiter", e))?;
+            }
+        }
+        _ => return Err(ApiError::with_reason(ErrorCode::ValidationError, "kind: d1 or ratelimit")),
+    }
+    Ok(Reply::json(json!({"kind": kind, "rounds": rounds})))
+}
+
+pub async fn signature(cx: &mut Ctx) -> ApiResult<Reply> {
+    let rounds = rounds(cx)?;
+    let alg = cx.query_param("alg").unwrap_or("ES256").to_string();
     let check = check(&alg)?;
     let import_each = cx.query_param("import") == Some("each");
     let mut valid = true;

@@ -76,6 +76,7 @@ pub async fn dispatch(cx: &mut Ctx, op: Op, param: Option<String>, principal: Op
         Op::StepUpPurposes => Ok(discovery::step_up_purposes()),
         Op::SecurityPage => Ok(discovery::security_page()),
         Op::SignatureBench => bench::signature(cx).await,
+        Op::BindingBench => bench::binding(cx).await,
         Op::PasskeyOptions => passkeys::registration_options(cx, &who()?).await,
         Op::PasskeyRegister => passkeys::register(cx, &who()?).await,
         Op::PasskeyList => passkeys::list(cx, &who()?).await,
