@@ -1,31 +1,10 @@
 //! Canonicalisation (POST/PUT input, RFC 7643 §2 and RFC 7644 §3.3) and validation tests.
 
 use super::*;
+use crate::scim::patch::tests::{kind, user};
 use crate::scim::patch::PatchErrorKind;
 use crate::scim::schema::{ENTERPRISE_URN, GROUP_TYPE, GROUP_URN, USER_TYPE, USER_URN};
 use serde_json::json;
-
-fn kind(result: Result<Value, PatchError>) -> PatchErrorKind {
-    match result {
-        Ok(v) => panic!("expected an error, got {v}"),
-        Err(e) => e.kind,
-    }
-}
-
-fn stored_user() -> Value {
-    json!({
-        "schemas": [USER_URN, ENTERPRISE_URN],
-        "id": "u_1", "externalId": "00u1", "userName": "alice@example.com",
-        "name": {"givenName": "Alice", "familyName": "Adams", "formatted": "Alice Adams"},
-        "displayName": "Alice Adams", "title": "Engineer", "active": true,
-        "emails": [{"value": "alice@example.com", "type": "work", "primary": true}],
-        "phoneNumbers": [{"value": "+1 555 0100", "type": "mobile"}],
-        "groups": [{"value": "g_1", "display": "Engineering", "$ref": "https://x/Groups/g_1"}],
-        ENTERPRISE_URN: {"department": "R&D", "manager": {"value": "u_2"}},
-        "meta": {"resourceType": "User", "created": "2026-11-23T14:58:41.123Z",
-                 "lastModified": "2026-11-23T14:58:41.123Z", "location": "https://x/Users/u_1", "version": "W/\"1\""}
-    })
-}
 
 #[test]
 fn rfc7643_2_1_keys_rewritten_to_canonical_names() {
@@ -51,7 +30,7 @@ fn rfc7643_2_1_keys_rewritten_to_canonical_names() {
 
 #[test]
 fn rfc7644_3_3_read_only_attributes_ignored() {
-    let out = canonicalize(&stored_user(), &USER_TYPE).unwrap();
+    let out = canonicalize(&user(), &USER_TYPE).unwrap();
     for gone in ["id", "meta", "groups"] {
         assert!(out.get(gone).is_none(), "{gone}");
     }
@@ -164,18 +143,18 @@ fn group_canonicalised() {
 
 #[test]
 fn validate_accepts_the_stored_shapes() {
-    assert_eq!(validate(&stored_user(), &USER_TYPE), Ok(()));
+    assert_eq!(validate(&user(), &USER_TYPE), Ok(()));
     let group = json!({"schemas": [GROUP_URN], "id": "g_1", "displayName": "Eng",
                        "members": [{"value": "u_1", "display": "A", "$ref": "https://x/Users/u_1", "type": "User"}]});
     assert_eq!(validate(&group, &GROUP_TYPE), Ok(()));
-    let mut many_groups = stored_user();
+    let mut many_groups = user();
     many_groups["groups"] = (0..500).map(|i| json!({"value": format!("g_{i}")})).collect();
     assert_eq!(validate(&many_groups, &USER_TYPE), Ok(()), "read-only `groups` is not limited");
 }
 
 #[test]
 fn rfc7643_2_4_validate_refuses_two_primaries() {
-    let mut u = stored_user();
+    let mut u = user();
     u["emails"] = json!([{"value": "a@x", "primary": true}, {"value": "b@x", "primary": true}]);
     assert_eq!(validate(&u, &USER_TYPE).map_err(|e| e.kind), Err(PatchErrorKind::InvalidValue));
 }
@@ -195,7 +174,7 @@ fn validate_refuses_malformed_resources() {
         ("name", json!({"formatted": "x".repeat(MAX_STRING_BYTES + 1)})),
     ];
     for (key, value) in cases {
-        let mut u = stored_user();
+        let mut u = user();
         u[key] = value;
         assert_eq!(validate(&u, &USER_TYPE).map_err(|e| e.kind), Err(PatchErrorKind::InvalidValue), "{key}");
     }
@@ -206,7 +185,7 @@ fn validate_refuses_malformed_resources() {
 
 #[test]
 fn validate_limits_serialized_size_but_not_members() {
-    let mut u = stored_user();
+    let mut u = user();
     u["phoneNumbers"] = (0..70).map(|i| json!({"value": "1".repeat(1000), "display": format!("{i}")})).collect();
     let e = validate(&u, &USER_TYPE).unwrap_err();
     assert!(e.detail.contains("65536"), "{}", e.detail);

@@ -859,4 +859,4 @@ fn demote_primaries(items: &mut [Value], touched: &[usize]) {
 
 #[cfg(test)]
 #[path = "patch_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -8,7 +8,8 @@ use serde_json::json;
 const U1: &str = "2819c223-7f76-453a-919d-413861904646";
 const U2: &str = "08e1d05d-121c-4561-8b96-473d93df9210";
 
-fn user() -> Value {
+/// The stored User every PATCH and canonicalisation test starts from.
+pub(crate) fn user() -> Value {
     json!({
         "schemas": [USER_URN, ENTERPRISE_URN],
         "id": "u_1", "externalId": "00u1", "userName": "alice@example.com",
@@ -45,7 +46,8 @@ fn patch_group(operations: Value) -> Result<Value, PatchError> {
     apply(&group(), &body(operations), &GROUP_TYPE)
 }
 
-fn kind(result: Result<Value, PatchError>) -> PatchErrorKind {
+/// The kind of the error `result` must be.
+pub(crate) fn kind(result: Result<Value, PatchError>) -> PatchErrorKind {
     match result {
         Ok(v) => panic!("expected an error, got {v}"),
         Err(e) => e.kind,

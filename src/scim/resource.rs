@@ -220,6 +220,11 @@ impl Projection {
         })
     }
 
+    /// Whether the projection keeps the top-level attribute `key` (of some value).
+    pub fn returns(&self, rt: &ResourceType, key: &str) -> bool {
+        rt.resolve(None, key, None).is_some_and(|def| self.keep(key, def.attr, &Value::Null).is_some())
+    }
+
     /// Applies the projection to a full resource.
     pub fn apply(&self, rt: &ResourceType, resource: &Value) -> Value {
         let Value::Object(all) = resource else { return resource.clone() };
@@ -509,6 +514,7 @@ mod tests {
         assert_eq!(p["emails"], json!([{"value": "alice@example.com"}]));
         assert_eq!(p["id"], "u_1");
         assert!(p.get("meta").is_none() && p.get("title").is_none());
+        assert!(only.returns(&USER_TYPE, "emails") && !only.returns(&USER_TYPE, "title"));
         let ext = Projection::parse(&USER_TYPE, Some(&format!("{ENTERPRISE_URN}:department")), None).unwrap();
         assert_eq!(ext.apply(&USER_TYPE, &r)[ENTERPRISE_URN], json!({"department": "R&D"}));
         let without = Projection::parse(&USER_TYPE, None, Some("emails,meta,name.familyName")).unwrap();

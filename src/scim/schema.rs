@@ -77,7 +77,7 @@ pub struct Attribute {
 }
 
 /// A plain read-write, single-valued, case-insensitive, optional attribute of type `ty`.
-const fn attr(name: &'static str, ty: AttrType, description: &'static str) -> Attribute {
+pub(crate) const fn attr(name: &'static str, ty: AttrType, description: &'static str) -> Attribute {
     Attribute {
         name,
         ty,

@@ -86,20 +86,23 @@ fn scim_json(value: Value) -> Reply {
     Reply::json(value).header("content-type", SCIM_JSON)
 }
 
-/// A resource answer: `body` (the projected `full` resource), `ETag` and, on create,
-/// `Location` (RFC 7644 §3.3, §3.14).
+/// A resource answer: `body` (a projection of `full`), `ETag` and, on create, `Location`
+/// (RFC 7644 §3.3, §3.14).
 fn resource_reply(full: &Value, body: Value, status: u16) -> Reply {
     let etag = full["meta"]["version"].as_str().unwrap_or_default().to_string();
+    let location = full["meta"]["location"].as_str().filter(|_| status == 201).map(str::to_string);
     let reply = scim_json(body).status(status).header("etag", etag);
-    match full["meta"]["location"].as_str() {
-        Some(location) if status == 201 => reply.header("location", location),
-        _ => reply,
+    match location {
+        Some(location) => reply.header("location", location),
+        None => reply,
     }
 }
 
 /// The whole resource as the answer.
 fn whole(full: Value, status: u16) -> Reply {
-    resource_reply(&full, full.clone(), status)
+    let mut reply = resource_reply(&full, Value::Null, status);
+    reply.body = crate::edge::http::Body::Json(full);
+    reply
 }
 
 fn invalid_param(e: resource::ParamError) -> ApiError {
@@ -348,7 +351,7 @@ async fn delete_user(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
 async fn list_groups(cx: &Ctx, c: &ScimClient, q: ListQuery) -> ApiResult<Reply> {
     let projection = Projection::parse(&GROUP_TYPE, q.attributes.as_deref(), q.excluded_attributes.as_deref())
         .map_err(invalid_param)?;
-    let members = projection.apply(&GROUP_TYPE, &json!({"members": [{}]})).get("members").is_some();
+    let members = projection.returns(&GROUP_TYPE, "members");
     let db = db::open(&cx.env)?;
     let base = base(cx);
     let ws = c.workspace_id.as_str();

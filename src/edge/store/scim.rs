@@ -161,64 +161,47 @@ pub struct UserWrite<'a> {
     pub now: i64,
 }
 
+/// The bound values of a user write, in the placeholder order both statements use.
+fn user_args(w: &UserWrite<'_>) -> Vec<JsValue> {
+    let c = w.columns;
+    vec![
+        text(w.workspace_id),
+        text(w.id),
+        text(&c.sign_in_email),
+        text(&c.user_name),
+        opt_text(c.external_id.as_deref()),
+        opt_text(c.display_name.as_deref()),
+        opt_text(c.given_name.as_deref()),
+        opt_text(c.family_name.as_deref()),
+        text(&c.doc.to_string()),
+        text(if c.active { "active" } else { "disabled" }),
+        opt_text(w.password_hash),
+        int(w.now),
+    ]
+}
+
 /// INSERT (SCIM-provisioned member) plus its email rows.
 pub fn insert_user(db: &D1Database, w: &UserWrite<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
-    let c = w.columns;
     let mut out = vec![db::stmt(
         db,
-        "INSERT INTO users (id, workspace_id, email, user_name, external_id, display_name, given_name, family_name, \
+        "INSERT INTO users (workspace_id, id, email, user_name, external_id, display_name, given_name, family_name, \
          scim, version, role, status, provisioned_by, password_hash, created_at, updated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, 'member', ?10, 'scim', ?11, ?12, ?12)",
-        &[
-            text(w.id),
-            text(w.workspace_id),
-            text(&c.sign_in_email),
-            text(&c.user_name),
-            opt_text(c.external_id.as_deref()),
-            opt_text(c.display_name.as_deref()),
-            opt_text(c.given_name.as_deref()),
-            opt_text(c.family_name.as_deref()),
-            text(&c.doc.to_string()),
-            text(status(c.active)),
-            opt_text(w.password_hash),
-            int(w.now),
-        ],
+        &user_args(w),
     )?];
     out.extend(email_rows(db, w)?);
     Ok(out)
 }
 
-fn status(active: bool) -> &'static str {
-    if active {
-        "active"
-    } else {
-        "disabled"
-    }
-}
-
 /// UPDATE of every SCIM column (version + 1) and the email rows replaced.
 pub fn update_user(db: &D1Database, w: &UserWrite<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
-    let c = w.columns;
     let mut out = vec![
         db::stmt(
             db,
             "UPDATE users SET email = ?3, user_name = ?4, external_id = ?5, display_name = ?6, given_name = ?7, \
              family_name = ?8, scim = ?9, status = ?10, password_hash = COALESCE(?11, password_hash), \
              version = version + 1, updated_at = ?12 WHERE workspace_id = ?1 AND id = ?2",
-            &[
-                text(w.workspace_id),
-                text(w.id),
-                text(&c.sign_in_email),
-                text(&c.user_name),
-                opt_text(c.external_id.as_deref()),
-                opt_text(c.display_name.as_deref()),
-                opt_text(c.given_name.as_deref()),
-                opt_text(c.family_name.as_deref()),
-                text(&c.doc.to_string()),
-                text(status(c.active)),
-                opt_text(w.password_hash),
-                int(w.now),
-            ],
+            &user_args(w),
         )?,
         db::stmt(db, "DELETE FROM user_emails WHERE user_id = ?1", &[text(w.id)])?,
     ];

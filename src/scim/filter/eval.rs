@@ -178,9 +178,7 @@ mod tests {
 
     use super::*;
     use crate::scim::filter::{parse, parse_value_filter};
-    use crate::scim::schema::{
-        AttrType, Mutability, Returned, Uniqueness, ENTERPRISE_URN, GROUP_TYPE, USER, USER_TYPE, USER_URN,
-    };
+    use crate::scim::schema::{AttrType, ENTERPRISE_URN, GROUP_TYPE, USER, USER_TYPE, USER_URN};
 
     /// The User of RESOURCES.md, plus a second email and a few more attributes.
     fn alice() -> Value {
@@ -412,20 +410,7 @@ mod tests {
 
     #[test]
     fn numbers_compare_numerically() {
-        static SUBS: [Attribute; 1] = [Attribute {
-            name: "n",
-            ty: AttrType::Decimal,
-            multi_valued: false,
-            required: false,
-            case_exact: false,
-            mutability: Mutability::ReadWrite,
-            returned: Returned::Default,
-            uniqueness: Uniqueness::None,
-            canonical_values: &[],
-            reference_types: &[],
-            sub_attributes: &[],
-            description: "",
-        }];
+        static SUBS: [Attribute; 1] = [crate::scim::schema::attr("n", AttrType::Decimal, "")];
         static PARENT: Attribute =
             Attribute { name: "stats", ty: AttrType::Complex, multi_valued: true, sub_attributes: &SUBS, ..SUBS[0] };
         let parent = Resolved { schema: &USER, attr: &PARENT, sub: None };
