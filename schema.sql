@@ -201,3 +201,67 @@ CREATE TABLE IF NOT EXISTS network_policies (
   updated_at   INTEGER NOT NULL,
   updated_by   TEXT NOT NULL
 );
+
+-- Webhook subscriptions. The signing secret is never stored: it is derived from AUTH_SECRET
+-- and `secret_nonce` (HMAC-SHA256), and only its SHA-256 fingerprint is kept. During a
+-- rotation the previous nonce signs too until `previous_expires_at`. The circuit breaker is
+-- this row: `consecutive_failures` counts up atomically, `circuit_opened_at` is set once.
+CREATE TABLE IF NOT EXISTS webhook_subscriptions (
+  id                   TEXT PRIMARY KEY,
+  workspace_id         TEXT NOT NULL REFERENCES workspaces(id),
+  name                 TEXT NOT NULL,
+  url                  TEXT NOT NULL,
+  event_filters        TEXT NOT NULL,
+  enabled              INTEGER NOT NULL DEFAULT 1,
+  disabled_reason      TEXT,
+  secret_nonce         TEXT NOT NULL,
+  secret_fingerprint   TEXT NOT NULL,
+  previous_nonce       TEXT,
+  previous_expires_at  INTEGER,
+  circuit_threshold    INTEGER NOT NULL DEFAULT 5,
+  consecutive_failures INTEGER NOT NULL DEFAULT 0,
+  circuit_opened_at    INTEGER,
+  created_at           INTEGER NOT NULL,
+  updated_at           INTEGER NOT NULL,
+  UNIQUE (workspace_id, name)
+);
+CREATE INDEX IF NOT EXISTS webhook_subscriptions_by_workspace ON webhook_subscriptions (workspace_id, enabled);
+
+-- The outbox: one message per (event, subscription), written in the same D1 batch as the
+-- audit row. state: pending (due at next_attempt_at), sending (claimed until lease_until),
+-- parked (circuit open or endpoint disabled), delivered, failed (attempts exhausted or 410).
+CREATE TABLE IF NOT EXISTS webhook_messages (
+  subscription_id  TEXT NOT NULL REFERENCES webhook_subscriptions(id) ON DELETE CASCADE,
+  id               TEXT NOT NULL,
+  workspace_id     TEXT NOT NULL,
+  seq              INTEGER NOT NULL,
+  event_type       TEXT NOT NULL,
+  body             TEXT NOT NULL,
+  state            TEXT NOT NULL,
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at  INTEGER NOT NULL,
+  lease_until      INTEGER,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL,
+  PRIMARY KEY (subscription_id, id)
+);
+CREATE INDEX IF NOT EXISTS webhook_messages_due ON webhook_messages (state, next_attempt_at);
+CREATE INDEX IF NOT EXISTS webhook_messages_by_subscription ON webhook_messages (subscription_id, state, seq);
+
+-- The delivery log: one row per attempt.
+CREATE TABLE IF NOT EXISTS webhook_attempts (
+  id               TEXT PRIMARY KEY,
+  subscription_id  TEXT NOT NULL REFERENCES webhook_subscriptions(id) ON DELETE CASCADE,
+  message_id       TEXT NOT NULL,
+  workspace_id     TEXT NOT NULL,
+  event_type       TEXT NOT NULL,
+  attempt          INTEGER NOT NULL,
+  outcome          TEXT NOT NULL,
+  response_status  INTEGER,
+  response_body    TEXT,
+  error            TEXT,
+  elapsed_ms       INTEGER NOT NULL,
+  next_retry_at    INTEGER,
+  created_at       INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS webhook_attempts_by_subscription ON webhook_attempts (subscription_id, created_at DESC);

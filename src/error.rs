@@ -86,6 +86,26 @@ pub enum ErrorCode {
     CircuitOpen,
     /// A test delivery's signature was not accepted by the receiver.
     SignatureFailed,
+    /// The webhook subscription does not exist in this workspace.
+    WebhookNotFound,
+    /// No delivery with that message id exists for this subscription.
+    WebhookMessageNotFound,
+    /// The receiver URL is not an absolute URL this server will call (malformed, too long, ambiguous host, or a fragment).
+    WebhookUrlInvalid,
+    /// The receiver URL does not use https (plain http is only allowed for a loopback receiver when the development setting is on).
+    WebhookUrlInsecure,
+    /// The receiver URL carries credentials (`user:password@`).
+    WebhookUrlCredentials,
+    /// The receiver URL points at a private, loopback, link-local or reserved address, or a local-only name.
+    WebhookUrlPrivate,
+    /// An event filter is not a valid glob (only A-Z, 0-9, _ and *; 1 to 100 characters; 1 to 50 filters).
+    WebhookFilterInvalid,
+    /// An event filter matches no event in the catalog, so it would never deliver anything.
+    WebhookFilterUnmatched,
+    /// Another webhook subscription in this workspace already has that name.
+    WebhookNameTaken,
+    /// The test delivery got no HTTP answer: the connection failed or the receiver took longer than 15 s.
+    WebhookReceiverUnreachable,
     // --- Network policy ---------------------------------------------------------------------
     /// The source IP is denied by the workspace network policy.
     IpBlocked,
@@ -121,7 +141,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in table order.
-    pub const ALL: [ErrorCode; 49] = [
+    pub const ALL: [ErrorCode; 59] = [
         Self::NotProvisioned,
         Self::SsoNotAllowed,
         Self::AccountDisabled,
@@ -157,6 +177,16 @@ impl ErrorCode {
         Self::NotImplemented,
         Self::CircuitOpen,
         Self::SignatureFailed,
+        Self::WebhookNotFound,
+        Self::WebhookMessageNotFound,
+        Self::WebhookUrlInvalid,
+        Self::WebhookUrlInsecure,
+        Self::WebhookUrlCredentials,
+        Self::WebhookUrlPrivate,
+        Self::WebhookFilterInvalid,
+        Self::WebhookFilterUnmatched,
+        Self::WebhookNameTaken,
+        Self::WebhookReceiverUnreachable,
         Self::IpBlocked,
         Self::NetworkPolicyLockout,
         Self::AttestationBlocked,
@@ -201,6 +231,12 @@ impl ErrorCode {
             | Self::ScimInvalidSyntax
             | Self::ScimTooMany
             | Self::SignatureFailed
+            | Self::WebhookUrlInvalid
+            | Self::WebhookUrlInsecure
+            | Self::WebhookUrlCredentials
+            | Self::WebhookUrlPrivate
+            | Self::WebhookFilterInvalid
+            | Self::WebhookFilterUnmatched
             | Self::ValidationError
             | Self::WeakPassword
             | Self::UnknownPurpose
@@ -208,14 +244,19 @@ impl ErrorCode {
             | Self::ChallengeExpired
             | Self::InvalidJson => 400,
             Self::IpBlocked | Self::AttestationBlocked | Self::NoFactorAvailable | Self::Forbidden => 403,
-            Self::UserNotFound | Self::GroupNotFound | Self::NotFound => 404,
+            Self::UserNotFound
+            | Self::GroupNotFound
+            | Self::WebhookNotFound
+            | Self::WebhookMessageNotFound
+            | Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
-            Self::Conflict | Self::NetworkPolicyLockout | Self::ScimUniqueness => 409,
+            Self::Conflict | Self::NetworkPolicyLockout | Self::ScimUniqueness | Self::WebhookNameTaken => 409,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::AccountLocked | Self::RateLimited => 429,
             Self::InternalError => 500,
             Self::NotImplemented => 501,
+            Self::WebhookReceiverUnreachable => 502,
             Self::CircuitOpen => 503,
         }
     }
@@ -258,6 +299,16 @@ impl ErrorCode {
             Self::NotImplemented => "NOT_IMPLEMENTED",
             Self::CircuitOpen => "CIRCUIT_OPEN",
             Self::SignatureFailed => "SIGNATURE_FAILED",
+            Self::WebhookNotFound => "WEBHOOK_NOT_FOUND",
+            Self::WebhookMessageNotFound => "WEBHOOK_MESSAGE_NOT_FOUND",
+            Self::WebhookUrlInvalid => "WEBHOOK_URL_INVALID",
+            Self::WebhookUrlInsecure => "WEBHOOK_URL_INSECURE",
+            Self::WebhookUrlCredentials => "WEBHOOK_URL_CREDENTIALS",
+            Self::WebhookUrlPrivate => "WEBHOOK_URL_PRIVATE",
+            Self::WebhookFilterInvalid => "WEBHOOK_FILTER_INVALID",
+            Self::WebhookFilterUnmatched => "WEBHOOK_FILTER_UNMATCHED",
+            Self::WebhookNameTaken => "WEBHOOK_NAME_TAKEN",
+            Self::WebhookReceiverUnreachable => "WEBHOOK_RECEIVER_UNREACHABLE",
             Self::IpBlocked => "IP_BLOCKED",
             Self::NetworkPolicyLockout => "NETWORK_POLICY_LOCKOUT",
             Self::AttestationBlocked => "ATTESTATION_BLOCKED",
@@ -313,6 +364,16 @@ impl ErrorCode {
             Self::NotImplemented => "This operation is not implemented.",
             Self::CircuitOpen => "The webhook endpoint's circuit breaker is open.",
             Self::SignatureFailed => "The receiver did not accept the delivery signature.",
+            Self::WebhookNotFound => "The webhook subscription does not exist in this workspace.",
+            Self::WebhookMessageNotFound => "No delivery with that message id exists for this subscription.",
+            Self::WebhookUrlInvalid => "The receiver URL is not a usable absolute URL.",
+            Self::WebhookUrlInsecure => "The receiver URL must use https.",
+            Self::WebhookUrlCredentials => "The receiver URL must not carry credentials.",
+            Self::WebhookUrlPrivate => "The receiver URL points at a private or local address.",
+            Self::WebhookFilterInvalid => "An event filter is not valid.",
+            Self::WebhookFilterUnmatched => "An event filter matches no event.",
+            Self::WebhookNameTaken => "A webhook subscription with this name already exists.",
+            Self::WebhookReceiverUnreachable => "The webhook receiver could not be reached.",
             Self::IpBlocked => "The source IP is blocked by the workspace network policy.",
             Self::NetworkPolicyLockout => "This policy would block your own current address.",
             Self::AttestationBlocked => "The authenticator is not allowed by the workspace policy.",

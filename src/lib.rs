@@ -17,11 +17,12 @@ pub mod session;
 pub mod stepup;
 pub mod time;
 pub mod webauthn;
+pub mod webhooks;
 
 pub use edge::limits::RateBucket;
 pub use edge::sessions::UserSessions;
 
-use worker::{event, Context, Env, Request, Response};
+use worker::{event, Context, Env, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent};
 
 #[event(start)]
 fn start() {
@@ -31,4 +32,17 @@ fn start() {
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     edge::handle(req, env, ctx).await
+}
+
+/// Webhook deliveries (`[[queues.consumers]]`).
+#[event(queue)]
+async fn queue(batch: MessageBatch<edge::store::webhooks::Job>, env: Env, _ctx: Context) -> worker::Result<()> {
+    edge::queue::consume(batch, env).await;
+    Ok(())
+}
+
+/// The cron (`[triggers]`): re-sends webhook deliveries the queue may have lost.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    edge::queue::scheduled(&env).await;
 }

@@ -23,3 +23,5 @@ mod sessions;
 mod stepup;
 #[path = "e2e/tokens.rs"]
 mod tokens;
+#[path = "e2e/webhooks.rs"]
+mod webhooks;

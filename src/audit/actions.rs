@@ -51,10 +51,18 @@ pub enum Action {
     ScimGroupCreated,
     ScimGroupUpdated,
     ScimGroupDeleted,
+    WebhookCreated,
+    WebhookUpdated,
+    WebhookDeleted,
+    WebhookSecretRotated,
+    WebhookCircuitOpened,
+    WebhookCircuitClosed,
+    WebhookDisabled,
+    WebhookRedeliveryRequested,
 }
 
 impl Action {
-    pub const ALL: [Action; 43] = [
+    pub const ALL: [Action; 51] = [
         Self::SigninSucceeded,
         Self::SigninFailed,
         Self::SigninMfaChallenged,
@@ -98,6 +106,14 @@ impl Action {
         Self::ScimGroupCreated,
         Self::ScimGroupUpdated,
         Self::ScimGroupDeleted,
+        Self::WebhookCreated,
+        Self::WebhookUpdated,
+        Self::WebhookDeleted,
+        Self::WebhookSecretRotated,
+        Self::WebhookCircuitOpened,
+        Self::WebhookCircuitClosed,
+        Self::WebhookDisabled,
+        Self::WebhookRedeliveryRequested,
     ];
 
     pub const fn code(self) -> &'static str {
@@ -145,6 +161,14 @@ impl Action {
             Self::ScimGroupCreated => "SCIM_GROUP_CREATED",
             Self::ScimGroupUpdated => "SCIM_GROUP_UPDATED",
             Self::ScimGroupDeleted => "SCIM_GROUP_DELETED",
+            Self::WebhookCreated => "WEBHOOK_CREATED",
+            Self::WebhookUpdated => "WEBHOOK_UPDATED",
+            Self::WebhookDeleted => "WEBHOOK_DELETED",
+            Self::WebhookSecretRotated => "WEBHOOK_SECRET_ROTATED",
+            Self::WebhookCircuitOpened => "WEBHOOK_CIRCUIT_OPENED",
+            Self::WebhookCircuitClosed => "WEBHOOK_CIRCUIT_CLOSED",
+            Self::WebhookDisabled => "WEBHOOK_DISABLED",
+            Self::WebhookRedeliveryRequested => "WEBHOOK_REDELIVERY_REQUESTED",
         }
     }
 
@@ -204,6 +228,14 @@ impl Action {
             Self::ScimGroupCreated => "An identity provider pushed a new group.",
             Self::ScimGroupUpdated => "A group's name or members changed over SCIM.",
             Self::ScimGroupDeleted => "A group was deleted over SCIM.",
+            Self::WebhookCreated => "A webhook subscription was created (its secret is never logged).",
+            Self::WebhookUpdated => "A webhook subscription was changed (URL, filters, name, threshold, enabled); `data.before`/`data.after` hold what changed.",
+            Self::WebhookDeleted => "A webhook subscription was deleted with its outbox and delivery log.",
+            Self::WebhookSecretRotated => "A webhook signing secret was rotated; the old one also signs until `data.previousValidUntil`.",
+            Self::WebhookCircuitOpened => "A webhook endpoint failed `data.consecutiveFailures` times in a row: its circuit opened and new deliveries are parked.",
+            Self::WebhookCircuitClosed => "An admin enabled a webhook endpoint whose circuit was open: it closed and `data.drained` parked deliveries are being sent in order.",
+            Self::WebhookDisabled => "A webhook endpoint answered 410 Gone and was disabled.",
+            Self::WebhookRedeliveryRequested => "An admin asked for deliveries to be sent again (one message, or every failed one since a time).",
         }
     }
 
@@ -243,6 +275,7 @@ impl Action {
             | Self::ScimUserReactivated
             | Self::ScimUserDeleted => "user",
             Self::ScimGroupCreated | Self::ScimGroupUpdated | Self::ScimGroupDeleted => "group",
+            Self::WebhookCreated | Self::WebhookUpdated | Self::WebhookDeleted | Self::WebhookSecretRotated | Self::WebhookCircuitOpened | Self::WebhookCircuitClosed | Self::WebhookDisabled | Self::WebhookRedeliveryRequested => "webhook",
         }
     }
 
@@ -321,6 +354,14 @@ impl Action {
             Self::ScimGroupCreated => json!({"displayName": "Engineering", "members": 12}),
             Self::ScimGroupUpdated => json!({"displayName": "Engineering", "membersAdded": 1, "membersRemoved": 0}),
             Self::ScimGroupDeleted => json!({"displayName": "Engineering"}),
+            Self::WebhookCreated => json!({"subscriptionId": "wh_3f9c", "name": "SIEM", "url": "https://hooks.example.com/axis", "eventFilters": ["*"]}),
+            Self::WebhookUpdated => json!({"subscriptionId": "wh_3f9c", "name": "SIEM", "before": {"enabled": false}, "after": {"enabled": true}}),
+            Self::WebhookDeleted => json!({"subscriptionId": "wh_3f9c", "name": "SIEM"}),
+            Self::WebhookSecretRotated => json!({"subscriptionId": "wh_3f9c", "name": "SIEM", "previousValidUntil": "2026-06-10T07:53:42.626Z"}),
+            Self::WebhookCircuitOpened => json!({"subscriptionId": "wh_3f9c", "name": "SIEM", "consecutiveFailures": 5}),
+            Self::WebhookCircuitClosed => json!({"subscriptionId": "wh_3f9c", "name": "SIEM", "drained": 12}),
+            Self::WebhookDisabled => json!({"subscriptionId": "wh_3f9c", "name": "SIEM", "reason": "gone", "responseStatus": 410}),
+            Self::WebhookRedeliveryRequested => json!({"subscriptionId": "wh_3f9c", "name": "SIEM", "messages": 3}),
         }
     }
 }

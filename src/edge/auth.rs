@@ -9,6 +9,7 @@ use crate::edge::store::{ledger::Actor, tokens, users};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::routes::{Access, Route};
 use crate::session::{jwe, tokens as token_format};
+use worker::Env;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
@@ -55,8 +56,8 @@ pub fn cookie_name(https: bool) -> &'static str {
 }
 
 /// `AUTH_SECRET`, shared with the Auth.js dashboard (at least 32 characters).
-pub fn auth_secret(cx: &Ctx) -> ApiResult<String> {
-    let secret = cx.env.secret("AUTH_SECRET").map(|s| s.to_string()).ok().or_else(|| cx.var("AUTH_SECRET"));
+pub fn auth_secret(env: &Env) -> ApiResult<String> {
+    let secret = env.secret("AUTH_SECRET").or_else(|_| env.var("AUTH_SECRET")).map(|s| s.to_string()).ok();
     secret.filter(|s| s.len() >= 32).ok_or_else(|| fault("config", "AUTH_SECRET missing or shorter than 32 characters"))
 }
 
@@ -124,7 +125,7 @@ async fn by_cookie(cx: &Ctx) -> ApiResult<Principal> {
     let name = cookie_name(cx.https);
     let cookie = cx.cookie(name).ok_or_else(|| ApiError::with_reason(ErrorCode::Unauthorized, "no session cookie"))?;
     let claims =
-        jwe::open_session(&cookie, auth_secret(cx)?.as_bytes(), name, cx.now_ms / 1000).map_err(|e| match e {
+        jwe::open_session(&cookie, auth_secret(&cx.env)?.as_bytes(), name, cx.now_ms / 1000).map_err(|e| match e {
             jwe::JweError::Expired { .. } => ApiError::new(ErrorCode::SessionExpired),
             other => ApiError::with_reason(ErrorCode::Unauthorized, format!("session cookie rejected: {other}")),
         })?;

@@ -83,6 +83,18 @@ impl Ctx {
         self.json_within(MAX_JSON_BODY).await
     }
 
+    /// [`Ctx::json`] for a body the client may leave out (no Content-Type and no bytes).
+    pub async fn optional_json<T: DeserializeOwned>(&mut self) -> ApiResult<Option<T>> {
+        if self.header("content-type").is_some() {
+            return self.json().await.map(Some);
+        }
+        let bytes = self.req.bytes().await.map_err(|e| fault("read body", e))?;
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        Err(ApiError::with_reason(ErrorCode::UnsupportedMediaType, "send Content-Type: application/json"))
+    }
+
     /// [`Ctx::json`] with another size limit, for the few bodies that may be large.
     pub async fn json_within<T: DeserializeOwned>(&mut self, limit: usize) -> ApiResult<T> {
         let media = self.header("content-type").unwrap_or_default();

@@ -10,6 +10,7 @@ pub mod http;
 pub mod limits;
 pub mod netgate;
 pub mod objects;
+pub mod queue;
 pub mod sessions;
 pub mod store;
 

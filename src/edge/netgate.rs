@@ -110,7 +110,7 @@ pub async fn enforce(cx: &Ctx, gate: Gate<'_>, surface: Surface, actor: Actor) -
             data: json!({"surface": surface.as_str(), "matchedRule": decision.matched_rule, "reason": decision.reason}),
         };
         let origin = Origin { workspace_id, ip: Some(&ip), now_ms: cx.now_ms };
-        ledger::record(&db, &origin, &[event], vec![]).await?;
+        ledger::record(&cx.env, &origin, &[event], vec![]).await?;
     }
     if decision.blocks() {
         return Err(ApiError::with_reason(ErrorCode::IpBlocked, decision.reason)

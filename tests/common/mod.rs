@@ -3,6 +3,8 @@
 //! and AXIS_STATE (the throwaway state dir). Tests fail loudly when these are missing.
 #![allow(dead_code)]
 
+pub mod receiver;
+
 use serde_json::Value;
 use std::io::Read;
 

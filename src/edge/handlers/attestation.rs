@@ -39,7 +39,7 @@ pub async fn put(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     };
     let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
     ledger::record(
-        &db,
+        &cx.env,
         &origin,
         &[event],
         vec![attestation::put(&db, who.workspace_id(), &policy, &who.user.id, cx.now_ms)?],

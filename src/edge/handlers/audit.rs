@@ -88,7 +88,7 @@ pub async fn export(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
                      "filters": cx.query.iter().filter(|(k, _)| k != "format").map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>()}),
     };
     let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
-    record(&db, &origin, &[event], vec![]).await?;
+    record(&cx.env, &origin, &[event], vec![]).await?;
     let body = Response::from_stream(rows_stream(db, f, who.workspace_id().to_string(), format, rows))
         .map_err(|e| fault("stream", e))?;
     let (content_type, ext) = match format {

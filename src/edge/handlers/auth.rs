@@ -92,12 +92,11 @@ pub async fn login(cx: &mut Ctx) -> ApiResult<Reply> {
     };
     let actor = Actor { kind: "user", id: Some(user.id.clone()) };
     crate::edge::netgate::enforce(cx, (&user).into(), Surface::SignIn, actor).await?;
-    let db = db::open(&cx.env)?;
     let origin = Origin { workspace_id: &user.workspace_id, ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
     let sessions = SessionsClient::new(&cx.env, &user.workspace_id, &user.id)?;
     let account = user.account(&sessions.login_gate().await?);
     if let Err(refusal) = signin::before_password(&account, cx.now_ms) {
-        ledger::record(&db, &origin, &[failure(Action::SigninFailed, refusal.code(), &user)], vec![]).await?;
+        ledger::record(&cx.env, &origin, &[failure(Action::SigninFailed, refusal.code(), &user)], vec![]).await?;
         return Err(refusal.to_error());
     }
     let stored = user.password_hash.as_deref().unwrap_or_default();
@@ -118,12 +117,12 @@ pub async fn login(cx: &mut Ctx) -> ApiResult<Reply> {
             }
             None => signin::Refusal::InvalidCredentials,
         };
-        ledger::record(&db, &origin, &events, vec![]).await?;
+        ledger::record(&cx.env, &origin, &events, vec![]).await?;
         return Err(refusal.to_error());
     }
     sessions.login_reset().await?;
     if let Err(refusal) = signin::after_password(&account) {
-        ledger::record(&db, &origin, &[failure(Action::SigninFailed, refusal.code(), &user)], vec![]).await?;
+        ledger::record(&cx.env, &origin, &[failure(Action::SigninFailed, refusal.code(), &user)], vec![]).await?;
         if refusal == signin::Refusal::MfaRequired {
             return enrolment_session(cx, &user).await;
         }
@@ -186,7 +185,7 @@ async fn second_factor_challenge(cx: &Ctx, user: &UserRow) -> ApiResult<Reply> {
         resource_id: Some(user.id.clone()),
         data: json!({"factors": factors}),
     };
-    ledger::record(&db, &origin, &[event], vec![]).await?;
+    ledger::record(&cx.env, &origin, &[event], vec![]).await?;
     Ok(Reply::json(json!({
         "mfaRequired": true,
         "mfaToken": token,
@@ -235,7 +234,7 @@ pub async fn login_second_factor(cx: &mut Ctx) -> ApiResult<Reply> {
                 data: json!({"code": err.code.as_str(), "factor": factor.code()}),
                 ..failure(Action::SigninFailed, err.code, &user)
             };
-            ledger::record(&db, &origin, &[event], vec![]).await?;
+            ledger::record(&cx.env, &origin, &[event], vec![]).await?;
             return Err(err);
         }
     };
@@ -303,7 +302,7 @@ async fn open_session(
     });
     let origin = Origin { workspace_id: &user.workspace_id, ip: cx.client_ip.as_deref(), now_ms: now };
     changes.push(index);
-    ledger::record(&db, &origin, &events, changes).await?;
+    ledger::record(&cx.env, &origin, &events, changes).await?;
     let body = json!({
         "user": user.to_json(),
         "session": {"id": record.id, "expiresAt": crate::time::format_ms(record.expires_at)},
@@ -340,7 +339,7 @@ pub fn session_cookies(cx: &Ctx, reply: Reply, user: &UserRow, record: &SessionR
         jti: new_id("")?,
     };
     let name = cookie_name(cx.https);
-    let token = jwe::seal_session(&claims, auth_secret(cx)?.as_bytes(), name, random::<16>()?)
+    let token = jwe::seal_session(&claims, auth_secret(&cx.env)?.as_bytes(), name, random::<16>()?)
         .map_err(|e| crate::edge::http::fault("seal session", e))?;
     let max_age = exp - now_secs;
     Ok(reply
@@ -370,7 +369,7 @@ pub async fn end_session(cx: &Ctx, who: &Principal, sid: &str, action: Action) -
     let event =
         Event { action, actor: who.actor(), resource_id: Some(sid.to_string()), data: json!({"sessionId": sid}) };
     let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
-    ledger::record(&db, &origin, &[event], vec![index]).await?;
+    ledger::record(&cx.env, &origin, &[event], vec![index]).await?;
     Ok(true)
 }
 

@@ -92,7 +92,7 @@ pub async fn revoke_others(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         data: json!({"revoked": revoked.len(), "kept": keep}),
     };
     let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
-    ledger::record(&db, &origin, &[event], changes).await?;
+    ledger::record(&cx.env, &origin, &[event], changes).await?;
     Ok(Reply::json(json!({"revoked": revoked})))
 }
 
@@ -142,7 +142,7 @@ pub async fn mint(cx: &mut Ctx, who: &Principal, kind: token_format::TokenKind, 
         data: json!({"tokenId": minted.id, "name": name, "expiresAt": expires_at.map(format_ms)}),
     };
     let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
-    ledger::record(&db, &origin, &[event], vec![insert]).await?;
+    ledger::record(&cx.env, &origin, &[event], vec![insert]).await?;
     let row = TokenRow {
         id: minted.id.clone(),
         workspace_id: who.workspace_id().to_string(),
@@ -180,7 +180,7 @@ pub async fn revoke(
         let event =
             Event { action, actor: who.actor(), resource_id: Some(row.id.clone()), data: json!({"tokenId": row.id}) };
         let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
-        ledger::record(&db, &origin, &[event], vec![tokens::revoke(&db, &row, cx.now_ms)?]).await?;
+        ledger::record(&cx.env, &origin, &[event], vec![tokens::revoke(&db, &row, cx.now_ms)?]).await?;
         row.revoked_at = Some(cx.now_ms);
     }
     Ok(Reply::json(row.to_json()))
@@ -234,6 +234,6 @@ pub async fn change_password(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> 
     };
     let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
     let change = crate::edge::store::users::set_password(&db, &who.user, &hash, cx.now_ms)?;
-    ledger::record(&db, &origin, &[event], vec![change]).await?;
+    ledger::record(&cx.env, &origin, &[event], vec![change]).await?;
     Ok(Reply::json(json!({"changed": true, "revokedSessions": revoked})))
 }

@@ -13,6 +13,7 @@ pub mod scim;
 pub mod settings;
 pub mod stepup;
 pub mod totp;
+pub mod webhooks;
 
 use crate::edge::auth::Principal;
 use crate::edge::http::{Ctx, Reply};
@@ -94,5 +95,14 @@ pub async fn dispatch(cx: &mut Ctx, op: Op, param: Option<String>, principal: Op
         Op::AttestationGet => attestation::get(cx, &who()?).await,
         Op::AttestationPut => attestation::put(cx, &who()?).await,
         Op::AttestationTest => attestation::test(cx, &who()?).await,
+        Op::WebhooksList => webhooks::list(cx, &who()?).await,
+        Op::WebhookCreate => webhooks::create(cx, &who()?).await,
+        Op::WebhookGet => webhooks::get(cx, &who()?, &id()?).await,
+        Op::WebhookUpdate => webhooks::update(cx, &who()?, &id()?).await,
+        Op::WebhookDelete => webhooks::delete(cx, &who()?, &id()?).await,
+        Op::WebhookRotateSecret => webhooks::rotate(cx, &who()?, &id()?).await,
+        Op::WebhookTest => webhooks::test(cx, &who()?, &id()?).await,
+        Op::WebhookDeliveries => webhooks::deliveries(cx, &who()?, &id()?).await,
+        Op::WebhookRedeliver => webhooks::redeliver(cx, &who()?, &id()?).await,
     }
 }

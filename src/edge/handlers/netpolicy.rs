@@ -52,7 +52,7 @@ pub async fn put(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     };
     let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
     let change = netpolicy::put(&db, who.workspace_id(), &policy, &who.user.id, cx.now_ms)?;
-    ledger::record(&db, &origin, &[event], vec![change]).await?;
+    ledger::record(&cx.env, &origin, &[event], vec![change]).await?;
     let (policy, version) = netpolicy::get(&db, who.workspace_id()).await?;
     Ok(Reply::json(json!({"policy": policy, "version": version})))
 }

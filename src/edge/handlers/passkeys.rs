@@ -153,7 +153,7 @@ pub async fn register(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
             resource_id: None,
             data: json!({"aaguid": aaguid, "rule": decision.rule, "reason": decision.reason}),
         };
-        ledger::record(&db, &origin(cx, who), &[event], vec![]).await?;
+        ledger::record(&cx.env, &origin(cx, who), &[event], vec![]).await?;
         return Err(ApiError::with_reason(ErrorCode::AttestationBlocked, decision.reason.clone())
             .field("rule", json!(decision.rule)));
     }
@@ -182,7 +182,7 @@ pub async fn register(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     };
     let changes =
         vec![credentials::insert(&db, &row)?, mfa::mark_enrolled(&db, who.workspace_id(), &who.user.id, cx.now_ms)?];
-    ledger::record(&db, &origin(cx, who), &[event], changes).await?;
+    ledger::record(&cx.env, &origin(cx, who), &[event], changes).await?;
     Ok(Reply::json(row.to_json()).status(201))
 }
 
@@ -209,7 +209,7 @@ pub async fn rename(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
         resource_id: Some(row.id.clone()),
         data: json!({"nickname": name}),
     };
-    ledger::record(&db, &origin(cx, who), &[event], vec![credentials::rename(&db, &row, &name)?]).await?;
+    ledger::record(&cx.env, &origin(cx, who), &[event], vec![credentials::rename(&db, &row, &name)?]).await?;
     row.nickname = name;
     Ok(Reply::json(row.to_json()))
 }
@@ -223,6 +223,6 @@ pub async fn delete(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
         resource_id: Some(row.id.clone()),
         data: json!({"aaguid": row.aaguid}),
     };
-    ledger::record(&db, &origin(cx, who), &[event], vec![credentials::delete(&db, &row)?]).await?;
+    ledger::record(&cx.env, &origin(cx, who), &[event], vec![credentials::delete(&db, &row)?]).await?;
     Ok(Reply::json(json!({"deleted": row.id})))
 }

@@ -279,7 +279,7 @@ async fn create_user(cx: &mut Ctx, c: &ScimClient) -> ApiResult<Reply> {
     };
     let data = json!({"userName": columns.user_name, "externalId": columns.external_id, "active": columns.active});
     let events = [event(c, Action::ScimUserProvisioned, &id, data)];
-    match ledger::record(&db, &origin(cx, c), &events, store::insert_user(&db, &write)?).await {
+    match ledger::record(&cx.env, &origin(cx, c), &events, store::insert_user(&db, &write)?).await {
         Ok(()) => {}
         Err(e) if e.reason.as_deref().is_some_and(|r| r.contains("user_name")) => {
             // A concurrent create of the same userName won: answer with it, idempotently.
@@ -315,7 +315,7 @@ async fn save_user(cx: &Ctx, c: &ScimClient, before: &StoredUser, next: &Value) 
     }
     let data = json!({"userName": columns.user_name, "passwordChanged": hash.is_some(), "version": before.version + 1});
     let events = [event(c, action, &before.id, data)];
-    ledger::record(&db, &origin(cx, c), &events, changes).await.map_err(user_conflict)?;
+    ledger::record(&cx.env, &origin(cx, c), &events, changes).await.map_err(user_conflict)?;
     if revoke || hash.is_some() {
         SessionsClient::new(&cx.env, &c.workspace_id, &before.id)?.revoke_except(None, cx.now_ms).await?;
     }
@@ -344,7 +344,7 @@ async fn delete_user(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
     SessionsClient::new(&cx.env, &c.workspace_id, &user.id)?.revoke_except(None, cx.now_ms).await?;
     let db = db::open(&cx.env)?;
     let events = [event(c, Action::ScimUserDeleted, &user.id, json!({"userName": user.user_name}))];
-    ledger::record(&db, &origin(cx, c), &events, store::delete_user(&db, &c.workspace_id, &user.id)?).await?;
+    ledger::record(&cx.env, &origin(cx, c), &events, store::delete_user(&db, &c.workspace_id, &user.id)?).await?;
     Ok(Reply { status: 204, headers: Vec::new(), body: crate::edge::http::Body::Empty })
 }
 
@@ -449,7 +449,7 @@ async fn create_group(cx: &mut Ctx, c: &ScimClient) -> ApiResult<Reply> {
     let db = db::open(&cx.env)?;
     let data = json!({"displayName": display_name, "members": members.len(), "membersIgnored": some(&ignored)});
     let events = [event(c, Action::ScimGroupCreated, &id, data)];
-    ledger::record(&db, &origin(cx, c), &events, store::insert_group(&db, &write)?).await.map_err(group_conflict)?;
+    ledger::record(&cx.env, &origin(cx, c), &events, store::insert_group(&db, &write)?).await.map_err(group_conflict)?;
     let group = stored_group(cx, c, &id).await?;
     Ok(whole(resource::group_resource(&group, &base(cx)), 201))
 }
@@ -477,7 +477,7 @@ async fn save_group(cx: &Ctx, c: &ScimClient, before: &StoredGroup, next: &Value
         "membersIgnored": some(&ignored),
     });
     let events = [event(c, Action::ScimGroupUpdated, &before.id, data)];
-    ledger::record(&db, &origin(cx, c), &events, store::update_group(&db, &write)?).await.map_err(group_conflict)?;
+    ledger::record(&cx.env, &origin(cx, c), &events, store::update_group(&db, &write)?).await.map_err(group_conflict)?;
     let group = stored_group(cx, c, &before.id).await?;
     Ok(whole(resource::group_resource(&group, &base(cx)), 200))
 }
@@ -500,6 +500,6 @@ async fn delete_group(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
     let group = stored_group(cx, c, id).await?;
     let db = db::open(&cx.env)?;
     let events = [event(c, Action::ScimGroupDeleted, &group.id, json!({"displayName": group.display_name}))];
-    ledger::record(&db, &origin(cx, c), &events, vec![store::delete_group(&db, &c.workspace_id, &group.id)?]).await?;
+    ledger::record(&cx.env, &origin(cx, c), &events, vec![store::delete_group(&db, &c.workspace_id, &group.id)?]).await?;
     Ok(Reply { status: 204, headers: Vec::new(), body: crate::edge::http::Body::Empty })
 }

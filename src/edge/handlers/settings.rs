@@ -60,7 +60,7 @@ pub async fn workspace_update(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply>
             "after": {"signInPolicy": after.sign_in_policy, "mfaRequired": after.mfa_required != 0},
         }),
     };
-    ledger::record(&db, &origin(cx, who), &[event], vec![workspaces::update_sign_in(&db, &after, cx.now_ms)?]).await?;
+    ledger::record(&cx.env, &origin(cx, who), &[event], vec![workspaces::update_sign_in(&db, &after, cx.now_ms)?]).await?;
     after.updated_at = cx.now_ms;
     Ok(Reply::json(after.to_json()))
 }
@@ -108,7 +108,7 @@ pub async fn user_update(cx: &mut Ctx, who: &Principal, user_id: &str) -> ApiRes
         data: json!({"before": {"role": target.role, "status": target.status}, "after": {"role": role, "status": status}}),
     };
     let change = users::set_role_status(&db, &target, &role, &status, cx.now_ms)?;
-    ledger::record(&db, &origin(cx, who), &[event], vec![change]).await?;
+    ledger::record(&cx.env, &origin(cx, who), &[event], vec![change]).await?;
     if status == "disabled" {
         SessionsClient::new(&cx.env, who.workspace_id(), &target.id)?.revoke_except(None, cx.now_ms).await?;
     }

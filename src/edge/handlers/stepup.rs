@@ -110,7 +110,7 @@ pub async fn challenge_options(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply
     }
     let factors: Vec<&str> = usable.iter().map(|f| f.code()).collect();
     let data = json!({"purpose": purpose.code(), "factors": factors});
-    ledger::record(&db, &origin(cx, who), &[event(who, Action::StepUpChallenged, data)], vec![]).await?;
+    ledger::record(&cx.env, &origin(cx, who), &[event(who, Action::StepUpChallenged, data)], vec![]).await?;
     Ok(Reply::json(json!({
         "purpose": purpose.code(),
         "requiresPhishingResistant": purpose.requires_phishing_resistant(),
@@ -155,13 +155,12 @@ pub async fn verify(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     let body: VerifyBody = cx.json().await?;
     let purpose = purpose(&body.purpose)?;
     let factor = sent_factor(&body.webauthn, &body.totp, &body.backup_code)?;
-    let db = db::open(&cx.env)?;
     let proof = match prove(cx, who, purpose, factor, &body).await {
         Ok(proof) => proof,
         Err(err) if err.code == ErrorCode::RateLimited => return Err(err),
         Err(err) => {
             let data = json!({"purpose": purpose.code(), "factor": factor.code(), "code": err.code.as_str()});
-            ledger::record(&db, &origin(cx, who), &[event(who, Action::StepUpFailed, data)], vec![]).await?;
+            ledger::record(&cx.env, &origin(cx, who), &[event(who, Action::StepUpFailed, data)], vec![]).await?;
             return Err(err);
         }
     };
@@ -175,7 +174,7 @@ pub async fn verify(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         Action::StepUpVerified,
         json!({"purpose": purpose.code(), "factor": proof.factor.code(), "expiresAt": expires_at}),
     ));
-    ledger::record(&db, &origin(cx, who), &events, proof.changes).await?;
+    ledger::record(&cx.env, &origin(cx, who), &events, proof.changes).await?;
     Ok(Reply::json(
         json!({"token": token, "purpose": purpose.code(), "factor": proof.factor.code(), "expiresAt": expires_at, "header": HEADER}),
     ))
@@ -329,14 +328,13 @@ pub async fn require(cx: &Ctx, who: &Principal, purpose: Purpose) -> ApiResult<(
             sessions.consume_step_up(&hash, purpose, who.session_id(), cx.now_ms).await?
         }
     };
-    let db = db::open(&cx.env)?;
     let (action, result) = match refusal {
         Ok(()) => (Action::StepUpTokenUsed, Ok(())),
         Err(r) => (Action::StepUpTokenRefused, Err(refusal_error(purpose, r))),
     };
     let code = result.as_ref().err().map(|e: &ApiError| e.code.as_str());
     ledger::record(
-        &db,
+        &cx.env,
         &origin(cx, who),
         &[event(who, action, json!({"purpose": purpose.code(), "code": code}))],
         vec![],

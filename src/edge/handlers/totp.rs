@@ -21,7 +21,7 @@ use crate::stepup::{backup_codes, totp};
 const SEAL_LABEL: &str = "axissynapse.totp-secret";
 
 fn seal_key(cx: &Ctx) -> ApiResult<[u8; 64]> {
-    Ok(jwe::derive_key(auth_secret(cx)?.as_bytes(), SEAL_LABEL))
+    Ok(jwe::derive_key(auth_secret(&cx.env)?.as_bytes(), SEAL_LABEL))
 }
 
 pub fn unseal(cx: &Ctx, sealed: &str) -> ApiResult<Vec<u8>> {
@@ -78,6 +78,6 @@ pub async fn confirm(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         data: json!({"backupCodes": codes.len()}),
     };
     let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
-    ledger::record(&db, &origin, &[event], changes).await?;
+    ledger::record(&cx.env, &origin, &[event], changes).await?;
     Ok(Reply::json(json!({"enrolled": true, "backupCodes": codes})))
 }

@@ -8,16 +8,23 @@
 //! with `WHERE hash IS NULL`. Sealing is deterministic, so sealers racing over the same rows
 //! write identical values; a row left unsealed by a crash is sealed by the next writer or by
 //! the verify and export endpoints.
+//!
+//! Each event also writes its webhook outbox rows in that batch (`store::webhooks::fan_out`),
+//! so a delivery exists exactly when its audit row does; the queue send that follows is only
+//! a wake-up, and the sweeper re-sends whatever a crash left behind.
 
 use serde_json::Value;
-use worker::{D1Database, D1PreparedStatement};
+use worker::{D1Database, D1PreparedStatement, D1Result, Env};
 
 use crate::audit::actions::Action;
 use crate::audit::ledger::{AuditEntry, GENESIS_HASH};
 use crate::edge::crypto::new_id;
 use crate::edge::db::{self, int, opt_text, text};
 use crate::edge::http::fault;
+use crate::edge::queue;
+use crate::edge::store::webhooks::{self, Job};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::webhooks::payload;
 
 /// Rows sealed per D1 round trip.
 const SEAL_PAGE: i64 = 200;
@@ -77,34 +84,49 @@ pub struct Origin<'a> {
     pub now_ms: i64,
 }
 
-/// Runs `changes` and appends `events` to the workspace's ledger atomically, then seals.
-pub async fn record(
-    db: &D1Database,
-    origin: &Origin<'_>,
-    events: &[Event],
-    changes: Vec<D1PreparedStatement>,
-) -> ApiResult<()> {
+/// Runs `changes` and appends `events` to the workspace's ledger atomically, with the webhook
+/// outbox rows each event fans out to; then hands the new deliveries to the queue and seals.
+pub async fn record(env: &Env, origin: &Origin<'_>, events: &[Event], changes: Vec<D1PreparedStatement>) -> ApiResult<()> {
+    let db = db::open(env)?;
     let mut batch = changes;
+    let mut fan_outs = Vec::with_capacity(events.len());
     for event in events {
-        batch.push(insert(db, origin, event, &new_id("evt_")?)?);
+        let id = new_id("evt_")?;
+        batch.push(insert(&db, origin, event, &id)?);
+        let body = payload::event_body(event.action.code(), &id, origin.now_ms, origin.workspace_id, &event.data);
+        fan_outs.push(batch.len());
+        batch.push(webhooks::fan_out(&db, origin.workspace_id, &id, event.action.code(), &body, origin.now_ms)?);
     }
-    match db.batch(batch).await {
-        Ok(_) => {}
-        Err(e) if e.to_string().contains("UNIQUE constraint failed") => {
-            let text = e.to_string();
-            let columns = text.split("UNIQUE constraint failed: ").nth(1).unwrap_or_default();
-            let columns: String = columns.chars().take_while(|c| *c != ':').collect();
-            return Err(ApiError::with_reason(
-                ErrorCode::Conflict,
-                format!("a resource with these unique values already exists ({})", columns.trim()),
-            ));
-        }
+    let results = match db.batch(batch).await {
+        Ok(results) => results,
+        Err(e) if e.to_string().contains("UNIQUE constraint failed") => return Err(conflict(&e.to_string())),
         Err(e) => return Err(fault("D1 batch", e)),
-    }
+    };
     if events.is_empty() {
         return Ok(());
     }
-    seal(db, origin.workspace_id).await
+    let jobs = fan_outs.iter().filter_map(|i| results.get(*i)).flat_map(pending_jobs).collect();
+    queue::enqueue(env, jobs).await;
+    seal(&db, origin.workspace_id).await
+}
+
+/// The deliveries a fan-out statement wrote that are due now (not parked).
+fn pending_jobs(result: &D1Result) -> Vec<Job> {
+    let written: Vec<webhooks::Written> = result.results().unwrap_or_default();
+    written
+        .into_iter()
+        .filter(|w| w.state == "pending")
+        .map(|w| Job::Deliver { subscription: w.subscription_id, message: w.id })
+        .collect()
+}
+
+fn conflict(text: &str) -> ApiError {
+    let columns = text.split("UNIQUE constraint failed: ").nth(1).unwrap_or_default();
+    let columns: String = columns.chars().take_while(|c| *c != ':').collect();
+    ApiError::with_reason(
+        ErrorCode::Conflict,
+        format!("a resource with these unique values already exists ({})", columns.trim()),
+    )
 }
 
 /// Links every unsealed row of the workspace into the chain, oldest first.

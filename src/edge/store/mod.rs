@@ -10,4 +10,5 @@ pub mod netpolicy;
 pub mod scim;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 pub mod workspaces;

@@ -1,0 +1,297 @@
+//! Webhook delivery over Cloudflare Queues: the producer (wake-ups after an outbox write),
+//! the consumer (claim → sign → POST → record → retry or open the circuit), the ordered
+//! drain after a re-enable, and the sweeper the cron runs to re-send what a crash or a restart
+//! of local Queues dropped.
+//!
+//! The D1 outbox is the source of truth; a queue message only says "look at this row now".
+//! A claim (one conditional UPDATE) makes each attempt happen once even when the same job is
+//! queued twice, so the sweeper may re-send freely.
+
+use futures_util::future::{join_all, select, Either};
+use serde_json::json;
+use wasm_bindgen::JsValue;
+use worker::{
+    AbortController, Delay, Env, Fetch, Headers, MessageBatch, MessageBuilder, MessageExt, Method, Queue, RawMessage,
+    Request, RequestInit, RequestRedirect,
+};
+
+use crate::audit::actions::Action;
+use crate::edge::auth::auth_secret;
+use crate::edge::crypto::{new_id, random};
+use crate::edge::db;
+use crate::edge::http::{fault, log_json};
+use crate::edge::store::ledger::{self, Actor, Event, Origin};
+use crate::edge::store::webhooks::{self as store, AttemptRecord, Claimed, Job, Subscription};
+use crate::error::ApiResult;
+use crate::webhooks::payload::truncate_response;
+use crate::webhooks::retry::{classify, next_delay, parse_retry_after, Outcome};
+use crate::webhooks::sign::{self, Secret};
+
+/// The queue binding (wrangler.toml `[[queues.producers]]`).
+const BINDING: &str = "WEBHOOK_DELIVERIES";
+/// A receiver gets this long to answer.
+pub const TIMEOUT_MS: u64 = 15_000;
+/// Messages a drain job sends before it queues its own continuation.
+const DRAIN_CHUNK: i64 = 25;
+/// The sweeper leaves a pending message alone until it is this overdue (its queue message
+/// is most likely still on the way).
+const SWEEP_GRACE_MS: i64 = 10_000;
+/// Most messages the sweeper re-sends per run.
+const SWEEP_LIMIT: i64 = 1_000;
+
+fn queue(env: &Env) -> ApiResult<Queue> {
+    env.queue(BINDING).map_err(|e| fault("queue binding", e))
+}
+
+fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+/// Sends wake-ups for new deliveries. Best effort by design: a failure is logged and the
+/// sweeper sends them later, since the outbox rows are already committed.
+pub async fn enqueue(env: &Env, jobs: Vec<Job>) {
+    if jobs.is_empty() {
+        return;
+    }
+    if let Err(e) = send(env, jobs, 0).await {
+        log_json(json!({"level": "warn", "msg": "webhook enqueue failed; the sweeper will resend", "error": e.body()}));
+    }
+}
+
+async fn send(env: &Env, jobs: Vec<Job>, delay_secs: u32) -> ApiResult<()> {
+    let queue = queue(env)?;
+    for chunk in jobs.chunks(100) {
+        let messages: Vec<_> =
+            chunk.iter().map(|j| MessageBuilder::new(j.clone()).delay_seconds(delay_secs).build()).collect();
+        queue.send_batch(messages).await.map_err(|e| fault("queue send", e))?;
+    }
+    Ok(())
+}
+
+/// The consumer. Jobs run concurrently; each is acknowledged once handled, or retried by the
+/// queue when storage failed (the claim makes the retry safe).
+pub async fn consume(batch: MessageBatch<Job>, env: Env) {
+    let runs = batch.raw_iter().map(|message| run_message(message, &env));
+    join_all(runs).await;
+}
+
+async fn run_message(message: RawMessage, env: &Env) {
+    let job: Job = match serde_wasm_bindgen::from_value(message.body()) {
+        Ok(job) => job,
+        Err(e) => {
+            log_json(json!({"level": "error", "msg": "unreadable webhook job dropped", "error": e.to_string()}));
+            message.ack();
+            return;
+        }
+    };
+    let result = match &job {
+        Job::Deliver { subscription, message } => deliver(env, subscription, message).await.map(|_| ()),
+        Job::Drain { subscription } => drain(env, subscription).await,
+    };
+    match result {
+        Ok(()) => message.ack(),
+        Err(e) => {
+            log_json(json!({"level": "error", "msg": "webhook job failed; queue will retry", "error": e.body()}));
+            message.retry();
+        }
+    }
+}
+
+/// Delivers a subscription's due messages one at a time in event order; stops at the first
+/// that does not go through (it keeps its own retry schedule) and queues a continuation
+/// after a full chunk.
+async fn drain(env: &Env, sub: &str) -> ApiResult<()> {
+    let db = db::open(env)?;
+    let ids = store::due_for(&db, sub, now_ms(), DRAIN_CHUNK).await?;
+    for id in &ids {
+        if deliver(env, sub, id).await? != Some(Outcome::Delivered) {
+            return Ok(());
+        }
+    }
+    if ids.len() as i64 == DRAIN_CHUNK {
+        send(env, vec![Job::Drain { subscription: sub.to_string() }], 0).await?;
+    }
+    Ok(())
+}
+
+/// One attempt at one message, if it is still due and unclaimed. `None`: nothing was sent.
+async fn deliver(env: &Env, sub_id: &str, msg_id: &str) -> ApiResult<Option<Outcome>> {
+    let db = db::open(env)?;
+    let now = now_ms();
+    let Some(claimed) = store::claim(&db, sub_id, msg_id, now).await? else { return Ok(None) };
+    let Some(sub) = store::by_id(&db, sub_id).await? else { return Ok(None) };
+    let secrets = secrets(env, &sub, now)?;
+    let sent = post(&sub.url, &secrets, &claimed.id, claimed.body.as_bytes()).await;
+    let outcome = classify(sent.status);
+    settle(env, &sub, &claimed, &sent, outcome).await?;
+    Ok(Some(outcome))
+}
+
+/// Records the attempt, moves the circuit, and schedules the retry, disables the endpoint on
+/// 410, or audits a circuit that just opened.
+async fn settle(env: &Env, sub: &Subscription, claimed: &Claimed, sent: &Sent, outcome: Outcome) -> ApiResult<()> {
+    let db = db::open(env)?;
+    let now = now_ms();
+    let attempts = u32::try_from(claimed.attempts).unwrap_or(u32::MAX);
+    let jitter = u32::from_le_bytes(random::<4>()?);
+    let delay = match outcome {
+        Outcome::Retry => next_delay(attempts, sent.retry_after_secs, jitter),
+        Outcome::Delivered | Outcome::Gone => None,
+    };
+    let record = AttemptRecord {
+        message: claimed,
+        workspace_id: &sub.workspace_id,
+        outcome: match outcome {
+            Outcome::Delivered => "delivered",
+            Outcome::Retry if delay.is_some() => "retrying",
+            Outcome::Retry => "failed",
+            Outcome::Gone => "gone",
+        },
+        response_status: sent.status,
+        response_body: sent.body.clone(),
+        error: sent.error.clone(),
+        elapsed_ms: sent.elapsed_ms,
+        next_retry_at: delay.map(|d| now + (d as i64) * 1000),
+        now_ms: now,
+    };
+    let mut batch = store::record_attempt(&db, &new_id("wha_")?, &record)?;
+    let circuit_at = batch.len();
+    batch.push(match outcome {
+        Outcome::Delivered => store::success(&db, &sub.id)?,
+        Outcome::Retry | Outcome::Gone => store::failure(&db, &sub.id, now)?,
+    });
+    if outcome == Outcome::Gone {
+        batch.push(store::disable_gone(&db, &sub.id, now)?);
+    }
+    let results = db.batch(batch).await.map_err(|e| fault("record attempt", e))?;
+    if opened_now(results.get(circuit_at), now) {
+        audit(env, sub, Action::WebhookCircuitOpened, json!({"consecutiveFailures": sub.circuit_threshold}), now)
+            .await?;
+    }
+    if outcome == Outcome::Gone {
+        audit(env, sub, Action::WebhookDisabled, json!({"reason": "gone", "responseStatus": 410}), now).await?;
+    }
+    if let Some(secs) = delay {
+        let job = Job::Deliver { subscription: sub.id.clone(), message: claimed.id.clone() };
+        if let Err(e) = send(env, vec![job], u32::try_from(secs).unwrap_or(u32::MAX)).await {
+            log_json(json!({"level": "warn", "msg": "webhook retry enqueue failed; the sweeper will resend", "error": e.body()}));
+        }
+    }
+    Ok(())
+}
+
+fn opened_now(result: Option<&worker::D1Result>, now: i64) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        circuit_opened_at: Option<i64>,
+    }
+    let rows: Vec<Row> = result.and_then(|r| r.results().ok()).unwrap_or_default();
+    rows.first().is_some_and(|r| r.circuit_opened_at == Some(now))
+}
+
+/// A system event about a subscription, written to its workspace's ledger (and so fanned
+/// out to the workspace's other subscriptions).
+pub async fn audit(env: &Env, sub: &Subscription, action: Action, data: serde_json::Value, now: i64) -> ApiResult<()> {
+    let mut data = data;
+    if let Some(map) = data.as_object_mut() {
+        map.insert("subscriptionId".into(), json!(sub.id));
+        map.insert("name".into(), json!(sub.name));
+    }
+    let event = Event { action, actor: Actor { kind: "system", id: None }, resource_id: Some(sub.id.clone()), data };
+    let origin = Origin { workspace_id: &sub.workspace_id, ip: None, now_ms: now };
+    ledger::record(env, &origin, &[event], vec![]).await
+}
+
+/// The signing secrets at `now`: current first, then the previous one during a rotation.
+pub fn secrets(env: &Env, sub: &Subscription, now: i64) -> ApiResult<Vec<Secret>> {
+    let master = auth_secret(env)?;
+    Ok(sub.signing_nonces(now).into_iter().map(|n| sign::derive(master.as_bytes(), n.as_bytes())).collect())
+}
+
+/// What a receiver did with one POST.
+pub struct Sent {
+    pub status: Option<u16>,
+    pub body: Option<String>,
+    pub error: Option<String>,
+    pub retry_after_secs: Option<u64>,
+    pub elapsed_ms: i64,
+}
+
+/// POSTs a signed body with the Standard Webhooks headers, without following redirects, and
+/// gives up after `TIMEOUT_MS`.
+pub async fn post(url: &str, secrets: &[Secret], msg_id: &str, body: &[u8]) -> Sent {
+    let started = now_ms();
+    let mut sent = match try_post(url, secrets, msg_id, body).await {
+        Ok(sent) => sent,
+        Err(error) => Sent { status: None, body: None, error: Some(error), retry_after_secs: None, elapsed_ms: 0 },
+    };
+    sent.elapsed_ms = now_ms() - started;
+    sent
+}
+
+async fn try_post(url: &str, secrets: &[Secret], msg_id: &str, body: &[u8]) -> Result<Sent, String> {
+    let timestamp = now_ms() / 1000;
+    let keys: Vec<&Secret> = secrets.iter().collect();
+    let headers = Headers::new();
+    let signature = sign::signature_header(&keys, msg_id, timestamp, body);
+    for (name, value) in [
+        ("content-type", "application/json"),
+        ("user-agent", "AxisSynapse-Webhooks/1"),
+        ("webhook-id", msg_id),
+        ("webhook-timestamp", &timestamp.to_string()),
+        ("webhook-signature", &signature),
+    ] {
+        headers.set(name, value).map_err(|e| e.to_string())?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_redirect(RequestRedirect::Manual)
+        .with_body(Some(JsValue::from(js_sys::Uint8Array::from(body))));
+    let request = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
+    let controller = AbortController::default();
+    let signal = controller.signal();
+    let fetch = Fetch::Request(request);
+    let sending = Box::pin(fetch.send_with_signal(&signal));
+    let timeout = Box::pin(Delay::from(std::time::Duration::from_millis(TIMEOUT_MS)));
+    let mut response = match select(sending, timeout).await {
+        Either::Left((response, _)) => response.map_err(|e| e.to_string())?,
+        Either::Right(_) => {
+            controller.abort();
+            return Err(format!("timed out after {} s", TIMEOUT_MS / 1000));
+        }
+    };
+    let status = response.status_code();
+    let retry_after = response.headers().get("retry-after").ok().flatten();
+    let bytes = response.bytes().await.unwrap_or_default();
+    Ok(Sent {
+        status: Some(status),
+        body: Some(truncate_response(&bytes)),
+        error: None,
+        retry_after_secs: retry_after.and_then(|v| parse_retry_after(&v, now_ms())),
+        elapsed_ms: 0,
+    })
+}
+
+/// The cron: re-sends the jobs the queue should hold but may have lost.
+pub async fn scheduled(env: &Env) {
+    let swept = async {
+        let jobs = store::overdue(&db::open(env)?, now_ms(), SWEEP_GRACE_MS, SWEEP_LIMIT).await?;
+        let n = jobs.len();
+        send(env, jobs, 0).await.map(|()| n)
+    };
+    match swept.await {
+        Ok(n) => log_json(json!({"level": "info", "msg": "webhook sweep", "resent": n})),
+        Err(e) => log_json(json!({"level": "error", "msg": "webhook sweep failed", "error": e.body()})),
+    }
+}
+
+/// Queues an ordered drain of a subscription (after a re-enable).
+pub async fn drain_later(env: &Env, sub: &str) -> ApiResult<()> {
+    send(env, vec![Job::Drain { subscription: sub.to_string() }], 0).await
+}
+
+/// Queues redeliveries now.
+pub async fn redeliver_now(env: &Env, jobs: Vec<Job>) -> ApiResult<()> {
+    send(env, jobs, 0).await
+}

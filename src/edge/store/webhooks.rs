@@ -1,0 +1,481 @@
+//! Webhook subscriptions, the delivery outbox and the attempt log in D1.
+//!
+//! The outbox row for each (event, subscription) pair is written by `fan_out` inside the same
+//! batch as the audit row, so an event is never lost between the ledger and the queue. Event
+//! filters match in SQL with `GLOB`, which agrees with `webhooks::event_filter::matches` on the
+//! pattern alphabet that module accepts. The circuit breaker is the subscription row itself:
+//! `failure` counts up and opens it in one atomic UPDATE.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement};
+
+use crate::edge::db::{self, int, opt_int, opt_text, text};
+use crate::error::ApiResult;
+use crate::time::format_ms;
+use crate::webhooks::circuit::{Circuit, CircuitState};
+
+/// A claimed message is leased for this long; a crash mid-send frees it for the sweeper.
+pub const LEASE_MS: i64 = 60_000;
+/// Most attempts listed by the deliveries endpoint.
+pub const DELIVERIES_LISTED: i64 = 100;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Subscription {
+    pub id: String,
+    pub workspace_id: String,
+    pub name: String,
+    pub url: String,
+    pub event_filters: String,
+    pub enabled: i64,
+    pub disabled_reason: Option<String>,
+    pub secret_nonce: String,
+    pub secret_fingerprint: String,
+    pub previous_nonce: Option<String>,
+    pub previous_expires_at: Option<i64>,
+    pub circuit_threshold: i64,
+    pub consecutive_failures: i64,
+    pub circuit_opened_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const SUBSCRIPTION_COLUMNS: &str = "id, workspace_id, name, url, event_filters, enabled, disabled_reason, secret_nonce, \
+     secret_fingerprint, previous_nonce, previous_expires_at, circuit_threshold, consecutive_failures, \
+     circuit_opened_at, created_at, updated_at";
+
+impl Subscription {
+    pub fn filters(&self) -> Vec<String> {
+        serde_json::from_str(&self.event_filters).unwrap_or_default()
+    }
+
+    pub fn circuit(&self) -> Circuit {
+        Circuit {
+            consecutive_failures: u32::try_from(self.consecutive_failures).unwrap_or(u32::MAX),
+            opened_at_ms: self.circuit_opened_at,
+            threshold: u32::try_from(self.circuit_threshold).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The nonces whose secrets sign a delivery at `now`: the current one, then the previous
+    /// one while its rotation overlap lasts.
+    pub fn signing_nonces(&self, now_ms: i64) -> Vec<&str> {
+        let mut nonces = vec![self.secret_nonce.as_str()];
+        if let (Some(previous), Some(until)) = (&self.previous_nonce, self.previous_expires_at) {
+            if now_ms < until {
+                nonces.push(previous);
+            }
+        }
+        nonces
+    }
+
+    /// The API view: never the secret, only its fingerprint.
+    pub fn to_json(&self, now_ms: i64) -> Value {
+        let circuit = self.circuit();
+        let rotation = match (&self.previous_nonce, self.previous_expires_at) {
+            (Some(_), Some(until)) if now_ms < until => json!({"previousSecretValidUntil": format_ms(until)}),
+            _ => Value::Null,
+        };
+        json!({
+            "id": self.id,
+            "name": self.name,
+            "url": self.url,
+            "eventFilters": self.filters(),
+            "enabled": self.enabled != 0,
+            "disabledReason": self.disabled_reason,
+            "secretFingerprint": self.secret_fingerprint,
+            "rotation": rotation,
+            "circuit": {
+                "state": circuit.state(),
+                "consecutiveFailures": circuit.consecutive_failures,
+                "threshold": circuit.threshold,
+                "openedAt": self.circuit_opened_at.map(format_ms),
+            },
+            "createdAt": format_ms(self.created_at),
+            "updatedAt": format_ms(self.updated_at),
+        })
+    }
+
+    pub fn circuit_open(&self) -> bool {
+        self.circuit().state() == CircuitState::Open
+    }
+}
+
+pub async fn list(db: &D1Database, ws: &str) -> ApiResult<Vec<Subscription>> {
+    let sql = format!("SELECT {SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions WHERE workspace_id = ?1 ORDER BY created_at, id");
+    db::all(db, &sql, &[text(ws)]).await
+}
+
+pub async fn get(db: &D1Database, ws: &str, id: &str) -> ApiResult<Option<Subscription>> {
+    let sql = format!("SELECT {SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions WHERE workspace_id = ?1 AND id = ?2");
+    db::first(db, &sql, &[text(ws), text(id)]).await
+}
+
+/// The subscription behind a queued job (the job names no workspace: ids are global).
+pub async fn by_id(db: &D1Database, id: &str) -> ApiResult<Option<Subscription>> {
+    let sql = format!("SELECT {SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions WHERE id = ?1");
+    db::first(db, &sql, &[text(id)]).await
+}
+
+pub fn insert(db: &D1Database, s: &Subscription) -> ApiResult<D1PreparedStatement> {
+    db::stmt(
+        db,
+        "INSERT INTO webhook_subscriptions (id, workspace_id, name, url, event_filters, enabled, secret_nonce, \
+         secret_fingerprint, circuit_threshold, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+        &[
+            text(&s.id),
+            text(&s.workspace_id),
+            text(&s.name),
+            text(&s.url),
+            text(&s.event_filters),
+            int(s.enabled),
+            text(&s.secret_nonce),
+            text(&s.secret_fingerprint),
+            int(s.circuit_threshold),
+            int(s.created_at),
+        ],
+    )
+}
+
+/// Writes the editable fields, the secret and the circuit as they are in `s`.
+pub fn update(db: &D1Database, s: &Subscription) -> ApiResult<D1PreparedStatement> {
+    db::stmt(
+        db,
+        "UPDATE webhook_subscriptions SET name = ?3, url = ?4, event_filters = ?5, enabled = ?6, disabled_reason = ?7, \
+         secret_nonce = ?8, secret_fingerprint = ?9, previous_nonce = ?10, previous_expires_at = ?11, \
+         circuit_threshold = ?12, consecutive_failures = ?13, circuit_opened_at = ?14, updated_at = ?15 \
+         WHERE workspace_id = ?1 AND id = ?2",
+        &[
+            text(&s.workspace_id),
+            text(&s.id),
+            text(&s.name),
+            text(&s.url),
+            text(&s.event_filters),
+            int(s.enabled),
+            opt_text(s.disabled_reason.as_deref()),
+            text(&s.secret_nonce),
+            text(&s.secret_fingerprint),
+            opt_text(s.previous_nonce.as_deref()),
+            opt_int(s.previous_expires_at),
+            int(s.circuit_threshold),
+            int(s.consecutive_failures),
+            opt_int(s.circuit_opened_at),
+            int(s.updated_at),
+        ],
+    )
+}
+
+pub fn delete(db: &D1Database, ws: &str, id: &str) -> ApiResult<Vec<D1PreparedStatement>> {
+    Ok(vec![
+        db::stmt(db, "DELETE FROM webhook_attempts WHERE subscription_id = ?1", &[text(id)])?,
+        db::stmt(db, "DELETE FROM webhook_messages WHERE subscription_id = ?1", &[text(id)])?,
+        db::stmt(db, "DELETE FROM webhook_subscriptions WHERE workspace_id = ?1 AND id = ?2", &[text(ws), text(id)])?,
+    ])
+}
+
+/// One queued unit of work for the consumer.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Job {
+    /// Attempt one message now.
+    Deliver { subscription: String, message: String },
+    /// Deliver a subscription's due messages one by one in event order (after a re-enable).
+    Drain { subscription: String },
+}
+
+/// A freshly written outbox row (from `RETURNING`).
+#[derive(Deserialize)]
+pub struct Written {
+    pub subscription_id: String,
+    pub id: String,
+    pub state: String,
+}
+
+/// Outbox rows for one audit event, for every enabled subscription whose filters match:
+/// `pending` when the circuit is closed, `parked` when it is open.
+pub fn fan_out(
+    db: &D1Database,
+    ws: &str,
+    event_id: &str,
+    event_type: &str,
+    body: &str,
+    now_ms: i64,
+) -> ApiResult<D1PreparedStatement> {
+    db::stmt(
+        db,
+        "INSERT INTO webhook_messages (subscription_id, id, workspace_id, seq, event_type, body, state, attempts, \
+         next_attempt_at, created_at, updated_at) \
+         SELECT s.id, ?2, ?1, (SELECT seq FROM audit_log WHERE id = ?3), ?4, ?5, \
+         CASE WHEN s.circuit_opened_at IS NULL THEN 'pending' ELSE 'parked' END, 0, ?6, ?6, ?6 \
+         FROM webhook_subscriptions s WHERE s.workspace_id = ?1 AND s.enabled = 1 \
+         AND EXISTS (SELECT 1 FROM json_each(s.event_filters) f WHERE ?4 GLOB f.value) \
+         RETURNING subscription_id, id, state",
+        &[
+            text(ws),
+            text(&crate::webhooks::payload::message_id(event_id)),
+            text(event_id),
+            text(event_type),
+            text(body),
+            int(now_ms),
+        ],
+    )
+}
+
+/// A message claimed for one attempt.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Claimed {
+    pub id: String,
+    pub subscription_id: String,
+    pub event_type: String,
+    pub body: String,
+    pub attempts: i64,
+}
+
+/// Parks the message if its endpoint is disabled or its circuit open; otherwise claims it
+/// (state `sending`, leased, attempt counted) when it is due and nobody else holds it.
+/// One round trip; `None` when there is nothing to send (already delivered, parked, leased
+/// by another consumer, or not yet due).
+pub async fn claim(db: &D1Database, sub: &str, msg: &str, now_ms: i64) -> ApiResult<Option<Claimed>> {
+    let park = db::stmt(
+        db,
+        "UPDATE webhook_messages SET state = 'parked', updated_at = ?3 WHERE subscription_id = ?1 AND id = ?2 \
+         AND state IN ('pending', 'sending') AND (state = 'pending' OR lease_until < ?3) AND EXISTS (SELECT 1 FROM \
+         webhook_subscriptions s WHERE s.id = ?1 AND (s.enabled = 0 OR s.circuit_opened_at IS NOT NULL))",
+        &[text(sub), text(msg), int(now_ms)],
+    )?;
+    let take = db::stmt(
+        db,
+        "UPDATE webhook_messages SET state = 'sending', lease_until = ?4, attempts = attempts + 1, updated_at = ?3 \
+         WHERE subscription_id = ?1 AND id = ?2 AND next_attempt_at <= ?3 + 2000 \
+         AND (state = 'pending' OR (state = 'sending' AND lease_until < ?3)) \
+         RETURNING id, subscription_id, event_type, body, attempts",
+        &[text(sub), text(msg), int(now_ms), int(now_ms + LEASE_MS)],
+    )?;
+    let results = db.batch(vec![park, take]).await.map_err(|e| crate::edge::http::fault("claim", e))?;
+    let rows: Vec<Claimed> = match results.get(1) {
+        Some(r) => r.results().map_err(|e| crate::edge::http::fault("claim rows", e))?,
+        None => Vec::new(),
+    };
+    Ok(rows.into_iter().next())
+}
+
+/// The due messages of one subscription, oldest event first.
+pub async fn due_for(db: &D1Database, sub: &str, now_ms: i64, limit: i64) -> ApiResult<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Id {
+        id: String,
+    }
+    let rows: Vec<Id> = db::all(
+        db,
+        "SELECT id FROM webhook_messages WHERE subscription_id = ?1 AND state = 'pending' AND next_attempt_at <= ?2 \
+         ORDER BY seq, id LIMIT ?3",
+        &[text(sub), int(now_ms), int(limit)],
+    )
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// Messages the queue should hold but may have lost (a crash between the batch and the send,
+/// a restart of local Queues, a lease that ran out): pending and overdue by `grace_ms`, or
+/// leased past their lease.
+pub async fn overdue(db: &D1Database, now_ms: i64, grace_ms: i64, limit: i64) -> ApiResult<Vec<Job>> {
+    #[derive(Deserialize)]
+    struct Row {
+        subscription_id: String,
+        id: String,
+    }
+    let rows: Vec<Row> = db::all(
+        db,
+        "SELECT subscription_id, id FROM webhook_messages WHERE (state = 'pending' AND next_attempt_at <= ?1) \
+         OR (state = 'sending' AND lease_until < ?2) ORDER BY seq LIMIT ?3",
+        &[int(now_ms - grace_ms), int(now_ms), int(limit)],
+    )
+    .await?;
+    Ok(rows.into_iter().map(|r| Job::Deliver { subscription: r.subscription_id, message: r.id }).collect())
+}
+
+/// What one attempt produced, for the log and the message row.
+pub struct AttemptRecord<'a> {
+    pub message: &'a Claimed,
+    pub workspace_id: &'a str,
+    pub outcome: &'a str,
+    pub response_status: Option<u16>,
+    pub response_body: Option<String>,
+    pub error: Option<String>,
+    pub elapsed_ms: i64,
+    /// `Some` when the message will be tried again at this time.
+    pub next_retry_at: Option<i64>,
+    pub now_ms: i64,
+}
+
+/// The attempt row, and the message's new state: delivered, pending again, or failed.
+pub fn record_attempt(db: &D1Database, id: &str, a: &AttemptRecord<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
+    let state = match (a.outcome, a.next_retry_at) {
+        ("delivered", _) => "delivered",
+        (_, Some(_)) => "pending",
+        _ => "failed",
+    };
+    let log = db::stmt(
+        db,
+        "INSERT INTO webhook_attempts (id, subscription_id, message_id, workspace_id, event_type, attempt, outcome, \
+         response_status, response_body, error, elapsed_ms, next_retry_at, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        &[
+            text(id),
+            text(&a.message.subscription_id),
+            text(&a.message.id),
+            text(a.workspace_id),
+            text(&a.message.event_type),
+            int(a.message.attempts),
+            text(a.outcome),
+            opt_int(a.response_status.map(i64::from)),
+            opt_text(a.response_body.as_deref()),
+            opt_text(a.error.as_deref()),
+            int(a.elapsed_ms),
+            opt_int(a.next_retry_at),
+            int(a.now_ms),
+        ],
+    )?;
+    let message = db::stmt(
+        db,
+        "UPDATE webhook_messages SET state = ?3, next_attempt_at = COALESCE(?4, next_attempt_at), lease_until = NULL, \
+         updated_at = ?5 WHERE subscription_id = ?1 AND id = ?2",
+        &[
+            text(&a.message.subscription_id),
+            text(&a.message.id),
+            text(state),
+            opt_int(a.next_retry_at),
+            int(a.now_ms),
+        ],
+    )?;
+    Ok(vec![log, message])
+}
+
+/// Success closes nothing (only an admin's enable does) but zeroes the failure count.
+pub fn success(db: &D1Database, sub: &str) -> ApiResult<D1PreparedStatement> {
+    db::stmt(
+        db,
+        "UPDATE webhook_subscriptions SET consecutive_failures = 0 WHERE id = ?1 AND consecutive_failures <> 0",
+        &[text(sub)],
+    )
+}
+
+/// Counts a failure and opens the circuit when the count reaches the threshold (the rule of
+/// `webhooks::circuit::Circuit::on_failure`); returns the row as it now is.
+pub fn failure(db: &D1Database, sub: &str, now_ms: i64) -> ApiResult<D1PreparedStatement> {
+    db::stmt(
+        db,
+        "UPDATE webhook_subscriptions SET consecutive_failures = consecutive_failures + 1, \
+         circuit_opened_at = CASE WHEN circuit_opened_at IS NULL AND consecutive_failures + 1 >= circuit_threshold \
+         THEN ?2 ELSE circuit_opened_at END WHERE id = ?1 RETURNING consecutive_failures, circuit_opened_at",
+        &[text(sub), int(now_ms)],
+    )
+}
+
+/// 410 Gone: the receiver asked us to stop.
+pub fn disable_gone(db: &D1Database, sub: &str, now_ms: i64) -> ApiResult<D1PreparedStatement> {
+    db::stmt(
+        db,
+        "UPDATE webhook_subscriptions SET enabled = 0, disabled_reason = 'gone', updated_at = ?2 WHERE id = ?1",
+        &[text(sub), int(now_ms)],
+    )
+}
+
+/// Parked messages become due again (re-enable), keeping their event order.
+pub fn unpark(db: &D1Database, sub: &str, now_ms: i64) -> ApiResult<D1PreparedStatement> {
+    db::stmt(
+        db,
+        "UPDATE webhook_messages SET state = 'pending', next_attempt_at = ?2, updated_at = ?2 \
+         WHERE subscription_id = ?1 AND state = 'parked'",
+        &[text(sub), int(now_ms)],
+    )
+}
+
+/// Messages waiting per state, for the subscription view.
+pub async fn backlog(db: &D1Database, sub: &str) -> ApiResult<Value> {
+    #[derive(Deserialize)]
+    struct Row {
+        state: String,
+        n: i64,
+    }
+    let rows: Vec<Row> = db::all(
+        db,
+        "SELECT state, COUNT(*) AS n FROM webhook_messages WHERE subscription_id = ?1 \
+         AND state IN ('pending', 'sending', 'parked', 'failed') GROUP BY state",
+        &[text(sub)],
+    )
+    .await?;
+    let count = |s: &str| rows.iter().find(|r| r.state == s).map_or(0, |r| r.n);
+    Ok(json!({"pending": count("pending") + count("sending"), "parked": count("parked"), "failed": count("failed")}))
+}
+
+#[derive(Deserialize)]
+struct AttemptRow {
+    id: String,
+    message_id: String,
+    event_type: String,
+    attempt: i64,
+    outcome: String,
+    response_status: Option<i64>,
+    response_body: Option<String>,
+    error: Option<String>,
+    elapsed_ms: i64,
+    next_retry_at: Option<i64>,
+    created_at: i64,
+}
+
+/// The most recent attempts, newest first.
+pub async fn attempts(db: &D1Database, ws: &str, sub: &str) -> ApiResult<Vec<Value>> {
+    let rows: Vec<AttemptRow> = db::all(
+        db,
+        "SELECT id, message_id, event_type, attempt, outcome, response_status, response_body, error, elapsed_ms, \
+         next_retry_at, created_at FROM webhook_attempts WHERE workspace_id = ?1 AND subscription_id = ?2 \
+         ORDER BY created_at DESC, rowid DESC LIMIT ?3",
+        &[text(ws), text(sub), int(DELIVERIES_LISTED)],
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "messageId": r.message_id,
+                "eventType": r.event_type,
+                "attempt": r.attempt,
+                "outcome": r.outcome,
+                "responseStatus": r.response_status,
+                "responseBody": r.response_body,
+                "error": r.error,
+                "elapsedMs": r.elapsed_ms,
+                "nextRetryAt": r.next_retry_at.map(format_ms),
+                "createdAt": format_ms(r.created_at),
+            })
+        })
+        .collect())
+}
+
+/// Makes messages due again for redelivery with a fresh retry budget: one message (any state
+/// but in flight), or every failed one since `since_ms`. Returns the jobs to enqueue.
+pub async fn redeliver(
+    db: &D1Database,
+    sub: &str,
+    message: Option<&str>,
+    since_ms: Option<i64>,
+    now_ms: i64,
+) -> ApiResult<Vec<Job>> {
+    #[derive(Deserialize)]
+    struct Row {
+        id: String,
+    }
+    let (filter, arg): (&str, JsValue) = match (message, since_ms) {
+        (Some(id), _) => ("id = ?3 AND state <> 'sending'", text(id)),
+        (None, since) => ("state = 'failed' AND created_at >= ?3", int(since.unwrap_or(0))),
+    };
+    let sql = format!(
+        "UPDATE webhook_messages SET state = 'pending', attempts = 0, next_attempt_at = ?2, lease_until = NULL, \
+         updated_at = ?2 WHERE subscription_id = ?1 AND {filter} RETURNING id"
+    );
+    let rows: Vec<Row> = db::all(db, &sql, &[text(sub), int(now_ms), arg]).await?;
+    Ok(rows.into_iter().map(|r| Job::Deliver { subscription: sub.to_string(), message: r.id }).collect())
+}

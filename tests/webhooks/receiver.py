@@ -1,0 +1,87 @@
+"""A local webhook receiver for the e2e tests and the bench: verifies every delivery with the
+public `standardwebhooks` library (PyPI) and logs it as one JSON line.
+
+Usage: receiver.py PORT LOG [CONTROL_JSON]
+  POST /_control {"secrets": ["whsec_…", …], "status": 200, "retryAfter": null, "failFirst": 0}
+      secrets: each delivery is verified against each secret separately (rotation checks);
+      status: the answer to a delivery that verifies with at least one secret (else 401);
+      failFirst / failStatus: answer the first N deliveries with failStatus (e.g. 503) instead;
+      retryAfter: a Retry-After header to send with failures.
+  GET /_received   every logged delivery, as a JSON list
+  anything else    a delivery: {"id", "type", "eventId", "verified": [bool per secret],
+                   "signatures", "status", "at"} appended to LOG (flushed), then answered.
+"""
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+PORT, LOG = int(sys.argv[1]), sys.argv[2]
+CONTROL = {"secrets": [], "status": 200, "retryAfter": None, "failFirst": 0, "failStatus": 503}
+if len(sys.argv) > 3:
+    CONTROL.update(json.loads(sys.argv[3]))
+LOCK = threading.Lock()
+SEEN = [0]
+
+
+def verified(secret, body, headers):
+    try:
+        Webhook(secret).verify(body, headers)
+        return True
+    except WebhookVerificationError:
+        return False
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body=b"", headers=()):
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        if self.path != "/_received":
+            return self.reply(404)
+        with LOCK:
+            try:
+                with open(LOG) as f:
+                    rows = [json.loads(line) for line in f if line.strip()]
+            except FileNotFoundError:
+                rows = []
+        self.reply(200, json.dumps(rows).encode(), [("content-type", "application/json")])
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("content-length") or 0))
+        if self.path == "/_control":
+            with LOCK:
+                CONTROL.update(json.loads(body))
+            return self.reply(204)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        with LOCK:
+            checks = [verified(s, body, headers) for s in CONTROL["secrets"]]
+            SEEN[0] += 1
+            failing = SEEN[0] <= CONTROL["failFirst"]
+            status = CONTROL["failStatus"] if failing else (CONTROL["status"] if any(checks) else 401)
+            try:
+                payload = json.loads(body)
+            except ValueError:
+                payload = {}
+            row = {"id": headers.get("webhook-id"), "type": payload.get("type"), "eventId": payload.get("id"),
+                   "workspaceId": payload.get("workspaceId"), "payloadKeys": sorted(payload),
+                   "verified": checks, "signatures": len(headers.get("webhook-signature", "").split()),
+                   "status": status, "path": self.path, "at": time.time()}
+            with open(LOG, "a") as f:
+                f.write(json.dumps(row) + "\n")
+        extra = [("retry-after", str(CONTROL["retryAfter"]))] if CONTROL["retryAfter"] and status >= 400 else []
+        self.reply(status, json.dumps({"received": row["id"]}).encode(), extra)
+
+
+ThreadingHTTPServer(("127.0.0.1", PORT), Handler).serve_forever()
