@@ -30,4 +30,9 @@ PY
   rm -f "$STATE/demo-secrets.json" "$STATE/seed.sql"
 fi
 echo "Serving on http://127.0.0.1:8787"
-exec wrangler dev --ip 127.0.0.1 --port 8787 --persist-to "$STATE" --show-interactive-dev-session=false
+# Cron never fires under wrangler dev: tick the webhook sweeper once a minute, as Cloudflare
+# would in production (wrangler.toml [triggers]).
+( while sleep 60; do curl -s -o /dev/null http://127.0.0.1:8787/cdn-cgi/handler/scheduled || true; done ) &
+TICKER=$!
+trap 'kill $TICKER 2>/dev/null' EXIT
+wrangler dev --ip 127.0.0.1 --port 8787 --persist-to "$STATE" --show-interactive-dev-session=false

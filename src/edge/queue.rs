@@ -118,8 +118,7 @@ async fn drain(env: &Env, sub: &str) -> ApiResult<()> {
 async fn deliver(env: &Env, sub_id: &str, msg_id: &str) -> ApiResult<Option<Outcome>> {
     let db = db::open(env)?;
     let now = now_ms();
-    let Some(claimed) = store::claim(&db, sub_id, msg_id, now).await? else { return Ok(None) };
-    let Some(sub) = store::by_id(&db, sub_id).await? else { return Ok(None) };
+    let Some((claimed, sub)) = store::claim(&db, sub_id, msg_id, now).await? else { return Ok(None) };
     let secrets = secrets(env, &sub, now)?;
     let sent = post(&sub.url, &secrets, &claimed.id, claimed.body.as_bytes()).await;
     let outcome = classify(sent.status);
@@ -251,19 +250,20 @@ async fn try_post(url: &str, secrets: &[Secret], msg_id: &str, body: &[u8]) -> R
     let request = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
     let controller = AbortController::default();
     let signal = controller.signal();
-    let fetch = Fetch::Request(request);
-    let sending = Box::pin(fetch.send_with_signal(&signal));
+    let exchange = Box::pin(async move {
+        let mut response = Fetch::Request(request).send_with_signal(&signal).await.map_err(|e| e.to_string())?;
+        let retry_after = response.headers().get("retry-after").ok().flatten();
+        let bytes = response.bytes().await.unwrap_or_default();
+        Ok::<_, String>((response.status_code(), retry_after, bytes))
+    });
     let timeout = Box::pin(Delay::from(std::time::Duration::from_millis(TIMEOUT_MS)));
-    let mut response = match select(sending, timeout).await {
-        Either::Left((response, _)) => response.map_err(|e| e.to_string())?,
+    let (status, retry_after, bytes) = match select(exchange, timeout).await {
+        Either::Left((answer, _)) => answer?,
         Either::Right(_) => {
             controller.abort();
             return Err(format!("timed out after {} s", TIMEOUT_MS / 1000));
         }
     };
-    let status = response.status_code();
-    let retry_after = response.headers().get("retry-after").ok().flatten();
-    let bytes = response.bytes().await.unwrap_or_default();
     Ok(Sent {
         status: Some(status),
         body: Some(truncate_response(&bytes)),

@@ -75,7 +75,8 @@ class Handler(BaseHTTPRequestHandler):
             except ValueError:
                 payload = {}
             row = {"id": headers.get("webhook-id"), "type": payload.get("type"), "eventId": payload.get("id"),
-                   "workspaceId": payload.get("workspaceId"), "payloadKeys": sorted(payload),
+                   "workspaceId": payload.get("workspaceId"), "eventTimestamp": payload.get("timestamp"),
+                   "payloadKeys": sorted(payload),
                    "verified": checks, "signatures": len(headers.get("webhook-signature", "").split()),
                    "status": status, "path": self.path, "at": time.time()}
             with open(LOG, "a") as f:
@@ -84,4 +85,9 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(status, json.dumps({"received": row["id"]}).encode(), extra)
 
 
-ThreadingHTTPServer(("127.0.0.1", PORT), Handler).serve_forever()
+class Server(ThreadingHTTPServer):
+    request_queue_size = 256  # the worker opens up to a batch's worth of connections at once
+    daemon_threads = True
+
+
+Server(("127.0.0.1", PORT), Handler).serve_forever()

@@ -9,9 +9,10 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement};
+use worker::{D1Database, D1PreparedStatement, D1Result};
 
 use crate::edge::db::{self, int, opt_int, opt_text, text};
+use crate::edge::http::fault;
 use crate::error::ApiResult;
 use crate::time::format_ms;
 use crate::webhooks::circuit::{Circuit, CircuitState};
@@ -110,12 +111,6 @@ pub async fn list(db: &D1Database, ws: &str) -> ApiResult<Vec<Subscription>> {
 pub async fn get(db: &D1Database, ws: &str, id: &str) -> ApiResult<Option<Subscription>> {
     let sql = format!("SELECT {SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions WHERE workspace_id = ?1 AND id = ?2");
     db::first(db, &sql, &[text(ws), text(id)]).await
-}
-
-/// The subscription behind a queued job (the job names no workspace: ids are global).
-pub async fn by_id(db: &D1Database, id: &str) -> ApiResult<Option<Subscription>> {
-    let sql = format!("SELECT {SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions WHERE id = ?1");
-    db::first(db, &sql, &[text(id)]).await
 }
 
 pub fn insert(db: &D1Database, s: &Subscription) -> ApiResult<D1PreparedStatement> {
@@ -233,14 +228,14 @@ pub struct Claimed {
 }
 
 /// Parks the message if its endpoint is disabled or its circuit open; otherwise claims it
-/// (state `sending`, leased, attempt counted) when it is due and nobody else holds it.
-/// One round trip; `None` when there is nothing to send (already delivered, parked, leased
-/// by another consumer, or not yet due).
-pub async fn claim(db: &D1Database, sub: &str, msg: &str, now_ms: i64) -> ApiResult<Option<Claimed>> {
+/// (state `sending`, leased, attempt counted) when it is due and nobody else holds it, and
+/// reads its subscription: one round trip. `None` when there is nothing to send (already
+/// delivered, parked, leased by another consumer, or not yet due).
+pub async fn claim(db: &D1Database, sub: &str, msg: &str, now_ms: i64) -> ApiResult<Option<(Claimed, Subscription)>> {
     let park = db::stmt(
         db,
         "UPDATE webhook_messages SET state = 'parked', updated_at = ?3 WHERE subscription_id = ?1 AND id = ?2 \
-         AND state IN ('pending', 'sending') AND (state = 'pending' OR lease_until < ?3) AND EXISTS (SELECT 1 FROM \
+         AND (state = 'pending' OR (state = 'sending' AND lease_until < ?3)) AND EXISTS (SELECT 1 FROM \
          webhook_subscriptions s WHERE s.id = ?1 AND (s.enabled = 0 OR s.circuit_opened_at IS NOT NULL))",
         &[text(sub), text(msg), int(now_ms)],
     )?;
@@ -252,9 +247,16 @@ pub async fn claim(db: &D1Database, sub: &str, msg: &str, now_ms: i64) -> ApiRes
          RETURNING id, subscription_id, event_type, body, attempts",
         &[text(sub), text(msg), int(now_ms), int(now_ms + LEASE_MS)],
     )?;
-    let results = db.batch(vec![park, take]).await.map_err(|e| crate::edge::http::fault("claim", e))?;
-    let rows: Vec<Claimed> = match results.get(1) {
-        Some(r) => r.results().map_err(|e| crate::edge::http::fault("claim rows", e))?,
+    let read = db::stmt(db, &format!("SELECT {SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions WHERE id = ?1"), &[text(sub)])?;
+    let results = db.batch(vec![park, take, read]).await.map_err(|e| fault("claim", e))?;
+    let claimed: Option<Claimed> = first_row(results.get(1))?;
+    let subscription: Option<Subscription> = first_row(results.get(2))?;
+    Ok(claimed.zip(subscription))
+}
+
+fn first_row<T: serde::de::DeserializeOwned>(result: Option<&D1Result>) -> ApiResult<Option<T>> {
+    let rows: Vec<T> = match result {
+        Some(r) => r.results().map_err(|e| fault("batch rows", e))?,
         None => Vec::new(),
     };
     Ok(rows.into_iter().next())
