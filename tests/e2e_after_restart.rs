@@ -47,8 +47,11 @@ fn bump(cookie: &str) {
 fn arm_a_webhook_retry_across_the_restart() {
     let owner = login("owner@hooks-restart.test");
     let port = receiver::free_port();
-    let mut down =
-        receiver::Receiver::start(port, "restart-before", json!({"failFirst": 100, "failStatus": 503, "retryAfter": 30}));
+    let mut down = receiver::Receiver::start(
+        port,
+        "restart-before",
+        json!({"failFirst": 100, "failStatus": 503, "retryAfter": 30}),
+    );
     let created = req("POST", "/api/settings/webhooks")
         .session(&owner)
         .json(&json!({"name": "restart", "url": down.url(), "eventFilters": ["WORKSPACE_SETTINGS_UPDATED"]}))
@@ -64,8 +67,9 @@ fn arm_a_webhook_retry_across_the_restart() {
 
 #[test]
 fn a_webhook_retry_in_flight_survives_the_restart() {
-    let h: Value = serde_json::from_str(&std::fs::read_to_string(webhook_handoff_path()).expect("armed before the restart"))
-        .expect("handoff json");
+    let h: Value =
+        serde_json::from_str(&std::fs::read_to_string(webhook_handoff_path()).expect("armed before the restart"))
+            .expect("handoff json");
     let port = u16::try_from(h["port"].as_u64().unwrap()).unwrap();
     let up = receiver::Receiver::start(port, "restart-after", json!({"secrets": [h["secret"]]}));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);

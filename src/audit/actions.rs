@@ -275,7 +275,14 @@ impl Action {
             | Self::ScimUserReactivated
             | Self::ScimUserDeleted => "user",
             Self::ScimGroupCreated | Self::ScimGroupUpdated | Self::ScimGroupDeleted => "group",
-            Self::WebhookCreated | Self::WebhookUpdated | Self::WebhookDeleted | Self::WebhookSecretRotated | Self::WebhookCircuitOpened | Self::WebhookCircuitClosed | Self::WebhookDisabled | Self::WebhookRedeliveryRequested => "webhook",
+            Self::WebhookCreated
+            | Self::WebhookUpdated
+            | Self::WebhookDeleted
+            | Self::WebhookSecretRotated
+            | Self::WebhookCircuitOpened
+            | Self::WebhookCircuitClosed
+            | Self::WebhookDisabled
+            | Self::WebhookRedeliveryRequested => "webhook",
         }
     }
 
@@ -354,13 +361,23 @@ impl Action {
             Self::ScimGroupCreated => json!({"displayName": "Engineering", "members": 12}),
             Self::ScimGroupUpdated => json!({"displayName": "Engineering", "membersAdded": 1, "membersRemoved": 0}),
             Self::ScimGroupDeleted => json!({"displayName": "Engineering"}),
-            Self::WebhookCreated => json!({"subscriptionId": "wh_3f9c", "name": "SIEM", "url": "https://hooks.example.com/axis", "eventFilters": ["*"]}),
-            Self::WebhookUpdated => json!({"subscriptionId": "wh_3f9c", "name": "SIEM", "before": {"enabled": false}, "after": {"enabled": true}}),
+            Self::WebhookCreated => {
+                json!({"subscriptionId": "wh_3f9c", "name": "SIEM", "url": "https://hooks.example.com/axis", "eventFilters": ["*"]})
+            }
+            Self::WebhookUpdated => {
+                json!({"subscriptionId": "wh_3f9c", "name": "SIEM", "before": {"enabled": false}, "after": {"enabled": true}})
+            }
             Self::WebhookDeleted => json!({"subscriptionId": "wh_3f9c", "name": "SIEM"}),
-            Self::WebhookSecretRotated => json!({"subscriptionId": "wh_3f9c", "name": "SIEM", "previousValidUntil": "2026-06-10T07:53:42.626Z"}),
-            Self::WebhookCircuitOpened => json!({"subscriptionId": "wh_3f9c", "name": "SIEM", "consecutiveFailures": 5}),
+            Self::WebhookSecretRotated => {
+                json!({"subscriptionId": "wh_3f9c", "name": "SIEM", "previousValidUntil": "2026-06-10T07:53:42.626Z"})
+            }
+            Self::WebhookCircuitOpened => {
+                json!({"subscriptionId": "wh_3f9c", "name": "SIEM", "consecutiveFailures": 5})
+            }
             Self::WebhookCircuitClosed => json!({"subscriptionId": "wh_3f9c", "name": "SIEM", "drained": 12}),
-            Self::WebhookDisabled => json!({"subscriptionId": "wh_3f9c", "name": "SIEM", "reason": "gone", "responseStatus": 410}),
+            Self::WebhookDisabled => {
+                json!({"subscriptionId": "wh_3f9c", "name": "SIEM", "reason": "gone", "responseStatus": 410})
+            }
             Self::WebhookRedeliveryRequested => json!({"subscriptionId": "wh_3f9c", "name": "SIEM", "messages": 3}),
         }
     }

@@ -14,9 +14,9 @@ use worker::{durable_object, DurableObject, Env, Request, Response, State};
 
 use crate::audit::actions::Action;
 use crate::edge::http::{fault, log_json, Ctx};
+use crate::edge::objects;
 use crate::edge::store::ledger::{self, Actor, Event, Origin};
 use crate::edge::store::users::UserRow;
-use crate::edge::objects;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::netpolicy::rate_limit::{Bucket, Limit, Outcome, RetryAfterSecs, WindowLimit};
 

@@ -173,7 +173,9 @@ async fn settle(env: &Env, sub: &Subscription, claimed: &Claimed, sent: &Sent, o
     if let Some(secs) = delay {
         let job = Job::Deliver { subscription: sub.id.clone(), message: claimed.id.clone() };
         if let Err(e) = send(env, vec![job], u32::try_from(secs).unwrap_or(u32::MAX)).await {
-            log_json(json!({"level": "warn", "msg": "webhook retry enqueue failed; the sweeper will resend", "error": e.body()}));
+            log_json(
+                json!({"level": "warn", "msg": "webhook retry enqueue failed; the sweeper will resend", "error": e.body()}),
+            );
         }
     }
     Ok(())

@@ -101,8 +101,14 @@ fn subscriptions_validate_their_input_and_show_the_secret_once() {
     let member = login("member@hooks.test");
     req("GET", "/api/settings/webhooks").session(&member).send().expect_error(403, "Forbidden");
     let stranger = login(OTHER_ADMIN);
-    req("GET", &format!("/api/settings/webhooks/{id}")).session(&stranger).send().expect_error(404, "WEBHOOK_NOT_FOUND");
-    req("DELETE", &format!("/api/settings/webhooks/{id}")).session(&stranger).send().expect_error(404, "WEBHOOK_NOT_FOUND");
+    req("GET", &format!("/api/settings/webhooks/{id}"))
+        .session(&stranger)
+        .send()
+        .expect_error(404, "WEBHOOK_NOT_FOUND");
+    req("DELETE", &format!("/api/settings/webhooks/{id}"))
+        .session(&stranger)
+        .send()
+        .expect_error(404, "WEBHOOK_NOT_FOUND");
 
     req("DELETE", &format!("/api/settings/webhooks/{id}")).session(&owner).send().ok();
     req("GET", &format!("/api/settings/webhooks/{id}")).session(&owner).send().expect_error(404, "WEBHOOK_NOT_FOUND");
@@ -215,7 +221,8 @@ fn retry_after_is_honoured_and_redelivery_keeps_the_webhook_id() {
     assert_eq!((queued.status, queued.json()["queued"].as_u64()), (202, Some(1)));
     let rows = receiver.wait_for("the redelivery", 30, |r| r.len() >= 3);
     assert_eq!((rows[2]["id"].as_str(), rows[2]["verified"].clone()), (Some(message), json!([true])));
-    let redeliver = |body: Value| req("POST", &format!("/api/settings/webhooks/{id}/redeliver")).session(&owner).json(&body).send();
+    let redeliver =
+        |body: Value| req("POST", &format!("/api/settings/webhooks/{id}/redeliver")).session(&owner).json(&body).send();
     redeliver(json!({"messageId": "msg_nope"})).expect_error(404, "WEBHOOK_MESSAGE_NOT_FOUND");
     redeliver(json!({})).expect_error(400, "ValidationError");
     redeliver(json!({"failedSince": "yesterday"})).expect_error(400, "ValidationError");
@@ -238,7 +245,8 @@ fn the_circuit_opens_parks_deliveries_and_drains_them_in_order_exactly_once() {
     let owner = login("owner@hooks-circuit.test");
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}/hook");
-    let created = create(&owner, json!({"name": "circuit", "url": url, "eventFilters": [FILTER], "circuitThreshold": 3}));
+    let created =
+        create(&owner, json!({"name": "circuit", "url": url, "eventFilters": [FILTER], "circuitThreshold": 3}));
     let (id, secret) = (created["id"].as_str().unwrap().to_string(), created["secret"].clone());
     for _ in 0..3 {
         bump(&owner);
@@ -261,8 +269,11 @@ fn the_circuit_opens_parks_deliveries_and_drains_them_in_order_exactly_once() {
     wait_sub(&owner, &id, "six parked deliveries", |s| s["backlog"]["parked"] == 6);
 
     let receiver = Receiver::start(port, "circuit", json!({"secrets": [secret]}));
-    let enabled =
-        req("PATCH", &format!("/api/settings/webhooks/{id}")).session(&owner).json(&json!({"enabled": true})).send().ok();
+    let enabled = req("PATCH", &format!("/api/settings/webhooks/{id}"))
+        .session(&owner)
+        .json(&json!({"enabled": true}))
+        .send()
+        .ok();
     assert_eq!(enabled["circuit"]["state"], "closed");
     let rows = receiver.wait_for("six drained deliveries", 60, |r| of_type(r, EVENT).len() >= 6);
     std::thread::sleep(std::time::Duration::from_secs(7)); // any stray retry would land by now

@@ -449,7 +449,9 @@ async fn create_group(cx: &mut Ctx, c: &ScimClient) -> ApiResult<Reply> {
     let db = db::open(&cx.env)?;
     let data = json!({"displayName": display_name, "members": members.len(), "membersIgnored": some(&ignored)});
     let events = [event(c, Action::ScimGroupCreated, &id, data)];
-    ledger::record(&cx.env, &origin(cx, c), &events, store::insert_group(&db, &write)?).await.map_err(group_conflict)?;
+    ledger::record(&cx.env, &origin(cx, c), &events, store::insert_group(&db, &write)?)
+        .await
+        .map_err(group_conflict)?;
     let group = stored_group(cx, c, &id).await?;
     Ok(whole(resource::group_resource(&group, &base(cx)), 201))
 }
@@ -477,7 +479,9 @@ async fn save_group(cx: &Ctx, c: &ScimClient, before: &StoredGroup, next: &Value
         "membersIgnored": some(&ignored),
     });
     let events = [event(c, Action::ScimGroupUpdated, &before.id, data)];
-    ledger::record(&cx.env, &origin(cx, c), &events, store::update_group(&db, &write)?).await.map_err(group_conflict)?;
+    ledger::record(&cx.env, &origin(cx, c), &events, store::update_group(&db, &write)?)
+        .await
+        .map_err(group_conflict)?;
     let group = stored_group(cx, c, &before.id).await?;
     Ok(whole(resource::group_resource(&group, &base(cx)), 200))
 }
@@ -500,6 +504,7 @@ async fn delete_group(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
     let group = stored_group(cx, c, id).await?;
     let db = db::open(&cx.env)?;
     let events = [event(c, Action::ScimGroupDeleted, &group.id, json!({"displayName": group.display_name}))];
-    ledger::record(&cx.env, &origin(cx, c), &events, vec![store::delete_group(&db, &c.workspace_id, &group.id)?]).await?;
+    ledger::record(&cx.env, &origin(cx, c), &events, vec![store::delete_group(&db, &c.workspace_id, &group.id)?])
+        .await?;
     Ok(Reply { status: 204, headers: Vec::new(), body: crate::edge::http::Body::Empty })
 }

@@ -17,7 +17,7 @@ use crate::edge::store::ledger::{self, Event, Origin};
 use crate::edge::store::webhooks::{self as store, Subscription};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::stepup::Purpose;
-use crate::webhooks::circuit::{validate_threshold, DEFAULT_THRESHOLD};
+use crate::webhooks::circuit::{validate_threshold, Transition, DEFAULT_THRESHOLD};
 use crate::webhooks::event_filter::{self, FilterError};
 use crate::webhooks::payload::{test_body, TEST_EVENT_TYPE};
 use crate::webhooks::receiver_url::{self, UrlPolicy, UrlRefusal};
@@ -45,7 +45,10 @@ async fn load(cx: &Ctx, who: &Principal, id: &str) -> ApiResult<Subscription> {
 }
 
 fn url_policy(cx: &Ctx) -> UrlPolicy {
-    UrlPolicy { production: cx.production, allow_http_localhost: cx.var("WEBHOOK_ALLOW_HTTP_LOCALHOST").as_deref() == Some("true") }
+    UrlPolicy {
+        production: cx.production,
+        allow_http_localhost: cx.var("WEBHOOK_ALLOW_HTTP_LOCALHOST").as_deref() == Some("true"),
+    }
 }
 
 fn check_url(cx: &Ctx, raw: &str) -> ApiResult<String> {
@@ -208,12 +211,15 @@ pub async fn update(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
         after.circuit_threshold = check_threshold(n)?;
     }
     let reopen = body.enabled == Some(true) && (before.enabled == 0 || before.circuit_open());
+    let mut closed = false;
     match body.enabled {
         Some(true) => {
+            let (circuit, transition) = before.circuit().reset();
+            closed = transition == Transition::Closed;
             after.enabled = 1;
             after.disabled_reason = None;
-            after.consecutive_failures = 0;
-            after.circuit_opened_at = None;
+            after.consecutive_failures = i64::from(circuit.consecutive_failures);
+            after.circuit_opened_at = circuit.opened_at_ms;
         }
         Some(false) => {
             after.enabled = 0;
@@ -238,7 +244,7 @@ pub async fn update(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
     if reopen {
         batch.push(store::unpark(&db, &after.id, cx.now_ms)?);
     }
-    if reopen && before.circuit_open() {
+    if closed {
         let parked = store::backlog(&db, &after.id).await?["parked"].clone();
         events.push(Event {
             action: Action::WebhookCircuitClosed,

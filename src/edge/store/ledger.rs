@@ -86,7 +86,12 @@ pub struct Origin<'a> {
 
 /// Runs `changes` and appends `events` to the workspace's ledger atomically, with the webhook
 /// outbox rows each event fans out to; then hands the new deliveries to the queue and seals.
-pub async fn record(env: &Env, origin: &Origin<'_>, events: &[Event], changes: Vec<D1PreparedStatement>) -> ApiResult<()> {
+pub async fn record(
+    env: &Env,
+    origin: &Origin<'_>,
+    events: &[Event],
+    changes: Vec<D1PreparedStatement>,
+) -> ApiResult<()> {
     let db = db::open(env)?;
     let mut batch = changes;
     let mut fan_outs = Vec::with_capacity(events.len());

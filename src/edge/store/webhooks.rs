@@ -42,7 +42,8 @@ pub struct Subscription {
     pub updated_at: i64,
 }
 
-const SUBSCRIPTION_COLUMNS: &str = "id, workspace_id, name, url, event_filters, enabled, disabled_reason, secret_nonce, \
+const SUBSCRIPTION_COLUMNS: &str =
+    "id, workspace_id, name, url, event_filters, enabled, disabled_reason, secret_nonce, \
      secret_fingerprint, previous_nonce, previous_expires_at, circuit_threshold, consecutive_failures, \
      circuit_opened_at, created_at, updated_at";
 
@@ -104,7 +105,9 @@ impl Subscription {
 }
 
 pub async fn list(db: &D1Database, ws: &str) -> ApiResult<Vec<Subscription>> {
-    let sql = format!("SELECT {SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions WHERE workspace_id = ?1 ORDER BY created_at, id");
+    let sql = format!(
+        "SELECT {SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions WHERE workspace_id = ?1 ORDER BY created_at, id"
+    );
     db::all(db, &sql, &[text(ws)]).await
 }
 
@@ -187,6 +190,15 @@ pub struct Written {
     pub state: String,
 }
 
+/// ?1 workspace, ?2 message id, ?3 event id, ?4 event type, ?5 body, ?6 now.
+const FAN_OUT_SQL: &str = "INSERT INTO webhook_messages (subscription_id, id, workspace_id, seq, event_type, body, \
+     state, attempts, next_attempt_at, created_at, updated_at) \
+     SELECT s.id, ?2, ?1, (SELECT seq FROM audit_log WHERE id = ?3), ?4, ?5, \
+     CASE WHEN s.circuit_opened_at IS NULL THEN 'pending' ELSE 'parked' END, 0, ?6, ?6, ?6 \
+     FROM webhook_subscriptions s WHERE s.workspace_id = ?1 AND s.enabled = 1 \
+     AND EXISTS (SELECT 1 FROM json_each(s.event_filters) f WHERE ?4 GLOB f.value) \
+     RETURNING subscription_id, id, state";
+
 /// Outbox rows for one audit event, for every enabled subscription whose filters match:
 /// `pending` when the circuit is closed, `parked` when it is open.
 pub fn fan_out(
@@ -199,13 +211,7 @@ pub fn fan_out(
 ) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
-        "INSERT INTO webhook_messages (subscription_id, id, workspace_id, seq, event_type, body, state, attempts, \
-         next_attempt_at, created_at, updated_at) \
-         SELECT s.id, ?2, ?1, (SELECT seq FROM audit_log WHERE id = ?3), ?4, ?5, \
-         CASE WHEN s.circuit_opened_at IS NULL THEN 'pending' ELSE 'parked' END, 0, ?6, ?6, ?6 \
-         FROM webhook_subscriptions s WHERE s.workspace_id = ?1 AND s.enabled = 1 \
-         AND EXISTS (SELECT 1 FROM json_each(s.event_filters) f WHERE ?4 GLOB f.value) \
-         RETURNING subscription_id, id, state",
+        FAN_OUT_SQL,
         &[
             text(ws),
             text(&crate::webhooks::payload::message_id(event_id)),
@@ -247,7 +253,8 @@ pub async fn claim(db: &D1Database, sub: &str, msg: &str, now_ms: i64) -> ApiRes
          RETURNING id, subscription_id, event_type, body, attempts",
         &[text(sub), text(msg), int(now_ms), int(now_ms + LEASE_MS)],
     )?;
-    let read = db::stmt(db, &format!("SELECT {SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions WHERE id = ?1"), &[text(sub)])?;
+    let read =
+        db::stmt(db, &format!("SELECT {SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions WHERE id = ?1"), &[text(sub)])?;
     let results = db.batch(vec![park, take, read]).await.map_err(|e| fault("claim", e))?;
     let claimed: Option<Claimed> = first_row(results.get(1))?;
     let subscription: Option<Subscription> = first_row(results.get(2))?;
@@ -343,13 +350,7 @@ pub fn record_attempt(db: &D1Database, id: &str, a: &AttemptRecord<'_>) -> ApiRe
         db,
         "UPDATE webhook_messages SET state = ?3, next_attempt_at = COALESCE(?4, next_attempt_at), lease_until = NULL, \
          updated_at = ?5 WHERE subscription_id = ?1 AND id = ?2",
-        &[
-            text(&a.message.subscription_id),
-            text(&a.message.id),
-            text(state),
-            opt_int(a.next_retry_at),
-            int(a.now_ms),
-        ],
+        &[text(&a.message.subscription_id), text(&a.message.id), text(state), opt_int(a.next_retry_at), int(a.now_ms)],
     )?;
     Ok(vec![log, message])
 }
@@ -363,16 +364,15 @@ pub fn success(db: &D1Database, sub: &str) -> ApiResult<D1PreparedStatement> {
     )
 }
 
+/// ?1 subscription, ?2 now.
+const FAILURE_SQL: &str = "UPDATE webhook_subscriptions SET consecutive_failures = consecutive_failures + 1, \
+     circuit_opened_at = CASE WHEN circuit_opened_at IS NULL AND consecutive_failures + 1 >= circuit_threshold \
+     THEN ?2 ELSE circuit_opened_at END WHERE id = ?1 RETURNING consecutive_failures, circuit_opened_at";
+
 /// Counts a failure and opens the circuit when the count reaches the threshold (the rule of
 /// `webhooks::circuit::Circuit::on_failure`); returns the row as it now is.
 pub fn failure(db: &D1Database, sub: &str, now_ms: i64) -> ApiResult<D1PreparedStatement> {
-    db::stmt(
-        db,
-        "UPDATE webhook_subscriptions SET consecutive_failures = consecutive_failures + 1, \
-         circuit_opened_at = CASE WHEN circuit_opened_at IS NULL AND consecutive_failures + 1 >= circuit_threshold \
-         THEN ?2 ELSE circuit_opened_at END WHERE id = ?1 RETURNING consecutive_failures, circuit_opened_at",
-        &[text(sub), int(now_ms)],
-    )
+    db::stmt(db, FAILURE_SQL, &[text(sub), int(now_ms)])
 }
 
 /// 410 Gone: the receiver asked us to stop.
@@ -480,4 +480,105 @@ pub async fn redeliver(
     );
     let rows: Vec<Row> = db::all(db, &sql, &[text(sub), int(now_ms), arg]).await?;
     Ok(rows.into_iter().map(|r| Job::Deliver { subscription: sub.to_string(), message: r.id }).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    //! The exact statements above, run on SQLite (what D1 is) through Python's `sqlite3`,
+    //! against the core rules they mirror: GLOB fan-out = `event_filter::matches`, the
+    //! atomic failure count = `Circuit::on_failure`.
+    use super::{FAILURE_SQL, FAN_OUT_SQL};
+    use crate::audit::actions::Action;
+    use crate::webhooks::circuit::Circuit;
+    use crate::webhooks::event_filter::matches;
+    use serde_json::{json, Value};
+
+    fn run(steps: Vec<Value>) -> Vec<Value> {
+        let path = std::env::temp_dir().join(format!(
+            "webhook_sql_{}_{:?}.json",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let job = json!({"schema": concat!(env!("CARGO_MANIFEST_DIR"), "/schema.sql"), "steps": steps});
+        std::fs::write(&path, job.to_string()).unwrap();
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sqlite/run_steps.py");
+        let out = std::process::Command::new("python3").arg(script).arg(&path).output().expect("python3 runs");
+        std::fs::remove_file(&path).unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<Vec<Value>>(&out.stdout).unwrap()
+    }
+
+    fn setup(filters: &[&[&str]], open: &[bool]) -> Vec<Value> {
+        let mut steps = vec![
+            json!({"sql": "INSERT INTO workspaces (id, name, slug, status, sign_in_policy, created_at, updated_at) \
+            VALUES ('ws', 'W', 'w', 'active', 'password_only', 0, 0)"}),
+        ];
+        for (i, f) in filters.iter().enumerate() {
+            steps.push(json!({"sql": "INSERT INTO webhook_subscriptions (id, workspace_id, name, url, event_filters, \
+                secret_nonce, secret_fingerprint, circuit_opened_at, created_at, updated_at) \
+                VALUES (?1, 'ws', ?1, 'https://x.test/', ?2, 'n', 'f', ?3, 0, 0)",
+                "params": [format!("wh_{i}"), json!(f).to_string(), if open.get(i) == Some(&true) { json!(1) } else { Value::Null }]}));
+        }
+        steps
+    }
+
+    #[test]
+    fn fan_out_glob_selects_exactly_the_subscriptions_the_core_matcher_selects() {
+        let filters: &[&[&str]] = &[
+            &["*"],
+            &["ACCOUNT_*"],
+            &["*_DELETED", "WORKSPACE_SETTINGS_UPDATED"],
+            &["SCIM_*_UPDATED"],
+            &["ACCOUNT_STEPUP_*"],
+            &["NOPE*"],
+            &["*SESSION*"],
+            &["S*M*"],
+        ];
+        let mut steps = setup(filters, &[false, false, false, true]);
+        for (n, action) in Action::ALL.iter().enumerate() {
+            let event = format!("evt_{n}");
+            steps.push(json!({"sql": "INSERT INTO audit_log (workspace_id, seq, id, at, action, actor_type, data) \
+                VALUES ('ws', ?1, ?2, 0, ?3, 'system', '{}')", "params": [n + 1, event, action.code()]}));
+            steps
+                .push(json!({"sql": FAN_OUT_SQL, "params": ["ws", format!("msg_{n}"), event, action.code(), "{}", 5]}));
+        }
+        let out = run(steps);
+        let fanned: Vec<&Value> = out.iter().skip(1 + filters.len()).skip(1).step_by(2).collect();
+        for (action, rows) in Action::ALL.iter().zip(fanned) {
+            let mut got: Vec<(String, String)> = rows
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| (r["subscription_id"].as_str().unwrap().to_string(), r["state"].as_str().unwrap().to_string()))
+                .collect();
+            got.sort();
+            let want: Vec<(String, String)> = filters
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.iter().any(|p| matches(p, action.code())))
+                .map(|(i, _)| (format!("wh_{i}"), if i == 3 { "parked" } else { "pending" }.to_string()))
+                .collect();
+            assert_eq!(got, want, "{}", action.code());
+        }
+    }
+
+    #[test]
+    fn atomic_failure_count_opens_the_circuit_like_the_state_machine() {
+        for threshold in [1_u32, 3, 5] {
+            let mut steps = setup(&[&["*"]], &[]);
+            steps
+                .push(json!({"sql": "UPDATE webhook_subscriptions SET circuit_threshold = ?1", "params": [threshold]}));
+            for now in 1..=7 {
+                steps.push(json!({"sql": FAILURE_SQL, "params": ["wh_0", now * 1000]}));
+            }
+            let out = run(steps);
+            let mut circuit = Circuit { consecutive_failures: 0, opened_at_ms: None, threshold };
+            for (now, rows) in (1..=7).zip(out.iter().skip(3)) {
+                circuit = circuit.on_failure(now * 1000).0;
+                let row = &rows[0];
+                assert_eq!(row["consecutive_failures"], json!(circuit.consecutive_failures), "threshold {threshold}");
+                assert_eq!(row["circuit_opened_at"], json!(circuit.opened_at_ms), "threshold {threshold} at {now}");
+            }
+        }
+    }
 }
