@@ -265,3 +265,25 @@ CREATE TABLE IF NOT EXISTS webhook_attempts (
   created_at       INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS webhook_attempts_by_subscription ON webhook_attempts (subscription_id, created_at DESC);
+
+-- SAML identity providers of a workspace. `certificates` is a JSON array of one or two
+-- base64 DER X.509 signing certificates (two during an IdP key rotation);
+-- `attribute_mapping` is JSON {"email","givenName","familyName","groups"} of attribute names.
+CREATE TABLE IF NOT EXISTS saml_providers (
+  id                 TEXT PRIMARY KEY,
+  workspace_id       TEXT NOT NULL REFERENCES workspaces(id),
+  name               TEXT NOT NULL,
+  idp_entity_id      TEXT NOT NULL,
+  sso_url            TEXT NOT NULL,
+  sso_binding        TEXT NOT NULL CHECK (sso_binding IN ('post', 'redirect')),
+  certificates       TEXT NOT NULL,
+  name_id_format     TEXT NOT NULL,
+  attribute_mapping  TEXT NOT NULL,
+  jit_provisioning   INTEGER NOT NULL DEFAULT 0 CHECK (jit_provisioning IN (0, 1)),
+  allowed_skew_secs  INTEGER NOT NULL DEFAULT 60,
+  enabled            INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+  created_at         INTEGER NOT NULL,
+  updated_at         INTEGER NOT NULL,
+  UNIQUE (workspace_id, name)
+);
+CREATE INDEX IF NOT EXISTS saml_providers_by_workspace ON saml_providers (workspace_id);

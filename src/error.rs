@@ -81,6 +81,35 @@ pub enum ErrorCode {
     GroupNotFound,
     /// The operation exists in SCIM but this server does not implement it.
     NotImplemented,
+    // --- SAML single sign-on -----------------------------------------------------------------
+    /// No enabled SAML identity provider has this id.
+    SamlNotConfigured,
+    /// The SAML Response is malformed or breaks a structural rule (one assertion, signatures only where allowed, unique IDs, no DTD, size limits); `check` names the rule.
+    InvalidSamlResponse,
+    /// The Response or Assertion is unsigned, its digest does not match, it uses a refused algorithm (SHA-1), or it does not verify with the configured IdP certificates.
+    SamlSignatureInvalid,
+    /// The assertion is outside its validity window (Conditions or SubjectConfirmationData), beyond the allowed clock skew.
+    SamlExpired,
+    /// This assertion ID was already used to sign in.
+    SamlReplayed,
+    /// The assertion is not addressed to this service provider (AudienceRestriction lacks our entity ID).
+    SamlAudienceMismatch,
+    /// The Response Destination or the bearer Recipient is not this provider's ACS URL.
+    SamlDestinationMismatch,
+    /// InResponseTo names no pending AuthnRequest of ours (unknown, already used or older than 10 minutes), or the response is unsolicited.
+    SamlInResponseToInvalid,
+    /// The Response or Assertion Issuer is not the configured IdP entity ID.
+    SamlIssuerMismatch,
+    /// The Response carries an EncryptedAssertion; this service provider does not decrypt assertions.
+    SamlEncryptedAssertionUnsupported,
+    /// The IdP answered with a non-Success StatusCode (e.g. Responder, AuthnFailed, RequestDenied).
+    SamlStatusNotSuccess,
+    /// relayState is not a same-origin relative path (open-redirect protection).
+    SamlRelayStateInvalid,
+    /// An IdP certificate is not an X.509 certificate with an RSA (2048–4096 bit) or P-256 key, or the count is not one or two.
+    SamlCertificateInvalid,
+    /// The pasted IdP metadata is not SAML 2.0 metadata with an IDPSSODescriptor, a SingleSignOnService and a signing certificate (DTDs are refused).
+    SamlMetadataInvalid,
     // --- Event webhooks ---------------------------------------------------------------------
     /// The webhook endpoint's circuit breaker is open.
     CircuitOpen,
@@ -141,7 +170,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in table order.
-    pub const ALL: [ErrorCode; 59] = [
+    pub const ALL: [ErrorCode; 73] = [
         Self::NotProvisioned,
         Self::SsoNotAllowed,
         Self::AccountDisabled,
@@ -175,6 +204,20 @@ impl ErrorCode {
         Self::ScimUniqueness,
         Self::GroupNotFound,
         Self::NotImplemented,
+        Self::SamlNotConfigured,
+        Self::InvalidSamlResponse,
+        Self::SamlSignatureInvalid,
+        Self::SamlExpired,
+        Self::SamlReplayed,
+        Self::SamlAudienceMismatch,
+        Self::SamlDestinationMismatch,
+        Self::SamlInResponseToInvalid,
+        Self::SamlIssuerMismatch,
+        Self::SamlEncryptedAssertionUnsupported,
+        Self::SamlStatusNotSuccess,
+        Self::SamlRelayStateInvalid,
+        Self::SamlCertificateInvalid,
+        Self::SamlMetadataInvalid,
         Self::CircuitOpen,
         Self::SignatureFailed,
         Self::WebhookNotFound,
@@ -231,6 +274,19 @@ impl ErrorCode {
             | Self::ScimInvalidSyntax
             | Self::ScimTooMany
             | Self::SignatureFailed
+            | Self::InvalidSamlResponse
+            | Self::SamlSignatureInvalid
+            | Self::SamlExpired
+            | Self::SamlReplayed
+            | Self::SamlAudienceMismatch
+            | Self::SamlDestinationMismatch
+            | Self::SamlInResponseToInvalid
+            | Self::SamlIssuerMismatch
+            | Self::SamlEncryptedAssertionUnsupported
+            | Self::SamlStatusNotSuccess
+            | Self::SamlRelayStateInvalid
+            | Self::SamlCertificateInvalid
+            | Self::SamlMetadataInvalid
             | Self::WebhookUrlInvalid
             | Self::WebhookUrlInsecure
             | Self::WebhookUrlCredentials
@@ -247,6 +303,7 @@ impl ErrorCode {
             Self::UserNotFound
             | Self::GroupNotFound
             | Self::WebhookNotFound
+            | Self::SamlNotConfigured
             | Self::WebhookMessageNotFound
             | Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
@@ -297,6 +354,20 @@ impl ErrorCode {
             Self::ScimUniqueness => "SCIM_UNIQUENESS",
             Self::GroupNotFound => "GROUP_NOT_FOUND",
             Self::NotImplemented => "NOT_IMPLEMENTED",
+            Self::SamlNotConfigured => "SAML_NOT_CONFIGURED",
+            Self::InvalidSamlResponse => "INVALID_SAML_RESPONSE",
+            Self::SamlSignatureInvalid => "SAML_SIGNATURE_INVALID",
+            Self::SamlExpired => "SAML_EXPIRED",
+            Self::SamlReplayed => "SAML_REPLAYED",
+            Self::SamlAudienceMismatch => "SAML_AUDIENCE_MISMATCH",
+            Self::SamlDestinationMismatch => "SAML_DESTINATION_MISMATCH",
+            Self::SamlInResponseToInvalid => "SAML_IN_RESPONSE_TO_INVALID",
+            Self::SamlIssuerMismatch => "SAML_ISSUER_MISMATCH",
+            Self::SamlEncryptedAssertionUnsupported => "SAML_ENCRYPTED_ASSERTION_UNSUPPORTED",
+            Self::SamlStatusNotSuccess => "SAML_STATUS_NOT_SUCCESS",
+            Self::SamlRelayStateInvalid => "SAML_RELAY_STATE_INVALID",
+            Self::SamlCertificateInvalid => "SAML_CERTIFICATE_INVALID",
+            Self::SamlMetadataInvalid => "SAML_METADATA_INVALID",
             Self::CircuitOpen => "CIRCUIT_OPEN",
             Self::SignatureFailed => "SIGNATURE_FAILED",
             Self::WebhookNotFound => "WEBHOOK_NOT_FOUND",
@@ -362,6 +433,20 @@ impl ErrorCode {
             Self::ScimUniqueness => "A SCIM resource with this unique value already exists.",
             Self::GroupNotFound => "The group does not exist.",
             Self::NotImplemented => "This operation is not implemented.",
+            Self::SamlNotConfigured => "SAML is not configured for this provider id.",
+            Self::InvalidSamlResponse => "The SAML response is invalid.",
+            Self::SamlSignatureInvalid => "The SAML signature could not be verified.",
+            Self::SamlExpired => "The SAML assertion has expired or is not yet valid.",
+            Self::SamlReplayed => "This SAML assertion was already used.",
+            Self::SamlAudienceMismatch => "The SAML assertion is for another service provider.",
+            Self::SamlDestinationMismatch => "The SAML response was sent to another address.",
+            Self::SamlInResponseToInvalid => "The SAML response does not answer a pending sign-in.",
+            Self::SamlIssuerMismatch => "The SAML response comes from another identity provider.",
+            Self::SamlEncryptedAssertionUnsupported => "Encrypted SAML assertions are not supported.",
+            Self::SamlStatusNotSuccess => "The identity provider did not sign the user in.",
+            Self::SamlRelayStateInvalid => "relayState must be a path on this site.",
+            Self::SamlCertificateInvalid => "The IdP signing certificate is not usable.",
+            Self::SamlMetadataInvalid => "The IdP metadata could not be imported.",
             Self::CircuitOpen => "The webhook endpoint's circuit breaker is open.",
             Self::SignatureFailed => "The receiver did not accept the delivery signature.",
             Self::WebhookNotFound => "The webhook subscription does not exist in this workspace.",

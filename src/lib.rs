@@ -12,6 +12,7 @@ pub mod error;
 pub mod http_url;
 pub mod netpolicy;
 pub mod routes;
+pub mod saml;
 pub mod scim;
 pub mod session;
 pub mod stepup;
@@ -20,6 +21,7 @@ pub mod webauthn;
 pub mod webhooks;
 
 pub use edge::limits::RateBucket;
+pub use edge::saml_state::SamlState;
 pub use edge::sessions::UserSessions;
 
 use worker::{event, Context, Env, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent};

@@ -15,6 +15,8 @@ mod invitations;
 mod netpolicy;
 #[path = "e2e/ratelimit.rs"]
 mod ratelimit;
+#[path = "e2e/saml.rs"]
+mod saml;
 #[path = "e2e/scim.rs"]
 mod scim;
 #[path = "e2e/sessions.rs"]

@@ -51,6 +51,10 @@ pub enum Action {
     ScimGroupCreated,
     ScimGroupUpdated,
     ScimGroupDeleted,
+    SamlProviderCreated,
+    SamlProviderUpdated,
+    SamlProviderDeleted,
+    SamlUserProvisioned,
     WebhookCreated,
     WebhookUpdated,
     WebhookDeleted,
@@ -62,7 +66,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 51] = [
+    pub const ALL: [Action; 55] = [
         Self::SigninSucceeded,
         Self::SigninFailed,
         Self::SigninMfaChallenged,
@@ -106,6 +110,10 @@ impl Action {
         Self::ScimGroupCreated,
         Self::ScimGroupUpdated,
         Self::ScimGroupDeleted,
+        Self::SamlProviderCreated,
+        Self::SamlProviderUpdated,
+        Self::SamlProviderDeleted,
+        Self::SamlUserProvisioned,
         Self::WebhookCreated,
         Self::WebhookUpdated,
         Self::WebhookDeleted,
@@ -161,6 +169,10 @@ impl Action {
             Self::ScimGroupCreated => "SCIM_GROUP_CREATED",
             Self::ScimGroupUpdated => "SCIM_GROUP_UPDATED",
             Self::ScimGroupDeleted => "SCIM_GROUP_DELETED",
+            Self::SamlProviderCreated => "SAML_PROVIDER_CREATED",
+            Self::SamlProviderUpdated => "SAML_PROVIDER_UPDATED",
+            Self::SamlProviderDeleted => "SAML_PROVIDER_DELETED",
+            Self::SamlUserProvisioned => "SAML_USER_PROVISIONED",
             Self::WebhookCreated => "WEBHOOK_CREATED",
             Self::WebhookUpdated => "WEBHOOK_UPDATED",
             Self::WebhookDeleted => "WEBHOOK_DELETED",
@@ -175,7 +187,7 @@ impl Action {
     /// What happened, for the catalog.
     pub const fn description(self) -> &'static str {
         match self {
-            Self::SigninSucceeded => "A user signed in with email and password; a session was created.",
+            Self::SigninSucceeded => "A user signed in (`data.method`: password, password+mfa or saml); a session was created.",
             Self::SigninFailed => "A sign-in attempt was refused; `data.code` says why.",
             Self::SigninMfaChallenged => "The password was right; the user was asked for their second factor.",
             Self::LockedOut => "Repeated failures locked the account for `data.lockedForSeconds`.",
@@ -228,6 +240,10 @@ impl Action {
             Self::ScimGroupCreated => "An identity provider pushed a new group.",
             Self::ScimGroupUpdated => "A group's name or members changed over SCIM.",
             Self::ScimGroupDeleted => "A group was deleted over SCIM.",
+            Self::SamlProviderCreated => "A SAML identity provider was configured.",
+            Self::SamlProviderUpdated => "A SAML identity provider's settings changed; `data.changed` lists the fields.",
+            Self::SamlProviderDeleted => "A SAML identity provider was removed.",
+            Self::SamlUserProvisioned => "A SAML sign-in created the user just in time (the provider allows JIT provisioning).",
             Self::WebhookCreated => "A webhook subscription was created (its secret is never logged).",
             Self::WebhookUpdated => "A webhook subscription was changed (URL, filters, name, threshold, enabled); `data.before`/`data.after` hold what changed.",
             Self::WebhookDeleted => "A webhook subscription was deleted with its outbox and delivery log.",
@@ -275,6 +291,8 @@ impl Action {
             | Self::ScimUserReactivated
             | Self::ScimUserDeleted => "user",
             Self::ScimGroupCreated | Self::ScimGroupUpdated | Self::ScimGroupDeleted => "group",
+            Self::SamlProviderCreated | Self::SamlProviderUpdated | Self::SamlProviderDeleted => "saml_provider",
+            Self::SamlUserProvisioned => "user",
             Self::WebhookCreated
             | Self::WebhookUpdated
             | Self::WebhookDeleted
@@ -361,6 +379,16 @@ impl Action {
             Self::ScimGroupCreated => json!({"displayName": "Engineering", "members": 12}),
             Self::ScimGroupUpdated => json!({"displayName": "Engineering", "membersAdded": 1, "membersRemoved": 0}),
             Self::ScimGroupDeleted => json!({"displayName": "Engineering"}),
+            Self::SamlProviderCreated => {
+                json!({"providerId": "samlp_3f9c", "name": "Okta", "idpEntityId": "http://www.okta.com/exk1", "ssoUrl": "https://acme.okta.com/app/acme/exk1/sso/saml"})
+            }
+            Self::SamlProviderUpdated => {
+                json!({"providerId": "samlp_3f9c", "name": "Okta", "changed": ["certificates"]})
+            }
+            Self::SamlProviderDeleted => json!({"providerId": "samlp_3f9c", "name": "Okta"}),
+            Self::SamlUserProvisioned => {
+                json!({"providerId": "samlp_3f9c", "email": "new.hire@example.com", "nameId": "new.hire@example.com"})
+            }
             Self::WebhookCreated => {
                 json!({"subscriptionId": "wh_3f9c", "name": "SIEM", "url": "https://hooks.example.com/axis", "eventFilters": ["*"]})
             }

@@ -163,6 +163,15 @@ const FIXTURE_WORKSPACES: &[Ws] = &[
         policy: "password_and_sso",
         mfa: 0,
     },
+    Ws { id: "ws_saml", name: "SAML Co", slug: "saml", status: "active", policy: "password_and_sso", mfa: 0 },
+    Ws {
+        id: "ws_saml_pwonly",
+        name: "Password Only Co",
+        slug: "saml-pwonly",
+        status: "active",
+        policy: "password_only",
+        mfa: 0,
+    },
     Ws {
         id: "ws_limits",
         name: "Rate Limits Inc",
@@ -177,6 +186,42 @@ const FIXTURE_WORKSPACES: &[Ws] = &[
 const BULK_AUDIT_ROWS: i64 = 50_250;
 
 const FIXTURE_USERS: &[User] = &[
+    User {
+        id: "u_saml_owner",
+        ws: "ws_saml",
+        email: "owner@saml.test",
+        name: "Saml Owner",
+        role: "owner",
+        status: "active",
+        password: "saml-owner-password",
+    },
+    User {
+        id: "u_saml_alice",
+        ws: "ws_saml",
+        email: "alice@saml.test",
+        name: "Alice Saml",
+        role: "member",
+        status: "active",
+        password: "saml-alice-password",
+    },
+    User {
+        id: "u_saml_dis",
+        ws: "ws_saml",
+        email: "disabled@saml.test",
+        name: "Dis Abled",
+        role: "member",
+        status: "disabled",
+        password: "saml-disabled-password",
+    },
+    User {
+        id: "u_saml_pw_owner",
+        ws: "ws_saml_pwonly",
+        email: "owner@saml-pwonly.test",
+        name: "Pw Owner",
+        role: "owner",
+        status: "active",
+        password: "saml-pwonly-owner-password",
+    },
     User {
         id: "u_hooks_owner",
         ws: "ws_hooks",

@@ -11,6 +11,7 @@ pub mod limits;
 pub mod netgate;
 pub mod objects;
 pub mod queue;
+pub mod saml_state;
 pub mod sessions;
 pub mod store;
 

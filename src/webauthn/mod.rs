@@ -16,6 +16,7 @@ mod der;
 pub mod options;
 pub mod registration;
 mod x509;
+pub use x509::certificate_public_key;
 
 #[cfg(test)]
 mod captured;

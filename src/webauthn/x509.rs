@@ -31,14 +31,18 @@ struct Extensions {
     aaguid: Option<(bool, Aaguid)>,
 }
 
-/// Checks `certificate` against §8.2.1 for `aaguid` and returns its public key.
-pub(super) fn packed_leaf_key(certificate: &[u8], aaguid: &Aaguid) -> Result<CoseKey, WebauthnError> {
+/// The fields of a leaf certificate the checks read.
+struct Leaf<'c> {
+    subject: &'c [u8],
+    key: CoseKey,
+    extensions: Extensions,
+}
+
+/// Reads an X.509 v3 certificate (RFC 5280 §4.1) down to its subject, key and extensions;
+/// nothing about its issuer, validity or signature is judged here.
+fn read_leaf(certificate: &[u8]) -> Result<Leaf<'_>, WebauthnError> {
     if certificate.len() > MAX_CERTIFICATE {
-        return Err(WebauthnError::TooLarge {
-            what: "attestation certificate",
-            limit: MAX_CERTIFICATE,
-            actual: certificate.len(),
-        });
+        return Err(WebauthnError::TooLarge { what: "certificate", limit: MAX_CERTIFICATE, actual: certificate.len() });
     }
     let mut outer = Reader::new(certificate);
     let mut cert = Reader::new(outer.tagged(der::SEQUENCE, "Certificate is not a SEQUENCE")?);
@@ -58,9 +62,21 @@ pub(super) fn packed_leaf_key(certificate: &[u8], aaguid: &Aaguid) -> Result<Cos
     tbs.optional(CONTEXT_2_IMPLICIT)?;
     let extensions = tbs.optional(CONTEXT_3)?.map(extensions).transpose()?.unwrap_or_default();
     tbs.finish("extra fields in tbsCertificate")?;
-    check_subject_ou(subject)?;
-    check_extensions(&extensions, aaguid)?;
-    Ok(key)
+    Ok(Leaf { subject, key, extensions })
+}
+
+/// Checks `certificate` against §8.2.1 for `aaguid` and returns its public key.
+pub(super) fn packed_leaf_key(certificate: &[u8], aaguid: &Aaguid) -> Result<CoseKey, WebauthnError> {
+    let leaf = read_leaf(certificate)?;
+    check_subject_ou(leaf.subject)?;
+    check_extensions(&leaf.extensions, aaguid)?;
+    Ok(leaf.key)
+}
+
+/// The P-256 or RSA public key of an X.509 v3 certificate (e.g. a SAML IdP's signing
+/// certificate, trusted because an admin configured it, not through a chain).
+pub fn certificate_public_key(certificate: &[u8]) -> Result<CoseKey, WebauthnError> {
+    read_leaf(certificate).map(|leaf| leaf.key)
 }
 
 fn check_version(tbs: &mut Reader<'_>) -> Result<(), WebauthnError> {

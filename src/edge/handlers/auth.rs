@@ -138,7 +138,7 @@ pub async fn login(cx: &mut Ctx) -> ApiResult<Reply> {
 /// session (cookies set) that reaches only the enrolment routes, so the user can enrol a
 /// passkey or authenticator app at /account/security and then sign in with it.
 async fn enrolment_session(cx: &Ctx, user: &UserRow) -> ApiResult<Reply> {
-    let reply = open_session(cx, user, vec![], vec![], true).await?;
+    let reply = open_session(cx, user, vec![], vec![], Opening::EnrolmentOnly).await?;
     let err =
         ApiError::with_reason(ErrorCode::MfaRequired, "enrol a second factor at /account/security, then sign in again")
             .field("enrolmentSession", json!(true));
@@ -248,7 +248,21 @@ pub async fn start_session(
     changes: Vec<worker::D1PreparedStatement>,
     events: Vec<Event>,
 ) -> ApiResult<Reply> {
-    open_session(cx, user, changes, events, false).await
+    open_session(cx, user, changes, events, Opening::Full).await
+}
+
+/// A session opened by a verified SAML assertion (the IdP did the authentication).
+pub async fn start_sso_session(cx: &Ctx, user: &UserRow, provider_id: &str) -> ApiResult<Reply> {
+    open_session(cx, user, vec![], vec![], Opening::Saml(provider_id)).await
+}
+
+/// How a session comes to be opened.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Opening<'a> {
+    Full,
+    /// MFA is required and not enrolled: the session reaches only the enrolment routes.
+    EnrolmentOnly,
+    Saml(&'a str),
 }
 
 async fn open_session(
@@ -256,8 +270,9 @@ async fn open_session(
     user: &UserRow,
     mut changes: Vec<worker::D1PreparedStatement>,
     mut events: Vec<Event>,
-    restricted: bool,
+    opening: Opening<'_>,
 ) -> ApiResult<Reply> {
+    let restricted = opening == Opening::EnrolmentOnly;
     let db = db::open(&cx.env)?;
     let now = cx.now_ms;
     let record = SessionRecord {
@@ -289,16 +304,21 @@ async fn open_session(
             opt_text(record.ip_prefix.as_deref()),
         ],
     )?;
-    let method = match (restricted, user.mfa_enrolled != 0) {
-        (true, _) => "password (enrolment only)",
-        (false, true) => "password+mfa",
-        (false, false) => "password",
+    let method = match (opening, user.mfa_enrolled != 0) {
+        (Opening::EnrolmentOnly, _) => "password (enrolment only)",
+        (Opening::Saml(_), _) => "saml",
+        (Opening::Full, true) => "password+mfa",
+        (Opening::Full, false) => "password",
     };
+    let mut data = json!({"sessionId": record.id, "method": method});
+    if let Opening::Saml(provider) = opening {
+        data["providerId"] = json!(provider);
+    }
     events.push(Event {
         action: Action::SigninSucceeded,
         actor: Actor { kind: "user", id: Some(user.id.clone()) },
         resource_id: Some(user.id.clone()),
-        data: json!({"sessionId": record.id, "method": method}),
+        data,
     });
     let origin = Origin { workspace_id: &user.workspace_id, ip: cx.client_ip.as_deref(), now_ms: now };
     changes.push(index);

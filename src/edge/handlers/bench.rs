@@ -111,3 +111,37 @@ pub async fn signature(cx: &mut Ctx) -> ApiResult<Reply> {
         json!({"alg": alg, "rounds": rounds, "importEach": import_each, "valid": valid, "tamperedValid": tampered_valid}),
     ))
 }
+
+/// The ~10 KB Response the SAML bench verifies (tests/fixtures/saml/bench/make.py) and the
+/// certificate of the RSA-2048 key that signed it.
+const SAML_RESPONSE: &str = include_str!("../../../tests/fixtures/saml/bench/response-10k.xml");
+const SAML_CERT_PEM: &str = include_str!("../../../tests/fixtures/saml/keys/idp-rsa.crt.pem");
+
+/// `n` ACS verifications of that Response as one ACS request does them: bounded DTD-free
+/// parse, the structural checks, exclusive c14n and the SHA-256 digest of the signed
+/// Assertion, and the RSA-SHA256 check of SignedInfo through Web Crypto (key imported each
+/// time). Also answers whether the same Response, tampered, is refused.
+pub async fn saml(cx: &mut Ctx) -> ApiResult<Reply> {
+    use base64::Engine as _;
+    let rounds = rounds(cx)?;
+    let body: String = SAML_CERT_PEM.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD.decode(body).map_err(|e| fault("bench cert", e))?;
+    let key = crate::webauthn::certificate_public_key(&der).map_err(|e| fault("bench cert", e))?;
+    let mut valid = true;
+    for _ in 0..rounds {
+        valid &= saml_verifies(SAML_RESPONSE, &key).await?;
+    }
+    let tampered = saml_verifies(&SAML_RESPONSE.replace("engineering-team-007", "engineering-team-700"), &key).await?;
+    Ok(Reply::json(json!({"rounds": rounds, "bytes": SAML_RESPONSE.len(), "valid": valid, "tamperedValid": tampered})))
+}
+
+async fn saml_verifies(xml: &str, key: &crate::webauthn::CoseKey) -> ApiResult<bool> {
+    let Ok(parsed) = crate::saml::response::parse(xml) else { return Ok(false) };
+    for (_, check) in &parsed.checks {
+        let Some(signature) = check.for_key(key) else { return Ok(false) };
+        if !verify_signature(&signature).await? {
+            return Ok(false);
+        }
+    }
+    Ok(!parsed.checks.is_empty())
+}

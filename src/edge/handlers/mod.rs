@@ -9,6 +9,7 @@ pub mod invitations;
 pub mod me;
 pub mod netpolicy;
 pub mod passkeys;
+pub mod saml;
 pub mod scim;
 pub mod settings;
 pub mod stepup;
@@ -78,6 +79,7 @@ pub async fn dispatch(cx: &mut Ctx, op: Op, param: Option<String>, principal: Op
         Op::SecurityPage => Ok(discovery::security_page()),
         Op::SignatureBench => bench::signature(cx).await,
         Op::BindingBench => bench::binding(cx).await,
+        Op::SamlBench => bench::saml(cx).await,
         Op::PasskeyOptions => passkeys::registration_options(cx, &who()?).await,
         Op::PasskeyRegister => passkeys::register(cx, &who()?).await,
         Op::PasskeyList => passkeys::list(cx, &who()?).await,
@@ -95,6 +97,14 @@ pub async fn dispatch(cx: &mut Ctx, op: Op, param: Option<String>, principal: Op
         Op::AttestationGet => attestation::get(cx, &who()?).await,
         Op::AttestationPut => attestation::put(cx, &who()?).await,
         Op::AttestationTest => attestation::test(cx, &who()?).await,
+        Op::SamlProvidersList => saml::list(cx, &who()?).await,
+        Op::SamlProviderCreate => saml::create(cx, &who()?).await,
+        Op::SamlProviderGet => saml::get(cx, &who()?, &id()?).await,
+        Op::SamlProviderUpdate => saml::update(cx, &who()?, &id()?).await,
+        Op::SamlProviderDelete => saml::delete(cx, &who()?, &id()?).await,
+        Op::SamlMetadata => saml::sp_metadata(cx, &id()?).await,
+        Op::SamlLogin => saml::login(cx, &id()?).await,
+        Op::SamlAcs => saml::acs(cx, &id()?).await,
         Op::WebhooksList => webhooks::list(cx, &who()?).await,
         Op::WebhookCreate => webhooks::create(cx, &who()?).await,
         Op::WebhookGet => webhooks::get(cx, &who()?, &id()?).await,

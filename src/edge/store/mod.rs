@@ -7,6 +7,7 @@ pub mod invitations;
 pub mod ledger;
 pub mod mfa;
 pub mod netpolicy;
+pub mod saml;
 pub mod scim;
 pub mod tokens;
 pub mod users;
