@@ -429,26 +429,6 @@ mod tests {
         certificate_public_key(&xml::decode_base64(&body).unwrap()).unwrap()
     }
 
-    /// What Web Crypto does at the edge, with the rsa and p256 crates.
-    fn web_crypto_verify(check: &SignatureCheck) -> bool {
-        match &check.key {
-            CoseKey::Es256 { x, y } => {
-                use p256::ecdsa::{signature::Verifier, Signature, VerifyingKey};
-                let key = VerifyingKey::from_sec1_bytes(&[&[0x04][..], x, y].concat()).unwrap();
-                Signature::from_slice(&check.signature).is_ok_and(|s| key.verify(&check.message, &s).is_ok())
-            }
-            CoseKey::Rs256 { n, e } => {
-                use rsa::pkcs1v15::{Signature, VerifyingKey};
-                use rsa::signature::Verifier;
-                let key =
-                    rsa::RsaPublicKey::new(rsa::BigUint::from_bytes_be(n), rsa::BigUint::from_bytes_be(e)).unwrap();
-                let signature = Signature::try_from(check.signature.as_slice()).unwrap();
-                VerifyingKey::<rsa::sha2::Sha256>::new(key).verify(&check.message, &signature).is_ok()
-            }
-            CoseKey::EdDsa { .. } => false,
-        }
-    }
-
     /// Runs [`enveloped`] on the Signature directly inside the element with `ID` = `id`.
     fn check_of(text: &str, id: &str) -> Result<SignedInfoCheck, DsigError> {
         let doc = parse(text).unwrap();
@@ -460,7 +440,7 @@ mod tests {
 
     fn verifies(text: &str, id: &str, cert: &str) -> bool {
         let check = check_of(text, id).unwrap();
-        web_crypto_verify(&check.for_key(&key(cert)).unwrap())
+        crate::webauthn::testutil::verify(&check.for_key(&key(cert)).unwrap())
     }
 
     #[test]
@@ -510,7 +490,7 @@ mod tests {
         let point = other.verifying_key().to_sec1_point(false);
         let (x, y) = (point.x().unwrap(), point.y().unwrap());
         let other = CoseKey::Es256 { x: x.as_slice().try_into().unwrap(), y: y.as_slice().try_into().unwrap() };
-        assert!(!web_crypto_verify(&check.for_key(&other).unwrap()));
+        assert!(!crate::webauthn::testutil::verify(&check.for_key(&other).unwrap()));
     }
 
     #[test]
@@ -672,7 +652,7 @@ mod tests {
         );
         let check = check_of(&with, "_a-ec").unwrap();
         assert!(check.message.windows(8).any(|w| w == b"<!--x-->"));
-        assert!(!web_crypto_verify(&check.for_key(&key(P256_CERT)).unwrap()));
+        assert!(!crate::webauthn::testutil::verify(&check.for_key(&key(P256_CERT)).unwrap()));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! edge cases on a parsed valid Response.
 
 use super::*;
-use crate::webauthn::{CoseKey, SignatureCheck};
+use crate::webauthn::CoseKey;
 
 const SP: &str = "https://edge.axissynapse.test/api/saml/sp_fixture/metadata";
 const ACS: &str = "https://edge.axissynapse.test/api/saml/sp_fixture/acs";
@@ -34,35 +34,9 @@ fn key(name: &str) -> CoseKey {
     crate::webauthn::certificate_public_key(&xml::decode_base64(&body).unwrap()).unwrap()
 }
 
-/// Verifies a check as Web Crypto would: RSASSA-PKCS1-v1_5 with SHA-256 over the message, or
-/// ECDSA P-256 with SHA-256 and a raw `r‖s` signature.
-fn web_crypto_verify(check: &SignatureCheck) -> bool {
-    match &check.key {
-        CoseKey::Rs256 { n, e } => {
-            use rsa::sha2::Digest as _;
-            let Ok(key) = rsa::RsaPublicKey::new(rsa::BigUint::from_bytes_be(n), rsa::BigUint::from_bytes_be(e)) else {
-                return false;
-            };
-            let hashed = rsa::sha2::Sha256::digest(&check.message);
-            key.verify(rsa::Pkcs1v15Sign::new::<rsa::sha2::Sha256>(), &hashed, &check.signature).is_ok()
-        }
-        CoseKey::Es256 { x, y } => {
-            use p256::ecdsa::{signature::Verifier, Signature, VerifyingKey};
-            let point = [&[0x04][..], x, y].concat();
-            let (Ok(key), Ok(signature)) =
-                (VerifyingKey::from_sec1_bytes(&point), Signature::from_slice(&check.signature))
-            else {
-                return false;
-            };
-            key.verify(&check.message, &signature).is_ok()
-        }
-        CoseKey::EdDsa { .. } => false,
-    }
-}
-
 /// Whether `check` verifies under the certificate `key_name`.
 fn verifies_with(check: &SignedInfoCheck, key_name: &str) -> bool {
-    check.for_key(&key(key_name)).is_some_and(|c| web_crypto_verify(&c))
+    check.for_key(&key(key_name)).is_some_and(|c| crate::webauthn::testutil::verify(&c))
 }
 
 /// What the edge does: every check must verify under one of the configured keys.

@@ -23,7 +23,7 @@ mod captured;
 #[cfg(test)]
 mod no_panic;
 #[cfg(test)]
-mod testutil;
+pub(crate) mod testutil;
 #[cfg(test)]
 mod vectors;
 

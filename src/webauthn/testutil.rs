@@ -69,7 +69,7 @@ impl Vector {
 }
 
 /// Verifies a check as Web Crypto would (p256, rsa with its own sha2, ed25519-dalek).
-pub(super) fn verify(check: &SignatureCheck) -> bool {
+pub(crate) fn verify(check: &SignatureCheck) -> bool {
     match &check.key {
         CoseKey::Es256 { x, y } => {
             use p256::ecdsa::{signature::Verifier, Signature, VerifyingKey};

@@ -96,6 +96,9 @@ fn sp_initiated_login_with_a_signed_response_opens_a_working_session() {
         (Some("false"), Some("false"))
     );
 
+    let discovered = req("POST", "/api/auth/sso/discover").json(&json!({"email": "alice@saml.test"})).send().ok();
+    let listed = discovered["providers"].as_array().unwrap().iter().find(|d| d["id"] == id).cloned().expect("listed");
+    assert_eq!(listed["loginUrl"], p["loginUrl"]);
     let (request, relay) = login_form(id, Some("/welcome"));
     assert_eq!(relay.as_deref(), Some("/welcome"));
     let response = idp(&request, "alice@saml.test", "idp-rsa", &[]);

@@ -406,9 +406,15 @@ pub async fn sso_discover(cx: &mut Ctx) -> ApiResult<Reply> {
     let user = membership(cx, &email, body.workspace.as_deref()).await?.ok_or(ErrorCode::NotProvisioned)?;
     let account = user.account(&Default::default());
     signin::sso_allowed(account.workspace_active, account.policy).map_err(|r| r.to_error())?;
+    let providers = crate::edge::store::saml::list(&db::open(&cx.env)?, &user.workspace_id).await?;
+    let providers: Vec<serde_json::Value> = providers
+        .iter()
+        .filter(|p| p.enabled != 0)
+        .map(|p| json!({"id": p.id, "name": p.name, "type": "saml", "loginUrl": format!("{}/api/saml/{}/login", cx.origin, p.id)}))
+        .collect();
     Ok(Reply::json(json!({
         "workspaceId": user.workspace_id,
         "signInPolicy": account.policy.as_str(),
-        "providers": [],
+        "providers": providers,
     })))
 }
