@@ -108,7 +108,8 @@ fn sp_initiated_login_with_a_signed_response_opens_a_working_session() {
     let me = req("GET", "/api/me").cookie(&format!("authjs.session-token={session}")).send().ok();
     assert_eq!(me["user"]["email"], "alice@saml.test", "{me}");
     let signed_in = req("GET", "/api/settings/audit-log?action=ACCOUNT_SIGNIN_SUCCEEDED").session(&owner).send().ok();
-    assert!(signed_in["items"].as_array().unwrap().iter().any(|e| e["data"]["method"] == "saml"));
+    let saml_sign_in = signed_in["items"].as_array().unwrap().iter().find(|e| e["data"]["method"] == "saml").cloned();
+    assert_eq!(saml_sign_in.expect("audited")["data"]["groups"], json!(["engineering", "sso-users"]));
 
     // The same Response again: its request was consumed.
     acs(id, &response).expect_error(400, "SAML_IN_RESPONSE_TO_INVALID");
@@ -121,6 +122,29 @@ fn sp_initiated_login_with_a_signed_response_opens_a_working_session() {
         .expect_error(400, "SAML_REPLAYED");
     let failed = req("GET", "/api/settings/audit-log?action=ACCOUNT_SIGNIN_FAILED").session(&owner).send().ok();
     assert!(failed["items"].as_array().unwrap().iter().any(|e| e["data"]["check"] == "replayed"), "{failed}");
+}
+
+#[test]
+fn the_redirect_binding_sends_a_deflated_request_the_idp_can_answer() {
+    let owner = login("owner@saml.test");
+    let p = provider(&owner, "Redirect IdP", &["idp-rsa"], json!({"ssoBinding": "redirect"}));
+    let id = p["id"].as_str().unwrap();
+    let sent = req("GET", &format!("/api/saml/{id}/login?relayState=/after")).send();
+    assert_eq!(sent.status, 302, "{}", sent.body);
+    let location = sent.header("location").unwrap().to_string();
+    assert!(location.starts_with("https://idp.example.test/sso?SAMLRequest="), "{location}");
+    // What the IdP does (Bindings §3.4.4.1): URL-decode, base64-decode, raw-inflate.
+    let inflate = "import base64, sys, urllib.parse, zlib\n\
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(sys.argv[1]).query)\n\
+        xml = zlib.decompress(base64.b64decode(q['SAMLRequest'][0]), -15)\n\
+        print(base64.b64encode(xml).decode(), q['RelayState'][0])";
+    let out = std::process::Command::new(python()).args(["-c", inflate, &location]).output().expect("python runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let (request, relay) = text.trim().split_once(' ').unwrap();
+    assert_eq!(relay, "/after");
+    let done = acs(id, &idp(request, "alice@saml.test", "idp-rsa", &[]));
+    assert_eq!((done.status, done.header("location")), (303, Some("/after")), "{}", done.body);
 }
 
 #[test]

@@ -4,7 +4,7 @@ Reads an HTTP-POST-binding AuthnRequest (base64, as the SP's login page posts it
 prints the base64 samlp:Response an IdP would POST back to the request's
 AssertionConsumerServiceURL: Issuer, Success status, one Assertion for the given email
 (NameID emailAddress, bearer SubjectConfirmation answering the request, Conditions with the
-SP as audience, AuthnStatement, email/givenName/surname attributes), enveloped-signed
+SP as audience, AuthnStatement, email/givenName/surname/groups attributes), enveloped-signed
 (exclusive c14n, SHA-256, RSA-SHA256 or ECDSA-SHA256 by key type) with the given key.
 
 Usage: idp.py SAML_REQUEST_B64 EMAIL KEY_PEM CERT_PEM [--sign response|assertion]
@@ -65,6 +65,7 @@ xml = f"""<samlp:Response xmlns:samlp="{NS['samlp']}" xmlns:saml="{NS['saml']}" 
    <saml:Attribute Name="email"><saml:AttributeValue>{a.email}</saml:AttributeValue></saml:Attribute>
    <saml:Attribute Name="givenName"><saml:AttributeValue>{a.given}</saml:AttributeValue></saml:Attribute>
    <saml:Attribute Name="surname"><saml:AttributeValue>{a.family}</saml:AttributeValue></saml:Attribute>
+   <saml:Attribute Name="groups"><saml:AttributeValue>engineering</saml:AttributeValue><saml:AttributeValue>sso-users</saml:AttributeValue></saml:Attribute>
   </saml:AttributeStatement>
  </saml:Assertion>
 </samlp:Response>"""

@@ -251,9 +251,10 @@ pub async fn start_session(
     open_session(cx, user, changes, events, Opening::Full).await
 }
 
-/// A session opened by a verified SAML assertion (the IdP did the authentication).
-pub async fn start_sso_session(cx: &Ctx, user: &UserRow, provider_id: &str) -> ApiResult<Reply> {
-    open_session(cx, user, vec![], vec![], Opening::Saml(provider_id)).await
+/// A session opened by a verified SAML assertion (the IdP did the authentication); the
+/// groups the assertion asserted are recorded on the sign-in audit row.
+pub async fn start_sso_session(cx: &Ctx, user: &UserRow, provider_id: &str, groups: &[String]) -> ApiResult<Reply> {
+    open_session(cx, user, vec![], vec![], Opening::Saml { provider_id, groups }).await
 }
 
 /// How a session comes to be opened.
@@ -262,7 +263,10 @@ enum Opening<'a> {
     Full,
     /// MFA is required and not enrolled: the session reaches only the enrolment routes.
     EnrolmentOnly,
-    Saml(&'a str),
+    Saml {
+        provider_id: &'a str,
+        groups: &'a [String],
+    },
 }
 
 async fn open_session(
@@ -306,13 +310,14 @@ async fn open_session(
     )?;
     let method = match (opening, user.mfa_enrolled != 0) {
         (Opening::EnrolmentOnly, _) => "password (enrolment only)",
-        (Opening::Saml(_), _) => "saml",
+        (Opening::Saml { .. }, _) => "saml",
         (Opening::Full, true) => "password+mfa",
         (Opening::Full, false) => "password",
     };
     let mut data = json!({"sessionId": record.id, "method": method});
-    if let Opening::Saml(provider) = opening {
-        data["providerId"] = json!(provider);
+    if let Opening::Saml { provider_id, groups } = opening {
+        data["providerId"] = json!(provider_id);
+        data["groups"] = json!(groups);
     }
     events.push(Event {
         action: Action::SigninSucceeded,

@@ -500,7 +500,9 @@ async fn consume(cx: &mut Ctx, p: &Provider) -> Result<Reply, AcsFailure> {
     let user = subject_user(cx, p, &identity).await?;
     let actor = Actor { kind: "user", id: Some(user.id.clone()) };
     crate::edge::netgate::enforce(cx, (&user).into(), Surface::SignIn, actor).await?;
-    let reply = sign_in::start_sso_session(cx, &user, &p.id).await?;
+    let groups_attribute = p.mapping().groups;
+    let groups = identity.attributes.iter().find(|(name, _)| *name == groups_attribute).map(|(_, v)| v.as_slice());
+    let reply = sign_in::start_sso_session(cx, &user, &p.id, groups.unwrap_or_default()).await?;
     let location = relay.unwrap_or_else(|| "/".to_string());
     Ok(Reply { status: 303, headers: reply.headers, body: Body::Empty }.header("location", location))
 }
