@@ -24,7 +24,7 @@ use crate::edge::store::ledger::{self, Actor, Event, Origin};
 use crate::edge::store::webhooks::{self as store, AttemptRecord, Claimed, Job, Subscription};
 use crate::error::ApiResult;
 use crate::webhooks::payload::truncate_response;
-use crate::webhooks::retry::{classify, next_delay, parse_retry_after, Outcome};
+use crate::webhooks::retry::{classify, next_delay, parse_retry_after, Outcome, MAX_DELAY_SECS};
 use crate::webhooks::sign::{self, Secret};
 
 /// The queue binding (wrangler.toml `[[queues.producers]]`).
@@ -33,6 +33,8 @@ const BINDING: &str = "WEBHOOK_DELIVERIES";
 pub const TIMEOUT_MS: u64 = 15_000;
 /// Messages a drain job sends before it queues its own continuation.
 const DRAIN_CHUNK: i64 = 25;
+/// How soon a drain looks again when its oldest message is in flight or just failed.
+const REDRAIN_SECS: i64 = 5;
 /// The sweeper leaves a pending message alone until it is this overdue (its queue message
 /// is most likely still on the way).
 const SWEEP_GRACE_MS: i64 = 10_000;
@@ -97,21 +99,31 @@ async fn run_message(message: RawMessage, env: &Env) {
     }
 }
 
-/// Delivers a subscription's due messages one at a time in event order; stops at the first
-/// that does not go through (it keeps its own retry schedule) and queues a continuation
-/// after a full chunk.
+/// Delivers a subscription's waiting messages one at a time in event order. It never skips
+/// ahead: when the oldest is not due yet, in flight elsewhere, or fails (it keeps its own retry
+/// schedule), the drain queues itself again for when the oldest can go, so nothing is left
+/// without a job and order holds. A full chunk queues the next one at once.
 async fn drain(env: &Env, sub: &str) -> ApiResult<()> {
     let db = db::open(env)?;
-    let ids = store::due_for(&db, sub, now_ms(), DRAIN_CHUNK).await?;
-    for id in &ids {
-        if deliver(env, sub, id).await? != Some(Outcome::Delivered) {
-            return Ok(());
+    let waiting = store::waiting(&db, sub, DRAIN_CHUNK).await?;
+    for message in &waiting {
+        let now = now_ms();
+        if message.state == "pending" && message.next_attempt_at > now + 2_000 {
+            return redrain(env, sub, (message.next_attempt_at - now) / 1000).await;
+        }
+        if message.state != "pending" || deliver(env, sub, &message.id).await? != Some(Outcome::Delivered) {
+            return redrain(env, sub, REDRAIN_SECS).await;
         }
     }
-    if ids.len() as i64 == DRAIN_CHUNK {
-        send(env, vec![Job::Drain { subscription: sub.to_string() }], 0).await?;
+    if waiting.len() as i64 == DRAIN_CHUNK {
+        return redrain(env, sub, 0).await;
     }
     Ok(())
+}
+
+async fn redrain(env: &Env, sub: &str, after_secs: i64) -> ApiResult<()> {
+    let delay = u32::try_from(after_secs.clamp(0, MAX_DELAY_SECS as i64)).unwrap_or(0);
+    send(env, vec![Job::Drain { subscription: sub.to_string() }], delay).await
 }
 
 /// One attempt at one message, if it is still due and unclaimed. `None`: nothing was sent.

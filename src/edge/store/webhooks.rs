@@ -269,20 +269,24 @@ fn first_row<T: serde::de::DeserializeOwned>(result: Option<&D1Result>) -> ApiRe
     Ok(rows.into_iter().next())
 }
 
-/// The due messages of one subscription, oldest event first.
-pub async fn due_for(db: &D1Database, sub: &str, now_ms: i64, limit: i64) -> ApiResult<Vec<String>> {
-    #[derive(Deserialize)]
-    struct Id {
-        id: String,
-    }
-    let rows: Vec<Id> = db::all(
+/// A message waiting in a subscription's queue.
+#[derive(Debug, Deserialize)]
+pub struct Waiting {
+    pub id: String,
+    /// `pending` or `sending` (claimed, in flight).
+    pub state: String,
+    pub next_attempt_at: i64,
+}
+
+/// The messages still to deliver for one subscription, oldest event first.
+pub async fn waiting(db: &D1Database, sub: &str, limit: i64) -> ApiResult<Vec<Waiting>> {
+    db::all(
         db,
-        "SELECT id FROM webhook_messages WHERE subscription_id = ?1 AND state = 'pending' AND next_attempt_at <= ?2 \
-         ORDER BY seq, id LIMIT ?3",
-        &[text(sub), int(now_ms), int(limit)],
+        "SELECT id, state, next_attempt_at FROM webhook_messages WHERE subscription_id = ?1 \
+         AND state IN ('pending', 'sending') ORDER BY seq, id LIMIT ?2",
+        &[text(sub), int(limit)],
     )
-    .await?;
-    Ok(rows.into_iter().map(|r| r.id).collect())
+    .await
 }
 
 /// Messages the queue should hold but may have lost (a crash between the batch and the send,
