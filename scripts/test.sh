@@ -10,8 +10,11 @@ bash scripts/setup.sh
 source scripts/env.sh
 source scripts/wrangler-local.sh
 
+echo "== lints (clippy, warnings are errors; the crate denies unwrap/expect/panic outside tests)"
+cargo clippy --lib --bins --tests -- -D warnings
+
 echo "== host unit tests"
-cargo test --lib --bins --test netpolicy_oracle
+cargo test --lib --bins --test netpolicy_oracle --test schema_migrations
 
 echo "== build"
 bash scripts/build.sh
@@ -51,6 +54,10 @@ echo "== SCIM conformance (scim2-tester, scim-sanity) against the demo workspace
 echo "== browser e2e (headless Chromium, virtual authenticator)"
 # WebAuthn needs a secure context and a domain RP ID: localhost is both.
 AXIS_BROWSER_URL="http://localhost:$PORT" node --test tests/browser/
+
+echo "== deploy dry run (production environment, offline)"
+wrangler deploy --dry-run --env production --outdir "$STATE/deploy" >"$STATE/deploy.log" 2>&1 || { cat "$STATE/deploy.log"; exit 1; }
+if grep -qi "warning" "$STATE/deploy.log"; then cat "$STATE/deploy.log"; echo "deploy dry run warned" >&2; exit 1; fi
 
 echo "== e2e after a wrangler dev restart (a webhook retry is in flight when it goes down)"
 cargo test --test e2e_after_restart -- --ignored --exact arm_a_webhook_retry_across_the_restart

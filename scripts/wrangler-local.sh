@@ -5,9 +5,10 @@ d1() {
   wrangler d1 execute DB --local --persist-to "$state" "$@" </dev/null
 }
 
-# apply_schema STATE: create the tables (idempotent).
+# apply_schema STATE: apply migrations/ to the local D1 the way a deploy does
+# (`wrangler d1 migrations apply`; a host test keeps them equal to schema.sql).
 apply_schema() {
-  d1 "$1" --file schema.sql >/dev/null
+  wrangler d1 migrations apply DB --local --persist-to "$1" </dev/null >/dev/null
 }
 
 # is_seeded STATE: whether the demo workspace exists.

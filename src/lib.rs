@@ -4,6 +4,22 @@
 //! Core modules (`error`, `routes`, `http_url`, `time`, `session`, `audit`) are pure: no
 //! `worker` types, no clocks, no I/O; they are unit-tested on the host. `edge` is the thin
 //! shell that binds them to D1, Durable Objects and the fetch event.
+//!
+//! A panic in wasm poisons the isolate, so outside tests the crate denies the lints that hide
+//! panics (`unwrap`, `expect`, `panic!`, `todo!`, `unimplemented!`, `unreachable!`); the test
+//! command runs clippy with them. `console_error_panic_hook` logs any panic that still
+//! happens, and an e2e test checks malformed requests leave the isolate alive.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::todo,
+        clippy::unimplemented,
+        clippy::unreachable
+    )
+)]
 
 pub mod attestation_policy;
 pub mod audit;

@@ -27,6 +27,7 @@ use http::{error_reply, log_json, Ctx, Reply};
 pub async fn handle(req: Request, env: Env, wctx: Context) -> worker::Result<Response> {
     let request_id =
         req.headers().get("cf-ray").ok().flatten().or_else(|| crypto::new_id("req_").ok()).unwrap_or_default();
+    let development = env.var("ENVIRONMENT").is_ok_and(|v| v.to_string() == "development");
     let reply = match Ctx::new(req, env, wctx, request_id.clone()) {
         Ok(mut cx) => {
             let scim = cx.path.starts_with(handlers::scim::PREFIX);
@@ -42,6 +43,7 @@ pub async fn handle(req: Request, env: Env, wctx: Context) -> worker::Result<Res
         }
         Err(e) => error_reply(&e, &request_id),
     };
+    let reply = if development { reply.header("x-axissynapse-isolate", isolate_id()) } else { reply };
     let reply = reply
         .header("x-request-id", request_id.as_str())
         .header("x-content-type-options", "nosniff")
@@ -86,6 +88,14 @@ async fn route(cx: &mut Ctx) -> ApiResult<Reply> {
         limits::credential(cx, credential, false).await?;
     }
     handlers::dispatch(cx, route.op, param, principal).await
+}
+
+/// A random id per isolate, sent only in development as `X-AxisSynapse-Isolate`: a panic restarts
+/// the isolate and so changes it, which the e2e suite checks after a barrage of malformed
+/// requests.
+fn isolate_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| crypto::new_id("iso_").unwrap_or_default())
 }
 
 fn log_request(cx: &Ctx, status: u16) {

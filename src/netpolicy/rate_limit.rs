@@ -300,22 +300,24 @@ mod tests {
         assert_eq!(limit.admit(Some(bucket), 0).1, Outcome::Refused { retry_after: RetryAfterSecs(3), first: true });
     }
 
-    /// The binding's numbers live in wrangler.toml; they must say what the README and the
-    /// 429 body say.
+    /// The binding's numbers live in wrangler.toml, for development and for production; they
+    /// must say what the README and the 429 body say.
     #[test]
     fn window_limits_match_wrangler_toml() {
         let toml = include_str!("../../wrangler.toml");
-        let blocks: Vec<&str> = toml.split("[[ratelimits]]").skip(1).collect();
-        assert_eq!(blocks.len(), WindowLimit::ALL.len(), "one [[ratelimits]] block per WindowLimit");
-        for w in WindowLimit::ALL {
-            let block = blocks
-                .iter()
-                .find(|b| b.contains(&format!("name = \"{}\"", w.binding)))
-                .unwrap_or_else(|| panic!("no [[ratelimits]] block for {}", w.binding));
-            let simple = format!("simple = {{ limit = {}, period = {} }}", w.limit, w.period_secs);
-            assert!(block.contains(&simple), "{}: expected `{simple}` in {block}", w.binding);
-            assert!(matches!(w.period_secs, 10 | 60), "the binding allows 10 or 60 s");
-            assert_eq!(w.retry_after(), RetryAfterSecs(u64::from(w.period_secs)));
+        for header in ["[[ratelimits]]", "[[env.production.ratelimits]]"] {
+            let blocks: Vec<&str> = toml.split(header).skip(1).collect();
+            assert_eq!(blocks.len(), WindowLimit::ALL.len(), "one {header} block per WindowLimit");
+            for w in WindowLimit::ALL {
+                let block = blocks
+                    .iter()
+                    .find(|b| b.contains(&format!("name = \"{}\"", w.binding)))
+                    .unwrap_or_else(|| panic!("no {header} block for {}", w.binding));
+                let simple = format!("simple = {{ limit = {}, period = {} }}", w.limit, w.period_secs);
+                assert!(block.contains(&simple), "{}: expected `{simple}` in {block}", w.binding);
+                assert!(matches!(w.period_secs, 10 | 60), "the binding allows 10 or 60 s");
+                assert_eq!(w.retry_after(), RetryAfterSecs(u64::from(w.period_secs)));
+            }
         }
     }
 }

@@ -76,3 +76,37 @@ fn persistence_handoff() {
     let handoff = json!({"cookie": s.cookie, "sid": s.sid, "pat": pat["token"], "patId": pat["id"]});
     std::fs::write(format!("{}/handoff.json", env("AXIS_STATE")), handoff.to_string()).unwrap();
 }
+
+/// A panic in wasm restarts the isolate; the isolate id (development only) would change.
+#[test]
+fn malformed_requests_leave_the_isolate_alive() {
+    let isolate = |r: &Resp| r.header("x-axissynapse-isolate").expect("isolate id in development").to_string();
+    let before = isolate(&req("GET", "/api/developers/events.json").send());
+    let scim = secrets()["scimToken"].as_str().unwrap().to_string();
+    let deep = format!("{}userName eq \"x\"{}", "(".repeat(500), ")".repeat(500));
+    let hostile = vec![
+        req("POST", "/api/auth/login").raw("application/json", b"{\"email\":"),
+        req("POST", "/api/auth/login").raw("application/json", &[0xff, 0xfe, b'{', b'}']),
+        req("POST", "/api/auth/login").raw("application/json", &vec![b'['; 200_000]),
+        req("GET", "/api/settings/audit-log?cursor=%FF%FE%00&limit=-1").bearer(&admin_pat()),
+        req("GET", &format!("/api/scim/v2/Users?filter={}", form(&deep))).bearer(&scim),
+        req("PATCH", "/api/scim/v2/Users/u_demo_admin")
+            .bearer(&scim)
+            .raw("application/scim+json", br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"emails[type eq ","value":1}]}"#),
+        req("POST", "/api/saml/samlp_nope/acs").raw("application/x-www-form-urlencoded", b"SAMLResponse=%%%"),
+        req("POST", "/api/settings/webhooks").bearer(&admin_pat()).raw("application/json", b"{\"name\":[1,2]}"),
+        req("GET", "/api/%00/..%2F..%2Fetc%2Fpasswd"),
+        req("PUT", "/api/settings/network-policy").bearer(&admin_pat()).raw("application/json", b"{\"mode\":\"\\ud800\"}"),
+    ];
+    for r in hostile {
+        let resp = r.send();
+        assert!(resp.status < 500, "{} {}", resp.status, resp.body);
+        assert_eq!(isolate(&resp), before, "the isolate restarted while answering: {}", resp.body);
+    }
+    let after = req("GET", "/api/developers/events.json").send();
+    assert_eq!((after.status, isolate(&after)), (200, before));
+}
+
+fn form(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}

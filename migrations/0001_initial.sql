@@ -1,0 +1,289 @@
+-- AxisSynapse Edge: D1 schema. Idempotent (IF NOT EXISTS): applying it again changes nothing.
+-- Every row that belongs to a tenant carries workspace_id, and every lookup path has an index
+-- that starts with it (or with a globally unique key that is then checked against it).
+-- Times are Unix milliseconds (INTEGER).
+
+CREATE TABLE IF NOT EXISTS workspaces (
+  id             TEXT PRIMARY KEY,                       -- ws_…
+  name           TEXT NOT NULL,
+  slug           TEXT NOT NULL UNIQUE,
+  status         TEXT NOT NULL DEFAULT 'active'
+                   CHECK (status IN ('active', 'suspended', 'cancelled')),
+  sign_in_policy TEXT NOT NULL DEFAULT 'password_and_sso'
+                   CHECK (sign_in_policy IN ('password_only', 'sso_only', 'password_and_sso')),
+  mfa_required   INTEGER NOT NULL DEFAULT 0 CHECK (mfa_required IN (0, 1)),
+  created_at     INTEGER NOT NULL,
+  updated_at     INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS users (
+  id             TEXT PRIMARY KEY,                       -- u_…
+  workspace_id   TEXT NOT NULL REFERENCES workspaces(id),
+  email          TEXT NOT NULL,                          -- sign-in email, stored lower-cased
+  user_name      TEXT NOT NULL COLLATE NOCASE,           -- SCIM userName (the email unless SCIM set it)
+  external_id    TEXT,                                   -- SCIM externalId (case-exact)
+  display_name   TEXT COLLATE NOCASE,
+  given_name     TEXT COLLATE NOCASE,                    -- SCIM name.givenName
+  family_name    TEXT COLLATE NOCASE,                    -- SCIM name.familyName
+  scim           TEXT NOT NULL DEFAULT '{}',             -- SCIM document (src/scim/resource.rs)
+  version        INTEGER NOT NULL DEFAULT 1,             -- SCIM meta.version
+  role           TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
+  status         TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled')),
+  provisioned_by TEXT NOT NULL DEFAULT 'admin'
+                   CHECK (provisioned_by IN ('admin', 'invitation', 'scim', 'saml_jit', 'seed')),
+  password_hash  TEXT,                                   -- $pbkdf2-sha256$i=…$salt$hash, NULL = no password
+  mfa_enrolled   INTEGER NOT NULL DEFAULT 0 CHECK (mfa_enrolled IN (0, 1)),
+  -- sign-in failure counters and lockouts live in the user's Durable Object (single writer)
+  created_at     INTEGER NOT NULL,
+  updated_at     INTEGER NOT NULL,
+  UNIQUE (workspace_id, email),
+  UNIQUE (workspace_id, user_name)
+);
+CREATE INDEX IF NOT EXISTS users_by_email ON users (email);           -- sign-in lookup
+CREATE INDEX IF NOT EXISTS users_by_workspace ON users (workspace_id, created_at);
+-- SCIM filters compile to SQL over these (src/scim/filter/sql.rs; EXPLAIN QUERY PLAN tested)
+CREATE INDEX IF NOT EXISTS users_scim_external ON users (workspace_id, external_id);
+CREATE INDEX IF NOT EXISTS users_scim_display ON users (workspace_id, display_name);
+CREATE INDEX IF NOT EXISTS users_scim_given ON users (workspace_id, given_name);
+CREATE INDEX IF NOT EXISTS users_scim_family ON users (workspace_id, family_name);
+CREATE INDEX IF NOT EXISTS users_scim_updated ON users (workspace_id, updated_at);
+
+-- SCIM emails, one row per element, kept with the user's document in the same batch.
+CREATE TABLE IF NOT EXISTS user_emails (
+  workspace_id TEXT NOT NULL,
+  user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  position     INTEGER NOT NULL,
+  value        TEXT NOT NULL COLLATE NOCASE,
+  type         TEXT COLLATE NOCASE,
+  is_primary   INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (user_id, position)
+);
+CREATE INDEX IF NOT EXISTS user_emails_by_value ON user_emails (workspace_id, value);
+
+CREATE TABLE IF NOT EXISTS scim_groups (
+  id           TEXT PRIMARY KEY,                         -- g_…
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+  display_name TEXT NOT NULL COLLATE NOCASE,
+  external_id  TEXT,
+  version      INTEGER NOT NULL DEFAULT 1,
+  created_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL,
+  UNIQUE (workspace_id, display_name)
+);
+CREATE INDEX IF NOT EXISTS scim_groups_external ON scim_groups (workspace_id, external_id);
+CREATE INDEX IF NOT EXISTS scim_groups_by_workspace ON scim_groups (workspace_id, created_at);
+
+CREATE TABLE IF NOT EXISTS scim_group_members (
+  workspace_id TEXT NOT NULL,
+  group_id     TEXT NOT NULL REFERENCES scim_groups(id) ON DELETE CASCADE,
+  user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  PRIMARY KEY (group_id, user_id)
+);
+CREATE INDEX IF NOT EXISTS scim_group_members_by_user ON scim_group_members (workspace_id, user_id);
+CREATE INDEX IF NOT EXISTS scim_group_members_by_group ON scim_group_members (workspace_id, group_id);
+
+CREATE TABLE IF NOT EXISTS invitations (
+  id           TEXT PRIMARY KEY,                         -- inv_…
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+  email        TEXT NOT NULL,
+  role         TEXT NOT NULL CHECK (role IN ('admin', 'member')),
+  token_hash   TEXT NOT NULL UNIQUE,                     -- SHA-256 of the invitation token
+  invited_by   TEXT NOT NULL,
+  expires_at   INTEGER NOT NULL,
+  accepted_at  INTEGER,
+  created_at   INTEGER NOT NULL,
+  UNIQUE (workspace_id, email)
+);
+
+-- Personal access tokens and SCIM tokens: only the SHA-256 of the token is stored.
+CREATE TABLE IF NOT EXISTS api_tokens (
+  id           TEXT PRIMARY KEY,                         -- the 12-hex id embedded in the token
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+  kind         TEXT NOT NULL CHECK (kind IN ('pat', 'scim')),
+  user_id      TEXT REFERENCES users(id),                -- owner for PATs, creator for SCIM tokens
+  name         TEXT NOT NULL,
+  token_hash   TEXT NOT NULL,
+  hint         TEXT NOT NULL,                            -- last 4 characters, for listings
+  expires_at   INTEGER,
+  last_used_at INTEGER,
+  revoked_at   INTEGER,
+  created_at   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS api_tokens_by_owner ON api_tokens (workspace_id, kind, user_id, created_at);
+
+-- Index of sessions; the live state (revocation, heartbeat) is in the UserSessions Durable Object.
+CREATE TABLE IF NOT EXISTS sessions (
+  id           TEXT PRIMARY KEY,                         -- sess_…
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+  user_id      TEXT NOT NULL REFERENCES users(id),
+  created_at   INTEGER NOT NULL,
+  expires_at   INTEGER NOT NULL,
+  revoked_at   INTEGER,
+  device_label TEXT,
+  ip_prefix    TEXT
+);
+CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (workspace_id, user_id, created_at);
+
+-- The audit ledger: append-only, hash-chained per workspace (hash covers prev_hash). A row
+-- is inserted with its seq and sealed (prev_hash, hash set) right after, in seq order.
+CREATE TABLE IF NOT EXISTS audit_log (
+  workspace_id  TEXT NOT NULL,
+  seq           INTEGER NOT NULL,                        -- 1, 2, 3… per workspace
+  id            TEXT NOT NULL UNIQUE,                    -- evt_…
+  at            INTEGER NOT NULL,
+  action        TEXT NOT NULL,
+  actor_type    TEXT NOT NULL,
+  actor_id      TEXT,
+  resource_type TEXT,
+  resource_id   TEXT,
+  ip            TEXT,
+  data          TEXT NOT NULL,
+  prev_hash     TEXT,                                    -- NULL until sealed
+  hash          TEXT,                                    -- NULL until sealed
+  PRIMARY KEY (workspace_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS audit_by_action ON audit_log (workspace_id, action, seq);
+CREATE INDEX IF NOT EXISTS audit_by_actor ON audit_log (workspace_id, actor_id, seq);
+CREATE INDEX IF NOT EXISTS audit_by_resource ON audit_log (workspace_id, resource_type, resource_id, seq);
+CREATE INDEX IF NOT EXISTS audit_by_time ON audit_log (workspace_id, at);
+
+-- WebAuthn credentials (passkeys and security keys).
+CREATE TABLE IF NOT EXISTS webauthn_credentials (
+  id                   TEXT PRIMARY KEY,                 -- credential id, base64url
+  workspace_id         TEXT NOT NULL REFERENCES workspaces(id),
+  user_id              TEXT NOT NULL REFERENCES users(id),
+  public_key           TEXT NOT NULL,                    -- COSE_Key, base64url
+  alg                  INTEGER NOT NULL,                 -- COSE algorithm (-7, -8, -257)
+  aaguid               TEXT NOT NULL,
+  transports           TEXT NOT NULL DEFAULT '[]',       -- JSON array
+  backup_eligible      INTEGER NOT NULL CHECK (backup_eligible IN (0, 1)),
+  backup_state         INTEGER NOT NULL CHECK (backup_state IN (0, 1)),
+  sign_count           INTEGER NOT NULL DEFAULT 0,
+  attestation_fmt      TEXT NOT NULL,
+  attestation_verified INTEGER NOT NULL CHECK (attestation_verified IN (0, 1)),
+  nickname             TEXT NOT NULL,
+  created_at           INTEGER NOT NULL,
+  last_used_at         INTEGER
+);
+CREATE INDEX IF NOT EXISTS webauthn_by_user ON webauthn_credentials (workspace_id, user_id, created_at);
+
+-- TOTP factor: the secret is sealed (A256CBC-HS512 under a key derived from AUTH_SECRET).
+CREATE TABLE IF NOT EXISTS totp_factors (
+  user_id       TEXT PRIMARY KEY REFERENCES users(id),
+  workspace_id  TEXT NOT NULL REFERENCES workspaces(id),
+  secret_sealed TEXT NOT NULL,
+  confirmed_at  INTEGER,
+  created_at    INTEGER NOT NULL
+);
+
+-- One-time backup codes, stored as SHA-256.
+CREATE TABLE IF NOT EXISTS backup_codes (
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+  user_id      TEXT NOT NULL REFERENCES users(id),
+  code_hash    TEXT NOT NULL,
+  used_at      INTEGER,
+  PRIMARY KEY (user_id, code_hash)
+);
+
+-- Per-workspace WebAuthn attestation policy (JSON); absent = allow any authenticator.
+CREATE TABLE IF NOT EXISTS attestation_policies (
+  workspace_id TEXT PRIMARY KEY REFERENCES workspaces(id),
+  policy       TEXT NOT NULL,
+  updated_at   INTEGER NOT NULL,
+  updated_by   TEXT NOT NULL
+);
+
+-- Per-workspace network policy (JSON) and its version; absent = mode off.
+CREATE TABLE IF NOT EXISTS network_policies (
+  workspace_id TEXT PRIMARY KEY REFERENCES workspaces(id),
+  policy       TEXT NOT NULL,
+  version      INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL,
+  updated_by   TEXT NOT NULL
+);
+
+-- Webhook subscriptions. The signing secret is never stored: it is derived from AUTH_SECRET
+-- and `secret_nonce` (HMAC-SHA256), and only its SHA-256 fingerprint is kept. During a
+-- rotation the previous nonce signs too until `previous_expires_at`. The circuit breaker is
+-- this row: `consecutive_failures` counts up atomically, `circuit_opened_at` is set once.
+CREATE TABLE IF NOT EXISTS webhook_subscriptions (
+  id                   TEXT PRIMARY KEY,
+  workspace_id         TEXT NOT NULL REFERENCES workspaces(id),
+  name                 TEXT NOT NULL,
+  url                  TEXT NOT NULL,
+  event_filters        TEXT NOT NULL,
+  enabled              INTEGER NOT NULL DEFAULT 1,
+  disabled_reason      TEXT,
+  secret_nonce         TEXT NOT NULL,
+  secret_fingerprint   TEXT NOT NULL,
+  previous_nonce       TEXT,
+  previous_expires_at  INTEGER,
+  circuit_threshold    INTEGER NOT NULL DEFAULT 5,
+  consecutive_failures INTEGER NOT NULL DEFAULT 0,
+  circuit_opened_at    INTEGER,
+  created_at           INTEGER NOT NULL,
+  updated_at           INTEGER NOT NULL,
+  UNIQUE (workspace_id, name)
+);
+CREATE INDEX IF NOT EXISTS webhook_subscriptions_by_workspace ON webhook_subscriptions (workspace_id, enabled);
+
+-- The outbox: one message per (event, subscription), written in the same D1 batch as the
+-- audit row. state: pending (due at next_attempt_at), sending (claimed until lease_until),
+-- parked (circuit open or endpoint disabled), delivered, failed (attempts exhausted or 410).
+CREATE TABLE IF NOT EXISTS webhook_messages (
+  subscription_id  TEXT NOT NULL REFERENCES webhook_subscriptions(id) ON DELETE CASCADE,
+  id               TEXT NOT NULL,
+  workspace_id     TEXT NOT NULL,
+  seq              INTEGER NOT NULL,
+  event_type       TEXT NOT NULL,
+  body             TEXT NOT NULL,
+  state            TEXT NOT NULL,
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at  INTEGER NOT NULL,
+  lease_until      INTEGER,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL,
+  PRIMARY KEY (subscription_id, id)
+);
+CREATE INDEX IF NOT EXISTS webhook_messages_due ON webhook_messages (state, next_attempt_at);
+CREATE INDEX IF NOT EXISTS webhook_messages_by_subscription ON webhook_messages (subscription_id, state, seq);
+
+-- The delivery log: one row per attempt.
+CREATE TABLE IF NOT EXISTS webhook_attempts (
+  id               TEXT PRIMARY KEY,
+  subscription_id  TEXT NOT NULL REFERENCES webhook_subscriptions(id) ON DELETE CASCADE,
+  message_id       TEXT NOT NULL,
+  workspace_id     TEXT NOT NULL,
+  event_type       TEXT NOT NULL,
+  attempt          INTEGER NOT NULL,
+  outcome          TEXT NOT NULL,
+  response_status  INTEGER,
+  response_body    TEXT,
+  error            TEXT,
+  elapsed_ms       INTEGER NOT NULL,
+  next_retry_at    INTEGER,
+  created_at       INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS webhook_attempts_by_subscription ON webhook_attempts (subscription_id, created_at DESC);
+
+-- SAML identity providers of a workspace. `certificates` is a JSON array of one or two
+-- base64 DER X.509 signing certificates (two during an IdP key rotation);
+-- `attribute_mapping` is JSON {"email","givenName","familyName","groups"} of attribute names.
+CREATE TABLE IF NOT EXISTS saml_providers (
+  id                 TEXT PRIMARY KEY,
+  workspace_id       TEXT NOT NULL REFERENCES workspaces(id),
+  name               TEXT NOT NULL,
+  idp_entity_id      TEXT NOT NULL,
+  sso_url            TEXT NOT NULL,
+  sso_binding        TEXT NOT NULL CHECK (sso_binding IN ('post', 'redirect')),
+  certificates       TEXT NOT NULL,
+  name_id_format     TEXT NOT NULL,
+  attribute_mapping  TEXT NOT NULL,
+  jit_provisioning   INTEGER NOT NULL DEFAULT 0 CHECK (jit_provisioning IN (0, 1)),
+  allowed_skew_secs  INTEGER NOT NULL DEFAULT 60,
+  enabled            INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+  created_at         INTEGER NOT NULL,
+  updated_at         INTEGER NOT NULL,
+  UNIQUE (workspace_id, name)
+);
+CREATE INDEX IF NOT EXISTS saml_providers_by_workspace ON saml_providers (workspace_id);
