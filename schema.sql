@@ -241,6 +241,7 @@ CREATE TABLE IF NOT EXISTS webhook_messages (
   attempts         INTEGER NOT NULL DEFAULT 0,
   next_attempt_at  INTEGER NOT NULL,
   lease_until      INTEGER,
+  ordered          INTEGER NOT NULL DEFAULT 0,      -- 1: only the ordered drain may send it
   created_at       INTEGER NOT NULL,
   updated_at       INTEGER NOT NULL,
   PRIMARY KEY (subscription_id, id)

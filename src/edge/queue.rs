@@ -87,7 +87,7 @@ async fn run_message(message: RawMessage, env: &Env) {
         }
     };
     let result = match &job {
-        Job::Deliver { subscription, message } => deliver(env, subscription, message).await.map(|_| ()),
+        Job::Deliver { subscription, message } => deliver(env, subscription, message, false).await.map(|_| ()),
         Job::Drain { subscription } => drain(env, subscription).await,
     };
     match result {
@@ -111,7 +111,7 @@ async fn drain(env: &Env, sub: &str) -> ApiResult<()> {
         if message.state == "pending" && message.next_attempt_at > now + 2_000 {
             return redrain(env, sub, (message.next_attempt_at - now) / 1000).await;
         }
-        if message.state != "pending" || deliver(env, sub, &message.id).await? != Some(Outcome::Delivered) {
+        if message.state != "pending" || deliver(env, sub, &message.id, true).await? != Some(Outcome::Delivered) {
             return redrain(env, sub, REDRAIN_SECS).await;
         }
     }
@@ -127,10 +127,10 @@ async fn redrain(env: &Env, sub: &str, after_secs: i64) -> ApiResult<()> {
 }
 
 /// One attempt at one message, if it is still due and unclaimed. `None`: nothing was sent.
-async fn deliver(env: &Env, sub_id: &str, msg_id: &str) -> ApiResult<Option<Outcome>> {
+async fn deliver(env: &Env, sub_id: &str, msg_id: &str, by_drain: bool) -> ApiResult<Option<Outcome>> {
     let db = db::open(env)?;
     let now = now_ms();
-    let Some((claimed, sub)) = store::claim(&db, sub_id, msg_id, now).await? else { return Ok(None) };
+    let Some((claimed, sub)) = store::claim(&db, sub_id, msg_id, now, by_drain).await? else { return Ok(None) };
     let secrets = secrets(env, &sub, now)?;
     let sent = post(&sub.url, &secrets, &claimed.id, claimed.body.as_bytes()).await;
     let outcome = classify(sent.status);

@@ -36,6 +36,8 @@ def verified(secret, body, headers):
 
 
 class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive like a real receiver (every answer has a length)
+
     def log_message(self, *args):
         pass
 

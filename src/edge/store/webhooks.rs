@@ -234,10 +234,17 @@ pub struct Claimed {
 }
 
 /// Parks the message if its endpoint is disabled or its circuit open; otherwise claims it
-/// (state `sending`, leased, attempt counted) when it is due and nobody else holds it, and
+/// (state `sending`, leased, attempt counted) when it is due and nobody else holds it (and,
+/// for a message handed to the ordered drain, only when the drain asks), and
 /// reads its subscription: one round trip. `None` when there is nothing to send (already
 /// delivered, parked, leased by another consumer, or not yet due).
-pub async fn claim(db: &D1Database, sub: &str, msg: &str, now_ms: i64) -> ApiResult<Option<(Claimed, Subscription)>> {
+pub async fn claim(
+    db: &D1Database,
+    sub: &str,
+    msg: &str,
+    now_ms: i64,
+    by_drain: bool,
+) -> ApiResult<Option<(Claimed, Subscription)>> {
     let park = db::stmt(
         db,
         "UPDATE webhook_messages SET state = 'parked', updated_at = ?3 WHERE subscription_id = ?1 AND id = ?2 \
@@ -249,9 +256,9 @@ pub async fn claim(db: &D1Database, sub: &str, msg: &str, now_ms: i64) -> ApiRes
         db,
         "UPDATE webhook_messages SET state = 'sending', lease_until = ?4, attempts = attempts + 1, updated_at = ?3 \
          WHERE subscription_id = ?1 AND id = ?2 AND next_attempt_at <= ?3 + 2000 \
-         AND (state = 'pending' OR (state = 'sending' AND lease_until < ?3)) \
+         AND (state = 'pending' OR (state = 'sending' AND lease_until < ?3)) AND (?5 = 1 OR ordered = 0) \
          RETURNING id, subscription_id, event_type, body, attempts",
-        &[text(sub), text(msg), int(now_ms), int(now_ms + LEASE_MS)],
+        &[text(sub), text(msg), int(now_ms), int(now_ms + LEASE_MS), int(i64::from(by_drain))],
     )?;
     let read =
         db::stmt(db, &format!("SELECT {SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions WHERE id = ?1"), &[text(sub)])?;
@@ -291,21 +298,32 @@ pub async fn waiting(db: &D1Database, sub: &str, limit: i64) -> ApiResult<Vec<Wa
 
 /// Messages the queue should hold but may have lost (a crash between the batch and the send,
 /// a restart of local Queues, a lease that ran out): pending and overdue by `grace_ms`, or
-/// leased past their lease.
+/// leased past their lease. Messages that belong to an ordered drain get the drain again.
 pub async fn overdue(db: &D1Database, now_ms: i64, grace_ms: i64, limit: i64) -> ApiResult<Vec<Job>> {
     #[derive(Deserialize)]
     struct Row {
         subscription_id: String,
         id: String,
+        ordered: i64,
     }
     let rows: Vec<Row> = db::all(
         db,
-        "SELECT subscription_id, id FROM webhook_messages WHERE (state = 'pending' AND next_attempt_at <= ?1) \
+        "SELECT subscription_id, id, ordered FROM webhook_messages WHERE (state = 'pending' AND next_attempt_at <= ?1) \
          OR (state = 'sending' AND lease_until < ?2) ORDER BY seq LIMIT ?3",
         &[int(now_ms - grace_ms), int(now_ms), int(limit)],
     )
     .await?;
-    Ok(rows.into_iter().map(|r| Job::Deliver { subscription: r.subscription_id, message: r.id }).collect())
+    let mut jobs: Vec<Job> = Vec::new();
+    for r in rows {
+        let job = match r.ordered {
+            0 => Job::Deliver { subscription: r.subscription_id, message: r.id },
+            _ => Job::Drain { subscription: r.subscription_id },
+        };
+        if !jobs.contains(&job) {
+            jobs.push(job);
+        }
+    }
+    Ok(jobs)
 }
 
 /// What one attempt produced, for the log and the message row.
@@ -388,11 +406,13 @@ pub fn disable_gone(db: &D1Database, sub: &str, now_ms: i64) -> ApiResult<D1Prep
     )
 }
 
-/// Parked messages become due again (re-enable), keeping their event order.
+/// Parked messages become due again (re-enable) and belong to the ordered drain: a stray
+/// job for one of them (a retry queued before the circuit opened) can no longer send it out
+/// of order.
 pub fn unpark(db: &D1Database, sub: &str, now_ms: i64) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
-        "UPDATE webhook_messages SET state = 'pending', next_attempt_at = ?2, updated_at = ?2 \
+        "UPDATE webhook_messages SET state = 'pending', next_attempt_at = ?2, ordered = 1, updated_at = ?2 \
          WHERE subscription_id = ?1 AND state = 'parked'",
         &[text(sub), int(now_ms)],
     )
@@ -480,7 +500,7 @@ pub async fn redeliver(
     };
     let sql = format!(
         "UPDATE webhook_messages SET state = 'pending', attempts = 0, next_attempt_at = ?2, lease_until = NULL, \
-         updated_at = ?2 WHERE subscription_id = ?1 AND {filter} RETURNING id"
+         ordered = 0, updated_at = ?2 WHERE subscription_id = ?1 AND {filter} RETURNING id"
     );
     let rows: Vec<Row> = db::all(db, &sql, &[text(sub), int(now_ms), arg]).await?;
     Ok(rows.into_iter().map(|r| Job::Deliver { subscription: sub.to_string(), message: r.id }).collect())
