@@ -5,7 +5,8 @@
 use crate::edge::db;
 use crate::edge::http::{fault, Ctx};
 use crate::edge::sessions::SessionsClient;
-use crate::edge::store::{ledger::Actor, tokens, users};
+use crate::edge::store::ledger::{Actor, Origin};
+use crate::edge::store::{tokens, users};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::routes::{Access, Route};
 use crate::session::{jwe, tokens as token_format};
@@ -28,6 +29,12 @@ pub struct Principal {
 impl Principal {
     pub fn workspace_id(&self) -> &str {
         &self.user.workspace_id
+    }
+
+    /// Where this principal's audit events come from: their workspace, the request's address
+    /// and time.
+    pub fn origin<'a>(&'a self, cx: &'a Ctx) -> Origin<'a> {
+        Origin { workspace_id: self.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms }
     }
 
     pub fn session_id(&self) -> Option<&str> {

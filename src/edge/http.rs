@@ -27,13 +27,20 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(req: Request, env: Env, wctx: Context, request_id: String) -> ApiResult<Self> {
+    /// `environment` is the `ENVIRONMENT` var (unset counts as production).
+    pub fn new(
+        req: Request,
+        env: Env,
+        wctx: Context,
+        request_id: String,
+        environment: Option<&str>,
+    ) -> ApiResult<Self> {
         let url = req.inner().url();
         let parts = http_url::split(&url)
             .ok_or_else(|| ApiError::with_reason(ErrorCode::ValidationError, "bad request URL"))?;
         let query = http_url::parse_query(parts.query)
             .map_err(|e| ApiError::with_reason(ErrorCode::ValidationError, e.to_string()))?;
-        let production = env.var("ENVIRONMENT").map(|v| v.to_string() == "production").unwrap_or(true);
+        let production = environment.is_none_or(|e| e == "production");
         let client_ip = client_ip(req.headers(), production);
         Ok(Self {
             method: req.inner().method(),

@@ -27,8 +27,9 @@ use http::{error_reply, log_json, Ctx, Reply};
 pub async fn handle(req: Request, env: Env, wctx: Context) -> worker::Result<Response> {
     let request_id =
         req.headers().get("cf-ray").ok().flatten().or_else(|| crypto::new_id("req_").ok()).unwrap_or_default();
-    let development = env.var("ENVIRONMENT").is_ok_and(|v| v.to_string() == "development");
-    let reply = match Ctx::new(req, env, wctx, request_id.clone()) {
+    let environment = env.var("ENVIRONMENT").ok().map(|v| v.to_string());
+    let development = environment.as_deref() == Some("development");
+    let reply = match Ctx::new(req, env, wctx, request_id.clone(), environment.as_deref()) {
         Ok(mut cx) => {
             let scim = cx.path.starts_with(handlers::scim::PREFIX);
             let reply = route(&mut cx).await.unwrap_or_else(|e| {

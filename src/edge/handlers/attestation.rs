@@ -11,7 +11,7 @@ use crate::edge::db;
 use crate::edge::handlers::stepup;
 use crate::edge::http::{Ctx, Reply};
 use crate::edge::store::attestation;
-use crate::edge::store::ledger::{self, Event, Origin};
+use crate::edge::store::ledger::{self, Event};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::stepup::Purpose;
 
@@ -37,7 +37,7 @@ pub async fn put(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         resource_id: Some(who.workspace_id().to_string()),
         data: json!({"before": before, "after": policy}),
     };
-    let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
+    let origin = who.origin(cx);
     ledger::record(
         &cx.env,
         &origin,

@@ -12,7 +12,7 @@ use crate::audit::query::{AuditFilter, Cursor, QueryError};
 use crate::edge::auth::Principal;
 use crate::edge::db::{self, int, text};
 use crate::edge::http::{fault, Body, Ctx, Reply};
-use crate::edge::store::ledger::{record, Event, Origin};
+use crate::edge::store::ledger::{record, Event};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// Most rows one export carries.
@@ -87,7 +87,7 @@ pub async fn export(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         data: json!({"format": if format == Format::Csv { "csv" } else { "ndjson" }, "rows": rows, "truncated": total > EXPORT_CAP,
                      "filters": cx.query.iter().filter(|(k, _)| k != "format").map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>()}),
     };
-    let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
+    let origin = who.origin(cx);
     record(&cx.env, &origin, &[event], vec![]).await?;
     let body = Response::from_stream(rows_stream(db, f, who.workspace_id().to_string(), format, rows))
         .map_err(|e| fault("stream", e))?;

@@ -393,7 +393,7 @@ pub async fn end_session(cx: &Ctx, who: &Principal, sid: &str, action: Action) -
     )?;
     let event =
         Event { action, actor: who.actor(), resource_id: Some(sid.to_string()), data: json!({"sessionId": sid}) };
-    let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
+    let origin = who.origin(cx);
     ledger::record(&cx.env, &origin, &[event], vec![index]).await?;
     Ok(true)
 }

@@ -122,11 +122,9 @@ const SAML_CERT_PEM: &str = include_str!("../../../tests/fixtures/saml/keys/idp-
 /// Assertion, and the RSA-SHA256 check of SignedInfo through Web Crypto (key imported each
 /// time). Also answers whether the same Response, tampered, is refused.
 pub async fn saml(cx: &mut Ctx) -> ApiResult<Reply> {
-    use base64::Engine as _;
+    use crate::edge::handlers::saml::{certificate, certificate_key};
     let rounds = rounds(cx)?;
-    let body: String = SAML_CERT_PEM.lines().filter(|l| !l.starts_with("-----")).collect();
-    let der = base64::engine::general_purpose::STANDARD.decode(body).map_err(|e| fault("bench cert", e))?;
-    let key = crate::webauthn::certificate_public_key(&der).map_err(|e| fault("bench cert", e))?;
+    let key = certificate_key(&certificate(SAML_CERT_PEM)?).ok_or_else(|| fault("bench cert", "no key"))?;
     let mut valid = true;
     for _ in 0..rounds {
         valid &= saml_verifies(SAML_RESPONSE, &key).await?;

@@ -10,7 +10,7 @@ use crate::edge::db::{self, int, text};
 use crate::edge::handlers::auth::{clear_cookies, end_session, location, session_cookies, verify_password};
 use crate::edge::http::{Ctx, Reply};
 use crate::edge::sessions::{SessionRecord, SessionState, SessionsClient, Sighting};
-use crate::edge::store::ledger::{self, Event, Origin};
+use crate::edge::store::ledger::{self, Event};
 use crate::edge::store::tokens::{self, kind_name, NewToken, TokenRow};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::session::{device, tokens as token_format};
@@ -91,7 +91,7 @@ pub async fn revoke_others(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         resource_id: Some(keep.to_string()),
         data: json!({"revoked": revoked.len(), "kept": keep}),
     };
-    let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
+    let origin = who.origin(cx);
     ledger::record(&cx.env, &origin, &[event], changes).await?;
     Ok(Reply::json(json!({"revoked": revoked})))
 }
@@ -141,7 +141,7 @@ pub async fn mint(cx: &mut Ctx, who: &Principal, kind: token_format::TokenKind, 
         resource_id: Some(minted.id.clone()),
         data: json!({"tokenId": minted.id, "name": name, "expiresAt": expires_at.map(format_ms)}),
     };
-    let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
+    let origin = who.origin(cx);
     ledger::record(&cx.env, &origin, &[event], vec![insert]).await?;
     let row = TokenRow {
         id: minted.id.clone(),
@@ -179,7 +179,7 @@ pub async fn revoke(
     if row.revoked_at.is_none() {
         let event =
             Event { action, actor: who.actor(), resource_id: Some(row.id.clone()), data: json!({"tokenId": row.id}) };
-        let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
+        let origin = who.origin(cx);
         ledger::record(&cx.env, &origin, &[event], vec![tokens::revoke(&db, &row, cx.now_ms)?]).await?;
         row.revoked_at = Some(cx.now_ms);
     }
@@ -232,7 +232,7 @@ pub async fn change_password(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> 
         resource_id: Some(who.user.id.clone()),
         data: json!({"revokedSessions": revoked.len()}),
     };
-    let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
+    let origin = who.origin(cx);
     let change = crate::edge::store::users::set_password(&db, &who.user, &hash, cx.now_ms)?;
     ledger::record(&cx.env, &origin, &[event], vec![change]).await?;
     Ok(Reply::json(json!({"changed": true, "revokedSessions": revoked})))

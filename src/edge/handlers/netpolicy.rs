@@ -9,7 +9,7 @@ use crate::edge::auth::Principal;
 use crate::edge::db;
 use crate::edge::handlers::stepup;
 use crate::edge::http::{Ctx, Reply};
-use crate::edge::store::ledger::{self, Event, Origin};
+use crate::edge::store::ledger::{self, Event};
 use crate::edge::store::netpolicy;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::netpolicy::cidr::parse_ip;
@@ -50,7 +50,7 @@ pub async fn put(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         resource_id: Some(who.workspace_id().to_string()),
         data: json!({"diff": crate::netpolicy::diff::diff(&before, &policy), "lockoutAcknowledged": acknowledged}),
     };
-    let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
+    let origin = who.origin(cx);
     let change = netpolicy::put(&db, who.workspace_id(), &policy, &who.user.id, cx.now_ms)?;
     ledger::record(&cx.env, &origin, &[event], vec![change]).await?;
     let (policy, version) = netpolicy::get(&db, who.workspace_id()).await?;

@@ -14,7 +14,7 @@ use crate::edge::db;
 use crate::edge::http::{Ctx, Reply};
 use crate::edge::sessions::SessionsClient;
 use crate::edge::store::credentials::{self, CredentialRow};
-use crate::edge::store::ledger::{self, Event, Origin};
+use crate::edge::store::ledger::{self, Event};
 use crate::edge::store::{attestation, mfa};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::webauthn::{self, AttestationKind, RegistrationInput};
@@ -51,10 +51,6 @@ pub fn b64u_decode(field: &str, value: &str) -> ApiResult<Vec<u8>> {
 
 pub fn verification_failed(reason: impl std::fmt::Display) -> ApiError {
     ApiError::with_reason(ErrorCode::WebauthnVerificationFailed, reason.to_string())
-}
-
-fn origin<'a>(cx: &'a Ctx, who: &'a Principal) -> Origin<'a> {
-    Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms }
 }
 
 fn descriptors(rows: &[CredentialRow]) -> ApiResult<Vec<(Vec<u8>, Vec<String>)>> {
@@ -153,7 +149,7 @@ pub async fn register(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
             resource_id: None,
             data: json!({"aaguid": aaguid, "rule": decision.rule, "reason": decision.reason}),
         };
-        ledger::record(&cx.env, &origin(cx, who), &[event], vec![]).await?;
+        ledger::record(&cx.env, &who.origin(cx), &[event], vec![]).await?;
         return Err(ApiError::with_reason(ErrorCode::AttestationBlocked, decision.reason.clone())
             .field("rule", json!(decision.rule)));
     }
@@ -182,7 +178,7 @@ pub async fn register(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     };
     let changes =
         vec![credentials::insert(&db, &row)?, mfa::mark_enrolled(&db, who.workspace_id(), &who.user.id, cx.now_ms)?];
-    ledger::record(&cx.env, &origin(cx, who), &[event], changes).await?;
+    ledger::record(&cx.env, &who.origin(cx), &[event], changes).await?;
     Ok(Reply::json(row.to_json()).status(201))
 }
 
@@ -209,7 +205,7 @@ pub async fn rename(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
         resource_id: Some(row.id.clone()),
         data: json!({"nickname": name}),
     };
-    ledger::record(&cx.env, &origin(cx, who), &[event], vec![credentials::rename(&db, &row, &name)?]).await?;
+    ledger::record(&cx.env, &who.origin(cx), &[event], vec![credentials::rename(&db, &row, &name)?]).await?;
     row.nickname = name;
     Ok(Reply::json(row.to_json()))
 }
@@ -223,6 +219,6 @@ pub async fn delete(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
         resource_id: Some(row.id.clone()),
         data: json!({"aaguid": row.aaguid}),
     };
-    ledger::record(&cx.env, &origin(cx, who), &[event], vec![credentials::delete(&db, &row)?]).await?;
+    ledger::record(&cx.env, &who.origin(cx), &[event], vec![credentials::delete(&db, &row)?]).await?;
     Ok(Reply::json(json!({"deleted": row.id})))
 }

@@ -49,7 +49,7 @@ fn acs_url(cx: &Ctx, id: &str) -> String {
     format!("{}/api/saml/{id}/acs", cx.origin)
 }
 
-fn certificate_key(b64: &str) -> Option<CoseKey> {
+pub(crate) fn certificate_key(b64: &str) -> Option<CoseKey> {
     let der = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
     certificate_public_key(&der).ok()
 }
@@ -98,7 +98,7 @@ struct ProviderBody {
 }
 
 /// A certificate as pasted: PEM or bare base64 DER; must carry a P-256 or RSA key.
-fn certificate(text: &str) -> ApiResult<String> {
+pub(crate) fn certificate(text: &str) -> ApiResult<String> {
     let body: String = text
         .lines()
         .filter(|l| !l.starts_with("-----"))
@@ -205,10 +205,6 @@ fn complete(p: &Provider) -> ApiResult<()> {
     Ok(())
 }
 
-fn origin<'a>(cx: &'a Ctx, who: &'a Principal) -> Origin<'a> {
-    Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms }
-}
-
 fn event(action: Action, who: &Principal, p: &Provider, data: Value) -> Event {
     let mut data = data;
     data["providerId"] = json!(p.id);
@@ -251,7 +247,7 @@ pub async fn create(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     stepup::require_if_enrolled(cx, who, Purpose::SamlProviderChange).await?;
     let db = db::open(&cx.env)?;
     let e = event(Action::SamlProviderCreated, who, &p, json!({"idpEntityId": p.idp_entity_id, "ssoUrl": p.sso_url}));
-    ledger::record(&cx.env, &origin(cx, who), &[e], vec![store::insert(&db, &p)?]).await?;
+    ledger::record(&cx.env, &who.origin(cx), &[e], vec![store::insert(&db, &p)?]).await?;
     Ok(Reply::json(view(cx, &p)))
 }
 
@@ -272,7 +268,7 @@ pub async fn update(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
         .map(|(k, _)| k)
         .collect();
     let e = event(Action::SamlProviderUpdated, who, &after, json!({"changed": changed}));
-    ledger::record(&cx.env, &origin(cx, who), &[e], vec![store::update(&db, &after)?]).await?;
+    ledger::record(&cx.env, &who.origin(cx), &[e], vec![store::update(&db, &after)?]).await?;
     Ok(Reply::json(view(cx, &after)))
 }
 
@@ -281,7 +277,7 @@ pub async fn delete(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
     let p = store::get(&db, who.workspace_id(), id).await?.ok_or(ErrorCode::SamlNotConfigured)?;
     stepup::require_if_enrolled(cx, who, Purpose::SamlProviderChange).await?;
     let e = event(Action::SamlProviderDeleted, who, &p, json!({}));
-    ledger::record(&cx.env, &origin(cx, who), &[e], vec![store::delete(&db, who.workspace_id(), &p.id)?]).await?;
+    ledger::record(&cx.env, &who.origin(cx), &[e], vec![store::delete(&db, who.workspace_id(), &p.id)?]).await?;
     Ok(Reply::json(json!({"deleted": true, "id": p.id})))
 }
 

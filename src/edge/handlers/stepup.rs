@@ -16,7 +16,7 @@ use crate::edge::handlers::totp::unseal;
 use crate::edge::http::{Ctx, Reply};
 use crate::edge::sessions::SessionsClient;
 use crate::edge::store::credentials::{self, CredentialRow};
-use crate::edge::store::ledger::{self, Actor, Event, Origin};
+use crate::edge::store::ledger::{self, Actor, Event};
 use crate::edge::store::mfa;
 use crate::edge::store::users::UserRow;
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -34,10 +34,6 @@ fn purpose(code: &str) -> ApiResult<Purpose> {
             format!("unknown purpose {:?}", code.chars().take(64).collect::<String>()),
         )
     })
-}
-
-fn origin<'a>(cx: &'a Ctx, who: &'a Principal) -> Origin<'a> {
-    Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms }
 }
 
 fn event(who: &Principal, action: Action, data: Value) -> Event {
@@ -110,7 +106,7 @@ pub async fn challenge_options(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply
     }
     let factors: Vec<&str> = usable.iter().map(|f| f.code()).collect();
     let data = json!({"purpose": purpose.code(), "factors": factors});
-    ledger::record(&cx.env, &origin(cx, who), &[event(who, Action::StepUpChallenged, data)], vec![]).await?;
+    ledger::record(&cx.env, &who.origin(cx), &[event(who, Action::StepUpChallenged, data)], vec![]).await?;
     Ok(Reply::json(json!({
         "purpose": purpose.code(),
         "requiresPhishingResistant": purpose.requires_phishing_resistant(),
@@ -160,7 +156,7 @@ pub async fn verify(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         Err(err) if err.code == ErrorCode::RateLimited => return Err(err),
         Err(err) => {
             let data = json!({"purpose": purpose.code(), "factor": factor.code(), "code": err.code.as_str()});
-            ledger::record(&cx.env, &origin(cx, who), &[event(who, Action::StepUpFailed, data)], vec![]).await?;
+            ledger::record(&cx.env, &who.origin(cx), &[event(who, Action::StepUpFailed, data)], vec![]).await?;
             return Err(err);
         }
     };
@@ -174,7 +170,7 @@ pub async fn verify(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         Action::StepUpVerified,
         json!({"purpose": purpose.code(), "factor": proof.factor.code(), "expiresAt": expires_at}),
     ));
-    ledger::record(&cx.env, &origin(cx, who), &events, proof.changes).await?;
+    ledger::record(&cx.env, &who.origin(cx), &events, proof.changes).await?;
     Ok(Reply::json(
         json!({"token": token, "purpose": purpose.code(), "factor": proof.factor.code(), "expiresAt": expires_at, "header": HEADER}),
     ))
@@ -335,7 +331,7 @@ pub async fn require(cx: &Ctx, who: &Principal, purpose: Purpose) -> ApiResult<(
     let code = result.as_ref().err().map(|e: &ApiError| e.code.as_str());
     ledger::record(
         &cx.env,
-        &origin(cx, who),
+        &who.origin(cx),
         &[event(who, action, json!({"purpose": purpose.code(), "code": code}))],
         vec![],
     )

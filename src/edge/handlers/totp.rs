@@ -11,7 +11,7 @@ use crate::edge::crypto::random;
 use crate::edge::db;
 use crate::edge::http::{fault, Ctx, Reply};
 use crate::edge::sessions::SessionsClient;
-use crate::edge::store::ledger::{self, Event, Origin};
+use crate::edge::store::ledger::{self, Event};
 use crate::edge::store::mfa;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::session::jwe;
@@ -77,7 +77,7 @@ pub async fn confirm(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         resource_id: Some(who.user.id.clone()),
         data: json!({"backupCodes": codes.len()}),
     };
-    let origin = Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
+    let origin = who.origin(cx);
     ledger::record(&cx.env, &origin, &[event], changes).await?;
     Ok(Reply::json(json!({"enrolled": true, "backupCodes": codes})))
 }

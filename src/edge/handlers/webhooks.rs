@@ -13,7 +13,7 @@ use crate::edge::db;
 use crate::edge::handlers::stepup;
 use crate::edge::http::{Ctx, Reply};
 use crate::edge::queue;
-use crate::edge::store::ledger::{self, Event, Origin};
+use crate::edge::store::ledger::{self, Event};
 use crate::edge::store::webhooks::{self as store, Subscription};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::stepup::Purpose;
@@ -34,10 +34,6 @@ const MAX_OVERLAP_SECS: i64 = 7 * 24 * 3600;
 
 fn invalid(reason: impl Into<String>) -> ApiError {
     ApiError::with_reason(ErrorCode::ValidationError, reason.into())
-}
-
-fn origin<'a>(cx: &'a Ctx, who: &'a Principal) -> Origin<'a> {
-    Origin { workspace_id: who.workspace_id(), ip: cx.client_ip.as_deref(), now_ms: cx.now_ms }
 }
 
 async fn load(cx: &Ctx, who: &Principal, id: &str) -> ApiResult<Subscription> {
@@ -150,7 +146,7 @@ pub async fn create(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         resource_id: Some(sub.id.clone()),
         data: json!({"subscriptionId": sub.id, "name": sub.name, "url": sub.url, "eventFilters": sub.filters()}),
     };
-    ledger::record(&cx.env, &origin(cx, who), &[event], vec![store::insert(&db, &sub)?]).await?;
+    ledger::record(&cx.env, &who.origin(cx), &[event], vec![store::insert(&db, &sub)?]).await?;
     let mut view = sub.to_json(cx.now_ms);
     view["secret"] = json!(secret.encode());
     Ok(Reply::json(view))
@@ -253,7 +249,7 @@ pub async fn update(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
             data: json!({"subscriptionId": after.id, "name": after.name, "drained": parked}),
         });
     }
-    ledger::record(&cx.env, &origin(cx, who), &events, batch).await?;
+    ledger::record(&cx.env, &who.origin(cx), &events, batch).await?;
     if reopen {
         queue::drain_later(&cx.env, &after.id).await?;
     }
@@ -270,7 +266,7 @@ pub async fn delete(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
         resource_id: Some(sub.id.clone()),
         data: json!({"subscriptionId": sub.id, "name": sub.name}),
     };
-    ledger::record(&cx.env, &origin(cx, who), &[event], store::delete(&db, who.workspace_id(), &sub.id)?).await?;
+    ledger::record(&cx.env, &who.origin(cx), &[event], store::delete(&db, who.workspace_id(), &sub.id)?).await?;
     Ok(Reply::json(json!({"deleted": true, "id": sub.id})))
 }
 
@@ -307,7 +303,7 @@ pub async fn rotate(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
                      "previousValidUntil": crate::time::format_ms(until)}),
     };
     let db = db::open(&cx.env)?;
-    ledger::record(&cx.env, &origin(cx, who), &[event], vec![store::update(&db, &after)?]).await?;
+    ledger::record(&cx.env, &who.origin(cx), &[event], vec![store::update(&db, &after)?]).await?;
     let mut view = after.to_json(cx.now_ms);
     view["secret"] = json!(secret.encode());
     Ok(Reply::json(view))
@@ -395,7 +391,7 @@ pub async fn redeliver(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Rep
         resource_id: Some(sub.id.clone()),
         data: json!({"subscriptionId": sub.id, "name": sub.name, "messages": jobs.len()}),
     };
-    ledger::record(&cx.env, &origin(cx, who), &[event], vec![]).await?;
+    ledger::record(&cx.env, &who.origin(cx), &[event], vec![]).await?;
     let queued = jobs.len();
     queue::redeliver_now(&cx.env, jobs).await?;
     Ok(Reply::json(json!({"queued": queued})).status(202))
