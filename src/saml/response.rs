@@ -338,6 +338,7 @@ fn xml_code(e: &XmlError) -> &'static str {
         XmlError::Dtd => "xml_dtd",
         XmlError::TooManyNodes => "xml_too_many_nodes",
         XmlError::TooDeep => "xml_too_deep",
+        XmlError::ReservedPiTarget { .. } => "xml_reserved_pi_target",
         XmlError::Malformed(_) => "xml_malformed",
         XmlError::Base64 => "xml_base64",
         XmlError::MixedContent { .. } => "xml_mixed_content",

@@ -44,6 +44,9 @@ pub enum XmlError {
     TooManyNodes,
     /// Elements are nested deeper than [`MAX_DEPTH`].
     TooDeep,
+    /// A processing instruction is named `xml` in some letter case, which XML 1.0 §2.6 reserves
+    /// (`roxmltree` lets `<?xml=…?>` through; rendered by c14n it would read as a declaration).
+    ReservedPiTarget { target: String },
     /// The text is not well-formed namespace-aware XML; the parser's message.
     Malformed(String),
     /// Text that is not standard padded base64 (ASCII whitespace aside).
@@ -61,6 +64,9 @@ impl fmt::Display for XmlError {
             XmlError::Dtd => f.write_str("XML document has a DTD, expected none"),
             XmlError::TooManyNodes => write!(f, "XML document has more than the {MAX_NODES} nodes allowed"),
             XmlError::TooDeep => write!(f, "XML elements nest deeper than the {MAX_DEPTH} levels allowed"),
+            XmlError::ReservedPiTarget { target } => {
+                write!(f, "processing instruction target {target:?} is reserved, expected any other name")
+            }
             XmlError::Malformed(why) => write!(f, "expected well-formed XML: {why}"),
             XmlError::Base64 => f.write_str("expected standard base64, found other characters or bad padding"),
             XmlError::MixedContent { element } => {
@@ -79,7 +85,7 @@ pub fn parse(text: &str) -> Result<Document<'_>, XmlError> {
     }
     let options = ParsingOptions { allow_dtd: false, nodes_limit: MAX_NODES, ..ParsingOptions::default() };
     let document = Document::parse_with_options(text, options).map_err(parse_error)?;
-    check_depth(&document)?;
+    check_nodes(&document)?;
     Ok(document)
 }
 
@@ -91,13 +97,18 @@ fn parse_error(error: roxmltree::Error) -> XmlError {
     }
 }
 
-/// Refuses elements deeper than [`MAX_DEPTH`] (`ancestors` counts the element and the root).
-fn check_depth(document: &Document<'_>) -> Result<(), XmlError> {
-    let too_deep = |node: &Node<'_, '_>| node.is_element() && node.ancestors().nth(MAX_DEPTH + 1).is_some();
-    match document.descendants().any(|node| too_deep(&node)) {
-        true => Err(XmlError::TooDeep),
-        false => Ok(()),
+/// Refuses elements deeper than [`MAX_DEPTH`] (`ancestors` counts the element and the root) and
+/// processing instructions with a reserved target.
+fn check_nodes(document: &Document<'_>) -> Result<(), XmlError> {
+    for node in document.descendants() {
+        if node.is_element() && node.ancestors().nth(MAX_DEPTH + 1).is_some() {
+            return Err(XmlError::TooDeep);
+        }
+        if let Some(pi) = node.pi().filter(|pi| pi.target.eq_ignore_ascii_case("xml")) {
+            return Err(XmlError::ReservedPiTarget { target: pi.target.to_string() });
+        }
     }
+    Ok(())
 }
 
 /// Decodes standard (padded) base64, ignoring ASCII whitespace such as XML line wrapping.
@@ -188,6 +199,24 @@ mod tests {
     fn keeps_processing_instructions() {
         let doc = parse("<?xml version=\"1.0\"?><a><?pi data?></a>").unwrap();
         assert!(doc.root_element().first_child().unwrap().is_pi());
+    }
+
+    /// Regression for the `saml_c14n` fuzz finding (2026-11-23): `<?xml=…?>` inside an element
+    /// was accepted, and its canonical form `<?xml =…?>` no longer parsed.
+    #[test]
+    fn refuses_processing_instructions_named_xml() {
+        for text in ["<a><?xml=<?x'>?></a>", "<a><?XmL data?></a>", "<a/><?xml-ish?>"] {
+            let result = parse(text);
+            if text.contains("xml-ish") {
+                assert!(result.is_ok(), "{text}");
+            } else {
+                assert!(
+                    matches!(result, Err(XmlError::ReservedPiTarget { .. }) | Err(XmlError::Malformed(_))),
+                    "{text}: {result:?}"
+                );
+            }
+        }
+        assert_eq!(parse("<a><?xml=<?x'>?></a>").unwrap_err(), XmlError::ReservedPiTarget { target: "xml".into() });
     }
 
     #[test]
