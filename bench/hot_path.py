@@ -4,7 +4,8 @@
 Signs in the seeded demo admin, then measures `GET /api/me` with the admin's personal access
 token (the API surface) from 8 keep-alive clients, alternating a policy that is off with a
 10,000-rule allowlist enforced on the API (the client's address matches one rule), A/B/A/B so
-drift hits both. Prints one table row per figure. Usage: hot_path.py BASE SECRETS [seconds].
+drift hits both. Prints table rows, tab-separated: figure, measured, baseline, ratio.
+Usage: hot_path.py BASE SECRETS [seconds].
 """
 import http.client, json, statistics, sys, threading, time, urllib.parse
 
@@ -49,17 +50,21 @@ def large_policy():
 
 def load(pat):
     """(requests per second, p50 ms, p95 ms) over SECONDS from 8 keep-alive clients."""
-    latencies, stop = [], time.perf_counter() + SECONDS
+    latencies, failures, stop = [], [], time.perf_counter() + SECONDS
     lock = threading.Lock()
 
     def client():
         conn = http.client.HTTPConnection(HOST.hostname, HOST.port, timeout=60)
         mine = []
-        while time.perf_counter() < stop:
-            t = time.perf_counter()
-            status, _, body = request("GET", "/api/me", {"authorization": f"Bearer {pat}"}, conn=conn)
-            assert status == 200, (status, body[:200])
-            mine.append(time.perf_counter() - t)
+        try:
+            while time.perf_counter() < stop:
+                t = time.perf_counter()
+                status, _, body = request("GET", "/api/me", {"authorization": f"Bearer {pat}"}, conn=conn)
+                if status != 200:
+                    raise RuntimeError(f"GET /api/me: {status} {body[:200]!r}")
+                mine.append(time.perf_counter() - t)
+        except Exception as e:  # reported below, once
+            failures.append(repr(e))
         with lock:
             latencies.extend(mine)
 
@@ -69,6 +74,8 @@ def load(pat):
         t.start()
     for t in threads:
         t.join()
+    if failures:
+        raise SystemExit(f"network-policy hot path: {failures[0]}")
     elapsed = time.perf_counter() - started
     q = statistics.quantiles(latencies, n=20)
     return len(latencies) / elapsed, q[9] * 1000, q[18] * 1000
@@ -88,13 +95,13 @@ def main():
         on.append(load(pat))
     put_policy(cookie, {"mode": "off"})
     best = lambda runs, i: statistics.median(r[i] for r in runs)
-    row = "{:<38} {:>12} {:>12} {:>8}"
-    print(row.format("figure", "10k rules", "policy off", "ratio"))
+    row = lambda *cells: print("\t".join(cells))
     rate_on, rate_off = best(on, 0), best(off, 0)
-    print(row.format("API hot path (req/s, 8 clients)", f"{rate_on:.0f}", f"{rate_off:.0f}", f"{rate_on / rate_off:.2f}x"))
-    for label, i in (("API hot path p50 (ms)", 1), ("API hot path p95 (ms)", 2)):
-        a, b = best(on, i), best(off, i)
-        print(row.format(label, f"{a:.2f}", f"{b:.2f}", f"{a / b:.2f}x"))
+    row("hot path with a 10,000-rule network policy enforced", f"{rate_on:.0f} req/s", f"policy off {rate_off:.0f} req/s",
+        f"{rate_on / rate_off:.2f}×")
+    (p50, p95), (b50, b95) = (best(on, 1), best(on, 2)), (best(off, 1), best(off, 2))
+    row("same, p50 / p95", f"{p50:.1f} / {p95:.1f} ms", f"policy off {b50:.1f} / {b95:.1f} ms",
+        f"{p50 / b50:.2f}× / {p95 / b95:.2f}×")
 
 
 main()

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Authenticated hot path against the no-op Rust worker, same workerd, same client, same run.
+
+Drives `GET /api/me` with the seeded demo PAT on the worker, and `GET /` with the same headers
+on the no-op Rust worker (bench/noop-rust), from CLIENTS keep-alive clients for SECONDS per
+round, alternating worker / no-op for ROUNDS rounds so drift hits both. Every response must
+be a 200 (the bench exits otherwise). CPU per request: utime + stime of the `workerd`
+processes under each `wrangler dev` (found by walking the process tree from its pid), over
+the rounds, divided by the requests they served.
+
+Prints table rows, tab-separated: figure, measured, baseline, ratio.
+Usage: throughput.py WORKER_BASE WORKER_PID NOOP_BASE NOOP_PID SECRETS [seconds] [rounds]
+"""
+import http.client
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+import urllib.parse
+
+CLIENTS = 8
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def descendants(root):
+    """pid → (name, cpu seconds) for `root` and every process below it."""
+    procs = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # The name is in parentheses and may hold spaces: split after the last ')'.
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        ppid, utime, stime = int(fields[1]), int(fields[11]), int(fields[12])
+        procs[int(entry)] = (ppid, name, (utime + stime) / TICK)
+    out, todo = {}, [root]
+    while todo:
+        pid = todo.pop()
+        if pid in procs:
+            out[pid] = procs[pid][1:]
+            todo.extend(p for p, (ppid, _, _) in procs.items() if ppid == pid)
+    return out
+
+
+def workerd_cpu(root):
+    """CPU seconds so far of the workerd processes under `root`, and of the whole tree."""
+    tree = descendants(root)
+    workerd = [cpu for name, cpu in tree.values() if name == "workerd"]
+    if not workerd:
+        raise SystemExit(f"no workerd process under pid {root}")
+    return sum(workerd), sum(cpu for _, cpu in tree.values())
+
+
+def load(base, path, headers, seconds):
+    """(requests, elapsed s, latencies) from CLIENTS keep-alive clients for `seconds`."""
+    url = urllib.parse.urlsplit(base)
+    latencies, failures, lock = [], [], threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def client():
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+        mine = []
+        try:
+            while time.perf_counter() < stop:
+                t = time.perf_counter()
+                conn.request("GET", path, headers=headers)
+                resp = conn.getresponse()
+                body = resp.read()
+                if resp.status != 200:
+                    raise RuntimeError(f"{base}{path}: {resp.status} {body[:200]!r}")
+                mine.append(time.perf_counter() - t)
+        except Exception as e:  # reported below, once
+            failures.append(str(e))
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise SystemExit(f"hot path bench: {failures[0]}")
+    return len(latencies), time.perf_counter() - started, latencies
+
+
+def measure(base, path, headers, pid, seconds):
+    cpu0, tree0 = workerd_cpu(pid)
+    n, elapsed, latencies = load(base, path, headers, seconds)
+    cpu1, tree1 = workerd_cpu(pid)
+    q = statistics.quantiles(latencies, n=20)
+    return {"n": n, "rate": n / elapsed, "p50": q[9] * 1000, "p95": q[18] * 1000,
+            "cpu": cpu1 - cpu0, "tree": tree1 - tree0}
+
+
+def main():
+    worker, worker_pid, noop, noop_pid, secrets = sys.argv[1:6]
+    seconds = float(sys.argv[6]) if len(sys.argv) > 6 else 10.0
+    rounds = int(sys.argv[7]) if len(sys.argv) > 7 else 2
+    pat = json.load(open(secrets))["pat"]
+    headers = {"authorization": f"Bearer {pat}", "x-axissynapse-client-ip": "198.51.100.7"}
+    targets = {"worker": (worker, "/api/me", int(worker_pid)), "noop": (noop, "/", int(noop_pid))}
+    for base, path, _ in targets.values():  # warm up both isolates and connections
+        load(base, path, headers, 2)
+    runs = {"worker": [], "noop": []}
+    for _ in range(rounds):
+        for name, (base, path, pid) in targets.items():
+            runs[name].append(measure(base, path, headers, pid, seconds))
+
+    med = lambda name, key: statistics.median(r[key] for r in runs[name])
+    per_req = lambda name, key: sum(r[key] for r in runs[name]) / sum(r["n"] for r in runs[name]) * 1000
+    w, n = {k: med("worker", k) for k in ("rate", "p50", "p95")}, {k: med("noop", k) for k in ("rate", "p50", "p95")}
+    cw, cn = per_req("worker", "cpu"), per_req("noop", "cpu")
+    tw, tn = per_req("worker", "tree"), per_req("noop", "tree")
+    label = f"{CLIENTS} clients, {rounds}×{seconds:.0f} s"
+    rows = [
+        (f"hot path: `GET /api/me` with a PAT, req/s ({label})", f"{w['rate']:.0f} req/s",
+         f"no-op Rust worker {n['rate']:.0f} req/s", f"{w['rate'] / n['rate']:.2f}×"),
+        ("hot path p50 / p95", f"{w['p50']:.1f} / {w['p95']:.1f} ms", f"no-op {n['p50']:.1f} / {n['p95']:.1f} ms",
+         f"{w['p50'] / n['p50']:.1f}× / {w['p95'] / n['p95']:.1f}×"),
+        ("CPU per request, workerd (utime+stime ÷ requests)", f"{cw:.2f} ms", f"no-op {cn:.2f} ms", f"{cw / cn:.1f}×"),
+        ("marginal CPU per request over the no-op", f"{cw - cn:.2f} ms", "–", "–"),
+        ("CPU per request, whole `wrangler dev` tree", f"{tw:.2f} ms", f"no-op {tn:.2f} ms", f"{tw / tn:.1f}×"),
+    ]
+    for r in rows:
+        print("\t".join(r))
+
+
+main()
