@@ -121,12 +121,19 @@ impl Ctx {
     }
 }
 
-/// Decodes JSON bytes, classifying syntax errors apart from shape errors.
+/// Decodes a JSON object body, classifying syntax errors apart from shape errors. Every request
+/// body of the API is an object: anything else is refused before serde, which would otherwise
+/// read a struct from an array of its fields in order (`[null, null]`).
 pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
-    serde_json::from_slice(bytes).map_err(|e| {
+    let classify = |e: serde_json::Error| {
         let code = if e.is_data() { ErrorCode::ValidationError } else { ErrorCode::InvalidJson };
         ApiError::with_reason(code, e.to_string())
-    })
+    };
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(classify)?;
+        return Err(ApiError::with_reason(ErrorCode::ValidationError, "the body must be a JSON object"));
+    }
+    serde_json::from_slice(bytes).map_err(classify)
 }
 
 /// The client address: `CF-Connecting-IP` (set by Cloudflare's edge, not by the client). In
@@ -233,4 +240,29 @@ pub fn scim_error_reply(err: &ApiError, request_id: &str) -> Reply {
 /// One structured log line.
 pub fn log_json(line: Value) {
     worker::console_log!("{}", line);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Patch {
+        name: Option<String>,
+        enabled: Option<bool>,
+    }
+
+    /// Found by schemathesis: `[null, null]` decoded as a struct of two absent fields.
+    #[test]
+    fn only_objects_decode_into_bodies() {
+        for body in ["[null, null]", " []", "null", "\"x\"", "3"] {
+            let err = decode_json::<Patch>(body.as_bytes()).unwrap_err();
+            assert_eq!(err.code, ErrorCode::ValidationError, "{body}");
+        }
+        assert_eq!(decode_json::<Patch>(b"[nul").unwrap_err().code, ErrorCode::InvalidJson);
+        assert_eq!(decode_json::<Patch>(b"{\"name\": 3}").unwrap_err().code, ErrorCode::ValidationError);
+        assert_eq!(decode_json::<Patch>(b" {\"name\": \"a\"").unwrap_err().code, ErrorCode::InvalidJson);
+        assert_eq!(decode_json::<Patch>(b"\n{\"enabled\": true}").unwrap().enabled, Some(true));
+    }
 }

@@ -153,7 +153,9 @@ pub(crate) fn elements(attr: &'static Attribute, value: &Value, mode: Mode) -> R
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         let element = element(attr, item, mode)?;
-        if !is_empty(&element) {
+        // An element of an identity-keyed attribute (Group `members`) is kept even when nothing
+        // of it is left, so one without a `value` is refused rather than silently dropped.
+        if !is_empty(&element) || (identity(attr).is_some() && !item.is_null()) {
             out.push(element);
         }
     }

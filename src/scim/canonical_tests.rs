@@ -137,6 +137,14 @@ fn group_canonicalised() {
     );
     let no_value = json!({"displayName": "Eng", "members": [{"type": "User"}]});
     assert_eq!(kind(canonicalize(&no_value, &GROUP_TYPE)), PatchErrorKind::InvalidValue);
+    // Found by schemathesis: members whose every field is null or read-only were dropped, so
+    // the group was created without them and no error said so.
+    for members in [json!([{"value": null}]), json!([{"display": "Alice"}]), json!([{}])] {
+        let body = json!({"displayName": "Eng", "members": members});
+        assert_eq!(kind(canonicalize(&body, &GROUP_TYPE)), PatchErrorKind::InvalidValue, "{members}");
+    }
+    let null_element = json!({"displayName": "Eng", "members": [null, {"value": "u_1"}]});
+    assert_eq!(canonicalize(&null_element, &GROUP_TYPE).unwrap()["members"], json!([{"value": "u_1"}]));
     let user_ext = json!({"displayName": "Eng", ENTERPRISE_URN: {"department": "x"}});
     assert_eq!(canonicalize(&user_ext, &GROUP_TYPE).unwrap(), json!({"schemas": [GROUP_URN], "displayName": "Eng"}));
 }
