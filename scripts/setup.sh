@@ -42,3 +42,11 @@ if [ ! -x "$VENV/bin/python" ] || ! cmp -s tests/conformance/requirements.txt "$
   "$VENV/bin/pip" install -q --disable-pip-version-check -r tests/conformance/requirements.txt
   cp tests/conformance/requirements.txt "$VENV/requirements.txt"
 fi
+
+# schemathesis for contract fuzzing, in its own venv (its pins differ from the SCIM tools').
+CVENV="$AXIS_TOOLS/contract-venv"
+if [ ! -x "$CVENV/bin/schemathesis" ] || ! cmp -s tests/contract/requirements.txt "$CVENV/requirements.txt"; then
+  python3 -m venv "$CVENV"
+  "$CVENV/bin/pip" install -q --disable-pip-version-check -r tests/contract/requirements.txt
+  cp tests/contract/requirements.txt "$CVENV/requirements.txt"
+fi

@@ -20,7 +20,7 @@ echo "== build"
 bash scripts/build.sh
 
 STATE=$(mktemp -d /tmp/axis-e2e.XXXXXX)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 SECRET=$(head -c 32 /dev/urandom | base64 | tr -d '=+/')
 export AXIS_BASE_URL="http://127.0.0.1:$PORT" AXIS_STATE="$STATE" AXIS_SECRETS="$STATE/secrets.json" AXIS_AUTH_SECRET="$SECRET"
 # The webhook receiver the e2e tests start verifies deliveries with PyPI's standardwebhooks.
@@ -39,7 +39,8 @@ stop_worker() {
   kill -KILL -- "-$PGID" 2>/dev/null || true
   PGID=""
 }
-trap 'stop_worker; rm -rf "$STATE"' EXIT
+CPGID=""
+trap 'stop_worker; [ -z "$CPGID" ] || kill -TERM -- "-$CPGID" 2>/dev/null; rm -rf "$STATE" wrangler.contract.toml' EXIT
 
 echo "== e2e (wrangler dev on $AXIS_BASE_URL, state $STATE)"
 apply_schema "$STATE"
@@ -54,6 +55,23 @@ echo "== SCIM conformance (scim2-tester, scim-sanity) against the demo workspace
 echo "== browser e2e (headless Chromium, virtual authenticator)"
 # WebAuthn needs a secure context and a domain RP ID: localhost is both.
 AXIS_BROWSER_URL="http://localhost:$PORT" node --test tests/browser/
+
+echo "== contract fuzzing (schemathesis over the served OpenAPI document; its own worker and state)"
+# API rate-limit windows raised so the fuzzer reaches the logic behind them (429s are tested in
+# e2e); fixed seed, bounded examples: tests/contract/schemathesis.toml.
+CSTATE="$STATE/contract"; mkdir -p "$CSTATE"
+raised_limits_config wrangler.contract.toml
+apply_schema "$CSTATE"
+seed "$CSTATE" "$CSTATE/secrets.json" --fixtures
+CPORT=$(free_port)
+setsid wrangler dev --config wrangler.contract.toml --ip 127.0.0.1 --port "$CPORT" --persist-to "$CSTATE" \
+  --inspector-port "$(free_port)" --show-interactive-dev-session=false --var "AUTH_SECRET:$SECRET" >"$CSTATE/wrangler.log" 2>&1 &
+CPGID=$!
+wait_ready "http://127.0.0.1:$CPORT" 60 || { tail -50 "$CSTATE/wrangler.log"; exit 1; }
+"$AXIS_TOOLS/contract-venv/bin/python" tests/contract/run.py "http://127.0.0.1:$CPORT" "$CSTATE/secrets.json" "$CSTATE/report"
+kill -TERM -- "-$CPGID" 2>/dev/null || true
+CPGID=""
+rm -f wrangler.contract.toml
 
 echo "== deploy dry run (production environment, offline)"
 wrangler deploy --dry-run --env production --outdir "$STATE/deploy" >"$STATE/deploy.log" 2>&1 || { cat "$STATE/deploy.log"; exit 1; }

@@ -31,3 +31,15 @@ wait_ready() {
     sleep 0.2
   done
 }
+
+# raised_limits_config OUT: wrangler.toml with the API rate-limit windows raised, for runs that
+# drive one credential far past them on purpose (contract fuzzing, benchmarks); the check
+# itself still runs on every request. OUT must sit next to wrangler.toml (paths are relative).
+raised_limits_config() {
+  sed -E 's/^simple = \{ limit = [0-9]+/simple = { limit = 1000000000/' wrangler.toml > "$1"
+}
+
+# free_port: an unused local TCP port.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}

@@ -277,25 +277,25 @@ fn capture<'p>(pattern: &str, path: &'p str) -> Option<Option<&'p str>> {
     }
 }
 
-/// Finds the route for `method` and `path` (no query string). Literal routes win over
-/// parameterised ones (`/api/me/sessions/heartbeat` before `/api/me/sessions/{id}`).
+/// Finds the route for `method` and `path` (no query string). A path names one resource: the
+/// literal pattern when one matches, else the parameterised one (`/api/me/sessions/heartbeat`
+/// is not `/api/me/sessions/{id}`), so `Allow` lists only that resource's methods.
 pub fn resolve<'p>(method: &str, path: &'p str) -> Resolution<'p> {
+    let literal = ROUTES.iter().any(|r| capture(r.path, path) == Some(None));
     let mut allowed = Vec::new();
-    let mut best: Option<(&'static Route, Option<&'p str>)> = None;
     for r in ROUTES {
         let Some(param) = capture(r.path, path) else { continue };
-        if r.method != method {
-            allowed.push(r.method);
+        if literal && param.is_some() {
             continue;
         }
-        if best.is_none_or(|(_, p)| p.is_some() && param.is_none()) {
-            best = Some((r, param));
+        if r.method == method {
+            return Resolution::Found(r, param);
         }
+        allowed.push(r.method);
     }
-    match best {
-        Some((r, param)) => Resolution::Found(r, param),
-        None if !allowed.is_empty() => Resolution::MethodNotAllowed(allowed),
-        None => Resolution::NotFound,
+    match allowed.is_empty() {
+        true => Resolution::NotFound,
+        false => Resolution::MethodNotAllowed(allowed),
     }
 }
 
@@ -329,6 +329,61 @@ mod tests {
         let unrouted: Vec<_> = documented.difference(&routed).collect();
         assert!(undocumented.is_empty(), "routes missing from api/openapi.json: {undocumented:?}");
         assert!(unrouted.is_empty(), "documented but not routed: {unrouted:?}");
+    }
+
+    /// JSON pointers of `type: object` schemas that say nothing about their members.
+    fn bare_objects(node: &Value, at: &str, found: &mut Vec<String>) {
+        match node {
+            Value::Object(map) => {
+                let described = ["properties", "additionalProperties", "$ref", "allOf", "oneOf", "anyOf", "const"];
+                if map.get("type") == Some(&Value::from("object")) && !described.iter().any(|k| map.contains_key(*k)) {
+                    found.push(at.to_string());
+                }
+                for (key, value) in map {
+                    bare_objects(value, &format!("{at}/{key}"), found);
+                }
+            }
+            Value::Array(items) => {
+                for (i, value) in items.iter().enumerate() {
+                    bare_objects(value, &format!("{at}/{i}"), found);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Issue 8: every request and response body is described, so contract fuzzing can check it.
+    #[test]
+    fn every_body_is_described_with_no_bare_objects() {
+        let doc = document();
+        let mut bare = Vec::new();
+        bare_objects(&doc, "", &mut bare);
+        assert!(bare.is_empty(), "bare `type: object` schemas: {bare:#?}");
+        for (method, path) in documented_operations(&doc) {
+            let op = &doc["paths"][&path][method.to_lowercase()];
+            for (status, response) in op["responses"].as_object().expect("responses") {
+                let bodiless = matches!(status.as_str(), "204" | "302" | "303" | "304");
+                let described = response.get("$ref").is_some()
+                    || response["content"].as_object().is_some_and(|c| c.values().all(|m| m.get("schema").is_some()));
+                assert!(bodiless || described, "{method} {path} {status} has no body schema");
+            }
+            if op.get("requestBody").is_some() {
+                assert!(op["responses"].get("415").is_some(), "{method} {path} takes a body but does not document 415");
+            }
+        }
+    }
+
+    #[test]
+    fn the_documented_step_up_purposes_are_the_closed_set() {
+        let doc = document();
+        let documented: Vec<&str> = doc["components"]["schemas"]["StepUpPurpose"]["enum"]
+            .as_array()
+            .expect("StepUpPurpose enum")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        let codes: Vec<&str> = crate::stepup::purposes::Purpose::ALL.iter().map(|p| p.code()).collect();
+        assert_eq!(documented, codes);
     }
 
     #[test]
@@ -371,6 +426,16 @@ mod tests {
     #[test]
     fn wrong_method_lists_allowed_methods() {
         assert_eq!(resolve("PUT", "/api/me/tokens"), Resolution::MethodNotAllowed(vec!["GET", "POST"]));
+    }
+
+    /// Found by schemathesis (`allow_header_conformance`): a literal path's `Allow` listed the
+    /// methods of the `{id}` route beside it.
+    #[test]
+    fn allow_lists_only_the_literal_resource_methods() {
+        assert_eq!(resolve("OPTIONS", "/api/me/sessions/heartbeat"), Resolution::MethodNotAllowed(vec!["POST"]));
+        assert_eq!(resolve("GET", "/api/me/passkeys/registration-options"), Resolution::MethodNotAllowed(vec!["POST"]));
+        assert_eq!(resolve("GET", "/api/scim/v2/Users/.search"), Resolution::MethodNotAllowed(vec!["POST"]));
+        assert!(matches!(resolve("DELETE", "/api/me/sessions/abc"), Resolution::Found(_, Some("abc"))));
     }
 
     #[test]

@@ -30,6 +30,22 @@ struct User {
     password: &'static str,
 }
 
+const fn contract_ws(id: &'static str, slug: &'static str) -> Ws {
+    Ws { id, name: "Contract Fuzz Co", slug, status: "active", policy: "password_and_sso", mfa: 0 }
+}
+
+const fn contract_owner(id: &'static str, ws: &'static str, email: &'static str) -> User {
+    User {
+        id,
+        ws,
+        email,
+        name: "Connie Contract",
+        role: "owner",
+        status: "active",
+        password: "contract-owner-password",
+    }
+}
+
 const DEMO: Ws =
     Ws { id: "ws_demo", name: "Demo Workspace", slug: "demo", status: "active", policy: "password_and_sso", mfa: 0 };
 
@@ -55,6 +71,14 @@ const DEMO_USERS: &[User] = &[
 ];
 
 const FIXTURE_WORKSPACES: &[Ws] = &[
+    // Contract fuzzing (tests/contract/run.py): one workspace per pass, so an operation that can
+    // end its caller's session (logout aside) only ends its own pass's; the SCIM token's workspace
+    // is apart too, so SCIM fuzzing cannot deprovision the owner the other operations sign in as.
+    contract_ws("ws_contract", "contract"),
+    contract_ws("ws_contract_scim", "contract-scim"),
+    contract_ws("ws_contract_workspace", "contract-workspace"),
+    contract_ws("ws_contract_netpol", "contract-netpol"),
+    contract_ws("ws_contract_users", "contract-users"),
     Ws { id: "ws_other", name: "Other Corp", slug: "other", status: "active", policy: "password_and_sso", mfa: 0 },
     Ws {
         id: "ws_suspended",
@@ -186,6 +210,11 @@ const FIXTURE_WORKSPACES: &[Ws] = &[
 const BULK_AUDIT_ROWS: i64 = 50_250;
 
 const FIXTURE_USERS: &[User] = &[
+    contract_owner("u_contract_owner", "ws_contract", "owner@contract.test"),
+    contract_owner("u_contract_scim_owner", "ws_contract_scim", "owner@contract-scim.test"),
+    contract_owner("u_contract_workspace_owner", "ws_contract_workspace", "owner@contract-workspace.test"),
+    contract_owner("u_contract_netpol_owner", "ws_contract_netpol", "owner@contract-netpol.test"),
+    contract_owner("u_contract_users_owner", "ws_contract_users", "owner@contract-users.test"),
     User {
         id: "u_saml_owner",
         ws: "ws_saml",
@@ -666,6 +695,17 @@ fn main() {
         sql.push(invite_sql);
         secrets["ssoInvitation"] = json!(invite);
         sql.extend(bulk_audit_sql());
+        let (contract_pat_sql, contract_pat) =
+            token_sql(tokens::TokenKind::Pat, "ws_contract", "u_contract_owner", "Contract PAT", None);
+        let (contract_scim_sql, contract_scim) = token_sql(
+            tokens::TokenKind::Scim,
+            "ws_contract_scim",
+            "u_contract_scim_owner",
+            "Contract SCIM token",
+            None,
+        );
+        sql.extend([contract_pat_sql, contract_scim_sql]);
+        secrets["contract"] = json!({"pat": contract_pat, "scimToken": contract_scim});
     }
     println!("{}", sql.join("\n"));
     let passwords: Map<String, Value> = users.iter().map(|u| (u.email.to_string(), json!(u.password))).collect();
