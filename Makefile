@@ -10,5 +10,5 @@ test:           ## host unit tests + build + e2e against wrangler dev
 build:
 	bash scripts/setup.sh && bash scripts/build.sh
 
-bench:          ## size and cold-start figures
+bench:          ## one performance table (README, Benchmarks)
 	bash bench/run
