@@ -7,7 +7,9 @@ token (the API surface) from 8 keep-alive clients, alternating a policy that is 
 drift hits both. Prints table rows, tab-separated: figure, measured, baseline, ratio.
 Usage: hot_path.py BASE SECRETS [seconds].
 """
-import http.client, json, statistics, sys, threading, time, urllib.parse
+import http.client, json, statistics, sys, urllib.parse
+
+import closed_loop
 
 BASE, SECRETS = sys.argv[1], sys.argv[2]
 SECONDS = float(sys.argv[3]) if len(sys.argv) > 3 else 4.0
@@ -50,35 +52,8 @@ def large_policy():
 
 def load(pat):
     """(requests per second, p50 ms, p95 ms) over SECONDS from 8 keep-alive clients."""
-    latencies, failures, stop = [], [], time.perf_counter() + SECONDS
-    lock = threading.Lock()
-
-    def client():
-        conn = http.client.HTTPConnection(HOST.hostname, HOST.port, timeout=60)
-        mine = []
-        try:
-            while time.perf_counter() < stop:
-                t = time.perf_counter()
-                status, _, body = request("GET", "/api/me", {"authorization": f"Bearer {pat}"}, conn=conn)
-                if status != 200:
-                    raise RuntimeError(f"GET /api/me: {status} {body[:200]!r}")
-                mine.append(time.perf_counter() - t)
-        except Exception as e:  # reported below, once
-            failures.append(repr(e))
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=client) for _ in range(8)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if failures:
-        raise SystemExit(f"network-policy hot path: {failures[0]}")
-    elapsed = time.perf_counter() - started
-    q = statistics.quantiles(latencies, n=20)
-    return len(latencies) / elapsed, q[9] * 1000, q[18] * 1000
+    headers = {"x-axissynapse-client-ip": CLIENT_IP, "authorization": f"Bearer {pat}"}
+    return closed_loop.rate_p50_p95(*closed_loop.drive(BASE, lambda _rng: "/api/me", headers, SECONDS))
 
 
 def main():

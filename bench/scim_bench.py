@@ -12,16 +12,13 @@ measured, baseline, ratio). Workloads:
 Usage: scim_bench.py seed STATE_DIR USERS_JSON | run WORKER SCIM_TOKEN NOOP SCIM2 SCIM2_TOKEN
 """
 import glob
-import http.client
 import json
 import sqlite3
-import random
-import statistics
-import subprocess
 import sys
-import threading
 import time
 import urllib.parse
+
+import closed_loop
 
 USERS = 100_000
 WS = "ws_demo"
@@ -96,40 +93,8 @@ def workload(kind, rng):
 
 def drive(base, path_of, token, seconds, clients=8):
     """(requests/s, p50 ms, p95 ms) from `clients` keep-alive clients."""
-    url = urllib.parse.urlsplit(base)
-    latencies, lock, stop = [], threading.Lock(), time.perf_counter() + seconds
-
-    failures = []
-
-    def client(seed):
-        rng = random.Random(seed)
-        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
-        mine = []
-        headers = {"authorization": f"Bearer {token}"} if token else {}
-        try:
-            while time.perf_counter() < stop:
-                t = time.perf_counter()
-                conn.request("GET", url.path + path_of(rng), headers=headers)
-                resp = conn.getresponse()
-                body = resp.read()
-                if resp.status != 200:
-                    raise RuntimeError(f"{resp.status} {body[:300]!r}")
-                mine.append(time.perf_counter() - t)
-        except Exception as e:  # reported once, below
-            failures.append(f"{base}: {e}")
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if failures:
-        raise SystemExit(failures[0])
-    q = statistics.quantiles(latencies, n=20)
-    return len(latencies) / (time.perf_counter() - started), q[9] * 1000, q[18] * 1000
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    return closed_loop.rate_p50_p95(*closed_loop.drive(base, path_of, headers, seconds, clients, timeout=120))
 
 
 def run(worker, token, noop, scim2, scim2_token):

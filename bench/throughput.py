@@ -11,14 +11,12 @@ the rounds, divided by the requests they served.
 Prints table rows, tab-separated: figure, measured, baseline, ratio.
 Usage: throughput.py WORKER_BASE WORKER_PID NOOP_BASE NOOP_PID SECRETS [seconds] [rounds]
 """
-import http.client
 import json
 import os
 import statistics
 import sys
-import threading
-import time
-import urllib.parse
+
+import closed_loop
 
 CLIENTS = 8
 TICK = os.sysconf("SC_CLK_TCK")
@@ -60,36 +58,7 @@ def workerd_cpu(root):
 
 def load(base, path, headers, seconds):
     """(requests, elapsed s, latencies) from CLIENTS keep-alive clients for `seconds`."""
-    url = urllib.parse.urlsplit(base)
-    latencies, failures, lock = [], [], threading.Lock()
-    stop = time.perf_counter() + seconds
-
-    def client():
-        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
-        mine = []
-        try:
-            while time.perf_counter() < stop:
-                t = time.perf_counter()
-                conn.request("GET", path, headers=headers)
-                resp = conn.getresponse()
-                body = resp.read()
-                if resp.status != 200:
-                    raise RuntimeError(f"{base}{path}: {resp.status} {body[:200]!r}")
-                mine.append(time.perf_counter() - t)
-        except Exception as e:  # reported below, once
-            failures.append(str(e))
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if failures:
-        raise SystemExit(f"hot path bench: {failures[0]}")
-    return len(latencies), time.perf_counter() - started, latencies
+    return closed_loop.drive(base, lambda _rng: path, headers, seconds, CLIENTS)
 
 
 def measure(base, path, headers, pid, seconds):
