@@ -281,21 +281,30 @@ fn capture<'p>(pattern: &str, path: &'p str) -> Option<Option<&'p str>> {
 /// literal pattern when one matches, else the parameterised one (`/api/me/sessions/heartbeat`
 /// is not `/api/me/sessions/{id}`), so `Allow` lists only that resource's methods.
 pub fn resolve<'p>(method: &str, path: &'p str) -> Resolution<'p> {
-    let literal = ROUTES.iter().any(|r| capture(r.path, path) == Some(None));
+    let mut literal = false;
+    let mut found = None;
     let mut allowed = Vec::new();
     for r in ROUTES {
         let Some(param) = capture(r.path, path) else { continue };
+        if param.is_none() && !literal {
+            // The first literal match: what the parameterised routes offered does not apply.
+            literal = true;
+            found = None;
+            allowed.clear();
+        }
         if literal && param.is_some() {
             continue;
         }
         if r.method == method {
-            return Resolution::Found(r, param);
+            found = found.or(Some((r, param)));
+        } else {
+            allowed.push(r.method);
         }
-        allowed.push(r.method);
     }
-    match allowed.is_empty() {
-        true => Resolution::NotFound,
-        false => Resolution::MethodNotAllowed(allowed),
+    match (found, allowed.is_empty()) {
+        (Some((r, param)), _) => Resolution::Found(r, param),
+        (None, true) => Resolution::NotFound,
+        (None, false) => Resolution::MethodNotAllowed(allowed),
     }
 }
 
