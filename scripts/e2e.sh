@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Focused e2e run while developing: build, start a throwaway `wrangler dev`, seed it, and run
+# `cargo test --test e2e` with the given filter (e.g. `bash scripts/e2e.sh scim::`).
+# `make test` runs everything; this runs one slice of it against the same setup.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+source scripts/wrangler-local.sh
+bash scripts/build.sh
+STATE=$(mktemp -d /tmp/axis-e2e.XXXXXX)
+PORT=$(free_port)
+SECRET=$(head -c 32 /dev/urandom | base64 | tr -d '=+/')
+export AXIS_BASE_URL="http://127.0.0.1:$PORT" AXIS_STATE="$STATE" AXIS_SECRETS="$STATE/secrets.json" AXIS_AUTH_SECRET="$SECRET"
+export AXIS_PYTHON="$AXIS_TOOLS/scim-venv/bin/python"
+apply_schema "$STATE"
+seed "$STATE" "$AXIS_SECRETS" --fixtures
+setsid wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE" --inspector-port "$(free_port)" \
+  --show-interactive-dev-session=false --var "AUTH_SECRET:$SECRET" >>"$STATE/wrangler.log" 2>&1 &
+PGID=$!
+trap 'kill -TERM -- "-$PGID" 2>/dev/null; rm -rf "$STATE"' EXIT
+wait_ready "$AXIS_BASE_URL" 60 || { tail -50 "$STATE/wrangler.log"; exit 1; }
+cargo test --test e2e -- --test-threads=4 "$@"
