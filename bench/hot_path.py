@@ -40,7 +40,7 @@ def session_cookie(password):
 
 
 def put_policy(cookie, policy):
-    status, _, body = request("PUT", "/api/settings/network-policy", {"cookie": cookie}, policy)
+    status, _, body = request("PUT", "/api/settings/network-policy", {"cookie": cookie, "x-axissynapse-request": "1"}, policy)
     assert status == 200, body[:300]
 
 

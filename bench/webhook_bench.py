@@ -35,6 +35,7 @@ def call(method, path, body=None, cookie=None, url=None):
     req.add_header("content-type", "application/json")
     if cookie:
         req.add_header("cookie", cookie)
+        req.add_header("x-axissynapse-request", "1")  # a server-side caller's CSRF proof
     with urllib.request.urlopen(req, timeout=60) as r:
         text = r.read()
         return r.headers, (json.loads(text) if text else None)

@@ -37,6 +37,9 @@ pub enum ErrorCode {
     TokenRevoked,
     /// The bearer token is past its expiry.
     TokenExpired,
+    /// A cookie-authenticated write carried no proof that it came from this site: no allowed
+    /// `Origin`, no `Sec-Fetch-Site: same-origin`, no `X-AxisSynapse-Request` header.
+    CsrfCheckFailed,
     // --- Multi-factor and step-up -----------------------------------------------------------
     /// The workspace requires a second factor and the caller has not enrolled one.
     MfaRequired,
@@ -170,7 +173,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in table order.
-    pub const ALL: [ErrorCode; 73] = [
+    pub const ALL: [ErrorCode; 74] = [
         Self::NotProvisioned,
         Self::SsoNotAllowed,
         Self::AccountDisabled,
@@ -183,6 +186,7 @@ impl ErrorCode {
         Self::SessionExpired,
         Self::TokenRevoked,
         Self::TokenExpired,
+        Self::CsrfCheckFailed,
         Self::MfaRequired,
         Self::StepUpRequired,
         Self::StepUpReused,
@@ -299,7 +303,11 @@ impl ErrorCode {
             | Self::WebauthnVerificationFailed
             | Self::ChallengeExpired
             | Self::InvalidJson => 400,
-            Self::IpBlocked | Self::AttestationBlocked | Self::NoFactorAvailable | Self::Forbidden => 403,
+            Self::IpBlocked
+            | Self::AttestationBlocked
+            | Self::NoFactorAvailable
+            | Self::CsrfCheckFailed
+            | Self::Forbidden => 403,
             Self::UserNotFound
             | Self::GroupNotFound
             | Self::WebhookNotFound
@@ -333,6 +341,7 @@ impl ErrorCode {
             Self::SessionExpired => "SESSION_EXPIRED",
             Self::TokenRevoked => "TOKEN_REVOKED",
             Self::TokenExpired => "TOKEN_EXPIRED",
+            Self::CsrfCheckFailed => "CSRF_CHECK_FAILED",
             Self::MfaRequired => "MFA_REQUIRED",
             Self::StepUpRequired => "STEP_UP_REQUIRED",
             Self::StepUpReused => "STEP_UP_REUSED",
@@ -412,6 +421,7 @@ impl ErrorCode {
             Self::SessionExpired => "This session has expired.",
             Self::TokenRevoked => "This token has been revoked.",
             Self::TokenExpired => "This token has expired.",
+            Self::CsrfCheckFailed => "This request did not show that it came from this site.",
             Self::MfaRequired => "The workspace requires a second factor.",
             Self::StepUpRequired => "This action needs a fresh step-up proof.",
             Self::StepUpReused => "This step-up token has already been used.",

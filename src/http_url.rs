@@ -31,6 +31,8 @@ pub enum QueryError {
     TooLong,
     TooManyParams,
     BadEncoding(String),
+    /// A parameter name appears more than once (its name, decoded).
+    Repeated(String),
 }
 
 impl std::fmt::Display for QueryError {
@@ -39,6 +41,7 @@ impl std::fmt::Display for QueryError {
             Self::TooLong => write!(f, "query string longer than {MAX_QUERY_BYTES} bytes"),
             Self::TooManyParams => write!(f, "more than {MAX_QUERY_PARAMS} query parameters"),
             Self::BadEncoding(p) => write!(f, "query parameter {p:?} is not valid percent-encoded UTF-8"),
+            Self::Repeated(p) => write!(f, "query parameter {p:?} is given more than once; send it once"),
         }
     }
 }
@@ -60,6 +63,20 @@ pub fn parse_query(query: &str) -> Result<Vec<(String, String)>, QueryError> {
             Ok((decode(k).ok_or_else(bad)?, decode(v).ok_or_else(bad)?))
         })
         .collect()
+}
+
+/// Refuses a query in which a parameter name appears twice: every parameter of the API takes
+/// one value, and taking the first (or last) of two would let a proxy and the worker read
+/// different requests. `case_insensitive` for SCIM, whose parameter names are matched
+/// without regard to case (RFC 7644 §3.4.2).
+pub fn refuse_repeated(pairs: &[(String, String)], case_insensitive: bool) -> Result<(), QueryError> {
+    let same = |a: &str, b: &str| if case_insensitive { a.eq_ignore_ascii_case(b) } else { a == b };
+    for (i, (name, _)) in pairs.iter().enumerate() {
+        if pairs[..i].iter().any(|(earlier, _)| same(earlier, name)) {
+            return Err(QueryError::Repeated(name.chars().take(40).collect()));
+        }
+    }
+    Ok(())
 }
 
 /// Percent-decodes with `+` as space; `None` on a bad escape or invalid UTF-8.
@@ -114,6 +131,18 @@ mod tests {
         assert!(matches!(parse_query("a=%e2%82"), Err(QueryError::BadEncoding(_))));
         assert!(matches!(parse_query("a=%4"), Err(QueryError::BadEncoding(_))));
         assert_eq!(decode("%E2%82%AC").as_deref(), Some("€"));
+    }
+
+    #[test]
+    fn repeated_names_are_refused() {
+        let q = parse_query("format=csv&format=ndjson").unwrap();
+        assert_eq!(refuse_repeated(&q, false), Err(QueryError::Repeated("format".into())));
+        let q = parse_query("count=1&COUNT=2&a=1").unwrap();
+        assert_eq!(refuse_repeated(&q, false), Ok(()));
+        assert_eq!(refuse_repeated(&q, true), Err(QueryError::Repeated("COUNT".into())));
+        let q = parse_query("a%3D=1&a%3d=2").unwrap();
+        assert_eq!(refuse_repeated(&q, false), Err(QueryError::Repeated("a=".into())), "compared decoded");
+        assert_eq!(QueryError::Repeated("count".into()).to_string(), "query parameter \"count\" is given more than once; send it once");
     }
 
     #[test]

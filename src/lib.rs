@@ -32,6 +32,7 @@ pub mod saml;
 pub mod scim;
 pub mod session;
 pub mod stepup;
+pub mod text_field;
 pub mod time;
 pub mod webauthn;
 pub mod webhooks;

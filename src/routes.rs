@@ -97,6 +97,9 @@ pub enum Op {
     SamlAcs,
 }
 
+/// Where the SCIM 2.0 service (RFC 7644) is mounted; errors under it use SCIM bodies.
+pub const SCIM_PREFIX: &str = "/api/scim/v2";
+
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {

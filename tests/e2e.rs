@@ -11,6 +11,8 @@ mod auth;
 mod contract;
 #[path = "e2e/invitations.rs"]
 mod invitations;
+#[path = "e2e/input.rs"]
+mod input;
 #[path = "e2e/isolation.rs"]
 mod isolation;
 #[path = "e2e/netpolicy.rs"]

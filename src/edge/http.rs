@@ -18,6 +18,9 @@ pub struct Ctx {
     pub method: String,
     pub path: String,
     pub query: Vec<(String, String)>,
+    /// Why the query string was refused, if it was: reported by [`Ctx::query_problem`] once the
+    /// route family (SCIM or not) is known, so SCIM clients get the RFC 7644 error body.
+    query_error: Option<http_url::QueryError>,
     pub origin: String,
     pub https: bool,
     pub request_id: String,
@@ -38,8 +41,13 @@ impl Ctx {
         let url = req.inner().url();
         let parts = http_url::split(&url)
             .ok_or_else(|| ApiError::with_reason(ErrorCode::ValidationError, "bad request URL"))?;
-        let query = http_url::parse_query(parts.query)
-            .map_err(|e| ApiError::with_reason(ErrorCode::ValidationError, e.to_string()))?;
+        let scim = parts.path.starts_with(crate::routes::SCIM_PREFIX);
+        let (query, query_error) = match http_url::parse_query(parts.query)
+            .and_then(|q| http_url::refuse_repeated(&q, scim).map(|()| q))
+        {
+            Ok(q) => (q, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
         let production = environment.is_none_or(|e| e == "production");
         let client_ip = client_ip(req.headers(), production);
         Ok(Self {
@@ -48,6 +56,7 @@ impl Ctx {
             origin: format!("{}://{}", parts.scheme, parts.authority),
             https: parts.scheme == "https",
             query,
+            query_error,
             req,
             env,
             wctx,
@@ -56,6 +65,19 @@ impl Ctx {
             client_ip,
             production,
         })
+    }
+
+    /// Whether this request is for the SCIM service (RFC 7644 error bodies).
+    pub fn is_scim(&self) -> bool {
+        self.path.starts_with(crate::routes::SCIM_PREFIX)
+    }
+
+    /// The refusal of a malformed query string (too long, too many parameters, bad
+    /// percent-encoding, a repeated name): `SCIM_INVALID_VALUE` on SCIM routes, else
+    /// `ValidationError`, both naming the problem.
+    pub fn query_problem(&self) -> Option<ApiError> {
+        let code = if self.is_scim() { ErrorCode::ScimInvalidValue } else { ErrorCode::ValidationError };
+        self.query_error.as_ref().map(|e| ApiError::with_reason(code, e.to_string()))
     }
 
     pub fn header(&self, name: &str) -> Option<String> {
@@ -70,7 +92,7 @@ impl Ctx {
         self.header("user-agent").map(|ua| ua.chars().take(512).collect()).unwrap_or_default()
     }
 
-    /// The first value of a query parameter.
+    /// The value of a query parameter (names are unique: [`Ctx::query_problem`]).
     pub fn query_param(&self, name: &str) -> Option<&str> {
         self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
@@ -104,11 +126,7 @@ impl Ctx {
 
     /// [`Ctx::json`] with another size limit, for the few bodies that may be large.
     pub async fn json_within<T: DeserializeOwned>(&mut self, limit: usize) -> ApiResult<T> {
-        let media = self.header("content-type").unwrap_or_default();
-        let media = media.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-        if media != "application/json" && !(media.starts_with("application/") && media.ends_with("+json")) {
-            return Err(ApiError::with_reason(ErrorCode::UnsupportedMediaType, "send Content-Type: application/json"));
-        }
+        check_json_media_type(&self.header("content-type").unwrap_or_default())?;
         let declared = self.header("content-length").and_then(|n| n.parse::<usize>().ok()).unwrap_or(0);
         if declared > limit {
             return Err(ErrorCode::PayloadTooLarge.into());
@@ -121,19 +139,45 @@ impl Ctx {
     }
 }
 
-/// Decodes a JSON object body, classifying syntax errors apart from shape errors. Every request
+/// Accepts `application/json` or any `application/*+json` (RFC 6839 §3.1), whose only
+/// charset, if one is named, is UTF-8 (RFC 8259 §8.1: JSON exchanged between systems is UTF-8).
+/// Parameters are parsed as RFC 9110 §5.6.6 says (token or quoted-string values, names and the
+/// charset value without regard to case). Anything else is 415.
+pub fn check_json_media_type(content_type: &str) -> ApiResult<()> {
+    let refuse = |why: &str| ApiError::with_reason(ErrorCode::UnsupportedMediaType, why.to_string());
+    let mut parts = content_type.split(';');
+    let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+    if media != "application/json" && !(media.starts_with("application/") && media.ends_with("+json")) {
+        return Err(refuse("send Content-Type: application/json"));
+    }
+    for param in parts.map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((name, value)) = param.split_once('=') else {
+            return Err(refuse("malformed Content-Type parameter"));
+        };
+        let value = value.trim();
+        let value = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value);
+        if name.trim().eq_ignore_ascii_case("charset") && !value.eq_ignore_ascii_case("utf-8") {
+            return Err(refuse("JSON bodies must be UTF-8: send charset=utf-8 or no charset"));
+        }
+    }
+    Ok(())
+}
+
+/// Decodes a JSON object body, classifying syntax errors apart from shape errors: the whole
+/// body is checked for well-formedness first, so broken JSON is always `InvalidJson`, even
+/// when serde would have met an unknown or mistyped field before the break. Every request
 /// body of the API is an object: anything else is refused before serde, which would otherwise
 /// read a struct from an array of its fields in order (`[null, null]`).
 pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
-    let classify = |e: serde_json::Error| {
-        let code = if e.is_data() { ErrorCode::ValidationError } else { ErrorCode::InvalidJson };
-        ApiError::with_reason(code, e.to_string())
-    };
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+        .map_err(|e| ApiError::with_reason(ErrorCode::InvalidJson, e.to_string()))?;
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(classify)?;
         return Err(ApiError::with_reason(ErrorCode::ValidationError, "the body must be a JSON object"));
     }
-    serde_json::from_slice(bytes).map_err(classify)
+    serde_json::from_slice(bytes).map_err(|e| {
+        let code = if e.is_data() { ErrorCode::ValidationError } else { ErrorCode::InvalidJson };
+        ApiError::with_reason(code, e.to_string())
+    })
 }
 
 /// The client address: `CF-Connecting-IP` (set by Cloudflare's edge, not by the client). In
@@ -264,5 +308,45 @@ mod tests {
         assert_eq!(decode_json::<Patch>(b"{\"name\": 3}").unwrap_err().code, ErrorCode::ValidationError);
         assert_eq!(decode_json::<Patch>(b" {\"name\": \"a\"").unwrap_err().code, ErrorCode::InvalidJson);
         assert_eq!(decode_json::<Patch>(b"\n{\"enabled\": true}").unwrap().enabled, Some(true));
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Strict {
+        name: Option<String>,
+    }
+
+    /// Issue 15: broken JSON whose first key is unknown answered ValidationError (serde stopped
+    /// at the unknown field before it reached the break).
+    #[test]
+    fn broken_json_is_invalid_json_whatever_comes_first() {
+        for body in ["{\"bogus\": 1,", "{\"bogus\": 1} x", "{\"name\": 3,,}", "{\"bogus\": tru}", "[1, 2"] {
+            assert_eq!(decode_json::<Strict>(body.as_bytes()).unwrap_err().code, ErrorCode::InvalidJson, "{body}");
+        }
+        assert_eq!(decode_json::<Strict>(b"{\"bogus\": 1}").unwrap_err().code, ErrorCode::ValidationError);
+    }
+
+    #[test]
+    fn json_media_types_take_only_utf8() {
+        for ok in [
+            "application/json",
+            "Application/JSON; charset=UTF-8",
+            "application/scim+json;charset=\"utf-8\"",
+            "application/json; foo=bar",
+        ] {
+            assert!(check_json_media_type(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "application/json; charset=utf-16",
+            "application/json; charset=\"iso-8859-1\"",
+            "application/json; CHARSET=utf-32",
+            "application/json; charset=utf8",
+            "application/json; charset",
+            "text/json",
+            "",
+        ] {
+            assert_eq!(check_json_media_type(bad).unwrap_err().code, ErrorCode::UnsupportedMediaType, "{bad}");
+        }
     }
 }

@@ -31,8 +31,12 @@ pub async fn handle(req: Request, env: Env, wctx: Context) -> worker::Result<Res
     let development = environment.as_deref() == Some("development");
     let reply = match Ctx::new(req, env, wctx, request_id.clone(), environment.as_deref()) {
         Ok(mut cx) => {
-            let scim = cx.path.starts_with(handlers::scim::PREFIX);
-            let reply = route(&mut cx).await.unwrap_or_else(|e| {
+            let scim = cx.is_scim();
+            let outcome = match cx.query_problem() {
+                Some(e) => Err(e),
+                None => route(&mut cx).await,
+            };
+            let reply = outcome.unwrap_or_else(|e| {
                 if scim {
                     http::scim_error_reply(&e, &request_id)
                 } else {

@@ -5,6 +5,7 @@
 use hmac::digest::{block_api::EagerHash, Digest, KeyInit};
 use hmac::Hmac;
 
+pub mod csrf;
 pub mod device;
 pub mod jwe;
 pub mod password;

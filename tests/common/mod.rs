@@ -77,6 +77,9 @@ pub struct Req {
     builder: ureq::http::request::Builder,
     body: Vec<u8>,
     client_ip_set: bool,
+    /// Send `Origin: <base>` as a browser on the worker's own page does, unless the test set one.
+    same_origin: bool,
+    origin_set: bool,
 }
 
 /// The development-only header that stands in for CF-Connecting-IP.
@@ -97,12 +100,15 @@ pub fn req(method: &str, path: &str) -> Req {
         builder: ureq::http::Request::builder().method(method).uri(format!("{}{path}", base())),
         body: Vec::new(),
         client_ip_set: false,
+        same_origin: false,
+        origin_set: false,
     }
 }
 
 impl Req {
     pub fn header(mut self, k: &str, v: &str) -> Self {
         self.client_ip_set |= k.eq_ignore_ascii_case(CLIENT_IP);
+        self.origin_set |= k.eq_ignore_ascii_case("origin");
         self.builder = self.builder.header(k, v);
         self
     }
@@ -119,7 +125,11 @@ impl Req {
         self.header("cookie", cookie)
     }
 
-    pub fn session(self, s: &Session) -> Self {
+    /// The session cookie as a browser on the worker's own origin sends it: with `Origin`
+    /// (cookie-authenticated writes need it, or another CSRF proof). Use [`Req::cookie`] for
+    /// the bare cookie.
+    pub fn session(mut self, s: &Session) -> Self {
+        self.same_origin = true;
         self.cookie(&s.cookie)
     }
 
@@ -136,6 +146,9 @@ impl Req {
     pub fn send(mut self) -> Resp {
         if !self.client_ip_set {
             self.builder = self.builder.header(CLIENT_IP, spread_client_ip());
+        }
+        if self.same_origin && !self.origin_set {
+            self.builder = self.builder.header("origin", base());
         }
         let request = self.builder.body(self.body).expect("request");
         let mut response = agent().run(request).expect("worker reachable");

@@ -176,12 +176,12 @@ fn logout_revokes_the_session_and_clears_cookies() {
 fn cross_origin_writes_with_a_cookie_are_refused() {
     let s = login(MEMBER);
     let resp = req("POST", "/api/me/sessions/heartbeat").session(&s).header("origin", "https://evil.example").send();
-    resp.expect_error(403, "Forbidden");
+    resp.expect_error(403, "CSRF_CHECK_FAILED");
     let login = req("POST", "/api/auth/login")
         .header("origin", "https://evil.example")
         .json(&json!({"email": MEMBER, "password": password(MEMBER)}))
         .send();
-    login.expect_error(403, "Forbidden");
+    login.expect_error(403, "CSRF_CHECK_FAILED");
 }
 
 #[test]

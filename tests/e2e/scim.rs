@@ -12,14 +12,14 @@ const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
-fn scim_token(name: &str) -> String {
+pub fn scim_token(name: &str) -> String {
     let owner = login(OWNER);
     let minted = req("POST", "/api/settings/scim-tokens").session(&owner).json(&json!({"name": name})).send();
     assert_eq!(minted.status, 201, "{}", minted.body);
     minted.json()["token"].as_str().unwrap().to_string()
 }
 
-fn scim(method: &str, path: &str, token: &str) -> Req {
+pub fn scim(method: &str, path: &str, token: &str) -> Req {
     req(method, &format!("/api/scim/v2{path}")).bearer(token).header("accept", "application/scim+json")
 }
 
@@ -37,7 +37,7 @@ fn patch(token: &str, path: &str, ops: Value) -> Resp {
 }
 
 /// Asserts an RFC 7644 §3.12 error carrying our code.
-fn expect_scim_error(resp: &Resp, status: u16, code: &str, scim_type: Option<&str>) -> Value {
+pub fn expect_scim_error(resp: &Resp, status: u16, code: &str, scim_type: Option<&str>) -> Value {
     assert_eq!(resp.status, status, "expected {status} {code}: {}", resp.body);
     assert!(resp.header("content-type").is_some_and(|c| c.starts_with("application/scim+json")), "{:?}", resp.headers);
     let b = resp.json();

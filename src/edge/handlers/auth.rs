@@ -3,6 +3,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::text_field;
 use crate::audit::actions::Action;
 use crate::edge::auth::{auth_secret, cookie_name, same_origin, Principal};
 use crate::edge::crypto::{self, new_id, random};
@@ -31,16 +32,6 @@ struct LoginBody {
 struct DiscoverBody {
     email: String,
     workspace: Option<String>,
-}
-
-pub fn normalize_email(raw: &str) -> ApiResult<String> {
-    let email = raw.trim().to_lowercase();
-    let valid = email.len() <= 254 && email.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
-    if valid {
-        Ok(email)
-    } else {
-        Err(ApiError::with_reason(ErrorCode::ValidationError, "email: not a valid address"))
-    }
 }
 
 /// The one membership this sign-in is about.
@@ -79,7 +70,7 @@ pub async fn verify_password(password: &str, stored: &str) -> ApiResult<bool> {
 pub async fn login(cx: &mut Ctx) -> ApiResult<Reply> {
     same_origin(cx)?;
     let body: LoginBody = cx.json().await?;
-    let email = normalize_email(&body.email)?;
+    let email = text_field::email("email", &body.email)?;
     if body.password.is_empty() || body.password.len() > 1024 {
         return Err(ApiError::with_reason(ErrorCode::ValidationError, "password: 1 to 1024 bytes"));
     }
@@ -407,7 +398,7 @@ pub async fn logout(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
 /// Identifier-first discovery: may this email's workspace use SSO?
 pub async fn sso_discover(cx: &mut Ctx) -> ApiResult<Reply> {
     let body: DiscoverBody = cx.json().await?;
-    let email = normalize_email(&body.email)?;
+    let email = text_field::email("email", &body.email)?;
     let user = membership(cx, &email, body.workspace.as_deref()).await?.ok_or(ErrorCode::NotProvisioned)?;
     let account = user.account(&Default::default());
     signin::sso_allowed(account.workspace_active, account.policy).map_err(|r| r.to_error())?;

@@ -4,11 +4,12 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::text_field;
 use crate::audit::actions::Action;
 use crate::edge::auth::Principal;
 use crate::edge::crypto::{self, new_id, random};
 use crate::edge::db;
-use crate::edge::handlers::auth::{normalize_email, start_session};
+use crate::edge::handlers::auth::start_session;
 use crate::edge::http::{Ctx, Reply};
 use crate::edge::store::invitations::{self, InvitationRow, TTL_MS};
 use crate::edge::store::ledger::{self, Actor, Event, Origin};
@@ -37,7 +38,7 @@ struct NewInvitation {
 /// Invites an email (replacing an open invitation for it). The token is returned once.
 pub async fn create(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     let body: NewInvitation = cx.json().await?;
-    let email = normalize_email(&body.email)?;
+    let email = text_field::email("email", &body.email)?;
     if !["admin", "member"].contains(&body.role.as_str()) {
         return Err(ApiError::with_reason(ErrorCode::ValidationError, "role: admin or member"));
     }
@@ -98,6 +99,7 @@ struct Acceptance {
 pub async fn accept(cx: &mut Ctx) -> ApiResult<Reply> {
     crate::edge::auth::same_origin(cx)?;
     let body: Acceptance = cx.json().await?;
+    let display_name = body.display_name.as_deref().map(|n| text_field::label("displayName", n, 100)).transpose()?;
     let not_found = || ApiError::with_reason(ErrorCode::NotFound, "no open invitation for this token");
     if body.token.len() > 100 {
         return Err(not_found());
@@ -126,8 +128,6 @@ pub async fn accept(cx: &mut Ctx) -> ApiResult<Reply> {
         }
         (None, true) => None,
     };
-    let display_name =
-        body.display_name.as_deref().map(str::trim).filter(|n| !n.is_empty() && n.chars().count() <= 100);
     let user_id = new_id("u_")?;
     let new_user = users::NewUser {
         id: &user_id,

@@ -3,6 +3,7 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::text_field;
 use crate::audit::actions::Action;
 use crate::edge::auth::Principal;
 use crate::edge::crypto::random;
@@ -106,10 +107,7 @@ pub struct NewTokenBody {
 
 impl NewTokenBody {
     pub fn validate(&self, now_ms: i64) -> ApiResult<(String, Option<i64>)> {
-        let name = self.name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(ApiError::with_reason(ErrorCode::ValidationError, "name: 1 to 100 characters"));
-        }
+        let name = text_field::label("name", &self.name, 100)?;
         let expires_at = match self.expires_in_days {
             None => None,
             Some(d @ 1..=365) => Some(now_ms + i64::from(d) * 86_400_000),

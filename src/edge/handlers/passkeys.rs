@@ -6,6 +6,7 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::text_field;
 use crate::attestation_policy::{self, Facts, CATALOG};
 use crate::audit::actions::Action;
 use crate::edge::auth::Principal;
@@ -103,11 +104,7 @@ struct RegisterBody {
 }
 
 fn nickname(raw: Option<&str>, fallback: &str) -> ApiResult<String> {
-    let name = raw.map(str::trim).unwrap_or(fallback);
-    if name.is_empty() || name.chars().count() > 64 {
-        return Err(ApiError::with_reason(ErrorCode::ValidationError, "nickname: 1 to 64 characters"));
-    }
-    Ok(name.to_string())
+    Ok(text_field::label("nickname", raw.unwrap_or(fallback), 64)?.to_string())
 }
 
 /// Verifies a registration, applies the attestation policy, stores the credential.

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::Digest;
 
+use crate::text_field;
 use crate::audit::actions::Action;
 use crate::edge::auth::Principal;
 use crate::edge::crypto::{hex, new_id, random, verify_signature};
@@ -145,16 +146,13 @@ fn apply(cx: &Ctx, p: &mut Provider, body: ProviderBody) -> ApiResult<()> {
         }
     }
     if let Some(name) = body.name {
-        let name = name.trim().to_string();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(invalid("name: 1 to 100 characters"));
-        }
-        p.name = name;
+        p.name = text_field::label("name", &name, 100)?.to_string();
     }
     if let Some(id) = body.idp_entity_id {
         if id.is_empty() || id.len() > 1024 {
             return Err(invalid("idpEntityId: 1 to 1,024 characters"));
         }
+        text_field::no_control("idpEntityId", &id)?;
         p.idp_entity_id = id;
     }
     if let Some(url) = body.sso_url {

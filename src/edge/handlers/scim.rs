@@ -22,7 +22,7 @@ use crate::scim::resource::{self, ListQuery, Projection, StoredGroup, StoredUser
 use crate::scim::schema::{self, ResourceType, GROUP_TYPE, USER_TYPE};
 
 /// Every SCIM route starts here.
-pub const PREFIX: &str = "/api/scim/v2";
+pub use crate::routes::SCIM_PREFIX as PREFIX;
 /// Largest SCIM body: a group push with 10,000 members fits.
 const MAX_BODY: usize = 1024 * 1024;
 

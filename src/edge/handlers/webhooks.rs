@@ -6,6 +6,7 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::text_field;
 use crate::audit::actions::Action;
 use crate::edge::auth::{auth_secret, Principal};
 use crate::edge::crypto::{new_id, random};
@@ -72,11 +73,7 @@ fn check_filters(patterns: &[String]) -> ApiResult<String> {
 }
 
 fn check_name(name: &str) -> ApiResult<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
-        return Err(invalid(format!("name: 1 to {MAX_NAME} characters, no control characters")));
-    }
-    Ok(name.to_string())
+    Ok(text_field::label("name", name, MAX_NAME)?.to_string())
 }
 
 fn check_threshold(n: u32) -> ApiResult<i64> {
