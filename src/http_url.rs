@@ -41,7 +41,7 @@ impl std::fmt::Display for QueryError {
             Self::TooLong => write!(f, "query string longer than {MAX_QUERY_BYTES} bytes"),
             Self::TooManyParams => write!(f, "more than {MAX_QUERY_PARAMS} query parameters"),
             Self::BadEncoding(p) => write!(f, "query parameter {p:?} is not valid percent-encoded UTF-8"),
-            Self::Repeated(p) => write!(f, "query parameter {p:?} is given more than once; send it once"),
+            Self::Repeated(p) => write!(f, "{p}: given more than once; send it once"),
         }
     }
 }
@@ -142,7 +142,7 @@ mod tests {
         assert_eq!(refuse_repeated(&q, true), Err(QueryError::Repeated("COUNT".into())));
         let q = parse_query("a%3D=1&a%3d=2").unwrap();
         assert_eq!(refuse_repeated(&q, false), Err(QueryError::Repeated("a=".into())), "compared decoded");
-        assert_eq!(QueryError::Repeated("count".into()).to_string(), "query parameter \"count\" is given more than once; send it once");
+        assert_eq!(QueryError::Repeated("count".into()).to_string(), "count: given more than once; send it once");
     }
 
     #[test]

@@ -9,10 +9,10 @@ mod audit;
 mod auth;
 #[path = "e2e/contract.rs"]
 mod contract;
-#[path = "e2e/invitations.rs"]
-mod invitations;
 #[path = "e2e/input.rs"]
 mod input;
+#[path = "e2e/invitations.rs"]
+mod invitations;
 #[path = "e2e/isolation.rs"]
 mod isolation;
 #[path = "e2e/netpolicy.rs"]

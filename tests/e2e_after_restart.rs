@@ -36,7 +36,12 @@ fn webhook_handoff_path() -> String {
 }
 
 fn bump(cookie: &str) {
-    req("PATCH", "/api/settings/workspace").cookie(cookie).header("x-axissynapse-request", "1").json(&json!({"mfaRequired": false})).send().ok();
+    req("PATCH", "/api/settings/workspace")
+        .cookie(cookie)
+        .header("x-axissynapse-request", "1")
+        .json(&json!({"mfaRequired": false}))
+        .send()
+        .ok();
 }
 
 /// Run by `scripts/test.sh` just before it restarts `wrangler dev`: a delivery whose first

@@ -42,12 +42,11 @@ impl Ctx {
         let parts = http_url::split(&url)
             .ok_or_else(|| ApiError::with_reason(ErrorCode::ValidationError, "bad request URL"))?;
         let scim = parts.path.starts_with(crate::routes::SCIM_PREFIX);
-        let (query, query_error) = match http_url::parse_query(parts.query)
-            .and_then(|q| http_url::refuse_repeated(&q, scim).map(|()| q))
-        {
-            Ok(q) => (q, None),
-            Err(e) => (Vec::new(), Some(e)),
-        };
+        let (query, query_error) =
+            match http_url::parse_query(parts.query).and_then(|q| http_url::refuse_repeated(&q, scim).map(|()| q)) {
+                Ok(q) => (q, None),
+                Err(e) => (Vec::new(), Some(e)),
+            };
         let production = environment.is_none_or(|e| e == "production");
         let client_ip = client_ip(req.headers(), production);
         Ok(Self {

@@ -16,9 +16,8 @@ fn cookie_write_routes() -> Vec<(String, String)> {
     let mut routes = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
-            let takes_cookie = op["security"]
-                .as_array()
-                .is_some_and(|s| s.iter().any(|req| req.get("SessionCookie").is_some()));
+            let takes_cookie =
+                op["security"].as_array().is_some_and(|s| s.iter().any(|req| req.get("SessionCookie").is_some()));
             if takes_cookie && ["post", "put", "patch", "delete"].contains(&method.as_str()) {
                 routes.push((method.to_uppercase(), path.replace("{id}", "csrf_x").replace("{providerId}", "csrf_x")));
             }
@@ -116,8 +115,10 @@ fn sign_in_refuses_a_foreign_origin_but_not_a_command_line_client() {
 fn control_characters_are_refused_in_emails_names_and_labels() {
     let s = login(ADMIN);
     for email in ["ctl\u{0}@demo.axissynapse.test", "ctl\u{1b}[31m@demo.axissynapse.test", "ctl\u{7f}@x.test"] {
-        let resp =
-            req("POST", "/api/settings/invitations").session(&s).json(&json!({"email": email, "role": "member"})).send();
+        let resp = req("POST", "/api/settings/invitations")
+            .session(&s)
+            .json(&json!({"email": email, "role": "member"}))
+            .send();
         let body = resp.expect_error(400, "ValidationError");
         assert!(body["reason"].as_str().unwrap().starts_with("email: control characters"), "{body}");
     }
@@ -144,13 +145,13 @@ fn control_characters_are_refused_in_emails_names_and_labels() {
 #[test]
 fn a_repeated_query_parameter_is_refused_everywhere() {
     let pat = admin_pat();
-    for path in [
-        "/api/settings/audit-log/export?format=csv&format=ndjson",
-        "/api/settings/audit-log?limit=1&limit=2",
-        "/api/settings/audit-log?unknown=1&unknown=2",
+    for (path, param) in [
+        ("/api/settings/audit-log/export?format=csv&format=ndjson", "format"),
+        ("/api/settings/audit-log?limit=1&limit=2", "limit"),
+        ("/api/settings/audit-log?unknown=1&unknown=2", "unknown"),
     ] {
         let err = req("GET", path).bearer(&pat).send().expect_error(400, "ValidationError");
-        assert!(err["reason"].as_str().unwrap().contains("is given more than once"), "{path}: {err}");
+        assert_eq!(err["reason"], format!("{param}: given more than once; send it once"), "{path}");
     }
     let token = scim_token("repeated params");
     for query in ["count=1&count=2", "count=1&COUNT=2", "startIndex=1&startindex=5"] {
@@ -177,12 +178,17 @@ fn malformed_query_strings_under_scim_get_the_scim_error_body() {
 #[test]
 fn json_bodies_in_another_charset_are_415() {
     let body = json!({"email": MEMBER, "password": "x"}).to_string();
-    for ct in ["application/json; charset=utf-16", "application/json;charset=\"ISO-8859-1\"", "application/json; charset=utf8"] {
+    for ct in [
+        "application/json; charset=utf-16",
+        "application/json;charset=\"ISO-8859-1\"",
+        "application/json; charset=utf8",
+    ] {
         req("POST", "/api/auth/login").raw(ct, body.as_bytes()).send().expect_error(415, "UnsupportedMediaType");
     }
     let token = scim_token("charset");
     let user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "charset@scim.test"});
-    let resp = scim("POST", "/Users", &token).raw("application/scim+json; charset=utf-16", user.to_string().as_bytes()).send();
+    let resp =
+        scim("POST", "/Users", &token).raw("application/scim+json; charset=utf-16", user.to_string().as_bytes()).send();
     expect_scim_error(&resp, 415, "UnsupportedMediaType", None);
     let ok = req("POST", "/api/auth/sso/discover").raw("application/json; charset=UTF-8", br#"{"email": "x@y.test"}"#);
     assert_ne!(ok.send().status, 415);

@@ -3,7 +3,6 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::text_field;
 use crate::audit::actions::Action;
 use crate::edge::auth::{auth_secret, cookie_name, same_origin, Principal};
 use crate::edge::crypto::{self, new_id, random};
@@ -17,6 +16,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::netpolicy::policy::Surface;
 use crate::session::{device, jwe, password, signin};
 use crate::stepup::Factor;
+use crate::text_field;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

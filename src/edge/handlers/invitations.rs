@@ -4,7 +4,6 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::text_field;
 use crate::audit::actions::Action;
 use crate::edge::auth::Principal;
 use crate::edge::crypto::{self, new_id, random};
@@ -17,6 +16,7 @@ use crate::edge::store::{users, workspaces};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::session::password;
 use crate::session::sha256_hex;
+use crate::text_field;
 
 fn origin<'a>(cx: &'a Ctx, workspace_id: &'a str) -> Origin<'a> {
     Origin { workspace_id, ip: cx.client_ip.as_deref(), now_ms: cx.now_ms }

@@ -3,7 +3,6 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::text_field;
 use crate::audit::actions::Action;
 use crate::edge::auth::Principal;
 use crate::edge::crypto::random;
@@ -15,6 +14,7 @@ use crate::edge::store::ledger::{self, Event};
 use crate::edge::store::tokens::{self, kind_name, NewToken, TokenRow};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::session::{device, tokens as token_format};
+use crate::text_field;
 use crate::time::format_ms;
 
 /// Most live tokens one user (PATs) or one workspace (SCIM tokens) may hold.

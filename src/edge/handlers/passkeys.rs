@@ -6,7 +6,6 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::text_field;
 use crate::attestation_policy::{self, Facts, CATALOG};
 use crate::audit::actions::Action;
 use crate::edge::auth::Principal;
@@ -18,6 +17,7 @@ use crate::edge::store::credentials::{self, CredentialRow};
 use crate::edge::store::ledger::{self, Event};
 use crate::edge::store::{attestation, mfa};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::text_field;
 use crate::webauthn::{self, AttestationKind, RegistrationInput};
 
 /// How long a ceremony challenge stays valid.

@@ -10,7 +10,6 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::Digest;
 
-use crate::text_field;
 use crate::audit::actions::Action;
 use crate::edge::auth::Principal;
 use crate::edge::crypto::{hex, new_id, random, verify_signature};
@@ -28,6 +27,7 @@ use crate::saml::response::{self, Expectations, Identity, ParsedResponse, SamlEr
 use crate::saml::{authn_request, metadata};
 use crate::session::signin::{self, SignInPolicy};
 use crate::stepup::Purpose;
+use crate::text_field;
 use crate::webauthn::{certificate_public_key, CoseKey};
 
 /// NameID format asked for when none is configured.

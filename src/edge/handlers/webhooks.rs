@@ -6,7 +6,6 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::text_field;
 use crate::audit::actions::Action;
 use crate::edge::auth::{auth_secret, Principal};
 use crate::edge::crypto::{new_id, random};
@@ -18,6 +17,7 @@ use crate::edge::store::ledger::{self, Event};
 use crate::edge::store::webhooks::{self as store, Subscription};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::stepup::Purpose;
+use crate::text_field;
 use crate::webhooks::circuit::{validate_threshold, Transition, DEFAULT_THRESHOLD};
 use crate::webhooks::event_filter::{self, FilterError};
 use crate::webhooks::payload::{test_body, TEST_EVENT_TYPE};
