@@ -6,8 +6,9 @@
 #                                  standardwebhooks, signxml, pysaml2): scripts/e2e.sh, bench/run
 #   bash scripts/setup.sh --test   that, plus the schemathesis venv and Chromium: make test
 # Idempotent: a step whose tool is already there at the pinned version prints one line and is
-# skipped. Each step says what it installs and how long it took the first time on the project's
-# machine (2 cores, under load: README, "Time to first serve"). Progress goes to stderr.
+# skipped. Each step says what it installs and how long it takes the first time on 2 cores
+# (ranges: idle machine to the fresh run measured under load in README, "Time to first
+# serve"), and when it is done, how long it took. Progress goes to stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -45,7 +46,7 @@ have() { [ -x "$AXIS_TOOLS/bin/$1" ] && "$AXIS_TOOLS/bin/$1" --version 2>/dev/nu
 if have worker-build 0.8.7; then
   present "worker-build 0.8.7"
 else
-  step "worker-build 0.8.7" "cargo install from source into $AXIS_TOOLS, first time ~5 min"
+  step "worker-build 0.8.7" "cargo install, compiles from source into $AXIS_TOOLS; first time 3–20 min"
   cargo install worker-build --version 0.8.7 --locked --root "$AXIS_TOOLS"
   took
 fi
@@ -54,7 +55,7 @@ fi
 if have wasm-bindgen 0.2.130; then
   present "wasm-bindgen-cli 0.2.130"
 else
-  step "wasm-bindgen-cli 0.2.130" "cargo install from source into $AXIS_TOOLS, first time ~5 min"
+  step "wasm-bindgen-cli 0.2.130" "cargo install, compiles from source into $AXIS_TOOLS; first time 2–10 min"
   cargo install wasm-bindgen-cli --version =0.2.130 --root "$AXIS_TOOLS"
   took
 fi
@@ -62,7 +63,7 @@ fi
 if [ -x node_modules/.bin/wrangler ] && cmp -s package-lock.json node_modules/.package-lock.json.copy; then
   present "node_modules (package-lock.json)"
 else
-  step "node_modules: wrangler, esbuild, wasm-opt, playwright-core" "npm ci, first time ~1 min"
+  step "node_modules: wrangler, esbuild, wasm-opt, playwright-core" "npm ci, first time ~15 s"
   npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json node_modules/.package-lock.json.copy
   took
@@ -79,7 +80,7 @@ if [ -x "$VENV/bin/python" ] && cmp -s tests/conformance/requirements.txt "$VENV
   present "test venv (tests/conformance/requirements.txt)"
 else
   step "test venv: scim2-tester, scim-sanity, scim2-server, standardwebhooks, signxml, pysaml2" \
-    "pip from PyPI into $VENV, first time ~1 min"
+    "pip from PyPI into $VENV, first time ~30 s"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check -r tests/conformance/requirements.txt
   cp tests/conformance/requirements.txt "$VENV/requirements.txt"
@@ -95,7 +96,7 @@ CVENV="$AXIS_TOOLS/contract-venv"
 if [ -x "$CVENV/bin/schemathesis" ] && cmp -s tests/contract/requirements.txt "$CVENV/requirements.txt"; then
   present "schemathesis venv (tests/contract/requirements.txt)"
 else
-  step "schemathesis venv" "pip from PyPI into $CVENV, first time ~1 min"
+  step "schemathesis venv" "pip from PyPI into $CVENV, first time ~30 s"
   python3 -m venv "$CVENV"
   "$CVENV/bin/pip" install -q --disable-pip-version-check -r tests/contract/requirements.txt
   cp tests/contract/requirements.txt "$CVENV/requirements.txt"
@@ -106,7 +107,7 @@ fi
 if command -v chromium >/dev/null 2>&1; then
   present "chromium"
 elif [ "$(id -u)" = 0 ]; then
-  step "chromium, for the browser e2e test" "apt-get install, first time ~2 min"
+  step "chromium, for the browser e2e test" "apt-get install, ~80 MB, first time ~1 min"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   took
 else
