@@ -11,5 +11,5 @@ test:           ## host unit tests + build + e2e against wrangler dev
 build:
 	bash scripts/setup.sh && bash scripts/build.sh
 
-bench:          ## one performance table (README, Benchmarks)
+bench:          ## one performance table (docs/benchmarks.md)
 	bash bench/run
