@@ -1,4 +1,5 @@
-# The two commands. Both install whatever is missing first (see scripts/setup.sh).
+# The two commands. Each installs what it is missing first: dev only what running needs
+# (scripts/setup.sh), test also the Python test venvs and Chromium (scripts/setup.sh --test).
 .PHONY: dev test build bench
 
 dev:            ## run locally on http://127.0.0.1:8787 with a seeded demo workspace
@@ -10,5 +11,5 @@ test:           ## host unit tests + build + e2e against wrangler dev
 build:
 	bash scripts/setup.sh && bash scripts/build.sh
 
-bench:          ## one performance table (README, Benchmarks)
+bench:          ## one performance table (docs/benchmarks.md)
 	bash bench/run

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/env.sh
 source scripts/wrangler-local.sh
+echo "== build the worker (worker-build --release, then wasm-opt; first time up to ~5 min, then seconds)" >&2
 bash scripts/build.sh
 STATE=.wrangler/state
 mkdir -p "$STATE"
@@ -17,6 +18,7 @@ apply_schema "$STATE"
 if is_seeded "$STATE"; then
   echo "Demo workspace already seeded (its PAT and SCIM token were printed on the first run)."
 else
+  echo "== seed the demo workspace (compiles the host seed binary; first time up to ~4 min)" >&2
   seed "$STATE" "$STATE/demo-secrets.json"
   python3 - "$STATE/demo-secrets.json" <<'PY'
 import json, sys

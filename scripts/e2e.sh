@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Focused e2e run while developing: build, start a throwaway `wrangler dev`, seed it, and run
 # `cargo test --test e2e` with the given filter (e.g. `bash scripts/e2e.sh scim::`).
-# `make test` runs everything; this runs one slice of it against the same setup.
+# `make test` runs everything; this runs one slice of it against the same setup. It installs
+# what running needs plus the test venv, whose Python runs the tests' webhook receiver and SAML
+# IdP (scripts/setup.sh --venv; nothing when they are present).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/setup.sh --venv
 source scripts/env.sh
 source scripts/wrangler-local.sh
 bash scripts/build.sh

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The test command: install, host unit tests, build, then the e2e suites over HTTP against
+# The test command: install (scripts/setup.sh --test: what running needs, plus Chromium and the
+# Python venvs), host unit tests, build, then the e2e suites over HTTP against
 # `wrangler dev` on a free port with a throwaway state dir (Rust over HTTP, then headless
 # Chromium for WebAuthn, the public SCIM conformance tools), restarting it once to prove
 # persistence. Stops the worker on exit,
 # whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --test
 source scripts/env.sh
 source scripts/wrangler-local.sh
 

@@ -301,7 +301,7 @@ mod tests {
     }
 
     /// The binding's numbers live in wrangler.toml, for development and for production; they
-    /// must say what the README and the 429 body say.
+    /// must say what docs/api.md (Rate limits) and the 429 body say.
     #[test]
     fn window_limits_match_wrangler_toml() {
         let toml = include_str!("../../wrangler.toml");

@@ -1,4 +1,4 @@
-//! Rate limits (README, Rate limits): token buckets on sign-in and second-factor proofs, fixed
+//! Rate limits (docs/api.md, Rate limits): token buckets on sign-in and second-factor proofs, fixed
 //! windows on the API; 429 `RateLimited` with `Retry-After` and the limit's name; a sign-in
 //! or factor trip audited once, not once per refused attempt. Each test owns its addresses
 //! (TEST-NET ranges, set with the development client-IP header) and its accounts.
