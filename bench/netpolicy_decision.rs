@@ -10,31 +10,25 @@ use std::time::Instant;
 
 use axissynapse_edge::netpolicy::policy::{evaluate, AdminBypass, CompiledPolicy, Mode, Policy, Rule, Surface};
 
-/// A deterministic xorshift, so every run measures the same rules and addresses.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
+/// The tests' deterministic generator, so every run measures the same rules and addresses.
+#[allow(dead_code)]
+#[path = "../src/test_rng.rs"]
+mod test_rng;
+use test_rng::Rng;
 
 fn rules(n: usize, rng: &mut Rng) -> Vec<Rule> {
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::with_capacity(n);
     while out.len() < n {
-        let r = rng.next();
+        let r = rng.next_u64();
         let cidr = if r.is_multiple_of(4) {
             let prefix = 32 + (r >> 8) % 33;
             let addr =
-                Ipv6Addr::from(((0x2001_0db8u128 << 96) | (u128::from(rng.next()) << 32)) & mask6(prefix as u32));
+                Ipv6Addr::from(((0x2001_0db8u128 << 96) | (u128::from(rng.next_u64()) << 32)) & mask6(prefix as u32));
             format!("{addr}/{prefix}")
         } else {
             let prefix = 16 + (r >> 8) % 17;
-            let addr = Ipv4Addr::from((rng.next() as u32) & mask4(prefix as u32));
+            let addr = Ipv4Addr::from((rng.next_u64() as u32) & mask4(prefix as u32));
             format!("{addr}/{prefix}")
         };
         if seen.insert(cidr.clone()) {
@@ -58,12 +52,12 @@ fn probes(rules: &[Rule], rng: &mut Rng) -> Vec<IpAddr> {
     (0..4096)
         .map(|i| {
             if i % 2 == 0 {
-                let text = rules[(rng.next() as usize) % rules.len()].cidr.to_string();
+                let text = rules[(rng.next_u64() as usize) % rules.len()].cidr.to_string();
                 text.split('/').next().and_then(|a| a.parse().ok()).expect("network address")
             } else if i % 4 == 1 {
-                IpAddr::V4(Ipv4Addr::from(rng.next() as u32))
+                IpAddr::V4(Ipv4Addr::from(rng.next_u64() as u32))
             } else {
-                IpAddr::V6(Ipv6Addr::from((0x2001_0db8u128 << 96) | u128::from(rng.next())))
+                IpAddr::V6(Ipv6Addr::from((0x2001_0db8u128 << 96) | u128::from(rng.next_u64())))
             }
         })
         .collect()

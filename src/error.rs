@@ -87,9 +87,9 @@ pub enum ErrorCode {
     // --- SAML single sign-on -----------------------------------------------------------------
     /// No enabled SAML identity provider has this id.
     SamlNotConfigured,
-    /// The SAML Response is malformed or breaks a structural rule (one assertion, signatures only where allowed, unique IDs, no DTD, size limits); `check` names the rule.
+    /// The SAML Response is malformed or breaks a structural rule (one assertion, signatures only where allowed, no DTD, size limits); `check` names the rule.
     InvalidSamlResponse,
-    /// The Response or Assertion is unsigned, its digest does not match, it uses a refused algorithm (SHA-1), or it does not verify with the configured IdP certificates.
+    /// The Response or Assertion is unsigned, its signature breaks the XML-DSig profile (e.g. the signed ID is carried by two elements), its digest does not match, it uses a refused algorithm (SHA-1), or it does not verify with the configured IdP certificates.
     SamlSignatureInvalid,
     /// The assertion is outside its validity window (Conditions or SubjectConfirmationData), beyond the allowed clock skew.
     SamlExpired,

@@ -32,6 +32,8 @@ pub mod saml;
 pub mod scim;
 pub mod session;
 pub mod stepup;
+#[cfg(test)]
+mod test_rng;
 pub mod text_field;
 pub mod time;
 pub mod webauthn;

@@ -1,5 +1,6 @@
-//! Calling a Durable Object: one JSON command in, one JSON answer out. Both object classes
-//! (`UserSessions`, `RateLimiter`) speak this shape; a non-200 answer is a fault.
+//! Calling a Durable Object: one JSON command in, one JSON answer out. All three object classes
+//! of `wrangler.toml` speak this shape (`UserSessions` in `sessions.rs`, `RateBucket` in
+//! `limits.rs`, `SamlState` in `saml_state.rs`); a non-200 answer is a fault.
 
 use serde::{de::DeserializeOwned, Serialize};
 use worker::{Method, Request, RequestInit, Stub};

@@ -159,26 +159,8 @@ impl<T> FromIterator<(Cidr, T)> for PrefixSet<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::Rng;
     use std::net::{Ipv4Addr, Ipv6Addr};
-
-    /// SplitMix64: small, deterministic, good enough to drive test cases.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-        fn u128(&mut self) -> u128 {
-            (u128::from(self.next()) << 64) | u128::from(self.next())
-        }
-    }
 
     /// Reference: scan every rule; the longest containing prefix wins, the first on ties.
     fn naive(rules: &[(Cidr, usize)], ip: IpAddr) -> Option<usize> {
@@ -255,7 +237,7 @@ mod tests {
         let bases: Vec<u128> = (0..8).map(|_| rng.u128()).collect();
         (0..count)
             .map(|i| {
-                let base = bases.get(rng.below(8) as usize).copied().unwrap_or(0) ^ (rng.u128() >> rng.below(128));
+                let base = bases.get(rng.below(8)).copied().unwrap_or(0) ^ (rng.u128() >> rng.below(128));
                 let cidr = if rng.below(2) == 0 {
                     v4(base as u32, rng.below(33) as u8)
                 } else {
@@ -268,7 +250,7 @@ mod tests {
 
     fn random_probe(rng: &mut Rng, rules: &[(Cidr, usize)]) -> IpAddr {
         let noise = rng.u128() >> rng.below(129).min(127);
-        let Some((c, _)) = rules.get(rng.below(rules.len() as u64) as usize) else { return IpAddr::V4(0.into()) };
+        let Some((c, _)) = rules.get(rng.below(rules.len())) else { return IpAddr::V4(0.into()) };
         match c.addr() {
             IpAddr::V4(a) if rng.below(4) == 0 => {
                 IpAddr::V6((Ipv4Addr::from(u32::from(a) ^ noise as u32)).to_ipv6_mapped())
@@ -283,7 +265,7 @@ mod tests {
         let mut rng = Rng(0xA515_5E11);
         let mut hits = 0;
         for _ in 0..20 {
-            let count = 1 + rng.below(300) as usize;
+            let count = 1 + rng.below(300);
             let rules = random_rules(&mut rng, count);
             let probes: Vec<IpAddr> = (0..500).map(|_| random_probe(&mut rng, &rules)).collect();
             hits += check(&rules, probes);

@@ -58,6 +58,7 @@ use roxmltree::{Document, Node};
 
 use super::dsig::{self, DsigError, SignedInfoCheck};
 use super::xml::{self, XmlError, NS_DS, NS_SAML, NS_SAMLP};
+use crate::error::ErrorCode;
 
 /// Core §3.2.2.2: the top-level status code of a successful response.
 pub const STATUS_SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
@@ -290,7 +291,8 @@ impl From<DsigError> for SamlError {
 }
 
 impl SamlError {
-    /// A stable short reason code, for audit and for mapping families to API errors.
+    /// The stable name of the failed rule: the `check` of the ACS error body and of the
+    /// sign-in failure audit row (listed in `api/error-codes.md`).
     pub fn code(&self) -> &'static str {
         match self {
             SamlError::Xml(e) => xml_code(e),
@@ -328,6 +330,53 @@ impl SamlError {
             SamlError::AudienceMismatch { .. } => "audience_mismatch",
             SamlError::AuthnStatementMissing => "authn_statement_missing",
             SamlError::EmptyNameId => "name_id_empty",
+        }
+    }
+
+    /// The API error the ACS answers with (its `check` is [`SamlError::code`]): signature,
+    /// validity window, audience, destination, request matching, issuer, encryption and the
+    /// IdP's status each have their own code; every other structural rule is
+    /// `INVALID_SAML_RESPONSE`. Exhaustive with no catch-all, so a new check chooses its code
+    /// here (and gets a row in the `check` table of `api/error-codes.md`).
+    pub fn error_code(&self) -> ErrorCode {
+        match self {
+            // Every DsigError is a refused signature (structure, algorithm, reference, digest).
+            SamlError::Signature(_) | SamlError::Unsigned | SamlError::AssertionNotSigned => {
+                ErrorCode::SamlSignatureInvalid
+            }
+            SamlError::NotYetValid { .. }
+            | SamlError::Expired { .. }
+            | SamlError::BearerExpired { .. }
+            | SamlError::BearerNotYetValid { .. } => ErrorCode::SamlExpired,
+            SamlError::AudienceMissing | SamlError::AudienceMismatch { .. } => ErrorCode::SamlAudienceMismatch,
+            SamlError::DestinationMismatch { .. }
+            | SamlError::DestinationMissing { .. }
+            | SamlError::RecipientMismatch { .. } => ErrorCode::SamlDestinationMismatch,
+            SamlError::UnsolicitedRefused { .. } | SamlError::InResponseToMismatch { .. } => {
+                ErrorCode::SamlInResponseToInvalid
+            }
+            SamlError::ResponseIssuerMismatch { .. } | SamlError::AssertionIssuerMismatch { .. } => {
+                ErrorCode::SamlIssuerMismatch
+            }
+            SamlError::EncryptedAssertionUnsupported => ErrorCode::SamlEncryptedAssertionUnsupported,
+            SamlError::StatusNotSuccess { .. } => ErrorCode::SamlStatusNotSuccess,
+            SamlError::Xml(_)
+            | SamlError::NotAResponse { .. }
+            | SamlError::UnsupportedVersion { .. }
+            | SamlError::MissingId { .. }
+            | SamlError::MissingElement { .. }
+            | SamlError::MissingAttribute { .. }
+            | SamlError::BadTime { .. }
+            | SamlError::MultipleAssertions { .. }
+            | SamlError::NoAssertion
+            | SamlError::AssertionMisplaced { .. }
+            | SamlError::SignatureMisplaced { .. }
+            | SamlError::DuplicateSignature { .. }
+            | SamlError::SignedElementMismatch { .. }
+            | SamlError::NoBearerConfirmation { .. }
+            | SamlError::BearerMissingNotOnOrAfter
+            | SamlError::AuthnStatementMissing
+            | SamlError::EmptyNameId => ErrorCode::InvalidSamlResponse,
         }
     }
 }
@@ -917,4 +966,4 @@ fn check_bearer(c: &SubjectConfirmation, e: &Expectations<'_>) -> Result<(), Sam
 
 #[cfg(test)]
 #[path = "response_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -3,6 +3,8 @@
 //! edge cases on a parsed valid Response.
 
 use super::*;
+use crate::error::ErrorCode;
+use crate::saml::c14n::C14nError;
 use crate::webauthn::CoseKey;
 
 const SP: &str = "https://edge.axissynapse.test/api/saml/sp_fixture/metadata";
@@ -578,47 +580,178 @@ fn attribute_helper_takes_the_first_value_of_the_first_present_name() {
     assert_eq!(attribute(&empty, &["email"]), Some("alice@example.test"), "an empty Attribute is skipped");
 }
 
-#[test]
-fn every_error_has_a_distinct_code_and_a_reason_with_expected_and_actual() {
-    let errors = [
-        SamlError::NotAResponse { actual: "x".into() },
-        SamlError::UnsupportedVersion { element: Covered::Assertion, actual: None },
-        SamlError::MissingId { element: Covered::Response },
-        SamlError::MissingElement { parent: "p", element: "e" },
-        SamlError::MissingAttribute { element: "e", attribute: "a" },
-        SamlError::BadTime { field: "f", value: "v".into() },
-        SamlError::EncryptedAssertionUnsupported,
-        SamlError::MultipleAssertions { count: 2 },
-        SamlError::NoAssertion,
-        SamlError::AssertionMisplaced { parent: "p".into() },
-        SamlError::SignatureMisplaced { parent: "p".into() },
-        SamlError::DuplicateSignature { element: Covered::Response, count: 2 },
+/// One row per check: the pattern of its variant (all in one `match`, with no catch-all, so a
+/// new `SamlError`, `XmlError` or `DsigError` variant does not compile until it has a row),
+/// an example value, the API code and the `check` the ACS answers with.
+macro_rules! every_error {
+    ($($pattern:pat => $example:expr, $code:ident, $check:literal;)*) => {
+        /// The check of the row whose pattern `e` matches.
+        fn row_check(e: &SamlError) -> &'static str {
+            match e {
+                $($pattern => $check,)*
+            }
+        }
+
+        /// Every row: an example of each check, with its API code and check name.
+        pub(crate) fn every_error() -> Vec<(SamlError, ErrorCode, &'static str)> {
+            vec![$(($example, ErrorCode::$code, $check),)*]
+        }
+    };
+}
+
+every_error! {
+    SamlError::Xml(XmlError::TooLarge { .. }) =>
+        SamlError::Xml(XmlError::TooLarge { limit: 1, actual: 2 }), InvalidSamlResponse, "xml_too_large";
+    SamlError::Xml(XmlError::Dtd) => SamlError::Xml(XmlError::Dtd), InvalidSamlResponse, "xml_dtd";
+    SamlError::Xml(XmlError::TooManyNodes) =>
+        SamlError::Xml(XmlError::TooManyNodes), InvalidSamlResponse, "xml_too_many_nodes";
+    SamlError::Xml(XmlError::TooDeep) => SamlError::Xml(XmlError::TooDeep), InvalidSamlResponse, "xml_too_deep";
+    SamlError::Xml(XmlError::ReservedPiTarget { .. }) =>
+        SamlError::Xml(XmlError::ReservedPiTarget { target: "XML".into() }), InvalidSamlResponse,
+        "xml_reserved_pi_target";
+    SamlError::Xml(XmlError::Malformed(_)) =>
+        SamlError::Xml(XmlError::Malformed("m".into())), InvalidSamlResponse, "xml_malformed";
+    SamlError::Xml(XmlError::Base64) => SamlError::Xml(XmlError::Base64), InvalidSamlResponse, "xml_base64";
+    SamlError::Xml(XmlError::MixedContent { .. }) =>
+        SamlError::Xml(XmlError::MixedContent { element: "e".into() }), InvalidSamlResponse, "xml_mixed_content";
+    SamlError::Signature(DsigError::NotASignature { .. }) =>
+        SamlError::Signature(DsigError::NotASignature { actual: "x".into() }), SamlSignatureInvalid,
+        "signature_not_a_signature";
+    SamlError::Signature(DsigError::MultipleSignatures { .. }) =>
+        SamlError::Signature(DsigError::MultipleSignatures { count: 2 }), SamlSignatureInvalid, "signature_multiple";
+    SamlError::Signature(DsigError::UnexpectedContent { .. }) =>
+        SamlError::Signature(DsigError::UnexpectedContent { element: "e", expected: "x", actual: vec![] }),
+        SamlSignatureInvalid, "signature_unexpected_content";
+    SamlError::Signature(DsigError::UnexpectedText { .. }) =>
+        SamlError::Signature(DsigError::UnexpectedText { element: "e" }), SamlSignatureInvalid,
+        "signature_unexpected_text";
+    SamlError::Signature(DsigError::MissingAttribute { .. }) =>
+        SamlError::Signature(DsigError::MissingAttribute { element: "e", attribute: "a" }), SamlSignatureInvalid,
+        "signature_missing_attribute";
+    SamlError::Signature(DsigError::UnsupportedCanonicalization { .. }) =>
+        SamlError::Signature(DsigError::UnsupportedCanonicalization { uri: "u".into() }), SamlSignatureInvalid,
+        "signature_canonicalization_unsupported";
+    SamlError::Signature(DsigError::WeakAlgorithm { .. }) =>
+        SamlError::Signature(DsigError::WeakAlgorithm { uri: "u".into() }), SamlSignatureInvalid,
+        "signature_algorithm_weak";
+    SamlError::Signature(DsigError::UnsupportedAlgorithm { .. }) =>
+        SamlError::Signature(DsigError::UnsupportedAlgorithm { uri: "u".into() }), SamlSignatureInvalid,
+        "signature_algorithm_unsupported";
+    SamlError::Signature(DsigError::ReferenceCount { .. }) =>
+        SamlError::Signature(DsigError::ReferenceCount { expected: 1, actual: 2 }), SamlSignatureInvalid,
+        "signature_reference_count";
+    SamlError::Signature(DsigError::NotEnveloped) =>
+        SamlError::Signature(DsigError::NotEnveloped), SamlSignatureInvalid, "signature_not_enveloped";
+    SamlError::Signature(DsigError::ParentWithoutId { .. }) =>
+        SamlError::Signature(DsigError::ParentWithoutId { element: "e".into() }), SamlSignatureInvalid,
+        "signature_parent_without_id";
+    SamlError::Signature(DsigError::ReferenceUri { .. }) =>
+        SamlError::Signature(DsigError::ReferenceUri { expected: "E".into(), actual: "A".into() }),
+        SamlSignatureInvalid, "signature_reference_mismatch";
+    SamlError::Signature(DsigError::DuplicateId { .. }) =>
+        SamlError::Signature(DsigError::DuplicateId { id: "i".into() }), SamlSignatureInvalid,
+        "signature_duplicate_id";
+    SamlError::Signature(DsigError::UnexpectedTransforms { .. }) =>
+        SamlError::Signature(DsigError::UnexpectedTransforms { found: vec![] }), SamlSignatureInvalid,
+        "signature_transforms_unexpected";
+    SamlError::Signature(DsigError::DigestMismatch { .. }) =>
+        SamlError::Signature(DsigError::DigestMismatch { expected: "E".into(), actual: "A".into() }),
+        SamlSignatureInvalid, "signature_digest_mismatch";
+    SamlError::Signature(DsigError::Xml(_)) =>
+        SamlError::Signature(DsigError::Xml(XmlError::Base64)), SamlSignatureInvalid, "signature_value_invalid";
+    SamlError::Signature(DsigError::C14n(_)) =>
+        SamlError::Signature(DsigError::C14n(C14nError::UndeclaredPrefix { prefix: "p".into() })),
+        SamlSignatureInvalid, "signature_c14n_failed";
+    SamlError::NotAResponse { .. } =>
+        SamlError::NotAResponse { actual: "x".into() }, InvalidSamlResponse, "not_a_response";
+    SamlError::UnsupportedVersion { .. } =>
+        SamlError::UnsupportedVersion { element: Covered::Assertion, actual: None }, InvalidSamlResponse,
+        "unsupported_version";
+    SamlError::MissingId { .. } =>
+        SamlError::MissingId { element: Covered::Response }, InvalidSamlResponse, "missing_id";
+    SamlError::MissingElement { .. } =>
+        SamlError::MissingElement { parent: "p", element: "e" }, InvalidSamlResponse, "missing_element";
+    SamlError::MissingAttribute { .. } =>
+        SamlError::MissingAttribute { element: "e", attribute: "a" }, InvalidSamlResponse, "missing_attribute";
+    SamlError::BadTime { .. } =>
+        SamlError::BadTime { field: "f", value: "v".into() }, InvalidSamlResponse, "bad_time";
+    SamlError::EncryptedAssertionUnsupported =>
+        SamlError::EncryptedAssertionUnsupported, SamlEncryptedAssertionUnsupported,
+        "encrypted_assertion_unsupported";
+    SamlError::MultipleAssertions { .. } =>
+        SamlError::MultipleAssertions { count: 2 }, InvalidSamlResponse, "xsw_multiple_assertions";
+    SamlError::NoAssertion => SamlError::NoAssertion, InvalidSamlResponse, "no_assertion";
+    SamlError::AssertionMisplaced { .. } =>
+        SamlError::AssertionMisplaced { parent: "p".into() }, InvalidSamlResponse, "xsw_assertion_misplaced";
+    SamlError::SignatureMisplaced { .. } =>
+        SamlError::SignatureMisplaced { parent: "p".into() }, InvalidSamlResponse, "xsw_signature_misplaced";
+    SamlError::DuplicateSignature { .. } =>
+        SamlError::DuplicateSignature { element: Covered::Response, count: 2 }, InvalidSamlResponse,
+        "xsw_duplicate_signature";
+    SamlError::SignedElementMismatch { .. } =>
         SamlError::SignedElementMismatch { element: Covered::Response, expected_id: "a".into(), actual_id: None },
-        SamlError::Unsigned,
-        SamlError::StatusNotSuccess { status: "s".into(), sub_status: Some("t".into()) },
-        SamlError::AssertionNotSigned,
-        SamlError::DestinationMismatch { expected: "E".into(), actual: "A".into() },
-        SamlError::DestinationMissing { expected: "X".into() },
-        SamlError::ResponseIssuerMismatch { expected: "E".into(), actual: "A".into() },
-        SamlError::AssertionIssuerMismatch { expected: "E".into(), actual: "A".into() },
-        SamlError::UnsolicitedRefused { in_response_to: None },
+        InvalidSamlResponse, "xsw_signed_element_mismatch";
+    SamlError::Unsigned => SamlError::Unsigned, SamlSignatureInvalid, "unsigned";
+    SamlError::StatusNotSuccess { .. } =>
+        SamlError::StatusNotSuccess { status: "s".into(), sub_status: Some("t".into()) }, SamlStatusNotSuccess,
+        "status_not_success";
+    SamlError::AssertionNotSigned => SamlError::AssertionNotSigned, SamlSignatureInvalid, "assertion_unsigned";
+    SamlError::DestinationMismatch { .. } =>
+        SamlError::DestinationMismatch { expected: "E".into(), actual: "A".into() }, SamlDestinationMismatch,
+        "destination_mismatch";
+    SamlError::DestinationMissing { .. } =>
+        SamlError::DestinationMissing { expected: "X".into() }, SamlDestinationMismatch, "destination_missing";
+    SamlError::ResponseIssuerMismatch { .. } =>
+        SamlError::ResponseIssuerMismatch { expected: "E".into(), actual: "A".into() }, SamlIssuerMismatch,
+        "issuer_mismatch";
+    SamlError::AssertionIssuerMismatch { .. } =>
+        SamlError::AssertionIssuerMismatch { expected: "E".into(), actual: "A".into() }, SamlIssuerMismatch,
+        "assertion_issuer_mismatch";
+    SamlError::UnsolicitedRefused { .. } =>
+        SamlError::UnsolicitedRefused { in_response_to: None }, SamlInResponseToInvalid, "unsolicited_response";
+    SamlError::InResponseToMismatch { .. } =>
         SamlError::InResponseToMismatch { field: "f", expected: Some("E".into()), actual: Some("A".into()) },
-        SamlError::NoBearerConfirmation { methods: vec![] },
-        SamlError::RecipientMismatch { expected: "E".into(), actual: Some("A".into()) },
-        SamlError::BearerMissingNotOnOrAfter,
-        SamlError::BearerExpired { not_on_or_after_ms: 0, now_ms: 1, skew_ms: 0 },
-        SamlError::BearerNotYetValid { not_before_ms: 1, now_ms: 0, skew_ms: 0 },
-        SamlError::NotYetValid { not_before_ms: 1, now_ms: 0, skew_ms: 0 },
-        SamlError::Expired { not_on_or_after_ms: 0, now_ms: 1, skew_ms: 0 },
-        SamlError::AudienceMissing,
-        SamlError::AudienceMismatch { expected: "E".into(), actual: vec!["A".into()] },
-        SamlError::AuthnStatementMissing,
-        SamlError::EmptyNameId,
-        SamlError::Xml(XmlError::Dtd),
-    ];
-    let codes: std::collections::BTreeSet<_> = errors.iter().map(SamlError::code).collect();
-    assert_eq!(codes.len(), errors.len());
-    for error in &errors {
+        SamlInResponseToInvalid, "in_response_to_mismatch";
+    SamlError::NoBearerConfirmation { .. } =>
+        SamlError::NoBearerConfirmation { methods: vec![] }, InvalidSamlResponse, "no_bearer_confirmation";
+    SamlError::RecipientMismatch { .. } =>
+        SamlError::RecipientMismatch { expected: "E".into(), actual: Some("A".into()) }, SamlDestinationMismatch,
+        "recipient_mismatch";
+    SamlError::BearerMissingNotOnOrAfter =>
+        SamlError::BearerMissingNotOnOrAfter, InvalidSamlResponse, "subject_confirmation_missing_not_on_or_after";
+    SamlError::BearerExpired { .. } =>
+        SamlError::BearerExpired { not_on_or_after_ms: 0, now_ms: 1, skew_ms: 0 }, SamlExpired,
+        "subject_confirmation_expired";
+    SamlError::BearerNotYetValid { .. } =>
+        SamlError::BearerNotYetValid { not_before_ms: 1, now_ms: 0, skew_ms: 0 }, SamlExpired,
+        "subject_confirmation_not_yet_valid";
+    SamlError::NotYetValid { .. } =>
+        SamlError::NotYetValid { not_before_ms: 1, now_ms: 0, skew_ms: 0 }, SamlExpired, "not_yet_valid";
+    SamlError::Expired { .. } =>
+        SamlError::Expired { not_on_or_after_ms: 0, now_ms: 1, skew_ms: 0 }, SamlExpired, "expired";
+    SamlError::AudienceMissing => SamlError::AudienceMissing, SamlAudienceMismatch, "no_audience_restriction";
+    SamlError::AudienceMismatch { .. } =>
+        SamlError::AudienceMismatch { expected: "E".into(), actual: vec!["A".into()] }, SamlAudienceMismatch,
+        "audience_mismatch";
+    SamlError::AuthnStatementMissing =>
+        SamlError::AuthnStatementMissing, InvalidSamlResponse, "authn_statement_missing";
+    SamlError::EmptyNameId => SamlError::EmptyNameId, InvalidSamlResponse, "name_id_empty";
+}
+
+#[test]
+fn every_error_maps_to_its_api_code_and_check() {
+    let rows = every_error();
+    for (error, code, check) in &rows {
+        assert_eq!(row_check(error), *check, "{error:?} is the example of another row");
+        assert_eq!((error.error_code(), error.code()), (*code, *check), "{error:?}");
+    }
+    let checks: std::collections::BTreeSet<_> = rows.iter().map(|(_, _, check)| *check).collect();
+    assert_eq!(checks.len(), rows.len(), "each check names one rule");
+}
+
+#[test]
+fn every_error_has_a_reason_with_expected_and_actual() {
+    for (error, _, _) in every_error() {
         let shown = error.to_string();
         assert!(shown.len() > 10, "{error:?}: {shown}");
         if shown.contains("\"E\"") {

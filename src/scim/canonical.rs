@@ -1,7 +1,7 @@
 //! Input canonicalisation and resource validation for SCIM resources (RFC 7643 §2, §4; RFC 7644
 //! §3.3, §3.5.1).
 //!
-//! [`canonicalize`] turns a POST/PUT body into the stored shape (RESOURCES.md):
+//! [`canonicalize`] turns a POST/PUT body into the stored shape (src/scim/resource.rs):
 //! - keys are matched case-insensitively (RFC 7643 §2.1) and rewritten to their canonical
 //!   names, recursively (sub-attributes, and the extension object under its canonical URN key);
 //!   URN-qualified keys (`urn:…:core:2.0:User:userName`, RFC 7644 §3.10) and dotted keys

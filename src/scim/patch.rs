@@ -1,5 +1,5 @@
 //! SCIM PATCH (RFC 7644 §3.5.2): applies a PatchOp message to a User or Group resource in the
-//! stored shape (RESOURCES.md) and returns the new resource. The input is never modified and
+//! stored shape (src/scim/resource.rs) and returns the new resource. The input is never modified and
 //! the operations apply all or nothing: the first failing one is the error, naming its index.
 //! The result is checked with [`canonical::validate`], so it is always a well-formed resource.
 //!

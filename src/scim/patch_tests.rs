@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::scim::schema::{ENTERPRISE_URN, GROUP_TYPE, USER_TYPE, USER_URN};
+use crate::test_rng::Rng;
 use serde_json::json;
 
 const U1: &str = "2819c223-7f76-453a-919d-413861904646";
@@ -709,26 +710,6 @@ fn group_members_over_ten_thousand_refused() {
 
 // ---- no panics ----
 
-/// xorshift64*: a deterministic generator for the no-panic sweep.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
-
 const PIECES: &[&str] = &[
     "emails",
     "EMAILS",
@@ -779,7 +760,7 @@ fn random_value(rng: &mut Rng, depth: usize) -> Value {
     match rng.below(if depth > 3 { 6 } else { 9 }) {
         0 => Value::Null,
         1 => json!(rng.below(2) == 0),
-        2 => json!(rng.next() as i64),
+        2 => json!(rng.next_u64() as i64),
         3 => json!(rng.pick(&["", "True", "false", "work", "u_1", "alice@example.com", "2026-01-01T00:00:00Z"])),
         4 => json!(random_path(rng)),
         5 => json!(1.5),

@@ -9,6 +9,7 @@ use super::client_data::{verify_client_data, CeremonyType};
 use super::registration::{prepare_registration, RegistrationInput};
 use super::testutil::Vector;
 use super::{der, x509, Aaguid, CoseKey, WebauthnError};
+use crate::test_rng::Rng;
 
 const ROUNDS: usize = 3000;
 const VECTORS: &[&str] = &[
@@ -24,49 +25,32 @@ const VECTORS: &[&str] = &[
     "fido-u2f-es256",
 ];
 
-/// xorshift64*: small, deterministic, good enough to spread mutations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+/// A random input (one time in eight), or a copy of one of `seeds` truncated, bit-flipped,
+/// spliced or resized.
+fn input(rng: &mut Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
+    const INTERESTING: [u8; 12] = [0x00, 0x18, 0x19, 0x1a, 0x1b, 0x5a, 0x5f, 0x7f, 0x80, 0x9f, 0xbf, 0xff];
+    if rng.below(8) == 0 || seeds.is_empty() {
+        let len = rng.below(600);
+        return rng.bytes(len);
     }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn bytes(&mut self, len: usize) -> Vec<u8> {
-        (0..len).map(|_| self.next() as u8).collect()
-    }
-
-    /// A random input, or a mutated copy of one of `seeds`.
-    fn input(&mut self, seeds: &[Vec<u8>]) -> Vec<u8> {
-        const INTERESTING: [u8; 12] = [0x00, 0x18, 0x19, 0x1a, 0x1b, 0x5a, 0x5f, 0x7f, 0x80, 0x9f, 0xbf, 0xff];
-        if self.below(8) == 0 || seeds.is_empty() {
-            let len = self.below(600);
-            return self.bytes(len);
-        }
-        let mut data = seeds[self.below(seeds.len())].clone();
-        for _ in 0..=self.below(4) {
-            let at = self.below(data.len());
-            match self.below(6) {
-                0 => data.truncate(at),
-                1 if !data.is_empty() => data[at] ^= 1 << self.below(8),
-                2 if !data.is_empty() => data[at] = INTERESTING[self.below(INTERESTING.len())],
-                3 => data.insert(at.min(data.len()), self.next() as u8),
-                4 if !data.is_empty() => {
-                    data.remove(at);
-                }
-                _ => {
-                    let extra = self.below(64);
-                    data.extend(self.bytes(extra));
-                }
+    let mut data = seeds[rng.below(seeds.len())].clone();
+    for _ in 0..=rng.below(4) {
+        let at = rng.below(data.len());
+        match rng.below(6) {
+            0 => data.truncate(at),
+            1 if !data.is_empty() => data[at] ^= 1 << rng.below(8),
+            2 if !data.is_empty() => data[at] = INTERESTING[rng.below(INTERESTING.len())],
+            3 => data.insert(at.min(data.len()), rng.next_u64() as u8),
+            4 if !data.is_empty() => {
+                data.remove(at);
+            }
+            _ => {
+                let extra = rng.below(64);
+                data.extend(rng.bytes(extra));
             }
         }
-        data
     }
+    data
 }
 
 fn seeds(pick: impl Fn(&Vector) -> Vec<Vec<u8>>) -> Vec<Vec<u8>> {
@@ -76,7 +60,7 @@ fn seeds(pick: impl Fn(&Vector) -> Vec<Vec<u8>>) -> Vec<Vec<u8>> {
 fn fuzz(seed: u64, corpus: &[Vec<u8>], mut run: impl FnMut(&[u8])) {
     let mut rng = Rng(seed);
     for _ in 0..ROUNDS {
-        run(&rng.input(corpus));
+        run(&input(&mut rng, corpus));
     }
 }
 

@@ -368,26 +368,9 @@ fn refused(code: ErrorCode, check: &'static str, reason: impl Into<String>) -> A
     AcsFailure { error: ApiError::with_reason(code, reason.into()).field("check", json!(check)), check }
 }
 
-/// The API code for a core refusal: signature, expiry, audience, destination and request
-/// matching get their own; everything structural is INVALID_SAML_RESPONSE.
+/// A core refusal: its API code ([`SamlError::error_code`]) and the failed check.
 fn core_refusal(e: &SamlError) -> AcsFailure {
-    let check = e.code();
-    let code = match check {
-        c if c.starts_with("signature") || c == "unsigned" || c == "assertion_unsigned" => {
-            ErrorCode::SamlSignatureInvalid
-        }
-        "expired" | "not_yet_valid" | "subject_confirmation_expired" | "subject_confirmation_not_yet_valid" => {
-            ErrorCode::SamlExpired
-        }
-        "audience_mismatch" | "no_audience_restriction" => ErrorCode::SamlAudienceMismatch,
-        "destination_mismatch" | "destination_missing" | "recipient_mismatch" => ErrorCode::SamlDestinationMismatch,
-        "in_response_to_mismatch" | "unsolicited_response" => ErrorCode::SamlInResponseToInvalid,
-        "issuer_mismatch" | "assertion_issuer_mismatch" => ErrorCode::SamlIssuerMismatch,
-        "encrypted_assertion_unsupported" => ErrorCode::SamlEncryptedAssertionUnsupported,
-        "status_not_success" => ErrorCode::SamlStatusNotSuccess,
-        _ => ErrorCode::InvalidSamlResponse,
-    };
-    refused(code, check, e.to_string())
+    refused(e.error_code(), e.code(), e.to_string())
 }
 
 /// `SAMLResponse` and `RelayState` of the POSTed form.
@@ -571,4 +554,62 @@ async fn provision(
     ledger::record(&cx.env, &origin, &[e], users::insert(&db, &new)?).await?;
     let user = users::get(&db, &p.workspace_id, &id).await?;
     user.ok_or_else(|| AcsFailure::from(crate::edge::http::fault("jit", "user vanished after insert")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// The `check` table of `api/error-codes.md`: check → code.
+    fn documented() -> BTreeMap<String, String> {
+        let mut rows = BTreeMap::new();
+        for line in include_str!("../../../api/error-codes.md").lines() {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            if let (Some(check), Some(code)) = (cells.get(1).and_then(|c| c.strip_prefix('`')), cells.get(2)) {
+                let check = check.trim_end_matches('`').to_string();
+                assert!(rows.insert(check.clone(), code.to_string()).is_none(), "{check} twice");
+            }
+        }
+        rows
+    }
+
+    /// The checks this file refuses with itself: `refused(ErrorCode::X, "check", …)`.
+    fn edge_checks() -> BTreeMap<String, String> {
+        let mut checks = BTreeMap::new();
+        let source = include_str!("saml.rs").split("\n#[cfg(test)]").next().unwrap();
+        for call in source.split("refused(").skip(1) {
+            let Some(rest) = call.trim_start().strip_prefix("ErrorCode::") else { continue };
+            let (variant, rest) = rest.split_at(rest.find(|c: char| !c.is_alphanumeric()).unwrap());
+            let check = rest.trim_start_matches([',', ' ', '\n']).strip_prefix('"').unwrap();
+            let check = &check[..check.find('"').unwrap()];
+            let code = ErrorCode::ALL.iter().find(|c| format!("{c:?}") == variant).unwrap().as_str();
+            let known = checks.insert(check.to_string(), code.to_string());
+            assert!(known.is_none_or(|c| c == code), "{check} refused with two codes");
+        }
+        checks
+    }
+
+    #[test]
+    fn core_refusals_answer_with_the_variants_code_and_check() {
+        for (error, code, check) in crate::saml::response::tests::every_error() {
+            let failure = core_refusal(&error);
+            let body = failure.error.body();
+            assert_eq!(
+                (failure.check, body["code"].as_str(), body["check"].as_str()),
+                (check, Some(code.as_str()), Some(check))
+            );
+            assert_eq!(body["reason"], error.to_string());
+        }
+    }
+
+    #[test]
+    fn every_check_the_acs_sends_is_documented_with_its_code() {
+        let mut sent = edge_checks();
+        assert!(sent.len() >= 10, "{sent:?}");
+        for (_, code, check) in crate::saml::response::tests::every_error() {
+            assert!(sent.insert(check.to_string(), code.as_str().to_string()).is_none(), "{check} core and edge");
+        }
+        assert_eq!(documented(), sent, "api/error-codes.md lists exactly the checks the ACS sends");
+    }
 }

@@ -180,7 +180,7 @@ mod tests {
     use crate::scim::filter::{parse, parse_value_filter};
     use crate::scim::schema::{AttrType, ENTERPRISE_URN, GROUP_TYPE, USER, USER_TYPE, USER_URN};
 
-    /// The User of RESOURCES.md, plus a second email and a few more attributes.
+    /// A User in the stored shape (src/scim/resource.rs), with two emails and a few more attributes.
     fn alice() -> Value {
         json!({
             "schemas": [USER_URN, ENTERPRISE_URN],
