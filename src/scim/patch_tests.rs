@@ -2,6 +2,7 @@
 //! requests (named after the client), mutability, atomicity, limits, and a no-panic sweep.
 
 use super::*;
+use crate::scim::filter::Filter;
 use crate::scim::schema::{ENTERPRISE_URN, GROUP_TYPE, USER_TYPE, USER_URN};
 use serde_json::json;
 
