@@ -20,6 +20,9 @@ pub const SEARCH_URN: &str = "urn:ietf:params:scim:api:messages:2.0:SearchReques
 /// Largest page (`count`); also `filter.maxResults` in the ServiceProviderConfig.
 pub const MAX_COUNT: u64 = 200;
 pub const DEFAULT_COUNT: u64 = 100;
+/// Largest `startIndex` used: 2^53 − 1, the largest integer a JavaScript number (and so a D1
+/// bound parameter) holds exactly. A larger one is taken as this: the page is empty either way.
+pub const MAX_START_INDEX: u64 = (1 << 53) - 1;
 
 /// A user row as read for SCIM.
 #[derive(Debug, Clone, PartialEq)]
@@ -341,13 +344,63 @@ pub fn list_response(resources: Vec<Value>, total: u64, start_index: u64) -> Val
     })
 }
 
+/// The paging parameters of a list or `.search` request (RFC 7644 §3.4.2.4), every integer
+/// made usable: `startIndex` in `1..=MAX_START_INDEX` (below 1 is taken as 1, "SHALL be
+/// interpreted as 1"; above the bound as the bound, a page past any result set, which is
+/// empty and still carries the exact `totalResults`), `count` in `0..=MAX_COUNT` (negative is
+/// taken as 0, "SHALL be interpreted as 0"; above the bound as the bound, §3.4.2.4 lets the
+/// service provider return fewer). The bounds keep the SQL offset exact when it travels as a
+/// JavaScript number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    pub start_index: u64,
+    pub count: u64,
+}
+
+impl Paging {
+    /// Parses `startIndex` and `count` as given (absent: 1 and [`DEFAULT_COUNT`]). Each is a
+    /// decimal integer of any length, with an optional sign and surrounding spaces; anything
+    /// else is refused (`invalidValue`).
+    pub fn parse(start_index: Option<&str>, count: Option<&str>) -> Result<Self, ParamError> {
+        Ok(Self {
+            start_index: start_index.map_or(Ok(1), |s| clamped_int("startIndex", s, 1, MAX_START_INDEX))?,
+            count: count.map_or(Ok(DEFAULT_COUNT), |s| clamped_int("count", s, 0, MAX_COUNT))?,
+        })
+    }
+
+    /// Rows to skip: `start_index - 1`, at most `MAX_START_INDEX - 1`.
+    pub fn offset(&self) -> u64 {
+        self.start_index.clamp(1, MAX_START_INDEX) - 1
+    }
+}
+
+/// A decimal integer (`[+-]digits`, any number of digits, spaces around) clamped to
+/// `min..=max`.
+fn clamped_int(name: &str, text: &str, min: u64, max: u64) -> Result<u64, ParamError> {
+    let refused =
+        || ParamError(format!("{name}: an integer expected, got {:?}", text.chars().take(40).collect::<String>()));
+    let trimmed = text.trim();
+    let (negative, digits) = match trimmed.strip_prefix('-') {
+        Some(digits) => (true, digits),
+        None => (false, trimmed.strip_prefix('+').unwrap_or(trimmed)),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(refused());
+    }
+    if negative {
+        return Ok(min);
+    }
+    let value = digits.bytes().fold(0u64, |n, b| n.saturating_mul(10).saturating_add(u64::from(b - b'0')));
+    Ok(value.clamp(min, max))
+}
+
 /// Paging and projection of a list or `.search` request (RFC 7644 §3.4.2.4, §3.4.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListQuery {
     pub filter: Option<String>,
-    /// 1-based; values below 1 are taken as 1 (RFC 7644 §3.4.2.4).
+    /// 1-based, `1..=MAX_START_INDEX` (see [`Paging`]).
     pub start_index: u64,
-    /// 0..=MAX_COUNT; negative is taken as 0.
+    /// `0..=MAX_COUNT` (see [`Paging`]).
     pub count: u64,
     pub attributes: Option<String>,
     pub excluded_attributes: Option<String>,
@@ -375,7 +428,7 @@ impl ListQuery {
                     let names: Option<Vec<&str>> = list.iter().map(Value::as_str).collect();
                     names.map(|n| Some(n.join(","))).ok_or_else(|| ParamError(format!("{k}: strings expected")))
                 }
-                Some(Value::Number(n)) => Ok(Some(n.to_string())),
+                Some(Value::Number(n)) => Ok(Some(number_text(n))),
                 Some(_) => Err(ParamError(format!("{k}: wrong type"))),
             }
         };
@@ -395,18 +448,29 @@ impl ListQuery {
         attributes: Option<String>,
         excluded_attributes: Option<String>,
     ) -> Result<Self, ParamError> {
-        let int = |name: &str, v: Option<String>, default: i64| -> Result<i64, ParamError> {
-            v.map_or(Ok(default), |s| {
-                s.trim().parse::<i64>().map_err(|_| ParamError(format!("{name}: an integer expected, got {s:?}")))
-            })
-        };
+        let paging = Paging::parse(start.as_deref(), count.as_deref())?;
         Ok(Self {
             filter: filter.filter(|f| !f.trim().is_empty()),
-            start_index: int("startIndex", start, 1)?.max(1) as u64,
-            count: (int("count", count, DEFAULT_COUNT as i64)?.clamp(0, MAX_COUNT as i64)) as u64,
+            start_index: paging.start_index,
+            count: paging.count,
             attributes,
             excluded_attributes,
         })
+    }
+
+    /// Rows to skip before the page (see [`Paging::offset`]).
+    pub fn offset(&self) -> u64 {
+        Paging { start_index: self.start_index, count: self.count }.offset()
+    }
+}
+
+/// A JSON number as the text [`Paging::parse`] reads: integers as they are; a number beyond
+/// 64 bits (which arrives as a float) without a fraction written out in full, so that it is
+/// clamped like any other integer; anything else as serde_json prints it (then refused).
+fn number_text(n: &serde_json::Number) -> String {
+    match n.as_f64() {
+        Some(f) if !(n.is_i64() || n.is_u64()) && f.is_finite() && f.fract() == 0.0 => format!("{f:.0}"),
+        _ => n.to_string(),
     }
 }
 
@@ -545,6 +609,55 @@ mod tests {
             (Some("userName eq \"a\""), 10, Some("userName"))
         );
         assert!(ListQuery::from_search(&json!({"filter": "x"})).is_err());
+    }
+
+    /// Issue 15: `startIndex` ≥ 2^63 − 511 was bound as a rounded double and answered 500. Every
+    /// integer now pages: below 1 is 1, huge is the largest exact offset (an empty page), and
+    /// the offset survives the trip through an f64.
+    #[test]
+    fn rfc7644_3_4_2_4_every_integer_start_index_and_count_is_usable() {
+        let q = |start: &str, count: &str| {
+            ListQuery::from_params(&[
+                ("startIndex".to_string(), start.to_string()),
+                ("count".to_string(), count.to_string()),
+            ])
+        };
+        for (start, count, want) in [
+            ("9223372036854775807", "1", (MAX_START_INDEX, 1)),
+            ("9223372036854775296", "10", (MAX_START_INDEX, 10)),
+            ("18446744073709551616", "99999999999999999999999999", (MAX_START_INDEX, MAX_COUNT)),
+            ("-9223372036854775809", "-99999999999999999999", (1, 0)),
+            ("9007199254740991", "200", (MAX_START_INDEX, 200)),
+            ("9007199254740990", "201", (MAX_START_INDEX - 1, MAX_COUNT)),
+            (" +3 ", "0007", (3, 7)),
+            ("0", "-0", (1, 0)),
+        ] {
+            let got = q(start, count).unwrap();
+            assert_eq!((got.start_index, got.count), want, "{start} {count}");
+            let offset = got.offset();
+            assert_eq!(offset, got.start_index - 1);
+            assert_eq!(offset as f64 as u64, offset, "{start}: the offset must be exact as a double");
+        }
+        for bad in ["", " ", "+", "-", "1.0", "1e3", "0x10", "٣", "1 2", "--1"] {
+            assert!(q(bad, "1").is_err(), "startIndex {bad:?}");
+            assert!(q("1", bad).is_err(), "count {bad:?}");
+        }
+        let search = |start: Value, count: Value| {
+            ListQuery::from_search(&json!({"schemas": [SEARCH_URN], "startIndex": start, "count": count}))
+        };
+        let s = search(json!(9223372036854775807u64), json!(18446744073709551615u64)).unwrap();
+        assert_eq!((s.start_index, s.count), (MAX_START_INDEX, MAX_COUNT));
+        // Beyond 64 bits serde_json reads a float; without a fraction it is still an integer.
+        let s = search(json!(1e30), json!(-1e30)).unwrap();
+        assert_eq!((s.start_index, s.count), (MAX_START_INDEX, 0));
+        let s = search(json!(i64::MIN), json!("5")).unwrap();
+        assert_eq!((s.start_index, s.count), (1, 5));
+        assert!(search(json!(2.5), json!(1)).is_err());
+        assert!(search(json!(1), json!(0.5)).is_err());
+        // A ListQuery built by hand with an out-of-range start still gives a safe offset.
+        let by_hand = ListQuery { start_index: u64::MAX, ..q("1", "1").unwrap() };
+        assert_eq!(by_hand.offset(), MAX_START_INDEX - 1);
+        assert_eq!(ListQuery { start_index: 0, ..by_hand }.offset(), 0);
     }
 
     #[test]

@@ -322,3 +322,80 @@ fn scim_surface_of_the_network_policy_blocks_an_outside_provisioner() {
     // The dashboard surface is not enforced here.
     req("GET", "/api/me").session(&owner).client_ip("192.0.2.99").send().ok();
 }
+
+/// Issue 15: a `startIndex` of 2^63 − 511 or more was bound as a rounded double and answered
+/// 500. Every integer now pages (RFC 7644 §3.4.2.4): past the result set the page is empty,
+/// with the exact `totalResults` and the `startIndex` used (at most 2^53 − 1); a huge `count`
+/// is the largest page; below 1 is 1. On Users and Groups, by query and by `.search`, through
+/// SQL paging and through the in-memory filter path (where a 32-bit offset must not wrap).
+#[test]
+fn huge_start_index_and_count_page_safely() {
+    const MAX_START: u64 = (1 << 53) - 1;
+    let token = scim_token("huge paging");
+    for i in 0..3 {
+        let u = json!({"schemas": [USER_URN], "userName": format!("huge{i}@huge.scim.test"), "title": "Huge Pager"});
+        assert_eq!(send_json(scim("POST", "/Users", &token), u).status, 201);
+        let g = json!({"schemas": [GROUP_URN], "displayName": format!("Huge Paging {i}")});
+        assert_eq!(send_json(scim("POST", "/Groups", &token), g).status, 201);
+    }
+    let users_sql = url_escape("userName ew \"@huge.scim.test\"");
+    let users_memory = url_escape("title eq \"huge pager\" and userName ew \"@huge.scim.test\"");
+    let groups_sql = url_escape("displayName sw \"Huge Paging \"");
+    let lists = [
+        format!("/Users?filter={users_sql}"),
+        format!("/Users?filter={users_memory}"),
+        format!("/Groups?filter={groups_sql}"),
+    ];
+    let empty_page = |page: &Value, start: u64, what: &str| {
+        assert_eq!(page["totalResults"], 3, "{what}: {page}");
+        assert_eq!(page["startIndex"], start, "{what}: {page}");
+        assert_eq!((page["itemsPerPage"].clone(), page["Resources"].clone()), (json!(0), json!([])), "{what}: {page}");
+    };
+    // 2^63 − 1 and 2^63 − 512 answered 500 before the fix; 2^63 − 513 is the last that did not.
+    let huge = [
+        "9223372036854775807",
+        "9223372036854775296",
+        "9223372036854775295",
+        "18446744073709551616",
+        "99999999999999999999999999",
+    ];
+    for list in &lists {
+        for start in huge {
+            let page = scim("GET", &format!("{list}&startIndex={start}&count=2"), &token).send();
+            assert_eq!(page.status, 200, "{list} startIndex={start}: {}", page.body);
+            empty_page(&page.json(), MAX_START, &format!("{list} startIndex={start}"));
+        }
+        // Past the end but within 32 bits' reach of wrapping: still empty.
+        let page = scim("GET", &format!("{list}&startIndex=4294967297"), &token).send().ok();
+        empty_page(&page, 4294967297, list);
+        // Huge count: the largest page; huge negative startIndex: the first.
+        let page = scim("GET", &format!("{list}&startIndex=-99999999999999999999&count=99999999999999999999"), &token)
+            .send()
+            .ok();
+        assert_eq!((page["startIndex"].clone(), page["itemsPerPage"].clone()), (json!(1), json!(3)), "{list}: {page}");
+    }
+    let search = |path: &str, filter: &str, start: Value, count: Value| {
+        let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": filter,
+                          "startIndex": start, "count": count});
+        send_json(scim("POST", path, &token), body)
+    };
+    for (path, filter) in
+        [("/Users/.search", "userName ew \"@huge.scim.test\""), ("/Groups/.search", "displayName sw \"Huge Paging \"")]
+    {
+        for start in [json!(9223372036854775807u64), json!(u64::MAX), json!(1e30)] {
+            let page = search(path, filter, start.clone(), json!(1e30));
+            assert_eq!(page.status, 200, "{path} startIndex={start}: {}", page.body);
+            empty_page(&page.json(), MAX_START, &format!("{path} {start}"));
+        }
+        let first = search(path, filter, json!(i64::MIN), json!(u64::MAX)).ok();
+        assert_eq!((first["startIndex"].clone(), first["itemsPerPage"].clone()), (json!(1), json!(3)), "{first}");
+        let fraction = search(path, filter, json!(2.5), json!(1));
+        expect_scim_error(&fraction, 400, "SCIM_INVALID_VALUE", Some("invalidValue"));
+    }
+    // Without a filter too (the workspace's whole list, counted apart).
+    for list in ["/Users", "/Groups"] {
+        let page = scim("GET", &format!("{list}?startIndex=9223372036854775807"), &token).send();
+        assert_eq!(page.status, 200, "{list}: {}", page.body);
+        assert_eq!(page.json()["Resources"], json!([]), "{list}");
+    }
+}

@@ -149,10 +149,12 @@ fn compiled(rt: &'static ResourceType, q: &ListQuery) -> ApiResult<Option<(filte
     Ok(Some((parsed, sql)))
 }
 
-/// The page of a list: (total, page) where the page starts at `start_index` (1-based).
+/// The page of a list: (total, page) where the page starts at `start_index` (1-based). The
+/// offset saturates on 32-bit `usize` (wasm32) rather than wrapping to an earlier page.
 fn page<T>(all: Vec<T>, q: &ListQuery) -> (u64, Vec<T>) {
     let total = all.len() as u64;
-    let page = all.into_iter().skip((q.start_index - 1) as usize).take(q.count as usize).collect();
+    let skip = usize::try_from(q.offset()).unwrap_or(usize::MAX);
+    let page = all.into_iter().skip(skip).take(usize::try_from(q.count).unwrap_or(usize::MAX)).collect();
     (total, page)
 }
 
@@ -195,7 +197,7 @@ async fn fetch_user_page(
     sql: Option<&SqlFilter>,
     q: &ListQuery,
 ) -> ApiResult<(u64, Vec<StoredUser>)> {
-    let (users, total) = store::users(db, ws, sql, q.start_index - 1, q.count).await?;
+    let (users, total) = store::users(db, ws, sql, q.offset(), q.count).await?;
     let total = match total {
         Some(n) => n,
         None if sql.is_some() && q.start_index == 1 && q.count > 0 => 0,
@@ -379,10 +381,8 @@ async fn fetch_group_page(
     q: &ListQuery,
     members: bool,
 ) -> ApiResult<(u64, Vec<StoredGroup>)> {
-    let (total, groups) = futures_util::join!(
-        store::count_groups(db, ws, sql),
-        store::groups(db, ws, sql, q.start_index - 1, q.count, members)
-    );
+    let (total, groups) =
+        futures_util::join!(store::count_groups(db, ws, sql), store::groups(db, ws, sql, q.offset(), q.count, members));
     Ok((total?, groups?))
 }
 
