@@ -92,6 +92,26 @@ fn rfc7644_3_5_2_1_add_value_already_present_changes_nothing() {
     assert_eq!(patch_group(member).unwrap(), group());
 }
 
+/// Operations that are ignored or select nothing give back the resource exactly, `meta`
+/// included, so the edge sees the write as a no-op (`resource::unchanged`, issue 15).
+#[test]
+fn ignored_and_empty_operations_return_the_resource_as_it_was() {
+    for ops in [
+        json!([{"op": "add", "path": "urn:okta:custom:1.0:User:costCenter", "value": "42"}]),
+        json!([{"op": "replace", "value": {"urn:ietf:params:scim:schemas:extension:custom:2.0:User:x": "y"}}]),
+        json!([{"op": "add", "value": {}}]),
+        json!([{"op": "add", "path": "nickName", "value": null}]),
+        json!([{"op": "remove", "path": "nickName"}]),
+        json!([{"op": "remove", "path": "emails[type eq \"home\"]"}]),
+        json!([{"op": "replace", "path": "displayName", "value": "Alice Adams"}]),
+        json!([{"op": "remove", "path": "title"}, {"op": "add", "path": "title", "value": "Engineer"}]),
+    ] {
+        assert_eq!(patch_user(ops.clone()).unwrap(), user(), "{ops}");
+    }
+    let member = json!([{"op": "Add", "path": "members", "value": [{"value": U1, "display": "Someone Else"}]}]);
+    assert_eq!(patch_group(member).unwrap(), group());
+}
+
 #[test]
 fn rfc7644_3_5_2_1_add_complex_merges_sub_attributes() {
     let u = patch_user(json!([{"op": "add", "path": "name", "value": {"middleName": "B"}}])).unwrap();

@@ -10,6 +10,8 @@
 //! provisioned user is served as stored: an attribute the client never set (or removed) is
 //! absent, except `active: false` whenever the account is disabled.
 
+use std::collections::BTreeSet;
+
 use serde_json::{json, Map, Value};
 
 use super::schema::{self, Attribute, ResourceType, Returned, ENTERPRISE_URN, GROUP_URN, USER_URN};
@@ -197,6 +199,57 @@ pub fn user_columns(resource: &Value) -> UserColumns {
         emails,
         doc,
     }
+}
+
+/// The attributes a write leaves to the server: what [`unchanged`] does not compare.
+const SERVER_MAINTAINED: [&str; 3] = ["id", "meta", "groups"];
+
+/// Whether writing `next` (a PATCH result, or a PUT body in canonical form) over the resource
+/// served as `current` changes nothing: the same attributes apart from the server-maintained
+/// read-only ones (`id`, `meta`, User `groups`), and no `password` (write-only and never
+/// served, so one given is always a change). Such a write is not made: no version bump, no
+/// `lastModified`, no audit row, no webhook; the answer is `current` as it is (RFC 7644
+/// §3.5.2: "If the target location already contains the value specified, no changes SHOULD be
+/// made to the resource").
+pub fn unchanged(current: &Value, next: &Value) -> bool {
+    let (Value::Object(current), Value::Object(next)) = (current, next) else { return false };
+    let compared = |m: &Map<String, Value>| -> Map<String, Value> {
+        m.iter()
+            .filter(|(k, _)| !SERVER_MAINTAINED.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    };
+    !next.contains_key("password") && compared(current) == compared(next)
+}
+
+/// What writing a Group resource over a stored group changes in storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupChange {
+    pub display_name: String,
+    pub external_id: Option<String>,
+    /// Member ids to add and to remove.
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+/// The change writing the Group resource `next` over `before` makes, where `members` are the
+/// member ids `next` lists that are users of the workspace (the others are left out); `None`
+/// when it changes nothing (see [`unchanged`]): same `displayName` and `externalId`, no
+/// member added or removed. A group stores nothing else.
+pub fn group_change(before: &StoredGroup, next: &Value, members: &[String]) -> Option<GroupChange> {
+    let old: BTreeSet<&str> = before.members.iter().map(|(id, _)| id.as_str()).collect();
+    let new: BTreeSet<&str> = members.iter().map(String::as_str).collect();
+    let change = GroupChange {
+        display_name: next["displayName"].as_str().unwrap_or_default().to_string(),
+        external_id: next["externalId"].as_str().map(str::to_string),
+        added: new.difference(&old).map(|id| id.to_string()).collect(),
+        removed: old.difference(&new).map(|id| id.to_string()).collect(),
+    };
+    let same = change.display_name == before.display_name
+        && change.external_id == before.external_id
+        && change.added.is_empty()
+        && change.removed.is_empty();
+    (!same).then_some(change)
 }
 
 /// Why a projection or list request was refused.
@@ -510,7 +563,7 @@ pub fn schemas(base: &str) -> Vec<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scim::schema::USER_TYPE;
+    use crate::scim::schema::{GROUP_TYPE, USER_TYPE};
 
     fn stored() -> StoredUser {
         StoredUser {
@@ -658,6 +711,93 @@ mod tests {
         let by_hand = ListQuery { start_index: u64::MAX, ..q("1", "1").unwrap() };
         assert_eq!(by_hand.offset(), MAX_START_INDEX - 1);
         assert_eq!(ListQuery { start_index: 0, ..by_hand }.offset(), 0);
+    }
+
+    fn patched(resource: &Value, rt: &'static ResourceType, ops: Value) -> Value {
+        let body = json!({"schemas": [crate::scim::patch::PATCH_OP_URN], "Operations": ops});
+        crate::scim::patch::apply(resource, &body, rt).unwrap()
+    }
+
+    /// Issue 15: a PATCH that changes nothing bumped `meta.version`. Such a result is
+    /// `unchanged`, so the edge writes nothing (no version, lastModified, audit or webhook).
+    #[test]
+    fn rfc7644_3_5_2_patches_that_change_nothing_are_unchanged() {
+        let base = "https://x/api/scim/v2";
+        for user in [stored(), StoredUser { doc: json!({}), ..stored() }] {
+            let current = user_resource(&user, base);
+            let email = current["emails"][0]["value"].clone();
+            for ops in [
+                json!([{"op": "add", "path": "emails", "value": [{"value": email, "type": "work"}]}]),
+                json!([{"op": "replace", "path": "userName", "value": "Alice@Example.com"}]),
+                json!([{"op": "add", "path": "urn:okta:custom:1.0:User:costCenter", "value": "42"}]),
+                json!([{"op": "add", "value": {"urn:ietf:params:scim:schemas:extension:custom:2.0:User:x": "y"}}]),
+                json!([{"op": "remove", "path": "nickName"}]),
+                json!([{"op": "remove", "path": "emails[type eq \"home\"]"}]),
+                json!([{"op": "add", "value": {}}]),
+            ] {
+                let next = patched(&current, &USER_TYPE, ops.clone());
+                assert!(unchanged(&current, &next), "{ops} on {}: {next}", user.doc);
+            }
+            for ops in [
+                json!([{"op": "replace", "path": "userName", "value": "alice@example.com"}]),
+                json!([{"op": "replace", "path": "active", "value": false}]),
+                json!([{"op": "add", "path": "nickName", "value": "Al"}]),
+                json!([{"op": "replace", "path": "password", "value": "the same password, perhaps"}]),
+            ] {
+                let next = patched(&current, &USER_TYPE, ops.clone());
+                assert!(!unchanged(&current, &next), "{ops} on {}: {next}", user.doc);
+            }
+            // Entra's string boolean, equal to what is served (a user made outside SCIM is served
+            // with `active`; a provisioned one that never set it is not, and gains it).
+            let next = patched(&current, &USER_TYPE, json!([{"op": "Replace", "path": "active", "value": "True"}]));
+            assert_eq!(unchanged(&current, &next), current.get("active").is_some(), "{next}");
+            // A PUT of what is served (its read-only attributes ignored) changes nothing either.
+            let body = crate::scim::canonical::canonicalize(&current, &USER_TYPE).unwrap();
+            assert!(unchanged(&current, &body), "{body}");
+        }
+    }
+
+    fn stored_group() -> StoredGroup {
+        StoredGroup {
+            id: "g_1".into(),
+            display_name: "Eng".into(),
+            external_id: Some("x1".into()),
+            version: 2,
+            created_at: 0,
+            updated_at: 1000,
+            members: vec![("u_1".into(), "Alice".into()), ("u_2".into(), "Bob".into())],
+        }
+    }
+
+    #[test]
+    fn group_writes_that_change_nothing_have_no_change() {
+        let before = stored_group();
+        let current = group_resource(&before, "b");
+        let known = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // An add of a member already there, and one of an id that is not a user here (left out).
+        for ops in [
+            json!([{"op": "add", "path": "members", "value": [{"value": "u_2"}]}]),
+            json!([{"op": "add", "path": "members", "value": [{"value": "u_ghost"}]}]),
+            json!([{"op": "replace", "path": "displayName", "value": "Eng"}]),
+            json!([{"op": "remove", "path": "members[value eq \"u_9\"]"}]),
+        ] {
+            let next = patched(&current, &GROUP_TYPE, ops.clone());
+            assert_eq!(group_change(&before, &next, &known(&["u_1", "u_2"])), None, "{ops}");
+        }
+        let next =
+            patched(&current, &GROUP_TYPE, json!([{"op": "add", "path": "members", "value": [{"value": "u_3"}]}]));
+        let change = group_change(&before, &next, &known(&["u_1", "u_2", "u_3"])).unwrap();
+        assert_eq!((change.added, change.removed), (known(&["u_3"]), known(&[])));
+        let next = patched(&current, &GROUP_TYPE, json!([{"op": "remove", "path": "members[value eq \"u_1\"]"}]));
+        let change = group_change(&before, &next, &known(&["u_2"])).unwrap();
+        assert_eq!((change.added, change.removed), (known(&[]), known(&["u_1"])));
+        for ops in [
+            json!([{"op": "replace", "path": "displayName", "value": "ENG"}]),
+            json!([{"op": "remove", "path": "externalId"}]),
+        ] {
+            let next = patched(&current, &GROUP_TYPE, ops.clone());
+            assert!(group_change(&before, &next, &known(&["u_1", "u_2"])).is_some(), "{ops}");
+        }
     }
 
     #[test]

@@ -399,3 +399,74 @@ fn huge_start_index_and_count_page_safely() {
         assert_eq!(page.json()["Resources"], json!([]), "{list}");
     }
 }
+
+/// Issue 15: a PATCH that changed nothing (an add of an existing member, operations that are
+/// ignored) still bumped `meta.version`, wrote an audit row and sent webhooks. A write whose
+/// result equals the stored resource now writes nothing and answers the resource as it is:
+/// same version and ETag, same `lastModified`, no audit row. Also for PUT of what is served.
+#[test]
+fn writes_that_change_nothing_write_nothing() {
+    let token = scim_token("no-op writes");
+    let created = send_json(
+        scim("POST", "/Users", &token),
+        json!({"schemas": [USER_URN], "userName": "noop@scim.test", "displayName": "Nora Noop", "active": true,
+               "emails": [{"value": "noop@scim.test", "type": "work", "primary": true}]}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let user = created.json();
+    let id = user["id"].as_str().unwrap().to_string();
+    let same_as_created = |resp: &Resp, what: &str| {
+        assert_eq!(resp.status, 200, "{what}: {}", resp.body);
+        let body = resp.json();
+        assert_eq!(resp.header("etag"), Some("W/\"1\""), "{what}: {body}");
+        assert_eq!(body["meta"], user["meta"], "{what}: version and lastModified unchanged");
+        assert_eq!(body, user, "{what}");
+    };
+    for ops in [
+        json!([{"op": "add", "path": "emails", "value": [{"value": "NOOP@scim.test", "type": "work"}]}]),
+        json!([{"op": "Add", "path": "urn:okta:custom:1.0:User:costCenter", "value": "42"}]),
+        json!([{"op": "replace", "value": {"displayName": "Nora Noop", "urn:example:ext:1.0:User:x": "y"}}]),
+        json!([{"op": "Replace", "path": "active", "value": "True"}]),
+        json!([{"op": "remove", "path": "emails[type eq \"home\"]"}]),
+    ] {
+        same_as_created(&patch(&token, &format!("/Users/{id}"), ops.clone()), &ops.to_string());
+    }
+    let served = scim("GET", &format!("/Users/{id}"), &token).send();
+    same_as_created(&served, "GET after no-op patches");
+    same_as_created(&send_json(scim("PUT", &format!("/Users/{id}"), &token), user.clone()), "PUT of the served user");
+    // A real change still writes.
+    let changed = patch(&token, &format!("/Users/{id}"), json!([{"op": "replace", "path": "title", "value": "Lead"}]));
+    assert_eq!((changed.status, changed.header("etag")), (200, Some("W/\"2\"")), "{}", changed.body);
+
+    let group = send_json(
+        scim("POST", "/Groups", &token),
+        json!({"schemas": [GROUP_URN], "displayName": "No-op Group", "members": [{"value": id}]}),
+    );
+    assert_eq!(group.status, 201, "{}", group.body);
+    let group = group.json();
+    let gid = group["id"].as_str().unwrap().to_string();
+    for ops in [
+        json!([{"op": "add", "path": "members", "value": [{"value": id}]}]),
+        json!([{"op": "Add", "path": "members", "value": [{"value": "u_not_a_user_here"}]}]),
+        json!([{"op": "replace", "path": "displayName", "value": "No-op Group"}]),
+        json!([{"op": "remove", "path": "members[value eq \"u_not_a_member\"]"}]),
+    ] {
+        let resp = patch(&token, &format!("/Groups/{gid}"), ops.clone());
+        assert_eq!((resp.status, resp.header("etag")), (200, Some("W/\"1\"")), "{ops}: {}", resp.body);
+        assert_eq!(resp.json(), group, "{ops}");
+    }
+    let put = send_json(scim("PUT", &format!("/Groups/{gid}"), &token), group.clone());
+    assert_eq!((put.status, put.header("etag")), (200, Some("W/\"1\"")), "PUT of the served group: {}", put.body);
+
+    // The ledger (and so the webhook fan-out written with it) has one update: the real one.
+    let owner = login(OWNER);
+    let rows = |resource: &str, action: &str| {
+        let log = req("GET", &format!("/api/settings/audit-log?resourceId={resource}&action={action}"))
+            .session(&owner)
+            .send()
+            .ok();
+        log["items"].as_array().unwrap().len()
+    };
+    assert_eq!(rows(&id, "SCIM_USER_UPDATED"), 1);
+    assert_eq!(rows(&gid, "SCIM_GROUP_UPDATED"), 0);
+}
