@@ -219,6 +219,23 @@ def totp_seeds(seeds):
     seeds.add("totp_base32", "hand-bad-length", "ABC\n123456\n0\n10\n")
 
 
+def scim_paging_seeds(seeds):
+    # `startIndex\ncount` (also read as a query string and as JSON by the target).
+    for name, text in [
+        ("defaults", "1\n100"),
+        ("huge-start", "9223372036854775807\n1"),
+        ("float-edge", f"{2**63 - 511}\n{2**63}"),
+        ("past-u64", f"{2**64}\n-{2**64}"),
+        ("safe-edge", f"{2**53 - 1}\n{2**53}"),
+        ("signs-spaces", " +3 \n -0"),
+        ("not-integers", "1.0\n1e3"),
+        ("query", "filter=userName%20eq%20%22a%22&startIndex=9223372036854775807&count=99999999999999999999"),
+        ("search", json.dumps({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+                               "startIndex": 2**63 - 1, "count": 1e30}, separators=(",", ":"))),
+    ]:
+        seeds.add("scim_paging", f"hand-{name}", text)
+
+
 def main():
     seeds = Seeds()
     webauthn_seeds(seeds)
@@ -226,6 +243,7 @@ def main():
     jwe_seeds(seeds)
     audit_seeds(seeds)
     totp_seeds(seeds)
+    scim_paging_seeds(seeds)
     seeds.write()
 
 

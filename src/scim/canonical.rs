@@ -35,29 +35,18 @@ use std::io;
 
 use serde_json::{Map, Value};
 
-use crate::scim::patch::{Engine, PatchError, Write};
-use crate::scim::schema::{AttrType, Attribute, Mutability, ResourceType, Schema};
+use crate::scim::error::PatchError;
+use crate::scim::schema::{Attribute, Mutability, ResourceType, Schema};
+use crate::scim::write::{
+    check_identities, check_value, describe, identity, is_empty, is_members, max_elements, too_many, Engine, Mode,
+    Write,
+};
+pub use crate::scim::write::{MAX_ELEMENTS, MAX_MEMBERS, MAX_STRING_BYTES};
 
-/// Longest string value, in bytes (UTF-8).
-pub const MAX_STRING_BYTES: usize = 1024;
-/// Most elements of a multi-valued attribute, except Group `members`.
-pub const MAX_ELEMENTS: usize = 100;
-/// Most elements of Group `members`.
-pub const MAX_MEMBERS: usize = 10_000;
 /// Largest serialized resource, in bytes, counting client-writable attributes except Group
 /// `members` (bounded by [`MAX_MEMBERS`] instead; a full group could never fit in 64 KiB) and
 /// leaving out the server-maintained read-only ones (`id`, `meta`, User `groups`).
 pub const MAX_RESOURCE_BYTES: usize = 64 * 1024;
-
-/// How lenient the value walker is: POST/PUT input drops what it does not know, PATCH refuses it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Mode {
-    Input,
-    Patch,
-}
-
-/// A complex value as (sub-attribute, value) pairs; `Value::Null` marks a sub-attribute to clear.
-pub(crate) type Fields = Vec<(&'static Attribute, Value)>;
 
 /// Canonicalises a POST or PUT body (see the module documentation) and validates the result.
 /// The returned resource has no `id` or `meta`: the caller assigns them.
@@ -104,159 +93,6 @@ pub(crate) fn finish(doc: &mut Map<String, Value>, rt: &ResourceType) {
     }
     let schemas = rt.schemas().filter(|s| s.id == rt.schema.id || doc.contains_key(s.id)).map(|s| Value::from(s.id));
     doc.insert("schemas".to_string(), Value::Array(schemas.collect()));
-}
-
-// ---- normalising input values ----
-
-/// One value of a complex attribute as fields; `None` for `null`.
-pub(crate) fn fields(attr: &'static Attribute, value: &Value, mode: Mode) -> Result<Option<Fields>, PatchError> {
-    match value {
-        Value::Null => Ok(None),
-        Value::Object(map) => {
-            let fields = map.iter().filter_map(|(key, v)| sub_field(attr, key, v, mode).transpose());
-            fields.collect::<Result<Fields, _>>().map(Some)
-        }
-        Value::String(_) => match sub_attribute(attr, "value") {
-            Some(sub) => Ok(Some(vec![(sub, scalar(Some(attr), sub, value)?)])),
-            None => Err(expected(None, attr, value)),
-        },
-        _ => Err(expected(None, attr, value)),
-    }
-}
-
-/// A sub-attribute's field: `None` for read-only sub-attributes (ignored on input) and, on
-/// POST/PUT, unknown ones; an unknown one is `invalidPath` in PATCH.
-fn sub_field(
-    attr: &'static Attribute,
-    key: &str,
-    value: &Value,
-    mode: Mode,
-) -> Result<Option<(&'static Attribute, Value)>, PatchError> {
-    match sub_attribute(attr, key) {
-        Some(sub) if sub.mutability == Mutability::ReadOnly => Ok(None),
-        Some(sub) => Ok(Some((sub, scalar(Some(attr), sub, value)?))),
-        None if mode == Mode::Input => Ok(None),
-        None => Err(PatchError::path(format!("`{}` has no sub-attribute `{key}`", attr.name))),
-    }
-}
-
-/// A multi-valued attribute's elements; a single element is wrapped, empty ones are dropped.
-pub(crate) fn elements(attr: &'static Attribute, value: &Value, mode: Mode) -> Result<Vec<Value>, PatchError> {
-    let items = match value {
-        Value::Null => return Ok(Vec::new()),
-        Value::Array(items) => items.iter().collect(),
-        single => vec![single],
-    };
-    if items.len() > max_elements(attr) {
-        return Err(too_many(attr, items.len()));
-    }
-    let mut out = Vec::with_capacity(items.len());
-    for item in items {
-        let element = element(attr, item, mode)?;
-        // An element of an identity-keyed attribute (Group `members`) is kept even when nothing
-        // of it is left, so one without a `value` is refused rather than silently dropped.
-        if !is_empty(&element) || (identity(attr).is_some() && !item.is_null()) {
-            out.push(element);
-        }
-    }
-    check_identities(attr, &out)?;
-    Ok(out)
-}
-
-/// One element of a multi-valued attribute: an object (no null fields) or a scalar.
-fn element(attr: &'static Attribute, value: &Value, mode: Mode) -> Result<Value, PatchError> {
-    match attr.ty {
-        AttrType::Complex => Ok(fields(attr, value, mode)?.map_or(Value::Null, |f| Value::Object(object(f)))),
-        _ => scalar(None, attr, value),
-    }
-}
-
-/// Fields as a JSON object, cleared (null) fields left out.
-pub(crate) fn object(fields: Fields) -> Map<String, Value> {
-    fields.into_iter().filter(|(_, v)| !v.is_null()).map(|(a, v)| (a.name.to_string(), v)).collect()
-}
-
-/// A non-complex value, type-checked and coerced; `Value::Null` for absent (`null`, `""`).
-pub(crate) fn scalar(parent: Option<&Attribute>, attr: &Attribute, value: &Value) -> Result<Value, PatchError> {
-    match (attr.ty, value) {
-        (_, Value::Null) => Ok(Value::Null),
-        (_, Value::String(s)) if s.is_empty() => Ok(Value::Null),
-        (AttrType::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Value::Bool(true)),
-        (AttrType::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Value::Bool(false)),
-        _ => check_value(parent, attr, value).map(|()| value.clone()),
-    }
-}
-
-/// A sub-attribute by name, case-insensitively (RFC 7643 §2.1).
-pub(crate) fn sub_attribute(attr: &'static Attribute, name: &str) -> Option<&'static Attribute> {
-    attr.sub_attributes.iter().find(|s| s.name.eq_ignore_ascii_case(name))
-}
-
-/// The sub-attribute that identifies an element, for multi-valued attributes whose `value` is
-/// immutable (Group `members`): such elements are the same element when their `value`s are equal.
-pub(crate) fn identity(attr: &'static Attribute) -> Option<&'static Attribute> {
-    attr.sub_attributes.iter().find(|s| s.name == "value" && s.mutability == Mutability::Immutable)
-}
-
-/// Most elements `attr` may hold.
-pub fn max_elements(attr: &Attribute) -> usize {
-    if is_members(attr) {
-        MAX_MEMBERS
-    } else {
-        MAX_ELEMENTS
-    }
-}
-
-fn is_members(attr: &Attribute) -> bool {
-    attr.name == "members"
-}
-
-/// Whether a value counts as absent (RFC 7643 §2.5): null, or an empty string, array or object.
-pub(crate) fn is_empty(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::String(s) => s.is_empty(),
-        Value::Array(a) => a.is_empty(),
-        Value::Object(o) => o.is_empty(),
-        _ => false,
-    }
-}
-
-/// `attr`, or `parent.attr`, for messages.
-pub(crate) fn label(parent: Option<&Attribute>, attr: &Attribute) -> String {
-    match parent {
-        Some(p) => format!("{}.{}", p.name, attr.name),
-        None => attr.name.to_string(),
-    }
-}
-
-/// What a JSON value is, for "expected …, found …" messages.
-pub(crate) fn describe(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-pub(crate) fn too_many(attr: &Attribute, count: usize) -> PatchError {
-    PatchError::value(format!("`{}` has {count} elements; at most {} are allowed", attr.name, max_elements(attr)))
-}
-
-fn expected(parent: Option<&Attribute>, attr: &Attribute, found: &Value) -> PatchError {
-    let wanted = match attr.ty {
-        AttrType::String => "a string",
-        AttrType::Boolean => "a boolean",
-        AttrType::Decimal => "a number",
-        AttrType::Integer => "an integer",
-        AttrType::DateTime => "an RFC 3339 date-time string",
-        AttrType::Reference => "a URI string",
-        AttrType::Complex => "an object",
-    };
-    PatchError::value(format!("expected {wanted} for `{}`, found {}", label(parent, attr), describe(found)))
 }
 
 // ---- validation ----
@@ -319,16 +155,6 @@ fn check_attribute(attr: &'static Attribute, value: &Value) -> Result<(), PatchE
     check_unique_identities(attr, items)
 }
 
-/// Each element of an attribute identified by its `value` (Group `members`) has one.
-fn check_identities(attr: &'static Attribute, items: &[Value]) -> Result<(), PatchError> {
-    match identity(attr) {
-        Some(id) if items.iter().any(|item| item.get(id.name).is_none()) => {
-            Err(PatchError::value(format!("each element of `{}` needs a `{}`", attr.name, id.name)))
-        }
-        _ => Ok(()),
-    }
-}
-
 /// No two elements of an attribute identified by its `value` share one.
 fn check_unique_identities(attr: &'static Attribute, items: &[Value]) -> Result<(), PatchError> {
     let Some(id) = identity(attr) else {
@@ -338,38 +164,6 @@ fn check_unique_identities(attr: &'static Attribute, items: &[Value]) -> Result<
     match items.iter().filter_map(|item| item.get(id.name)?.as_str()).find(|v| !seen.insert(*v)) {
         Some(dup) => Err(PatchError::value(format!("`{}` lists {dup:?} twice", attr.name))),
         None => Ok(()),
-    }
-}
-
-/// One single value (or one element) of `attr`, strictly typed.
-fn check_value(parent: Option<&Attribute>, attr: &Attribute, value: &Value) -> Result<(), PatchError> {
-    match (attr.ty, value) {
-        (AttrType::Complex, Value::Object(obj)) => obj.iter().try_for_each(|(name, v)| {
-            let sub =
-                attr.sub_attributes.iter().find(|s| s.name == name).ok_or_else(|| {
-                    PatchError::value(format!("`{}` has no sub-attribute `{name}`", label(parent, attr)))
-                })?;
-            check_value(Some(attr), sub, v)
-        }),
-        (AttrType::String | AttrType::Reference, Value::String(s)) => check_length(parent, attr, s),
-        (AttrType::DateTime, Value::String(s)) => match crate::time::parse(s) {
-            Ok(_) => Ok(()),
-            Err(e) => Err(PatchError::value(format!("`{}`: {e}, found {s:?}", label(parent, attr)))),
-        },
-        (AttrType::Boolean, Value::Bool(_)) | (AttrType::Decimal, Value::Number(_)) => Ok(()),
-        (AttrType::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(()),
-        _ => Err(expected(parent, attr, value)),
-    }
-}
-
-fn check_length(parent: Option<&Attribute>, attr: &Attribute, s: &str) -> Result<(), PatchError> {
-    match s.len() > MAX_STRING_BYTES {
-        true => Err(PatchError::value(format!(
-            "`{}` is {} bytes long; at most {MAX_STRING_BYTES} are allowed",
-            label(parent, attr),
-            s.len()
-        ))),
-        false => Ok(()),
     }
 }
 

@@ -2,7 +2,10 @@
 //! language, PATCH, resource mapping; nothing here touches the `worker` crate.
 
 pub mod canonical;
+pub mod error;
 pub mod filter;
 pub mod patch;
+pub mod path;
 pub mod resource;
 pub mod schema;
+pub mod write;

@@ -2,6 +2,7 @@
 //! requests (named after the client), mutability, atomicity, limits, and a no-panic sweep.
 
 use super::*;
+use crate::scim::filter::Filter;
 use crate::scim::schema::{ENTERPRISE_URN, GROUP_TYPE, USER_TYPE, USER_URN};
 use crate::test_rng::Rng;
 use serde_json::json;
@@ -89,6 +90,26 @@ fn rfc7644_3_5_2_1_add_value_already_present_changes_nothing() {
     let again = json!([{"op": "add", "path": "emails", "value": [{"value": "ALICE@example.com", "type": "work"}]}]);
     assert_eq!(patch_user(again).unwrap(), user());
     let member = json!([{"op": "add", "path": "members", "value": [{"value": U1}]}]);
+    assert_eq!(patch_group(member).unwrap(), group());
+}
+
+/// Operations that are ignored or select nothing give back the resource exactly, `meta`
+/// included, so the edge sees the write as a no-op (`resource::unchanged`, issue 15).
+#[test]
+fn ignored_and_empty_operations_return_the_resource_as_it_was() {
+    for ops in [
+        json!([{"op": "add", "path": "urn:okta:custom:1.0:User:costCenter", "value": "42"}]),
+        json!([{"op": "replace", "value": {"urn:ietf:params:scim:schemas:extension:custom:2.0:User:x": "y"}}]),
+        json!([{"op": "add", "value": {}}]),
+        json!([{"op": "add", "path": "nickName", "value": null}]),
+        json!([{"op": "remove", "path": "nickName"}]),
+        json!([{"op": "remove", "path": "emails[type eq \"home\"]"}]),
+        json!([{"op": "replace", "path": "displayName", "value": "Alice Adams"}]),
+        json!([{"op": "remove", "path": "title"}, {"op": "add", "path": "title", "value": "Engineer"}]),
+    ] {
+        assert_eq!(patch_user(ops.clone()).unwrap(), user(), "{ops}");
+    }
+    let member = json!([{"op": "Add", "path": "members", "value": [{"value": U1, "display": "Someone Else"}]}]);
     assert_eq!(patch_group(member).unwrap(), group());
 }
 

@@ -10,6 +10,8 @@
 //! provisioned user is served as stored: an attribute the client never set (or removed) is
 //! absent, except `active: false` whenever the account is disabled.
 
+use std::collections::BTreeSet;
+
 use serde_json::{json, Map, Value};
 
 use super::schema::{self, Attribute, ResourceType, Returned, ENTERPRISE_URN, GROUP_URN, USER_URN};
@@ -20,6 +22,9 @@ pub const SEARCH_URN: &str = "urn:ietf:params:scim:api:messages:2.0:SearchReques
 /// Largest page (`count`); also `filter.maxResults` in the ServiceProviderConfig.
 pub const MAX_COUNT: u64 = 200;
 pub const DEFAULT_COUNT: u64 = 100;
+/// Largest `startIndex` used: 2^53 − 1, the largest integer a JavaScript number (and so a D1
+/// bound parameter) holds exactly. A larger one is taken as this: the page is empty either way.
+pub const MAX_START_INDEX: u64 = (1 << 53) - 1;
 
 /// A user row as read for SCIM.
 #[derive(Debug, Clone, PartialEq)]
@@ -196,6 +201,57 @@ pub fn user_columns(resource: &Value) -> UserColumns {
     }
 }
 
+/// The attributes a write leaves to the server: what [`unchanged`] does not compare.
+const SERVER_MAINTAINED: [&str; 3] = ["id", "meta", "groups"];
+
+/// Whether writing `next` (a PATCH result, or a PUT body in canonical form) over the resource
+/// served as `current` changes nothing: the same attributes apart from the server-maintained
+/// read-only ones (`id`, `meta`, User `groups`), and no `password` (write-only and never
+/// served, so one given is always a change). Such a write is not made: no version bump, no
+/// `lastModified`, no audit row, no webhook; the answer is `current` as it is (RFC 7644
+/// §3.5.2: "If the target location already contains the value specified, no changes SHOULD be
+/// made to the resource").
+pub fn unchanged(current: &Value, next: &Value) -> bool {
+    let (Value::Object(current), Value::Object(next)) = (current, next) else { return false };
+    let compared = |m: &Map<String, Value>| -> Map<String, Value> {
+        m.iter()
+            .filter(|(k, _)| !SERVER_MAINTAINED.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    };
+    !next.contains_key("password") && compared(current) == compared(next)
+}
+
+/// What writing a Group resource over a stored group changes in storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupChange {
+    pub display_name: String,
+    pub external_id: Option<String>,
+    /// Member ids to add and to remove.
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+/// The change writing the Group resource `next` over `before` makes, where `members` are the
+/// member ids `next` lists that are users of the workspace (the others are left out); `None`
+/// when it changes nothing (see [`unchanged`]): same `displayName` and `externalId`, no
+/// member added or removed. A group stores nothing else.
+pub fn group_change(before: &StoredGroup, next: &Value, members: &[String]) -> Option<GroupChange> {
+    let old: BTreeSet<&str> = before.members.iter().map(|(id, _)| id.as_str()).collect();
+    let new: BTreeSet<&str> = members.iter().map(String::as_str).collect();
+    let change = GroupChange {
+        display_name: next["displayName"].as_str().unwrap_or_default().to_string(),
+        external_id: next["externalId"].as_str().map(str::to_string),
+        added: new.difference(&old).map(|id| id.to_string()).collect(),
+        removed: old.difference(&new).map(|id| id.to_string()).collect(),
+    };
+    let same = change.display_name == before.display_name
+        && change.external_id == before.external_id
+        && change.added.is_empty()
+        && change.removed.is_empty();
+    (!same).then_some(change)
+}
+
 /// Why a projection or list request was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParamError(pub String);
@@ -341,13 +397,63 @@ pub fn list_response(resources: Vec<Value>, total: u64, start_index: u64) -> Val
     })
 }
 
+/// The paging parameters of a list or `.search` request (RFC 7644 §3.4.2.4), every integer
+/// made usable: `startIndex` in `1..=MAX_START_INDEX` (below 1 is taken as 1, "SHALL be
+/// interpreted as 1"; above the bound as the bound, a page past any result set, which is
+/// empty and still carries the exact `totalResults`), `count` in `0..=MAX_COUNT` (negative is
+/// taken as 0, "SHALL be interpreted as 0"; above the bound as the bound, §3.4.2.4 lets the
+/// service provider return fewer). The bounds keep the SQL offset exact when it travels as a
+/// JavaScript number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    pub start_index: u64,
+    pub count: u64,
+}
+
+impl Paging {
+    /// Parses `startIndex` and `count` as given (absent: 1 and [`DEFAULT_COUNT`]). Each is a
+    /// decimal integer of any length, with an optional sign and surrounding spaces; anything
+    /// else is refused (`invalidValue`).
+    pub fn parse(start_index: Option<&str>, count: Option<&str>) -> Result<Self, ParamError> {
+        Ok(Self {
+            start_index: start_index.map_or(Ok(1), |s| clamped_int("startIndex", s, 1, MAX_START_INDEX))?,
+            count: count.map_or(Ok(DEFAULT_COUNT), |s| clamped_int("count", s, 0, MAX_COUNT))?,
+        })
+    }
+
+    /// Rows to skip: `start_index - 1`, at most `MAX_START_INDEX - 1`.
+    pub fn offset(&self) -> u64 {
+        self.start_index.clamp(1, MAX_START_INDEX) - 1
+    }
+}
+
+/// A decimal integer (`[+-]digits`, any number of digits, spaces around) clamped to
+/// `min..=max`.
+fn clamped_int(name: &str, text: &str, min: u64, max: u64) -> Result<u64, ParamError> {
+    let refused =
+        || ParamError(format!("{name}: an integer expected, got {:?}", text.chars().take(40).collect::<String>()));
+    let trimmed = text.trim();
+    let (negative, digits) = match trimmed.strip_prefix('-') {
+        Some(digits) => (true, digits),
+        None => (false, trimmed.strip_prefix('+').unwrap_or(trimmed)),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(refused());
+    }
+    if negative {
+        return Ok(min);
+    }
+    let value = digits.bytes().fold(0u64, |n, b| n.saturating_mul(10).saturating_add(u64::from(b - b'0')));
+    Ok(value.clamp(min, max))
+}
+
 /// Paging and projection of a list or `.search` request (RFC 7644 §3.4.2.4, §3.4.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListQuery {
     pub filter: Option<String>,
-    /// 1-based; values below 1 are taken as 1 (RFC 7644 §3.4.2.4).
+    /// 1-based, `1..=MAX_START_INDEX` (see [`Paging`]).
     pub start_index: u64,
-    /// 0..=MAX_COUNT; negative is taken as 0.
+    /// `0..=MAX_COUNT` (see [`Paging`]).
     pub count: u64,
     pub attributes: Option<String>,
     pub excluded_attributes: Option<String>,
@@ -375,7 +481,7 @@ impl ListQuery {
                     let names: Option<Vec<&str>> = list.iter().map(Value::as_str).collect();
                     names.map(|n| Some(n.join(","))).ok_or_else(|| ParamError(format!("{k}: strings expected")))
                 }
-                Some(Value::Number(n)) => Ok(Some(n.to_string())),
+                Some(Value::Number(n)) => Ok(Some(number_text(n))),
                 Some(_) => Err(ParamError(format!("{k}: wrong type"))),
             }
         };
@@ -395,18 +501,29 @@ impl ListQuery {
         attributes: Option<String>,
         excluded_attributes: Option<String>,
     ) -> Result<Self, ParamError> {
-        let int = |name: &str, v: Option<String>, default: i64| -> Result<i64, ParamError> {
-            v.map_or(Ok(default), |s| {
-                s.trim().parse::<i64>().map_err(|_| ParamError(format!("{name}: an integer expected, got {s:?}")))
-            })
-        };
+        let paging = Paging::parse(start.as_deref(), count.as_deref())?;
         Ok(Self {
             filter: filter.filter(|f| !f.trim().is_empty()),
-            start_index: int("startIndex", start, 1)?.max(1) as u64,
-            count: (int("count", count, DEFAULT_COUNT as i64)?.clamp(0, MAX_COUNT as i64)) as u64,
+            start_index: paging.start_index,
+            count: paging.count,
             attributes,
             excluded_attributes,
         })
+    }
+
+    /// Rows to skip before the page (see [`Paging::offset`]).
+    pub fn offset(&self) -> u64 {
+        Paging { start_index: self.start_index, count: self.count }.offset()
+    }
+}
+
+/// A JSON number as the text [`Paging::parse`] reads: integers as they are; a number beyond
+/// 64 bits (which arrives as a float) without a fraction written out in full, so that it is
+/// clamped like any other integer; anything else as serde_json prints it (then refused).
+fn number_text(n: &serde_json::Number) -> String {
+    match n.as_f64() {
+        Some(f) if !(n.is_i64() || n.is_u64()) && f.is_finite() && f.fract() == 0.0 => format!("{f:.0}"),
+        _ => n.to_string(),
     }
 }
 
@@ -446,7 +563,7 @@ pub fn schemas(base: &str) -> Vec<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scim::schema::USER_TYPE;
+    use crate::scim::schema::{GROUP_TYPE, USER_TYPE};
 
     fn stored() -> StoredUser {
         StoredUser {
@@ -545,6 +662,142 @@ mod tests {
             (Some("userName eq \"a\""), 10, Some("userName"))
         );
         assert!(ListQuery::from_search(&json!({"filter": "x"})).is_err());
+    }
+
+    /// Issue 15: `startIndex` ≥ 2^63 − 511 was bound as a rounded double and answered 500. Every
+    /// integer now pages: below 1 is 1, huge is the largest exact offset (an empty page), and
+    /// the offset survives the trip through an f64.
+    #[test]
+    fn rfc7644_3_4_2_4_every_integer_start_index_and_count_is_usable() {
+        let q = |start: &str, count: &str| {
+            ListQuery::from_params(&[
+                ("startIndex".to_string(), start.to_string()),
+                ("count".to_string(), count.to_string()),
+            ])
+        };
+        for (start, count, want) in [
+            ("9223372036854775807", "1", (MAX_START_INDEX, 1)),
+            ("9223372036854775296", "10", (MAX_START_INDEX, 10)),
+            ("18446744073709551616", "99999999999999999999999999", (MAX_START_INDEX, MAX_COUNT)),
+            ("-9223372036854775809", "-99999999999999999999", (1, 0)),
+            ("9007199254740991", "200", (MAX_START_INDEX, 200)),
+            ("9007199254740990", "201", (MAX_START_INDEX - 1, MAX_COUNT)),
+            (" +3 ", "0007", (3, 7)),
+            ("0", "-0", (1, 0)),
+        ] {
+            let got = q(start, count).unwrap();
+            assert_eq!((got.start_index, got.count), want, "{start} {count}");
+            let offset = got.offset();
+            assert_eq!(offset, got.start_index - 1);
+            assert_eq!(offset as f64 as u64, offset, "{start}: the offset must be exact as a double");
+        }
+        for bad in ["", " ", "+", "-", "1.0", "1e3", "0x10", "٣", "1 2", "--1"] {
+            assert!(q(bad, "1").is_err(), "startIndex {bad:?}");
+            assert!(q("1", bad).is_err(), "count {bad:?}");
+        }
+        let search = |start: Value, count: Value| {
+            ListQuery::from_search(&json!({"schemas": [SEARCH_URN], "startIndex": start, "count": count}))
+        };
+        let s = search(json!(9223372036854775807u64), json!(18446744073709551615u64)).unwrap();
+        assert_eq!((s.start_index, s.count), (MAX_START_INDEX, MAX_COUNT));
+        // Beyond 64 bits serde_json reads a float; without a fraction it is still an integer.
+        let s = search(json!(1e30), json!(-1e30)).unwrap();
+        assert_eq!((s.start_index, s.count), (MAX_START_INDEX, 0));
+        let s = search(json!(i64::MIN), json!("5")).unwrap();
+        assert_eq!((s.start_index, s.count), (1, 5));
+        assert!(search(json!(2.5), json!(1)).is_err());
+        assert!(search(json!(1), json!(0.5)).is_err());
+        // A ListQuery built by hand with an out-of-range start still gives a safe offset.
+        let by_hand = ListQuery { start_index: u64::MAX, ..q("1", "1").unwrap() };
+        assert_eq!(by_hand.offset(), MAX_START_INDEX - 1);
+        assert_eq!(ListQuery { start_index: 0, ..by_hand }.offset(), 0);
+    }
+
+    fn patched(resource: &Value, rt: &'static ResourceType, ops: Value) -> Value {
+        let body = json!({"schemas": [crate::scim::patch::PATCH_OP_URN], "Operations": ops});
+        crate::scim::patch::apply(resource, &body, rt).unwrap()
+    }
+
+    /// Issue 15: a PATCH that changes nothing bumped `meta.version`. Such a result is
+    /// `unchanged`, so the edge writes nothing (no version, lastModified, audit or webhook).
+    #[test]
+    fn rfc7644_3_5_2_patches_that_change_nothing_are_unchanged() {
+        let base = "https://x/api/scim/v2";
+        for user in [stored(), StoredUser { doc: json!({}), ..stored() }] {
+            let current = user_resource(&user, base);
+            let email = current["emails"][0]["value"].clone();
+            for ops in [
+                json!([{"op": "add", "path": "emails", "value": [{"value": email, "type": "work"}]}]),
+                json!([{"op": "replace", "path": "userName", "value": "Alice@Example.com"}]),
+                json!([{"op": "add", "path": "urn:okta:custom:1.0:User:costCenter", "value": "42"}]),
+                json!([{"op": "add", "value": {"urn:ietf:params:scim:schemas:extension:custom:2.0:User:x": "y"}}]),
+                json!([{"op": "remove", "path": "nickName"}]),
+                json!([{"op": "remove", "path": "emails[type eq \"home\"]"}]),
+                json!([{"op": "add", "value": {}}]),
+            ] {
+                let next = patched(&current, &USER_TYPE, ops.clone());
+                assert!(unchanged(&current, &next), "{ops} on {}: {next}", user.doc);
+            }
+            for ops in [
+                json!([{"op": "replace", "path": "userName", "value": "alice@example.com"}]),
+                json!([{"op": "replace", "path": "active", "value": false}]),
+                json!([{"op": "add", "path": "nickName", "value": "Al"}]),
+                json!([{"op": "replace", "path": "password", "value": "the same password, perhaps"}]),
+            ] {
+                let next = patched(&current, &USER_TYPE, ops.clone());
+                assert!(!unchanged(&current, &next), "{ops} on {}: {next}", user.doc);
+            }
+            // Entra's string boolean, equal to what is served (a user made outside SCIM is served
+            // with `active`; a provisioned one that never set it is not, and gains it).
+            let next = patched(&current, &USER_TYPE, json!([{"op": "Replace", "path": "active", "value": "True"}]));
+            assert_eq!(unchanged(&current, &next), current.get("active").is_some(), "{next}");
+            // A PUT of what is served (its read-only attributes ignored) changes nothing either.
+            let body = crate::scim::canonical::canonicalize(&current, &USER_TYPE).unwrap();
+            assert!(unchanged(&current, &body), "{body}");
+        }
+    }
+
+    fn stored_group() -> StoredGroup {
+        StoredGroup {
+            id: "g_1".into(),
+            display_name: "Eng".into(),
+            external_id: Some("x1".into()),
+            version: 2,
+            created_at: 0,
+            updated_at: 1000,
+            members: vec![("u_1".into(), "Alice".into()), ("u_2".into(), "Bob".into())],
+        }
+    }
+
+    #[test]
+    fn group_writes_that_change_nothing_have_no_change() {
+        let before = stored_group();
+        let current = group_resource(&before, "b");
+        let known = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // An add of a member already there, and one of an id that is not a user here (left out).
+        for ops in [
+            json!([{"op": "add", "path": "members", "value": [{"value": "u_2"}]}]),
+            json!([{"op": "add", "path": "members", "value": [{"value": "u_ghost"}]}]),
+            json!([{"op": "replace", "path": "displayName", "value": "Eng"}]),
+            json!([{"op": "remove", "path": "members[value eq \"u_9\"]"}]),
+        ] {
+            let next = patched(&current, &GROUP_TYPE, ops.clone());
+            assert_eq!(group_change(&before, &next, &known(&["u_1", "u_2"])), None, "{ops}");
+        }
+        let next =
+            patched(&current, &GROUP_TYPE, json!([{"op": "add", "path": "members", "value": [{"value": "u_3"}]}]));
+        let change = group_change(&before, &next, &known(&["u_1", "u_2", "u_3"])).unwrap();
+        assert_eq!((change.added, change.removed), (known(&["u_3"]), known(&[])));
+        let next = patched(&current, &GROUP_TYPE, json!([{"op": "remove", "path": "members[value eq \"u_1\"]"}]));
+        let change = group_change(&before, &next, &known(&["u_2"])).unwrap();
+        assert_eq!((change.added, change.removed), (known(&[]), known(&["u_1"])));
+        for ops in [
+            json!([{"op": "replace", "path": "displayName", "value": "ENG"}]),
+            json!([{"op": "remove", "path": "externalId"}]),
+        ] {
+            let next = patched(&current, &GROUP_TYPE, ops.clone());
+            assert!(group_change(&before, &next, &known(&["u_1", "u_2"])).is_some(), "{ops}");
+        }
     }
 
     #[test]

@@ -322,3 +322,151 @@ fn scim_surface_of_the_network_policy_blocks_an_outside_provisioner() {
     // The dashboard surface is not enforced here.
     req("GET", "/api/me").session(&owner).client_ip("192.0.2.99").send().ok();
 }
+
+/// Issue 15: a `startIndex` of 2^63 − 511 or more was bound as a rounded double and answered
+/// 500. Every integer now pages (RFC 7644 §3.4.2.4): past the result set the page is empty,
+/// with the exact `totalResults` and the `startIndex` used (at most 2^53 − 1); a huge `count`
+/// is the largest page; below 1 is 1. On Users and Groups, by query and by `.search`, through
+/// SQL paging and through the in-memory filter path (where a 32-bit offset must not wrap).
+#[test]
+fn huge_start_index_and_count_page_safely() {
+    const MAX_START: u64 = (1 << 53) - 1;
+    let token = scim_token("huge paging");
+    for i in 0..3 {
+        let u = json!({"schemas": [USER_URN], "userName": format!("huge{i}@huge.scim.test"), "title": "Huge Pager"});
+        assert_eq!(send_json(scim("POST", "/Users", &token), u).status, 201);
+        let g = json!({"schemas": [GROUP_URN], "displayName": format!("Huge Paging {i}")});
+        assert_eq!(send_json(scim("POST", "/Groups", &token), g).status, 201);
+    }
+    let users_sql = url_escape("userName ew \"@huge.scim.test\"");
+    let users_memory = url_escape("title eq \"huge pager\" and userName ew \"@huge.scim.test\"");
+    let groups_sql = url_escape("displayName sw \"Huge Paging \"");
+    let lists = [
+        format!("/Users?filter={users_sql}"),
+        format!("/Users?filter={users_memory}"),
+        format!("/Groups?filter={groups_sql}"),
+    ];
+    let empty_page = |page: &Value, start: u64, what: &str| {
+        assert_eq!(page["totalResults"], 3, "{what}: {page}");
+        assert_eq!(page["startIndex"], start, "{what}: {page}");
+        assert_eq!((page["itemsPerPage"].clone(), page["Resources"].clone()), (json!(0), json!([])), "{what}: {page}");
+    };
+    // 2^63 − 1 and 2^63 − 512 answered 500 before the fix; 2^63 − 513 is the last that did not.
+    let huge = [
+        "9223372036854775807",
+        "9223372036854775296",
+        "9223372036854775295",
+        "18446744073709551616",
+        "99999999999999999999999999",
+    ];
+    for list in &lists {
+        for start in huge {
+            let page = scim("GET", &format!("{list}&startIndex={start}&count=2"), &token).send();
+            assert_eq!(page.status, 200, "{list} startIndex={start}: {}", page.body);
+            empty_page(&page.json(), MAX_START, &format!("{list} startIndex={start}"));
+        }
+        // Past the end but within 32 bits' reach of wrapping: still empty.
+        let page = scim("GET", &format!("{list}&startIndex=4294967297"), &token).send().ok();
+        empty_page(&page, 4294967297, list);
+        // Huge count: the largest page; huge negative startIndex: the first.
+        let page = scim("GET", &format!("{list}&startIndex=-99999999999999999999&count=99999999999999999999"), &token)
+            .send()
+            .ok();
+        assert_eq!((page["startIndex"].clone(), page["itemsPerPage"].clone()), (json!(1), json!(3)), "{list}: {page}");
+    }
+    let search = |path: &str, filter: &str, start: Value, count: Value| {
+        let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": filter,
+                          "startIndex": start, "count": count});
+        send_json(scim("POST", path, &token), body)
+    };
+    for (path, filter) in
+        [("/Users/.search", "userName ew \"@huge.scim.test\""), ("/Groups/.search", "displayName sw \"Huge Paging \"")]
+    {
+        for start in [json!(9223372036854775807u64), json!(u64::MAX), json!(1e30)] {
+            let page = search(path, filter, start.clone(), json!(1e30));
+            assert_eq!(page.status, 200, "{path} startIndex={start}: {}", page.body);
+            empty_page(&page.json(), MAX_START, &format!("{path} {start}"));
+        }
+        let first = search(path, filter, json!(i64::MIN), json!(u64::MAX)).ok();
+        assert_eq!((first["startIndex"].clone(), first["itemsPerPage"].clone()), (json!(1), json!(3)), "{first}");
+        let fraction = search(path, filter, json!(2.5), json!(1));
+        expect_scim_error(&fraction, 400, "SCIM_INVALID_VALUE", Some("invalidValue"));
+    }
+    // Without a filter too (the workspace's whole list, counted apart).
+    for list in ["/Users", "/Groups"] {
+        let page = scim("GET", &format!("{list}?startIndex=9223372036854775807"), &token).send();
+        assert_eq!(page.status, 200, "{list}: {}", page.body);
+        assert_eq!(page.json()["Resources"], json!([]), "{list}");
+    }
+}
+
+/// Issue 15: a PATCH that changed nothing (an add of an existing member, operations that are
+/// ignored) still bumped `meta.version`, wrote an audit row and sent webhooks. A write whose
+/// result equals the stored resource now writes nothing and answers the resource as it is:
+/// same version and ETag, same `lastModified`, no audit row. Also for PUT of what is served.
+#[test]
+fn writes_that_change_nothing_write_nothing() {
+    let token = scim_token("no-op writes");
+    let created = send_json(
+        scim("POST", "/Users", &token),
+        json!({"schemas": [USER_URN], "userName": "noop@scim.test", "displayName": "Nora Noop", "active": true,
+               "emails": [{"value": "noop@scim.test", "type": "work", "primary": true}]}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let user = created.json();
+    let id = user["id"].as_str().unwrap().to_string();
+    let same_as_created = |resp: &Resp, what: &str| {
+        assert_eq!(resp.status, 200, "{what}: {}", resp.body);
+        let body = resp.json();
+        assert_eq!(resp.header("etag"), Some("W/\"1\""), "{what}: {body}");
+        assert_eq!(body["meta"], user["meta"], "{what}: version and lastModified unchanged");
+        assert_eq!(body, user, "{what}");
+    };
+    for ops in [
+        json!([{"op": "add", "path": "emails", "value": [{"value": "NOOP@scim.test", "type": "work"}]}]),
+        json!([{"op": "Add", "path": "urn:okta:custom:1.0:User:costCenter", "value": "42"}]),
+        json!([{"op": "replace", "value": {"displayName": "Nora Noop", "urn:example:ext:1.0:User:x": "y"}}]),
+        json!([{"op": "Replace", "path": "active", "value": "True"}]),
+        json!([{"op": "remove", "path": "emails[type eq \"home\"]"}]),
+    ] {
+        same_as_created(&patch(&token, &format!("/Users/{id}"), ops.clone()), &ops.to_string());
+    }
+    let served = scim("GET", &format!("/Users/{id}"), &token).send();
+    same_as_created(&served, "GET after no-op patches");
+    same_as_created(&send_json(scim("PUT", &format!("/Users/{id}"), &token), user.clone()), "PUT of the served user");
+    // A real change still writes.
+    let changed = patch(&token, &format!("/Users/{id}"), json!([{"op": "replace", "path": "title", "value": "Lead"}]));
+    assert_eq!((changed.status, changed.header("etag")), (200, Some("W/\"2\"")), "{}", changed.body);
+
+    let group = send_json(
+        scim("POST", "/Groups", &token),
+        json!({"schemas": [GROUP_URN], "displayName": "No-op Group", "members": [{"value": id}]}),
+    );
+    assert_eq!(group.status, 201, "{}", group.body);
+    let group = group.json();
+    let gid = group["id"].as_str().unwrap().to_string();
+    for ops in [
+        json!([{"op": "add", "path": "members", "value": [{"value": id}]}]),
+        json!([{"op": "Add", "path": "members", "value": [{"value": "u_not_a_user_here"}]}]),
+        json!([{"op": "replace", "path": "displayName", "value": "No-op Group"}]),
+        json!([{"op": "remove", "path": "members[value eq \"u_not_a_member\"]"}]),
+    ] {
+        let resp = patch(&token, &format!("/Groups/{gid}"), ops.clone());
+        assert_eq!((resp.status, resp.header("etag")), (200, Some("W/\"1\"")), "{ops}: {}", resp.body);
+        assert_eq!(resp.json(), group, "{ops}");
+    }
+    let put = send_json(scim("PUT", &format!("/Groups/{gid}"), &token), group.clone());
+    assert_eq!((put.status, put.header("etag")), (200, Some("W/\"1\"")), "PUT of the served group: {}", put.body);
+
+    // The ledger (and so the webhook fan-out written with it) has one update: the real one.
+    let owner = login(OWNER);
+    let rows = |resource: &str, action: &str| {
+        let log = req("GET", &format!("/api/settings/audit-log?resourceId={resource}&action={action}"))
+            .session(&owner)
+            .send()
+            .ok();
+        log["items"].as_array().unwrap().len()
+    };
+    assert_eq!(rows(&id, "SCIM_USER_UPDATED"), 1);
+    assert_eq!(rows(&gid, "SCIM_GROUP_UPDATED"), 0);
+}

@@ -149,10 +149,12 @@ fn compiled(rt: &'static ResourceType, q: &ListQuery) -> ApiResult<Option<(filte
     Ok(Some((parsed, sql)))
 }
 
-/// The page of a list: (total, page) where the page starts at `start_index` (1-based).
+/// The page of a list: (total, page) where the page starts at `start_index` (1-based). The
+/// offset saturates on 32-bit `usize` (wasm32) rather than wrapping to an earlier page.
 fn page<T>(all: Vec<T>, q: &ListQuery) -> (u64, Vec<T>) {
     let total = all.len() as u64;
-    let page = all.into_iter().skip((q.start_index - 1) as usize).take(q.count as usize).collect();
+    let skip = usize::try_from(q.offset()).unwrap_or(usize::MAX);
+    let page = all.into_iter().skip(skip).take(usize::try_from(q.count).unwrap_or(usize::MAX)).collect();
     (total, page)
 }
 
@@ -195,7 +197,7 @@ async fn fetch_user_page(
     sql: Option<&SqlFilter>,
     q: &ListQuery,
 ) -> ApiResult<(u64, Vec<StoredUser>)> {
-    let (users, total) = store::users(db, ws, sql, q.start_index - 1, q.count).await?;
+    let (users, total) = store::users(db, ws, sql, q.offset(), q.count).await?;
     let total = match total {
         Some(n) => n,
         None if sql.is_some() && q.start_index == 1 && q.count > 0 => 0,
@@ -292,8 +294,13 @@ async fn create_user(cx: &mut Ctx, c: &ScimClient) -> ApiResult<Reply> {
     Ok(whole(resource::user_resource(&user, &base), 201))
 }
 
-/// Stores `next` over `before`: audit, and on deactivation revoke sessions and tokens.
+/// Stores `next` over `before`: audit, and on deactivation revoke sessions and tokens. A write
+/// that changes nothing (`resource::unchanged`) is not made: `before` is the answer.
 async fn save_user(cx: &Ctx, c: &ScimClient, before: &StoredUser, next: &Value) -> ApiResult<Reply> {
+    let current = resource::user_resource(before, &base(cx));
+    if resource::unchanged(&current, next) {
+        return Ok(whole(current, 200));
+    }
     let columns = resource::user_columns(next);
     let hash = password_hash(&columns).await?;
     let db = db::open(&cx.env)?;
@@ -379,10 +386,8 @@ async fn fetch_group_page(
     q: &ListQuery,
     members: bool,
 ) -> ApiResult<(u64, Vec<StoredGroup>)> {
-    let (total, groups) = futures_util::join!(
-        store::count_groups(db, ws, sql),
-        store::groups(db, ws, sql, q.start_index - 1, q.count, members)
-    );
+    let (total, groups) =
+        futures_util::join!(store::count_groups(db, ws, sql), store::groups(db, ws, sql, q.offset(), q.count, members));
     Ok((total?, groups?))
 }
 
@@ -456,26 +461,28 @@ async fn create_group(cx: &mut Ctx, c: &ScimClient) -> ApiResult<Reply> {
     Ok(whole(resource::group_resource(&group, &base(cx)), 201))
 }
 
+/// Stores `next` over `before` with its audit row; a write that changes nothing
+/// (`resource::group_change`, e.g. an add of members already there, or only of ids that are
+/// not users here) is not made: `before` is the answer.
 async fn save_group(cx: &Ctx, c: &ScimClient, before: &StoredGroup, next: &Value) -> ApiResult<Reply> {
     let (members, ignored) = member_ids(cx, c, next).await?;
-    let old: Vec<String> = before.members.iter().map(|(id, _)| id.clone()).collect();
-    let added: Vec<String> = members.iter().filter(|id| !old.contains(id)).cloned().collect();
-    let removed: Vec<String> = old.iter().filter(|id| !members.contains(id)).cloned().collect();
-    let display_name = next["displayName"].as_str().unwrap_or_default();
+    let Some(change) = resource::group_change(before, next, &members) else {
+        return Ok(whole(resource::group_resource(before, &base(cx)), 200));
+    };
     let write = store::GroupWrite {
         workspace_id: &c.workspace_id,
         id: &before.id,
-        display_name,
-        external_id: next["externalId"].as_str(),
-        added: &added,
-        removed: &removed,
+        display_name: &change.display_name,
+        external_id: change.external_id.as_deref(),
+        added: &change.added,
+        removed: &change.removed,
         now: cx.now_ms,
     };
     let db = db::open(&cx.env)?;
     let data = json!({
-        "displayName": display_name,
-        "membersAdded": added.len(),
-        "membersRemoved": removed.len(),
+        "displayName": change.display_name,
+        "membersAdded": change.added.len(),
+        "membersRemoved": change.removed.len(),
         "membersIgnored": some(&ignored),
     });
     let events = [event(c, Action::ScimGroupUpdated, &before.id, data)];

@@ -10,7 +10,7 @@ use worker::{D1Database, D1PreparedStatement};
 use crate::edge::db::{self, int, opt_text, text};
 use crate::error::ApiResult;
 use crate::scim::filter::sql::{SqlFilter, SqlParam};
-use crate::scim::resource::{StoredGroup, StoredUser, UserColumns};
+use crate::scim::resource::{StoredGroup, StoredUser, UserColumns, MAX_START_INDEX};
 
 /// Most users or groups a filter SQL cannot fully answer may bring into memory.
 pub const MAX_SCAN: u64 = 5_000;
@@ -79,7 +79,9 @@ async fn count(db: &D1Database, table: &str, ws: &str, filter: Option<&SqlFilter
     Ok(db::first::<Count>(db, &sql, &args(ws, filter, &[])).await?.map_or(0, |c| c.n))
 }
 
-/// A page of `table` in creation order: `columns` of the rows matching `filter`.
+/// A page of `table` in creation order: `columns` of the rows matching `filter`. D1 binds
+/// numbers as JavaScript doubles, so `offset` and `limit` are clamped to 2^53 − 1 first (a larger
+/// one would round and fail in SQLite); `ListQuery` already keeps them within it.
 async fn page<T: serde::de::DeserializeOwned>(
     db: &D1Database,
     (table, columns): (&str, &str),
@@ -94,7 +96,8 @@ async fn page<T: serde::de::DeserializeOwned>(
          ORDER BY {alias}.created_at, {alias}.id LIMIT ?{next} OFFSET ?{}",
         next + 1
     );
-    db::all(db, &sql, &args(ws, filter, &[int(limit as i64), int(offset as i64)])).await
+    let exact = |n: u64| int(n.min(MAX_START_INDEX) as i64);
+    db::all(db, &sql, &args(ws, filter, &[exact(limit), exact(offset)])).await
 }
 
 pub async fn count_users(db: &D1Database, ws: &str, filter: Option<&SqlFilter>) -> ApiResult<u64> {
