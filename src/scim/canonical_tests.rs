@@ -118,6 +118,23 @@ fn values_are_type_checked() {
     assert_eq!(kind(canonicalize(&json!([1]), &USER_TYPE)), PatchErrorKind::InvalidSyntax);
 }
 
+/// Issue 15: control characters are refused in every name, label and email, SCIM's included.
+#[test]
+fn control_characters_are_invalid_values_naming_the_attribute() {
+    for (input, field) in [
+        (json!({"userName": "ada\u{0}@example.com"}), "userName"),
+        (json!({"userName": "a", "emails": [{"value": "a\u{1b}@example.com"}]}), "emails.value"),
+        (json!({"userName": "a", "name": {"givenName": "Ada\n"}}), "name.givenName"),
+        (json!({"userName": "a", "displayName": "Ada\u{7f}"}), "displayName"),
+    ] {
+        let err = canonicalize(&input, &USER_TYPE).unwrap_err();
+        assert_eq!(err.kind, PatchErrorKind::InvalidValue, "{input}");
+        assert!(err.to_string().contains(&format!("{field}: control characters")), "{err}");
+    }
+    let group = json!({"displayName": "Eng\u{0}"});
+    assert_eq!(kind(canonicalize(&group, &GROUP_TYPE)), PatchErrorKind::InvalidValue);
+}
+
 #[test]
 fn required_attributes_checked() {
     assert_eq!(kind(canonicalize(&json!({"displayName": "A"}), &USER_TYPE)), PatchErrorKind::InvalidValue);

@@ -430,14 +430,20 @@ pub(crate) fn check_value(parent: Option<&Attribute>, attr: &Attribute, value: &
     }
 }
 
+/// A string value: at most [`MAX_STRING_BYTES`], and no control character (the rule of
+/// `text_field` for every name, label and email: every string attribute of these schemas is
+/// one; none is multi-line, such as an `addresses.formatted` would be).
 fn check_length(parent: Option<&Attribute>, attr: &Attribute, s: &str) -> Result<(), PatchError> {
-    match s.len() > MAX_STRING_BYTES {
-        true => Err(PatchError::value(format!(
+    if s.len() > MAX_STRING_BYTES {
+        return Err(PatchError::value(format!(
             "`{}` is {} bytes long; at most {MAX_STRING_BYTES} are allowed",
             label(parent, attr),
             s.len()
-        ))),
-        false => Ok(()),
+        )));
+    }
+    match crate::text_field::no_control(&label(parent, attr), s) {
+        Ok(()) => Ok(()),
+        Err(e) => Err(PatchError::value(e.to_string())),
     }
 }
 

@@ -136,6 +136,11 @@ fn control_characters_are_refused_in_emails_names_and_labels() {
         let reason = err["reason"].as_str().unwrap();
         assert!(reason.starts_with(&format!("{field}: control characters")), "{path}: {err}");
     }
+    let token = scim_token("control characters");
+    let user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "ctl\u{0}@scim.test"});
+    let resp = scim("POST", "/Users", &token).raw("application/scim+json", user.to_string().as_bytes()).send();
+    let err = expect_scim_error(&resp, 400, "SCIM_INVALID_VALUE", Some("invalidValue"));
+    assert!(err["detail"].as_str().unwrap().contains("userName: control characters"), "{err}");
     // Trailing whitespace is still trimmed, not refused.
     req("POST", "/api/me/tokens").session(&s).json(&json!({"name": "  tidy name \n"})).send().ok();
     assert!(pat_names(&s).contains(&"tidy name".to_string()));
