@@ -1,7 +1,7 @@
-//! Webhook delivery over Cloudflare Queues: the producer (wake-ups after an outbox write),
-//! the consumer (claim → sign → POST → record → retry or open the circuit), the ordered
-//! drain after a re-enable, and the sweeper the cron runs to re-send what a crash or a restart
-//! of local Queues dropped.
+//! Webhook delivery over Cloudflare Queues: `record` (an audited change, then the wake-ups for
+//! the deliveries its events fanned out to), the producer, the consumer (claim → sign → POST →
+//! record → retry or open the circuit), the ordered drain after a re-enable, and the sweeper
+//! the cron runs to re-send what a crash or a restart of local Queues dropped.
 //!
 //! The D1 outbox is the source of truth; a queue message only says "look at this row now".
 //! A claim (one conditional UPDATE) makes each attempt happen once even when the same job is
@@ -11,12 +11,12 @@ use futures_util::future::{join_all, select, Either};
 use serde_json::json;
 use wasm_bindgen::JsValue;
 use worker::{
-    AbortController, Delay, Env, Fetch, Headers, MessageBatch, MessageBuilder, MessageExt, Method, Queue, RawMessage,
-    Request, RequestInit, RequestRedirect,
+    AbortController, D1PreparedStatement, Delay, Env, Fetch, Headers, MessageBatch, MessageBuilder, MessageExt, Method,
+    Queue, RawMessage, Request, RequestInit, RequestRedirect,
 };
 
 use crate::audit::actions::Action;
-use crate::edge::auth::auth_secret;
+use crate::edge::config::auth_secret;
 use crate::edge::crypto::{new_id, random};
 use crate::edge::db;
 use crate::edge::http::{fault, log_json};
@@ -58,6 +58,23 @@ pub async fn enqueue(env: &Env, jobs: Vec<Job>) {
     if let Err(e) = send(env, jobs, 0).await {
         log_json(json!({"level": "warn", "msg": "webhook enqueue failed; the sweeper will resend", "error": e.body()}));
     }
+}
+
+/// Records `events` (with `changes`, atomically: `store::ledger::record`), wakes the deliveries
+/// they fanned out to, and seals the ledger. Every audited change goes through here.
+pub async fn record(
+    env: &Env,
+    origin: &Origin<'_>,
+    events: &[Event],
+    changes: Vec<D1PreparedStatement>,
+) -> ApiResult<()> {
+    let db = db::open(env)?;
+    let jobs = ledger::record(&db, origin, events, changes).await?;
+    if events.is_empty() {
+        return Ok(());
+    }
+    enqueue(env, jobs).await;
+    ledger::seal(&db, origin.workspace_id).await
 }
 
 async fn send(env: &Env, jobs: Vec<Job>, delay_secs: u32) -> ApiResult<()> {
@@ -212,7 +229,7 @@ pub async fn audit(env: &Env, sub: &Subscription, action: Action, data: serde_js
     }
     let event = Event { action, actor: Actor { kind: "system", id: None }, resource_id: Some(sub.id.clone()), data };
     let origin = Origin { workspace_id: &sub.workspace_id, ip: None, now_ms: now };
-    ledger::record(env, &origin, &[event], vec![]).await
+    record(env, &origin, &[event], vec![]).await
 }
 
 /// The signing secrets at `now`: current first, then the previous one during a rotation.
