@@ -180,6 +180,14 @@ const FIXTURE_WORKSPACES: &[Ws] = &[
         mfa: 0,
     },
     Ws {
+        id: "ws_hooks_opened",
+        name: "Webhook Opened Co",
+        slug: "hooks-opened",
+        status: "active",
+        policy: "password_and_sso",
+        mfa: 0,
+    },
+    Ws {
         id: "ws_hooks_restart",
         name: "Webhook Restart Co",
         slug: "hooks-restart",
@@ -295,6 +303,15 @@ const FIXTURE_USERS: &[User] = &[
         role: "owner",
         status: "active",
         password: "hooks-retry-owner-password",
+    },
+    User {
+        id: "u_hooks_opened_owner",
+        ws: "ws_hooks_opened",
+        email: "owner@hooks-opened.test",
+        name: "Opened Owner",
+        role: "owner",
+        status: "active",
+        password: "hooks-opened-owner-password",
     },
     User {
         id: "u_hooks_restart_owner",

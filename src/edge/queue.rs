@@ -183,16 +183,24 @@ async fn settle(env: &Env, sub: &Subscription, claimed: &Claimed, sent: &Sent, o
         now_ms: now,
     };
     let mut batch = store::record_attempt(&db, &new_id("wha_")?, &record)?;
-    let circuit_at = batch.len();
-    batch.push(match outcome {
-        Outcome::Delivered => store::success(&db, &sub.id)?,
-        Outcome::Retry | Outcome::Gone => store::failure(&db, &sub.id, now)?,
-    });
+    let open_at = match outcome {
+        Outcome::Delivered => {
+            batch.push(store::success(&db, &sub.id)?);
+            None
+        }
+        Outcome::Retry | Outcome::Gone => {
+            batch.push(store::failure(&db, &sub.id)?);
+            batch.push(store::open_circuit(&db, &sub.id, now)?);
+            Some(batch.len() - 1)
+        }
+    };
     if outcome == Outcome::Gone {
         batch.push(store::disable_gone(&db, &sub.id, now)?);
     }
     let results = db.batch(batch).await.map_err(|e| fault("record attempt", e))?;
-    if opened_now(results.get(circuit_at), now) {
+    // Only the attempt whose compare-and-set opened the circuit audits it: concurrent failures
+    // in one queue batch share `now`, so comparing timestamps cannot tell them apart.
+    if open_at.is_some_and(|i| store::opened(results.get(i))) {
         audit(env, sub, Action::WebhookCircuitOpened, json!({"consecutiveFailures": sub.circuit_threshold}), now)
             .await?;
     }
@@ -208,15 +216,6 @@ async fn settle(env: &Env, sub: &Subscription, claimed: &Claimed, sent: &Sent, o
         }
     }
     Ok(())
-}
-
-fn opened_now(result: Option<&worker::D1Result>, now: i64) -> bool {
-    #[derive(serde::Deserialize)]
-    struct Row {
-        circuit_opened_at: Option<i64>,
-    }
-    let rows: Vec<Row> = result.and_then(|r| r.results().ok()).unwrap_or_default();
-    rows.first().is_some_and(|r| r.circuit_opened_at == Some(now))
 }
 
 /// A system event about a subscription, written to its workspace's ledger (and so fanned

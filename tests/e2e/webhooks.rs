@@ -289,3 +289,48 @@ fn the_circuit_opens_parks_deliveries_and_drains_them_in_order_exactly_once() {
     assert_eq!(closed[0]["data"]["drained"], 6);
     assert_eq!(get(&owner, &id)["backlog"], json!({"pending": 0, "parked": 0, "failed": 0}));
 }
+
+/// Failed attempts that run concurrently in one queue batch settle with the same `now`; only
+/// the one whose compare-and-set opened the circuit audits and announces it.
+#[test]
+fn concurrent_failures_in_one_batch_open_the_circuit_exactly_once() {
+    let owner = login("owner@hooks-opened.test");
+    let receiver = Receiver::start(free_port(), "opened", json!({}));
+    let watcher = create(
+        &owner,
+        json!({"name": "watcher", "url": receiver.url(), "eventFilters": [EVENT, "WEBHOOK_CIRCUIT_OPENED"]}),
+    );
+    receiver.control(json!({"secrets": [watcher["secret"]], "hold": true}));
+    // The local Queue hands over its next batch only when the consumer has finished the current
+    // one: while the watcher holds this delivery, everything queued after it piles up.
+    bump(&owner);
+    receiver.wait_for("the held delivery", 30, |r| of_type(r, EVENT).len() == 1);
+    let dead = format!("http://127.0.0.1:{}/hook", free_port());
+    let failing =
+        create(&owner, json!({"name": "failing", "url": dead, "eventFilters": [EVENT], "circuitThreshold": 1}));
+    let id = failing["id"].as_str().unwrap().to_string();
+    const EVENTS: usize = 8;
+    for _ in 0..EVENTS {
+        bump(&owner);
+    }
+    // One batch now holds these eight deliveries to the dead endpoint, attempted concurrently.
+    receiver.control(json!({"hold": false}));
+
+    wait_sub(&owner, &id, "the circuit to open", |s| s["circuit"]["state"] == "open");
+    receiver.wait_for("the circuit-opened event", 30, |r| {
+        of_type(r, EVENT).len() > EVENTS && !of_type(r, "WEBHOOK_CIRCUIT_OPENED").is_empty()
+    });
+    let attempts = deliveries(&owner, &id);
+    assert!(
+        attempts.len() >= 2 && attempts.iter().all(|a| a["attempt"] == 1 && a["outcome"] == "retrying"),
+        "several first attempts failed together: {attempts:?}"
+    );
+    std::thread::sleep(std::time::Duration::from_secs(3)); // a second event would be in the same batch
+    let opened_rows = audit(&owner, "WEBHOOK_CIRCUIT_OPENED");
+    assert_eq!(opened_rows.len(), 1, "one audit row per opening: {opened_rows:?}");
+    assert_eq!(opened_rows[0]["data"]["subscriptionId"], id);
+    let rows_after = receiver.received();
+    let announced = of_type(&rows_after, "WEBHOOK_CIRCUIT_OPENED");
+    assert_eq!(announced.len(), 1, "one event per opening: {announced:?}");
+    assert_eq!(announced[0]["eventId"], opened_rows[0]["id"]);
+}
