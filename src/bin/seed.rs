@@ -188,6 +188,14 @@ const FIXTURE_WORKSPACES: &[Ws] = &[
         mfa: 0,
     },
     Ws {
+        id: "ws_hooks_jitter",
+        name: "Webhook Jitter Co",
+        slug: "hooks-jitter",
+        status: "active",
+        policy: "password_and_sso",
+        mfa: 0,
+    },
+    Ws {
         id: "ws_hooks_restart",
         name: "Webhook Restart Co",
         slug: "hooks-restart",
@@ -312,6 +320,15 @@ const FIXTURE_USERS: &[User] = &[
         role: "owner",
         status: "active",
         password: "hooks-opened-owner-password",
+    },
+    User {
+        id: "u_hooks_jitter_owner",
+        ws: "ws_hooks_jitter",
+        email: "owner@hooks-jitter.test",
+        name: "Jitter Owner",
+        role: "owner",
+        status: "active",
+        password: "hooks-jitter-owner-password",
     },
     User {
         id: "u_hooks_restart_owner",

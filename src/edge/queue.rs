@@ -24,7 +24,7 @@ use crate::edge::store::ledger::{self, Actor, Event, Origin};
 use crate::edge::store::webhooks::{self as store, AttemptRecord, Claimed, Job, Subscription};
 use crate::error::ApiResult;
 use crate::webhooks::payload::truncate_response;
-use crate::webhooks::retry::{classify, next_delay, parse_retry_after, Outcome, MAX_DELAY_SECS};
+use crate::webhooks::retry::{classify, next_delay_ms, parse_retry_after, queue_delay_secs, Outcome, MAX_DELAY_SECS};
 use crate::webhooks::sign::{self, Secret};
 
 /// The queue binding (wrangler.toml `[[queues.producers]]`).
@@ -105,6 +105,10 @@ async fn run_message(message: RawMessage, env: &Env) {
     };
     let result = match &job {
         Job::Deliver { subscription, message } => deliver(env, subscription, message, false).await.map(|_| ()),
+        Job::Retry { subscription, message, at } => {
+            wait_until(*at).await;
+            deliver(env, subscription, message, false).await.map(|_| ())
+        }
         Job::Drain { subscription } => drain(env, subscription).await,
     };
     match result {
@@ -125,8 +129,11 @@ async fn drain(env: &Env, sub: &str) -> ApiResult<()> {
     let waiting = store::waiting(&db, sub, DRAIN_CHUNK).await?;
     for message in &waiting {
         let now = now_ms();
-        if message.state == "pending" && message.next_attempt_at > now + 2_000 {
+        if message.state == "pending" && message.next_attempt_at > now + store::EARLY_MS {
             return redrain(env, sub, (message.next_attempt_at - now) / 1000).await;
+        }
+        if message.state == "pending" {
+            wait_until(message.next_attempt_at).await;
         }
         if message.state != "pending" || deliver(env, sub, &message.id, true).await? != Some(Outcome::Delivered) {
             return redrain(env, sub, REDRAIN_SECS).await;
@@ -136,6 +143,15 @@ async fn drain(env: &Env, sub: &str) -> ApiResult<()> {
         return redrain(env, sub, 0).await;
     }
     Ok(())
+}
+
+/// Waits for a due time at most [`store::EARLY_MS`] away (a wake-up queued for the whole
+/// seconds of a delay), so an attempt starts at its due time to the millisecond.
+async fn wait_until(due_ms: i64) {
+    let wait = due_ms - now_ms();
+    if (1..=store::EARLY_MS).contains(&wait) {
+        Delay::from(std::time::Duration::from_millis(wait.unsigned_abs())).await;
+    }
 }
 
 async fn redrain(env: &Env, sub: &str, after_secs: i64) -> ApiResult<()> {
@@ -162,16 +178,17 @@ async fn settle(env: &Env, sub: &Subscription, claimed: &Claimed, sent: &Sent, o
     let now = now_ms();
     let attempts = u32::try_from(claimed.attempts).unwrap_or(u32::MAX);
     let jitter = u32::from_le_bytes(random::<4>()?);
-    let delay = match outcome {
-        Outcome::Retry => next_delay(attempts, sent.retry_after_secs, jitter),
+    let delay_ms = match outcome {
+        Outcome::Retry => next_delay_ms(attempts, sent.retry_after_secs, jitter),
         Outcome::Delivered | Outcome::Gone => None,
     };
+    let retry_at = delay_ms.map(|ms| now.saturating_add(i64::try_from(ms).unwrap_or(i64::MAX)));
     let record = AttemptRecord {
         message: claimed,
         workspace_id: &sub.workspace_id,
         outcome: match outcome {
             Outcome::Delivered => "delivered",
-            Outcome::Retry if delay.is_some() => "retrying",
+            Outcome::Retry if retry_at.is_some() => "retrying",
             Outcome::Retry => "failed",
             Outcome::Gone => "gone",
         },
@@ -179,7 +196,7 @@ async fn settle(env: &Env, sub: &Subscription, claimed: &Claimed, sent: &Sent, o
         response_body: sent.body.clone(),
         error: sent.error.clone(),
         elapsed_ms: sent.elapsed_ms,
-        next_retry_at: delay.map(|d| now + (d as i64) * 1000),
+        next_retry_at: retry_at,
         now_ms: now,
     };
     let mut batch = store::record_attempt(&db, &new_id("wha_")?, &record)?;
@@ -207,9 +224,9 @@ async fn settle(env: &Env, sub: &Subscription, claimed: &Claimed, sent: &Sent, o
     if outcome == Outcome::Gone {
         audit(env, sub, Action::WebhookDisabled, json!({"reason": "gone", "responseStatus": 410}), now).await?;
     }
-    if let Some(secs) = delay {
-        let job = Job::Deliver { subscription: sub.id.clone(), message: claimed.id.clone() };
-        if let Err(e) = send(env, vec![job], u32::try_from(secs).unwrap_or(u32::MAX)).await {
+    if let (Some(ms), Some(at)) = (delay_ms, retry_at) {
+        let job = Job::Retry { subscription: sub.id.clone(), message: claimed.id.clone(), at };
+        if let Err(e) = send(env, vec![job], queue_delay_secs(ms)).await {
             log_json(
                 json!({"level": "warn", "msg": "webhook retry enqueue failed; the sweeper will resend", "error": e.body()}),
             );

@@ -195,16 +195,25 @@ fn deliveries_are_signed_logged_rotated_and_stop_on_410() {
     assert_eq!(audit(&owner, "WEBHOOK_DISABLED")[0]["data"]["responseStatus"], 410);
 }
 
-#[test]
-fn retry_after_is_honoured_and_redelivery_keeps_the_webhook_id() {
-    let owner = login("owner@hooks-retry.test");
-    let receiver = Receiver::start(free_port(), "retry", json!({"failFirst": 1, "failStatus": 503, "retryAfter": 2}));
-    let created = create(&owner, json!({"name": "retry", "url": receiver.url(), "eventFilters": [EVENT]}));
+/// One event to a subscription whose receiver (started with `control`) answers the first
+/// delivery 503: returns the owner's session, the receiver, the subscription id and the two
+/// deliveries it got (the failure, then the retry that succeeded).
+fn failed_once(email: &str, tag: &str, control: Value) -> (Session, Receiver, String, Vec<Value>) {
+    let owner = login(email);
+    let receiver = Receiver::start(free_port(), tag, control);
+    let created = create(&owner, json!({"name": tag, "url": receiver.url(), "eventFilters": [EVENT]}));
     let id = created["id"].as_str().unwrap().to_string();
     receiver.control(json!({"secrets": [created["secret"]]}));
     bump(&owner);
     let rows = receiver.wait_for("a failure then a success", 30, |r| r.len() >= 2);
     assert_eq!((rows[0]["status"].as_u64(), rows[1]["status"].as_u64()), (Some(503), Some(200)));
+    (owner, receiver, id, rows)
+}
+
+#[test]
+fn retry_after_is_honoured_and_redelivery_keeps_the_webhook_id() {
+    let control = json!({"failFirst": 1, "failStatus": 503, "retryAfter": 2});
+    let (owner, receiver, id, rows) = failed_once("owner@hooks-retry.test", "retry", control);
     assert_eq!(rows[0]["id"], rows[1]["id"], "a retry keeps its webhook-id");
     let waited = rows[1]["at"].as_f64().unwrap() - rows[0]["at"].as_f64().unwrap();
     assert!((1.5..10.0).contains(&waited), "Retry-After: 2 honoured, waited {waited:.2} s");
@@ -333,4 +342,25 @@ fn concurrent_failures_in_one_batch_open_the_circuit_exactly_once() {
     let announced = of_type(&rows_after, "WEBHOOK_CIRCUIT_OPENED");
     assert_eq!(announced.len(), 1, "one event per opening: {announced:?}");
     assert_eq!(announced[0]["eventId"], opened_rows[0]["id"]);
+}
+
+/// A retry starts at its jittered due time, to the millisecond: the queue delays the wake-up
+/// by whole seconds and the consumer waits out the rest before it claims the message.
+#[test]
+fn a_retry_starts_at_its_jittered_due_time() {
+    let control = json!({"failFirst": 1, "failStatus": 503});
+    let (owner, _receiver, id, rows) = failed_once("owner@hooks-jitter.test", "jitter", control);
+    let log = wait_sub_log(&owner, &id, 2);
+    let failed = &log[1];
+    assert_eq!(failed["outcome"], "retrying", "{log:?}");
+    let ms = |v: &Value| axissynapse_edge::time::parse(v.as_str().unwrap()).unwrap();
+    let due = ms(&failed["nextRetryAt"]);
+    let delay = due - ms(&failed["createdAt"]);
+    assert!((4_500..=5_500).contains(&delay), "5 s ± 10 %: {delay} ms");
+    let retried_at = (rows[1]["at"].as_f64().unwrap() * 1000.0) as i64;
+    assert!(
+        (due - 20..due + 1_000).contains(&retried_at),
+        "the retry came {} ms after its due time (delay {delay} ms)",
+        retried_at - due
+    );
 }

@@ -20,6 +20,8 @@ use crate::webhooks::circuit::{Circuit, CircuitState};
 
 /// A claimed message is leased for this long; a crash mid-send frees it for the sweeper.
 pub const LEASE_MS: i64 = 60_000;
+/// A claim takes a message due within this long: a queue wake-up may come a little early.
+pub const EARLY_MS: i64 = 2_000;
 /// Most attempts listed by the deliveries endpoint.
 pub const DELIVERIES_LISTED: i64 = 100;
 
@@ -179,6 +181,9 @@ pub fn delete(db: &D1Database, ws: &str, id: &str) -> ApiResult<Vec<D1PreparedSt
 pub enum Job {
     /// Attempt one message now.
     Deliver { subscription: String, message: String },
+    /// Attempt one message at `at` (Unix ms, the jittered due time of a retry): Queues delay
+    /// by whole seconds, so the consumer waits the milliseconds left when the wake-up comes.
+    Retry { subscription: String, message: String, at: i64 },
     /// Deliver a subscription's due messages one by one in event order (after a re-enable).
     Drain { subscription: String },
 }
@@ -256,10 +261,10 @@ pub async fn claim(
     let take = db::stmt(
         db,
         "UPDATE webhook_messages SET state = 'sending', lease_until = ?4, attempts = attempts + 1, updated_at = ?3 \
-         WHERE subscription_id = ?1 AND id = ?2 AND next_attempt_at <= ?3 + 2000 \
+         WHERE subscription_id = ?1 AND id = ?2 AND next_attempt_at <= ?3 + ?6 \
          AND (state = 'pending' OR (state = 'sending' AND lease_until < ?3)) AND (?5 = 1 OR ordered = 0) \
          RETURNING id, subscription_id, event_type, body, attempts",
-        &[text(sub), text(msg), int(now_ms), int(now_ms + LEASE_MS), int(i64::from(by_drain))],
+        &[text(sub), text(msg), int(now_ms), int(now_ms + LEASE_MS), int(i64::from(by_drain)), int(EARLY_MS)],
     )?;
     let read =
         db::stmt(db, &format!("SELECT {SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions WHERE id = ?1"), &[text(sub)])?;
