@@ -2,8 +2,9 @@
 //! a personal access token, resolved to a `Principal`, plus the route's access rule and a
 //! same-origin check for cookie-authenticated writes (CSRF).
 
+use crate::edge::config::auth_secret;
 use crate::edge::db;
-use crate::edge::http::{fault, Ctx};
+use crate::edge::http::Ctx;
 use crate::edge::sessions::SessionsClient;
 use crate::edge::store::ledger::{Actor, Origin};
 use crate::edge::store::{tokens, users};
@@ -11,7 +12,6 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::routes::{Access, Route};
 use crate::session::csrf;
 use crate::session::{jwe, tokens as token_format};
-use worker::Env;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
@@ -61,12 +61,6 @@ pub fn cookie_name(https: bool) -> &'static str {
     } else {
         "authjs.session-token"
     }
-}
-
-/// `AUTH_SECRET`, shared with the Auth.js dashboard (at least 32 characters).
-pub fn auth_secret(env: &Env) -> ApiResult<String> {
-    let secret = env.secret("AUTH_SECRET").or_else(|_| env.var("AUTH_SECRET")).map(|s| s.to_string()).ok();
-    secret.filter(|s| s.len() >= 32).ok_or_else(|| fault("config", "AUTH_SECRET missing or shorter than 32 characters"))
 }
 
 /// Authenticates the request for a route's access rule. `None` for public routes.

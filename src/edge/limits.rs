@@ -15,7 +15,8 @@ use worker::{durable_object, DurableObject, Env, Request, Response, State};
 use crate::audit::actions::Action;
 use crate::edge::http::{fault, log_json, Ctx};
 use crate::edge::objects;
-use crate::edge::store::ledger::{self, Actor, Event, Origin};
+use crate::edge::queue;
+use crate::edge::store::ledger::{Actor, Event, Origin};
 use crate::edge::store::users::UserRow;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::netpolicy::rate_limit::{Bucket, Limit, Outcome, RetryAfterSecs, WindowLimit};
@@ -74,7 +75,7 @@ async fn audit_trip(cx: &Ctx, user: &UserRow, limit: Limit, RetryAfterSecs(secs)
         data: json!({"limit": limit.as_str(), "retryAfterSeconds": secs, "capacity": limit.capacity(), "perMinute": limit.per_minute()}),
     };
     let origin = Origin { workspace_id: &user.workspace_id, ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
-    ledger::record(&cx.env, &origin, &[event], vec![]).await
+    queue::record(&cx.env, &origin, &[event], vec![]).await
 }
 
 async fn admit(env: &Env, limit: Limit, subject: &str, now: i64) -> ApiResult<Outcome> {

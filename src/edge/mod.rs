@@ -1,8 +1,15 @@
 //! The thin edge: the only code that touches the `worker` crate. A request goes
 //! request id → route → per-address limit → authenticate → network policy → per-credential
 //! limit → handler → one error envelope → common headers.
+//!
+//! Module dependencies run one way, with no cycle: `http` → `config`, `db`, `crypto`, and the
+//! Durable Object clients (`objects`, `sessions`, `saml_state`) → `store` → `queue` →
+//! `netgate`, `limits`, `auth` → `handlers`. The store neither queues nor reads configuration:
+//! an audited change goes through `queue::record`, which queues what `store::ledger::record`
+//! wrote.
 
 pub mod auth;
+pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod handlers;
@@ -27,7 +34,7 @@ use http::{error_reply, log_json, Ctx, Reply};
 pub async fn handle(req: Request, env: Env, wctx: Context) -> worker::Result<Response> {
     let request_id =
         req.headers().get("cf-ray").ok().flatten().or_else(|| crypto::new_id("req_").ok()).unwrap_or_default();
-    let environment = env.var("ENVIRONMENT").ok().map(|v| v.to_string());
+    let environment = config::environment(&env);
     let development = environment.as_deref() == Some("development");
     let reply = match Ctx::new(req, env, wctx, request_id.clone(), environment.as_deref()) {
         Ok(mut cx) => {

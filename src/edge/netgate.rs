@@ -16,7 +16,8 @@ use serde_json::json;
 use crate::audit::actions::Action;
 use crate::edge::db;
 use crate::edge::http::Ctx;
-use crate::edge::store::ledger::{self, Actor, Event, Origin};
+use crate::edge::queue;
+use crate::edge::store::ledger::{Actor, Event, Origin};
 use crate::edge::store::netpolicy;
 use crate::edge::store::users::UserRow;
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -110,7 +111,7 @@ pub async fn enforce(cx: &Ctx, gate: Gate<'_>, surface: Surface, actor: Actor) -
             data: json!({"surface": surface.as_str(), "matchedRule": decision.matched_rule, "reason": decision.reason}),
         };
         let origin = Origin { workspace_id, ip: Some(&ip), now_ms: cx.now_ms };
-        ledger::record(&cx.env, &origin, &[event], vec![]).await?;
+        queue::record(&cx.env, &origin, &[event], vec![]).await?;
     }
     if decision.blocks() {
         return Err(ApiError::with_reason(ErrorCode::IpBlocked, decision.reason)

@@ -1,7 +1,7 @@
-//! Webhook delivery over Cloudflare Queues: the producer (wake-ups after an outbox write),
-//! the consumer (claim → sign → POST → record → retry or open the circuit), the ordered
-//! drain after a re-enable, and the sweeper the cron runs to re-send what a crash or a restart
-//! of local Queues dropped.
+//! Webhook delivery over Cloudflare Queues: `record` (an audited change, then the wake-ups for
+//! the deliveries its events fanned out to), the producer, the consumer (claim → sign → POST →
+//! record → retry or open the circuit), the ordered drain after a re-enable, and the sweeper
+//! the cron runs to re-send what a crash or a restart of local Queues dropped.
 //!
 //! The D1 outbox is the source of truth; a queue message only says "look at this row now".
 //! A claim (one conditional UPDATE) makes each attempt happen once even when the same job is
@@ -11,12 +11,12 @@ use futures_util::future::{join_all, select, Either};
 use serde_json::json;
 use wasm_bindgen::JsValue;
 use worker::{
-    AbortController, Delay, Env, Fetch, Headers, MessageBatch, MessageBuilder, MessageExt, Method, Queue, RawMessage,
-    Request, RequestInit, RequestRedirect,
+    AbortController, D1PreparedStatement, Delay, Env, Fetch, Headers, MessageBatch, MessageBuilder, MessageExt, Method,
+    Queue, RawMessage, Request, RequestInit, RequestRedirect,
 };
 
 use crate::audit::actions::Action;
-use crate::edge::auth::auth_secret;
+use crate::edge::config::auth_secret;
 use crate::edge::crypto::{new_id, random};
 use crate::edge::db;
 use crate::edge::http::{fault, log_json};
@@ -24,7 +24,7 @@ use crate::edge::store::ledger::{self, Actor, Event, Origin};
 use crate::edge::store::webhooks::{self as store, AttemptRecord, Claimed, Job, Subscription};
 use crate::error::ApiResult;
 use crate::webhooks::payload::truncate_response;
-use crate::webhooks::retry::{classify, next_delay, parse_retry_after, Outcome, MAX_DELAY_SECS};
+use crate::webhooks::retry::{classify, next_delay_ms, parse_retry_after, queue_delay_secs, Outcome, MAX_DELAY_SECS};
 use crate::webhooks::sign::{self, Secret};
 
 /// The queue binding (wrangler.toml `[[queues.producers]]`).
@@ -60,6 +60,23 @@ pub async fn enqueue(env: &Env, jobs: Vec<Job>) {
     }
 }
 
+/// Records `events` (with `changes`, atomically: `store::ledger::record`), wakes the deliveries
+/// they fanned out to, and seals the ledger. Every audited change goes through here.
+pub async fn record(
+    env: &Env,
+    origin: &Origin<'_>,
+    events: &[Event],
+    changes: Vec<D1PreparedStatement>,
+) -> ApiResult<()> {
+    let db = db::open(env)?;
+    let jobs = ledger::record(&db, origin, events, changes).await?;
+    if events.is_empty() {
+        return Ok(());
+    }
+    enqueue(env, jobs).await;
+    ledger::seal(&db, origin.workspace_id).await
+}
+
 async fn send(env: &Env, jobs: Vec<Job>, delay_secs: u32) -> ApiResult<()> {
     let queue = queue(env)?;
     for chunk in jobs.chunks(100) {
@@ -88,6 +105,10 @@ async fn run_message(message: RawMessage, env: &Env) {
     };
     let result = match &job {
         Job::Deliver { subscription, message } => deliver(env, subscription, message, false).await.map(|_| ()),
+        Job::Retry { subscription, message, at } => {
+            wait_until(*at).await;
+            deliver(env, subscription, message, false).await.map(|_| ())
+        }
         Job::Drain { subscription } => drain(env, subscription).await,
     };
     match result {
@@ -108,8 +129,11 @@ async fn drain(env: &Env, sub: &str) -> ApiResult<()> {
     let waiting = store::waiting(&db, sub, DRAIN_CHUNK).await?;
     for message in &waiting {
         let now = now_ms();
-        if message.state == "pending" && message.next_attempt_at > now + 2_000 {
+        if message.state == "pending" && message.next_attempt_at > now + store::EARLY_MS {
             return redrain(env, sub, (message.next_attempt_at - now) / 1000).await;
+        }
+        if message.state == "pending" {
+            wait_until(message.next_attempt_at).await;
         }
         if message.state != "pending" || deliver(env, sub, &message.id, true).await? != Some(Outcome::Delivered) {
             return redrain(env, sub, REDRAIN_SECS).await;
@@ -119,6 +143,15 @@ async fn drain(env: &Env, sub: &str) -> ApiResult<()> {
         return redrain(env, sub, 0).await;
     }
     Ok(())
+}
+
+/// Waits for a due time at most [`store::EARLY_MS`] away (a wake-up queued for the whole
+/// seconds of a delay), so an attempt starts at its due time to the millisecond.
+async fn wait_until(due_ms: i64) {
+    let wait = due_ms - now_ms();
+    if (1..=store::EARLY_MS).contains(&wait) {
+        Delay::from(std::time::Duration::from_millis(wait.unsigned_abs())).await;
+    }
 }
 
 async fn redrain(env: &Env, sub: &str, after_secs: i64) -> ApiResult<()> {
@@ -145,16 +178,17 @@ async fn settle(env: &Env, sub: &Subscription, claimed: &Claimed, sent: &Sent, o
     let now = now_ms();
     let attempts = u32::try_from(claimed.attempts).unwrap_or(u32::MAX);
     let jitter = u32::from_le_bytes(random::<4>()?);
-    let delay = match outcome {
-        Outcome::Retry => next_delay(attempts, sent.retry_after_secs, jitter),
+    let delay_ms = match outcome {
+        Outcome::Retry => next_delay_ms(attempts, sent.retry_after_secs, jitter),
         Outcome::Delivered | Outcome::Gone => None,
     };
+    let retry_at = delay_ms.map(|ms| now.saturating_add(i64::try_from(ms).unwrap_or(i64::MAX)));
     let record = AttemptRecord {
         message: claimed,
         workspace_id: &sub.workspace_id,
         outcome: match outcome {
             Outcome::Delivered => "delivered",
-            Outcome::Retry if delay.is_some() => "retrying",
+            Outcome::Retry if retry_at.is_some() => "retrying",
             Outcome::Retry => "failed",
             Outcome::Gone => "gone",
         },
@@ -162,44 +196,43 @@ async fn settle(env: &Env, sub: &Subscription, claimed: &Claimed, sent: &Sent, o
         response_body: sent.body.clone(),
         error: sent.error.clone(),
         elapsed_ms: sent.elapsed_ms,
-        next_retry_at: delay.map(|d| now + (d as i64) * 1000),
+        next_retry_at: retry_at,
         now_ms: now,
     };
     let mut batch = store::record_attempt(&db, &new_id("wha_")?, &record)?;
-    let circuit_at = batch.len();
-    batch.push(match outcome {
-        Outcome::Delivered => store::success(&db, &sub.id)?,
-        Outcome::Retry | Outcome::Gone => store::failure(&db, &sub.id, now)?,
-    });
+    let open_at = match outcome {
+        Outcome::Delivered => {
+            batch.push(store::success(&db, &sub.id)?);
+            None
+        }
+        Outcome::Retry | Outcome::Gone => {
+            batch.push(store::failure(&db, &sub.id)?);
+            batch.push(store::open_circuit(&db, &sub.id, now)?);
+            Some(batch.len() - 1)
+        }
+    };
     if outcome == Outcome::Gone {
         batch.push(store::disable_gone(&db, &sub.id, now)?);
     }
     let results = db.batch(batch).await.map_err(|e| fault("record attempt", e))?;
-    if opened_now(results.get(circuit_at), now) {
+    // Only the attempt whose compare-and-set opened the circuit audits it: concurrent failures
+    // in one queue batch share `now`, so comparing timestamps cannot tell them apart.
+    if open_at.is_some_and(|i| store::opened(results.get(i))) {
         audit(env, sub, Action::WebhookCircuitOpened, json!({"consecutiveFailures": sub.circuit_threshold}), now)
             .await?;
     }
     if outcome == Outcome::Gone {
         audit(env, sub, Action::WebhookDisabled, json!({"reason": "gone", "responseStatus": 410}), now).await?;
     }
-    if let Some(secs) = delay {
-        let job = Job::Deliver { subscription: sub.id.clone(), message: claimed.id.clone() };
-        if let Err(e) = send(env, vec![job], u32::try_from(secs).unwrap_or(u32::MAX)).await {
+    if let (Some(ms), Some(at)) = (delay_ms, retry_at) {
+        let job = Job::Retry { subscription: sub.id.clone(), message: claimed.id.clone(), at };
+        if let Err(e) = send(env, vec![job], queue_delay_secs(ms)).await {
             log_json(
                 json!({"level": "warn", "msg": "webhook retry enqueue failed; the sweeper will resend", "error": e.body()}),
             );
         }
     }
     Ok(())
-}
-
-fn opened_now(result: Option<&worker::D1Result>, now: i64) -> bool {
-    #[derive(serde::Deserialize)]
-    struct Row {
-        circuit_opened_at: Option<i64>,
-    }
-    let rows: Vec<Row> = result.and_then(|r| r.results().ok()).unwrap_or_default();
-    rows.first().is_some_and(|r| r.circuit_opened_at == Some(now))
 }
 
 /// A system event about a subscription, written to its workspace's ledger (and so fanned
@@ -212,7 +245,7 @@ pub async fn audit(env: &Env, sub: &Subscription, action: Action, data: serde_js
     }
     let event = Event { action, actor: Actor { kind: "system", id: None }, resource_id: Some(sub.id.clone()), data };
     let origin = Origin { workspace_id: &sub.workspace_id, ip: None, now_ms: now };
-    ledger::record(env, &origin, &[event], vec![]).await
+    record(env, &origin, &[event], vec![]).await
 }
 
 /// The signing secrets at `now`: current first, then the previous one during a rotation.

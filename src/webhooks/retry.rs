@@ -5,6 +5,11 @@
 //! unless the receiver sent `Retry-After` (RFC 9110 §10.2.3), which then wins. After
 //! [`MAX_ATTEMPTS`] attempts the message is given up. Delays never exceed [`MAX_DELAY_SECS`],
 //! the longest delay Cloudflare Queues accepts for a retry.
+//!
+//! Delays are in milliseconds, so the jitter spreads retries to the millisecond (a 5 s retry
+//! falls anywhere in 4.500–5.500 s). Queues delay a message by whole seconds only
+//! (`delaySeconds`), so a retry is queued for [`queue_delay_secs`] (the whole seconds, never
+//! past the due time) and carries its due time; the consumer waits the rest.
 
 use crate::time;
 
@@ -40,19 +45,27 @@ pub fn classify(status: Option<u16>) -> Outcome {
     }
 }
 
-/// Seconds to wait after `failed_attempt` (1-based; 0 counts as 1) failed, or `None` once
-/// [`MAX_ATTEMPTS`] attempts were made. A `Retry-After` value wins over the schedule; the
-/// schedule entry is scaled by a factor in 0.9..=1.1 derived from the caller's random
-/// `jitter`. Always at least 1 s and at most [`MAX_DELAY_SECS`].
-pub fn next_delay(failed_attempt: u32, retry_after_secs: Option<u64>, jitter: u32) -> Option<u64> {
+/// Milliseconds to wait after `failed_attempt` (1-based; 0 counts as 1) failed, or `None` once
+/// [`MAX_ATTEMPTS`] attempts were made. A `Retry-After` value wins over the schedule (taken
+/// as is, to the second); the schedule entry is scaled by a factor in 0.9..=1.1 derived from
+/// the caller's random `jitter`, to the millisecond. Always at least 1 s and at most
+/// [`MAX_DELAY_SECS`].
+pub fn next_delay_ms(failed_attempt: u32, retry_after_secs: Option<u64>, jitter: u32) -> Option<u64> {
     if failed_attempt >= MAX_ATTEMPTS {
         return None;
     }
     let delay = match retry_after_secs {
-        Some(secs) => secs,
-        None => jittered(scheduled(failed_attempt), jitter),
+        Some(secs) => secs.saturating_mul(1000),
+        None => jittered(scheduled(failed_attempt) * 1000, jitter),
     };
-    Some(delay.clamp(1, MAX_DELAY_SECS))
+    Some(delay.clamp(1000, MAX_DELAY_SECS * 1000))
+}
+
+/// The queue delay for a retry due in `delay_ms`: its whole seconds (Queues' granularity),
+/// rounded down so the wake-up never comes after the due time; the consumer waits the
+/// remaining milliseconds. At most [`MAX_DELAY_SECS`].
+pub fn queue_delay_secs(delay_ms: u64) -> u32 {
+    u32::try_from((delay_ms / 1000).min(MAX_DELAY_SECS)).unwrap_or(0)
 }
 
 /// The schedule entry for a failed attempt (1-based).
@@ -66,7 +79,7 @@ fn jittered(base: u64, jitter: u32) -> u64 {
     let full = u128::from(u32::MAX);
     let numerator = u128::from(base) * (9 * full + 2 * u128::from(jitter));
     let denominator = 10 * full;
-    u64::try_from((numerator + denominator / 2) / denominator).unwrap_or(MAX_DELAY_SECS)
+    u64::try_from((numerator + denominator / 2) / denominator).unwrap_or(u64::MAX)
 }
 
 /// Reads a `Retry-After` value (RFC 9110 §10.2.3) as seconds from `now_ms`: delta-seconds, or
@@ -131,47 +144,86 @@ mod tests {
         let mid = u32::MAX / 2 + 1;
         let expected = [5, 300, 1800, 7200, 18000, 36000, 36000];
         for (attempt, secs) in (1..).zip(expected) {
-            assert_eq!(next_delay(attempt, None, mid), Some(secs), "attempt {attempt}");
+            assert_eq!(next_delay_ms(attempt, None, mid), Some(secs * 1000), "attempt {attempt}");
         }
-        assert_eq!(next_delay(8, None, mid), None);
+        assert_eq!(next_delay_ms(8, None, mid), None);
         assert_eq!(SCHEDULE_SECS.len() + 1, MAX_ATTEMPTS as usize);
     }
 
     #[test]
     fn jitter_bounds_at_zero_and_max() {
         for (attempt, base) in (1..).zip(SCHEDULE_SECS) {
-            let low = next_delay(attempt, None, 0).unwrap();
-            let high = next_delay(attempt, None, u32::MAX).unwrap();
-            assert_eq!(low, (base * 9 + 5) / 10, "attempt {attempt}");
-            assert_eq!(high, (base * 11 + 5) / 10, "attempt {attempt}");
+            let low = next_delay_ms(attempt, None, 0).unwrap();
+            let high = next_delay_ms(attempt, None, u32::MAX).unwrap();
+            assert_eq!(low, base * 900, "attempt {attempt}");
+            assert_eq!(high, base * 1100, "attempt {attempt}");
             for j in [1, 12_345, u32::MAX / 3, u32::MAX - 1] {
-                let d = next_delay(attempt, None, j).unwrap();
+                let d = next_delay_ms(attempt, None, j).unwrap();
                 assert!((low..=high).contains(&d), "attempt {attempt} jitter {j}");
             }
         }
-        assert_eq!(next_delay(6, None, u32::MAX), Some(39_600));
+        assert_eq!(next_delay_ms(6, None, u32::MAX), Some(39_600_000));
+    }
+
+    /// The jitter is applied to the millisecond: 1,001 jitters spread evenly over their range
+    /// give 1,001 different delays, for a 5 s retry between 4.500 and 5.500 s and only one of
+    /// them a whole second (rounded to the second, all but the very top were 5 s).
+    #[test]
+    fn jitter_spreads_retries_below_the_second() {
+        for (attempt, base_ms) in [(1, 5_000_u64), (2, 300_000), (7, 36_000_000)] {
+            let delays: std::collections::BTreeSet<u64> =
+                (0..=1000_u32).map(|k| next_delay_ms(attempt, None, k * (u32::MAX / 1000)).unwrap()).collect();
+            assert_eq!(delays.len(), 1001, "attempt {attempt}: every jitter step is a distinct delay");
+            assert_eq!(delays.first(), Some(&(base_ms * 9 / 10)));
+            assert!(*delays.last().unwrap() <= base_ms * 11 / 10);
+            let whole_seconds = delays.iter().filter(|d| *d % 1000 == 0).count();
+            assert!(whole_seconds * 4 < delays.len(), "attempt {attempt}: {whole_seconds} whole-second delays");
+        }
+        let five: Vec<u64> = (0..=10_u32).map(|k| next_delay_ms(1, None, k * (u32::MAX / 10)).unwrap()).collect();
+        assert_eq!(five, [4500, 4600, 4700, 4800, 4900, 5000, 5100, 5200, 5300, 5400, 5500]);
+        assert_eq!(next_delay_ms(1, None, 1 << 20), Some(4500));
+        assert_eq!(next_delay_ms(1, None, 12_345_678), Some(4503));
+        assert_eq!(next_delay_ms(1, None, u32::MAX / 7), Some(4643));
+    }
+
+    #[test]
+    fn queue_delay_is_the_whole_seconds_never_after_the_due_time() {
+        assert_eq!(queue_delay_secs(0), 0);
+        assert_eq!(queue_delay_secs(999), 0);
+        assert_eq!(queue_delay_secs(4_503), 4);
+        assert_eq!(queue_delay_secs(5_000), 5);
+        assert_eq!(queue_delay_secs(5_500), 5);
+        assert_eq!(queue_delay_secs(MAX_DELAY_SECS * 1000), MAX_DELAY_SECS as u32);
+        assert_eq!(queue_delay_secs(u64::MAX), MAX_DELAY_SECS as u32);
+        for j in [0, 1, 99_999, u32::MAX / 2, u32::MAX] {
+            for attempt in 1..MAX_ATTEMPTS {
+                let ms = next_delay_ms(attempt, None, j).unwrap();
+                let queued_ms = u64::from(queue_delay_secs(ms)) * 1000;
+                assert!(queued_ms <= ms && ms - queued_ms < 1000, "attempt {attempt} jitter {j}");
+            }
+        }
     }
 
     #[test]
     fn gives_up_after_max_attempts() {
-        assert!(next_delay(MAX_ATTEMPTS - 1, None, 0).is_some());
-        assert_eq!(next_delay(MAX_ATTEMPTS, None, 0), None);
-        assert_eq!(next_delay(MAX_ATTEMPTS, Some(10), 0), None);
-        assert_eq!(next_delay(u32::MAX, None, 0), None);
+        assert!(next_delay_ms(MAX_ATTEMPTS - 1, None, 0).is_some());
+        assert_eq!(next_delay_ms(MAX_ATTEMPTS, None, 0), None);
+        assert_eq!(next_delay_ms(MAX_ATTEMPTS, Some(10), 0), None);
+        assert_eq!(next_delay_ms(u32::MAX, None, 0), None);
     }
 
     #[test]
     fn attempt_zero_counts_as_the_first() {
-        assert_eq!(next_delay(0, None, 0), next_delay(1, None, 0));
+        assert_eq!(next_delay_ms(0, None, 0), next_delay_ms(1, None, 0));
     }
 
     #[test]
     fn retry_after_wins_and_is_clamped() {
-        assert_eq!(next_delay(1, Some(120), 0), Some(120));
-        assert_eq!(next_delay(5, Some(2), u32::MAX), Some(2));
-        assert_eq!(next_delay(1, Some(0), 0), Some(1));
-        assert_eq!(next_delay(1, Some(86_400), 0), Some(MAX_DELAY_SECS));
-        assert_eq!(next_delay(1, Some(u64::MAX), 0), Some(MAX_DELAY_SECS));
+        assert_eq!(next_delay_ms(1, Some(120), 0), Some(120_000));
+        assert_eq!(next_delay_ms(5, Some(2), u32::MAX), Some(2_000));
+        assert_eq!(next_delay_ms(1, Some(0), 0), Some(1_000));
+        assert_eq!(next_delay_ms(1, Some(86_400), 0), Some(MAX_DELAY_SECS * 1000));
+        assert_eq!(next_delay_ms(1, Some(u64::MAX), 0), Some(MAX_DELAY_SECS * 1000));
     }
 
     #[test]

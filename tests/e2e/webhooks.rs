@@ -195,16 +195,25 @@ fn deliveries_are_signed_logged_rotated_and_stop_on_410() {
     assert_eq!(audit(&owner, "WEBHOOK_DISABLED")[0]["data"]["responseStatus"], 410);
 }
 
-#[test]
-fn retry_after_is_honoured_and_redelivery_keeps_the_webhook_id() {
-    let owner = login("owner@hooks-retry.test");
-    let receiver = Receiver::start(free_port(), "retry", json!({"failFirst": 1, "failStatus": 503, "retryAfter": 2}));
-    let created = create(&owner, json!({"name": "retry", "url": receiver.url(), "eventFilters": [EVENT]}));
+/// One event to a subscription whose receiver (started with `control`) answers the first
+/// delivery 503: returns the owner's session, the receiver, the subscription id and the two
+/// deliveries it got (the failure, then the retry that succeeded).
+fn failed_once(email: &str, tag: &str, control: Value) -> (Session, Receiver, String, Vec<Value>) {
+    let owner = login(email);
+    let receiver = Receiver::start(free_port(), tag, control);
+    let created = create(&owner, json!({"name": tag, "url": receiver.url(), "eventFilters": [EVENT]}));
     let id = created["id"].as_str().unwrap().to_string();
     receiver.control(json!({"secrets": [created["secret"]]}));
     bump(&owner);
     let rows = receiver.wait_for("a failure then a success", 30, |r| r.len() >= 2);
     assert_eq!((rows[0]["status"].as_u64(), rows[1]["status"].as_u64()), (Some(503), Some(200)));
+    (owner, receiver, id, rows)
+}
+
+#[test]
+fn retry_after_is_honoured_and_redelivery_keeps_the_webhook_id() {
+    let control = json!({"failFirst": 1, "failStatus": 503, "retryAfter": 2});
+    let (owner, receiver, id, rows) = failed_once("owner@hooks-retry.test", "retry", control);
     assert_eq!(rows[0]["id"], rows[1]["id"], "a retry keeps its webhook-id");
     let waited = rows[1]["at"].as_f64().unwrap() - rows[0]["at"].as_f64().unwrap();
     assert!((1.5..10.0).contains(&waited), "Retry-After: 2 honoured, waited {waited:.2} s");
@@ -288,4 +297,70 @@ fn the_circuit_opens_parks_deliveries_and_drains_them_in_order_exactly_once() {
     let closed = audit(&owner, "WEBHOOK_CIRCUIT_CLOSED");
     assert_eq!(closed[0]["data"]["drained"], 6);
     assert_eq!(get(&owner, &id)["backlog"], json!({"pending": 0, "parked": 0, "failed": 0}));
+}
+
+/// Failed attempts that run concurrently in one queue batch settle with the same `now`; only
+/// the one whose compare-and-set opened the circuit audits and announces it.
+#[test]
+fn concurrent_failures_in_one_batch_open_the_circuit_exactly_once() {
+    let owner = login("owner@hooks-opened.test");
+    let receiver = Receiver::start(free_port(), "opened", json!({}));
+    let watcher = create(
+        &owner,
+        json!({"name": "watcher", "url": receiver.url(), "eventFilters": [EVENT, "WEBHOOK_CIRCUIT_OPENED"]}),
+    );
+    receiver.control(json!({"secrets": [watcher["secret"]], "hold": true}));
+    // The local Queue hands over its next batch only when the consumer has finished the current
+    // one: while the watcher holds this delivery, everything queued after it piles up.
+    bump(&owner);
+    receiver.wait_for("the held delivery", 30, |r| of_type(r, EVENT).len() == 1);
+    let dead = format!("http://127.0.0.1:{}/hook", free_port());
+    let failing =
+        create(&owner, json!({"name": "failing", "url": dead, "eventFilters": [EVENT], "circuitThreshold": 1}));
+    let id = failing["id"].as_str().unwrap().to_string();
+    const EVENTS: usize = 8;
+    for _ in 0..EVENTS {
+        bump(&owner);
+    }
+    // One batch now holds these eight deliveries to the dead endpoint, attempted concurrently.
+    receiver.control(json!({"hold": false}));
+
+    wait_sub(&owner, &id, "the circuit to open", |s| s["circuit"]["state"] == "open");
+    receiver.wait_for("the circuit-opened event", 30, |r| {
+        of_type(r, EVENT).len() > EVENTS && !of_type(r, "WEBHOOK_CIRCUIT_OPENED").is_empty()
+    });
+    let attempts = deliveries(&owner, &id);
+    assert!(
+        attempts.len() >= 2 && attempts.iter().all(|a| a["attempt"] == 1 && a["outcome"] == "retrying"),
+        "several first attempts failed together: {attempts:?}"
+    );
+    std::thread::sleep(std::time::Duration::from_secs(3)); // a second event would be in the same batch
+    let opened_rows = audit(&owner, "WEBHOOK_CIRCUIT_OPENED");
+    assert_eq!(opened_rows.len(), 1, "one audit row per opening: {opened_rows:?}");
+    assert_eq!(opened_rows[0]["data"]["subscriptionId"], id);
+    let rows_after = receiver.received();
+    let announced = of_type(&rows_after, "WEBHOOK_CIRCUIT_OPENED");
+    assert_eq!(announced.len(), 1, "one event per opening: {announced:?}");
+    assert_eq!(announced[0]["eventId"], opened_rows[0]["id"]);
+}
+
+/// A retry starts at its jittered due time, to the millisecond: the queue delays the wake-up
+/// by whole seconds and the consumer waits out the rest before it claims the message.
+#[test]
+fn a_retry_starts_at_its_jittered_due_time() {
+    let control = json!({"failFirst": 1, "failStatus": 503});
+    let (owner, _receiver, id, rows) = failed_once("owner@hooks-jitter.test", "jitter", control);
+    let log = wait_sub_log(&owner, &id, 2);
+    let failed = &log[1];
+    assert_eq!(failed["outcome"], "retrying", "{log:?}");
+    let ms = |v: &Value| axissynapse_edge::time::parse(v.as_str().unwrap()).unwrap();
+    let due = ms(&failed["nextRetryAt"]);
+    let delay = due - ms(&failed["createdAt"]);
+    assert!((4_500..=5_500).contains(&delay), "5 s ± 10 %: {delay} ms");
+    let retried_at = (rows[1]["at"].as_f64().unwrap() * 1000.0) as i64;
+    assert!(
+        (due - 20..due + 1_000).contains(&retried_at),
+        "the retry came {} ms after its due time (delay {delay} ms)",
+        retried_at - due
+    );
 }

@@ -6,7 +6,9 @@ Usage: receiver.py PORT LOG [CONTROL_JSON]
       secrets: each delivery is verified against each secret separately (rotation checks);
       status: the answer to a delivery that verifies with at least one secret (else 401);
       failFirst / failStatus: answer the first N deliveries with failStatus (e.g. 503) instead;
-      retryAfter: a Retry-After header to send with failures.
+      retryAfter: a Retry-After header to send with failures;
+      hold: true keeps every delivery waiting for its answer (logged at once) until a
+      {"hold": false}, so the worker's queue consumer stays busy with its batch.
   GET /_received   every logged delivery, as a JSON list
   anything else    a delivery: {"id", "type", "eventId", "verified": [bool per secret],
                    "signatures", "status", "at"} appended to LOG (flushed), then answered.
@@ -21,9 +23,19 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 PORT, LOG = int(sys.argv[1]), sys.argv[2]
 CONTROL = {"secrets": [], "status": 200, "retryAfter": None, "failFirst": 0, "failStatus": 503}
-if len(sys.argv) > 3:
-    CONTROL.update(json.loads(sys.argv[3]))
 LOCK = threading.Lock()
+RELEASED = threading.Event()  # cleared while deliveries are held
+RELEASED.set()
+
+
+def configure(update):
+    CONTROL.update(update)
+    if "hold" in CONTROL:
+        (RELEASED.clear if CONTROL.pop("hold") else RELEASED.set)()
+
+
+if len(sys.argv) > 3:
+    configure(json.loads(sys.argv[3]))
 SEEN = [0]
 
 
@@ -64,7 +76,7 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("content-length") or 0))
         if self.path == "/_control":
             with LOCK:
-                CONTROL.update(json.loads(body))
+                configure(json.loads(body))
             return self.reply(204)
         headers = {k.lower(): v for k, v in self.headers.items()}
         with LOCK:
@@ -83,6 +95,7 @@ class Handler(BaseHTTPRequestHandler):
                    "status": status, "path": self.path, "at": time.time()}
             with open(LOG, "a") as f:
                 f.write(json.dumps(row) + "\n")
+        RELEASED.wait()
         extra = [("retry-after", str(CONTROL["retryAfter"]))] if CONTROL["retryAfter"] and status >= 400 else []
         self.reply(status, json.dumps({"received": row["id"]}).encode(), extra)
 

@@ -10,8 +10,9 @@ use crate::edge::auth::Principal;
 use crate::edge::db;
 use crate::edge::handlers::stepup;
 use crate::edge::http::{Ctx, Reply};
+use crate::edge::queue;
 use crate::edge::store::attestation;
-use crate::edge::store::ledger::{self, Event};
+use crate::edge::store::ledger::Event;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::stepup::Purpose;
 
@@ -38,7 +39,7 @@ pub async fn put(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         data: json!({"before": before, "after": policy}),
     };
     let origin = who.origin(cx);
-    ledger::record(
+    queue::record(
         &cx.env,
         &origin,
         &[event],

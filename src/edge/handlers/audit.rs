@@ -12,7 +12,8 @@ use crate::audit::query::{AuditFilter, Cursor, QueryError};
 use crate::edge::auth::Principal;
 use crate::edge::db::{self, int, text};
 use crate::edge::http::{fault, Body, Ctx, Reply};
-use crate::edge::store::ledger::{record, Event};
+use crate::edge::queue::record;
+use crate::edge::store::ledger::Event;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// Most rows one export carries.

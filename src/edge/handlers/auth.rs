@@ -4,13 +4,15 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::audit::actions::Action;
-use crate::edge::auth::{auth_secret, cookie_name, same_origin, Principal};
+use crate::edge::auth::{cookie_name, same_origin, Principal};
+use crate::edge::config::auth_secret;
 use crate::edge::crypto::{self, new_id, random};
 use crate::edge::db::{self, int, opt_text, text};
 use crate::edge::handlers::{passkeys, stepup};
 use crate::edge::http::{Ctx, Reply};
+use crate::edge::queue;
 use crate::edge::sessions::{SessionRecord, SessionsClient, ABSOLUTE_MS, IDLE_MS};
-use crate::edge::store::ledger::{self, Actor, Event, Origin};
+use crate::edge::store::ledger::{Actor, Event, Origin};
 use crate::edge::store::users::{self, UserRow};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::netpolicy::policy::Surface;
@@ -87,7 +89,7 @@ pub async fn login(cx: &mut Ctx) -> ApiResult<Reply> {
     let sessions = SessionsClient::new(&cx.env, &user.workspace_id, &user.id)?;
     let account = user.account(&sessions.login_gate().await?);
     if let Err(refusal) = signin::before_password(&account, cx.now_ms) {
-        ledger::record(&cx.env, &origin, &[failure(Action::SigninFailed, refusal.code(), &user)], vec![]).await?;
+        queue::record(&cx.env, &origin, &[failure(Action::SigninFailed, refusal.code(), &user)], vec![]).await?;
         return Err(refusal.to_error());
     }
     let stored = user.password_hash.as_deref().unwrap_or_default();
@@ -108,12 +110,12 @@ pub async fn login(cx: &mut Ctx) -> ApiResult<Reply> {
             }
             None => signin::Refusal::InvalidCredentials,
         };
-        ledger::record(&cx.env, &origin, &events, vec![]).await?;
+        queue::record(&cx.env, &origin, &events, vec![]).await?;
         return Err(refusal.to_error());
     }
     sessions.login_reset().await?;
     if let Err(refusal) = signin::after_password(&account) {
-        ledger::record(&cx.env, &origin, &[failure(Action::SigninFailed, refusal.code(), &user)], vec![]).await?;
+        queue::record(&cx.env, &origin, &[failure(Action::SigninFailed, refusal.code(), &user)], vec![]).await?;
         if refusal == signin::Refusal::MfaRequired {
             return enrolment_session(cx, &user).await;
         }
@@ -176,7 +178,7 @@ async fn second_factor_challenge(cx: &Ctx, user: &UserRow) -> ApiResult<Reply> {
         resource_id: Some(user.id.clone()),
         data: json!({"factors": factors}),
     };
-    ledger::record(&cx.env, &origin, &[event], vec![]).await?;
+    queue::record(&cx.env, &origin, &[event], vec![]).await?;
     Ok(Reply::json(json!({
         "mfaRequired": true,
         "mfaToken": token,
@@ -225,7 +227,7 @@ pub async fn login_second_factor(cx: &mut Ctx) -> ApiResult<Reply> {
                 data: json!({"code": err.code.as_str(), "factor": factor.code()}),
                 ..failure(Action::SigninFailed, err.code, &user)
             };
-            ledger::record(&cx.env, &origin, &[event], vec![]).await?;
+            queue::record(&cx.env, &origin, &[event], vec![]).await?;
             return Err(err);
         }
     };
@@ -318,7 +320,7 @@ async fn open_session(
     });
     let origin = Origin { workspace_id: &user.workspace_id, ip: cx.client_ip.as_deref(), now_ms: now };
     changes.push(index);
-    ledger::record(&cx.env, &origin, &events, changes).await?;
+    queue::record(&cx.env, &origin, &events, changes).await?;
     let body = json!({
         "user": user.to_json(),
         "session": {"id": record.id, "expiresAt": crate::time::format_ms(record.expires_at)},
@@ -385,7 +387,7 @@ pub async fn end_session(cx: &Ctx, who: &Principal, sid: &str, action: Action) -
     let event =
         Event { action, actor: who.actor(), resource_id: Some(sid.to_string()), data: json!({"sessionId": sid}) };
     let origin = who.origin(cx);
-    ledger::record(&cx.env, &origin, &[event], vec![index]).await?;
+    queue::record(&cx.env, &origin, &[event], vec![index]).await?;
     Ok(true)
 }
 

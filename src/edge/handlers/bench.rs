@@ -9,6 +9,7 @@
 use serde_json::json;
 use sha2::Digest;
 
+use crate::edge::config;
 use crate::edge::crypto::{import_verification_key, verify_signature, verify_with};
 use crate::edge::http::{fault, Ctx, Reply};
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -53,7 +54,7 @@ fn check(alg: &str) -> ApiResult<SignatureCheck> {
 
 /// `n` of a development-only bench request (404 outside development).
 fn rounds(cx: &Ctx, max: u32) -> ApiResult<u32> {
-    if cx.var("ENVIRONMENT").as_deref() != Some("development") {
+    if config::environment(&cx.env).as_deref() != Some("development") {
         return Err(ApiError::with_reason(ErrorCode::NotFound, "no such route"));
     }
     let rounds: u32 = cx

@@ -10,8 +10,9 @@ use crate::edge::crypto::{self, new_id, random};
 use crate::edge::db;
 use crate::edge::handlers::auth::start_session;
 use crate::edge::http::{Ctx, Reply};
+use crate::edge::queue;
 use crate::edge::store::invitations::{self, InvitationRow, TTL_MS};
-use crate::edge::store::ledger::{self, Actor, Event, Origin};
+use crate::edge::store::ledger::{Actor, Event, Origin};
 use crate::edge::store::{users, workspaces};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::session::password;
@@ -64,7 +65,7 @@ pub async fn create(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         data: json!({"invitationId": row.id, "email": row.email, "role": row.role}),
     };
     let changes = invitations::upsert(&db, &row, &sha256_hex(token.as_bytes()))?;
-    ledger::record(&cx.env, &origin(cx, who.workspace_id()), &[event], changes).await?;
+    queue::record(&cx.env, &origin(cx, who.workspace_id()), &[event], changes).await?;
     let mut view = row.to_json();
     view["token"] = json!(token);
     Ok(Reply::json(view).status(201))
@@ -82,7 +83,7 @@ pub async fn revoke(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
         resource_id: Some(row.id.clone()),
         data: json!({"invitationId": row.id, "email": row.email}),
     };
-    ledger::record(&cx.env, &origin(cx, who.workspace_id()), &[event], vec![invitations::delete(&db, &row)?]).await?;
+    queue::record(&cx.env, &origin(cx, who.workspace_id()), &[event], vec![invitations::delete(&db, &row)?]).await?;
     Ok(Reply::json(json!({"revoked": row.id})))
 }
 
@@ -147,7 +148,7 @@ pub async fn accept(cx: &mut Ctx) -> ApiResult<Reply> {
         resource_id: Some(user_id.clone()),
         data: json!({"invitationId": invite.id, "role": invite.role}),
     };
-    ledger::record(&cx.env, &origin(cx, &invite.workspace_id), &[event], changes).await?;
+    queue::record(&cx.env, &origin(cx, &invite.workspace_id), &[event], changes).await?;
     let user = users::get(&db, &invite.workspace_id, &user_id).await?.ok_or_else(not_found)?;
     if sso_only {
         return Ok(Reply::json(json!({"user": user.to_json(), "signIn": "sso"})).status(201));

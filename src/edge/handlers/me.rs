@@ -9,8 +9,9 @@ use crate::edge::crypto::random;
 use crate::edge::db::{self, int, text};
 use crate::edge::handlers::auth::{clear_cookies, end_session, location, session_cookies, verify_password};
 use crate::edge::http::{Ctx, Reply};
+use crate::edge::queue;
 use crate::edge::sessions::{SessionRecord, SessionState, SessionsClient, Sighting};
-use crate::edge::store::ledger::{self, Event};
+use crate::edge::store::ledger::Event;
 use crate::edge::store::tokens::{self, kind_name, NewToken, TokenRow};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::session::{device, tokens as token_format};
@@ -93,7 +94,7 @@ pub async fn revoke_others(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         data: json!({"revoked": revoked.len(), "kept": keep}),
     };
     let origin = who.origin(cx);
-    ledger::record(&cx.env, &origin, &[event], changes).await?;
+    queue::record(&cx.env, &origin, &[event], changes).await?;
     Ok(Reply::json(json!({"revoked": revoked})))
 }
 
@@ -140,7 +141,7 @@ pub async fn mint(cx: &mut Ctx, who: &Principal, kind: token_format::TokenKind, 
         data: json!({"tokenId": minted.id, "name": name, "expiresAt": expires_at.map(format_ms)}),
     };
     let origin = who.origin(cx);
-    ledger::record(&cx.env, &origin, &[event], vec![insert]).await?;
+    queue::record(&cx.env, &origin, &[event], vec![insert]).await?;
     let row = TokenRow {
         id: minted.id.clone(),
         workspace_id: who.workspace_id().to_string(),
@@ -178,7 +179,7 @@ pub async fn revoke(
         let event =
             Event { action, actor: who.actor(), resource_id: Some(row.id.clone()), data: json!({"tokenId": row.id}) };
         let origin = who.origin(cx);
-        ledger::record(&cx.env, &origin, &[event], vec![tokens::revoke(&db, &row, cx.now_ms)?]).await?;
+        queue::record(&cx.env, &origin, &[event], vec![tokens::revoke(&db, &row, cx.now_ms)?]).await?;
         row.revoked_at = Some(cx.now_ms);
     }
     Ok(Reply::json(row.to_json()))
@@ -232,6 +233,6 @@ pub async fn change_password(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> 
     };
     let origin = who.origin(cx);
     let change = crate::edge::store::users::set_password(&db, &who.user, &hash, cx.now_ms)?;
-    ledger::record(&cx.env, &origin, &[event], vec![change]).await?;
+    queue::record(&cx.env, &origin, &[event], vec![change]).await?;
     Ok(Reply::json(json!({"changed": true, "revokedSessions": revoked})))
 }

@@ -9,7 +9,8 @@ use crate::edge::auth::Principal;
 use crate::edge::db;
 use crate::edge::handlers::stepup;
 use crate::edge::http::{Ctx, Reply};
-use crate::edge::store::ledger::{self, Event};
+use crate::edge::queue;
+use crate::edge::store::ledger::Event;
 use crate::edge::store::netpolicy;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::netpolicy::cidr::parse_ip;
@@ -52,7 +53,7 @@ pub async fn put(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     };
     let origin = who.origin(cx);
     let change = netpolicy::put(&db, who.workspace_id(), &policy, &who.user.id, cx.now_ms)?;
-    ledger::record(&cx.env, &origin, &[event], vec![change]).await?;
+    queue::record(&cx.env, &origin, &[event], vec![change]).await?;
     let (policy, version) = netpolicy::get(&db, who.workspace_id()).await?;
     Ok(Reply::json(json!({"policy": policy, "version": version})))
 }

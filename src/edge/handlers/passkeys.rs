@@ -9,12 +9,14 @@ use serde_json::json;
 use crate::attestation_policy::{self, Facts, CATALOG};
 use crate::audit::actions::Action;
 use crate::edge::auth::Principal;
+use crate::edge::config;
 use crate::edge::crypto::{random, verify_all};
 use crate::edge::db;
 use crate::edge::http::{Ctx, Reply};
+use crate::edge::queue;
 use crate::edge::sessions::SessionsClient;
 use crate::edge::store::credentials::{self, CredentialRow};
-use crate::edge::store::ledger::{self, Event};
+use crate::edge::store::ledger::Event;
 use crate::edge::store::{attestation, mfa};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::text_field;
@@ -35,8 +37,8 @@ impl RelyingParty {
         let host = cx.origin.split("://").nth(1).unwrap_or_default();
         let host = host.rsplit_once(':').map_or(host, |(h, _)| h).to_string();
         let mut origins = vec![cx.origin.clone()];
-        origins.extend(cx.var("APP_ORIGIN"));
-        Self { id: cx.var("RP_ID").unwrap_or(host), origins }
+        origins.extend(config::app_origin(&cx.env));
+        Self { id: config::rp_id(&cx.env).unwrap_or(host), origins }
     }
 
     pub fn origin_refs(&self) -> Vec<&str> {
@@ -146,7 +148,7 @@ pub async fn register(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
             resource_id: None,
             data: json!({"aaguid": aaguid, "rule": decision.rule, "reason": decision.reason}),
         };
-        ledger::record(&cx.env, &who.origin(cx), &[event], vec![]).await?;
+        queue::record(&cx.env, &who.origin(cx), &[event], vec![]).await?;
         return Err(ApiError::with_reason(ErrorCode::AttestationBlocked, decision.reason.clone())
             .field("rule", json!(decision.rule)));
     }
@@ -175,7 +177,7 @@ pub async fn register(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     };
     let changes =
         vec![credentials::insert(&db, &row)?, mfa::mark_enrolled(&db, who.workspace_id(), &who.user.id, cx.now_ms)?];
-    ledger::record(&cx.env, &who.origin(cx), &[event], changes).await?;
+    queue::record(&cx.env, &who.origin(cx), &[event], changes).await?;
     Ok(Reply::json(row.to_json()).status(201))
 }
 
@@ -202,7 +204,7 @@ pub async fn rename(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
         resource_id: Some(row.id.clone()),
         data: json!({"nickname": name}),
     };
-    ledger::record(&cx.env, &who.origin(cx), &[event], vec![credentials::rename(&db, &row, &name)?]).await?;
+    queue::record(&cx.env, &who.origin(cx), &[event], vec![credentials::rename(&db, &row, &name)?]).await?;
     row.nickname = name;
     Ok(Reply::json(row.to_json()))
 }
@@ -216,6 +218,6 @@ pub async fn delete(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
         resource_id: Some(row.id.clone()),
         data: json!({"aaguid": row.aaguid}),
     };
-    ledger::record(&cx.env, &who.origin(cx), &[event], vec![credentials::delete(&db, &row)?]).await?;
+    queue::record(&cx.env, &who.origin(cx), &[event], vec![credentials::delete(&db, &row)?]).await?;
     Ok(Reply::json(json!({"deleted": row.id})))
 }

@@ -16,8 +16,9 @@ use crate::edge::crypto::{hex, new_id, random, verify_signature};
 use crate::edge::db;
 use crate::edge::handlers::{auth as sign_in, stepup};
 use crate::edge::http::{Body, Ctx, Reply};
+use crate::edge::queue;
 use crate::edge::saml_state::{SamlStateClient, REQUEST_TTL_MS};
-use crate::edge::store::ledger::{self, Actor, Event, Origin};
+use crate::edge::store::ledger::{Actor, Event, Origin};
 use crate::edge::store::saml::{self as store, AttributeMapping, Provider};
 use crate::edge::store::users::{self, NewUser, UserRow};
 use crate::edge::store::workspaces;
@@ -245,7 +246,7 @@ pub async fn create(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     stepup::require_if_enrolled(cx, who, Purpose::SamlProviderChange).await?;
     let db = db::open(&cx.env)?;
     let e = event(Action::SamlProviderCreated, who, &p, json!({"idpEntityId": p.idp_entity_id, "ssoUrl": p.sso_url}));
-    ledger::record(&cx.env, &who.origin(cx), &[e], vec![store::insert(&db, &p)?]).await?;
+    queue::record(&cx.env, &who.origin(cx), &[e], vec![store::insert(&db, &p)?]).await?;
     Ok(Reply::json(view(cx, &p)))
 }
 
@@ -266,7 +267,7 @@ pub async fn update(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
         .map(|(k, _)| k)
         .collect();
     let e = event(Action::SamlProviderUpdated, who, &after, json!({"changed": changed}));
-    ledger::record(&cx.env, &who.origin(cx), &[e], vec![store::update(&db, &after)?]).await?;
+    queue::record(&cx.env, &who.origin(cx), &[e], vec![store::update(&db, &after)?]).await?;
     Ok(Reply::json(view(cx, &after)))
 }
 
@@ -275,7 +276,7 @@ pub async fn delete(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
     let p = store::get(&db, who.workspace_id(), id).await?.ok_or(ErrorCode::SamlNotConfigured)?;
     stepup::require_if_enrolled(cx, who, Purpose::SamlProviderChange).await?;
     let e = event(Action::SamlProviderDeleted, who, &p, json!({}));
-    ledger::record(&cx.env, &who.origin(cx), &[e], vec![store::delete(&db, who.workspace_id(), &p.id)?]).await?;
+    queue::record(&cx.env, &who.origin(cx), &[e], vec![store::delete(&db, who.workspace_id(), &p.id)?]).await?;
     Ok(Reply::json(json!({"deleted": true, "id": p.id})))
 }
 
@@ -435,7 +436,7 @@ pub async fn acs(cx: &mut Ctx, id: &str) -> ApiResult<Reply> {
                               "reason": failure.error.body().get("reason").cloned()});
             let e = Event { action: Action::SigninFailed, actor: Actor::anonymous(), resource_id: None, data };
             let origin = Origin { workspace_id: &p.workspace_id, ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
-            ledger::record(&cx.env, &origin, &[e], vec![]).await?;
+            queue::record(&cx.env, &origin, &[e], vec![]).await?;
             Err(failure.error)
         }
     }
@@ -551,7 +552,7 @@ async fn provision(
         data: json!({"providerId": p.id, "email": email, "nameId": identity.name_id}),
     };
     let origin = Origin { workspace_id: &p.workspace_id, ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
-    ledger::record(&cx.env, &origin, &[e], users::insert(&db, &new)?).await?;
+    queue::record(&cx.env, &origin, &[e], users::insert(&db, &new)?).await?;
     let user = users::get(&db, &p.workspace_id, &id).await?;
     user.ok_or_else(|| AcsFailure::from(crate::edge::http::fault("jit", "user vanished after insert")))
 }

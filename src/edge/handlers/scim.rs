@@ -10,8 +10,9 @@ use crate::edge::auth::ScimClient;
 use crate::edge::crypto::{hash_password, new_id};
 use crate::edge::db;
 use crate::edge::http::{Ctx, Reply, SCIM_JSON};
+use crate::edge::queue;
 use crate::edge::sessions::SessionsClient;
-use crate::edge::store::ledger::{self, Event, Origin};
+use crate::edge::store::ledger::{Event, Origin};
 use crate::edge::store::scim as store;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::routes::Op;
@@ -281,7 +282,7 @@ async fn create_user(cx: &mut Ctx, c: &ScimClient) -> ApiResult<Reply> {
     };
     let data = json!({"userName": columns.user_name, "externalId": columns.external_id, "active": columns.active});
     let events = [event(c, Action::ScimUserProvisioned, &id, data)];
-    match ledger::record(&cx.env, &origin(cx, c), &events, store::insert_user(&db, &write)?).await {
+    match queue::record(&cx.env, &origin(cx, c), &events, store::insert_user(&db, &write)?).await {
         Ok(()) => {}
         Err(e) if e.reason.as_deref().is_some_and(|r| r.contains("user_name")) => {
             // A concurrent create of the same userName won: answer with it, idempotently.
@@ -322,7 +323,7 @@ async fn save_user(cx: &Ctx, c: &ScimClient, before: &StoredUser, next: &Value) 
     }
     let data = json!({"userName": columns.user_name, "passwordChanged": hash.is_some(), "version": before.version + 1});
     let events = [event(c, action, &before.id, data)];
-    ledger::record(&cx.env, &origin(cx, c), &events, changes).await.map_err(user_conflict)?;
+    queue::record(&cx.env, &origin(cx, c), &events, changes).await.map_err(user_conflict)?;
     if revoke || hash.is_some() {
         SessionsClient::new(&cx.env, &c.workspace_id, &before.id)?.revoke_except(None, cx.now_ms).await?;
     }
@@ -351,7 +352,7 @@ async fn delete_user(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
     SessionsClient::new(&cx.env, &c.workspace_id, &user.id)?.revoke_except(None, cx.now_ms).await?;
     let db = db::open(&cx.env)?;
     let events = [event(c, Action::ScimUserDeleted, &user.id, json!({"userName": user.user_name}))];
-    ledger::record(&cx.env, &origin(cx, c), &events, store::delete_user(&db, &c.workspace_id, &user.id)?).await?;
+    queue::record(&cx.env, &origin(cx, c), &events, store::delete_user(&db, &c.workspace_id, &user.id)?).await?;
     Ok(Reply { status: 204, headers: Vec::new(), body: crate::edge::http::Body::Empty })
 }
 
@@ -454,9 +455,7 @@ async fn create_group(cx: &mut Ctx, c: &ScimClient) -> ApiResult<Reply> {
     let db = db::open(&cx.env)?;
     let data = json!({"displayName": display_name, "members": members.len(), "membersIgnored": some(&ignored)});
     let events = [event(c, Action::ScimGroupCreated, &id, data)];
-    ledger::record(&cx.env, &origin(cx, c), &events, store::insert_group(&db, &write)?)
-        .await
-        .map_err(group_conflict)?;
+    queue::record(&cx.env, &origin(cx, c), &events, store::insert_group(&db, &write)?).await.map_err(group_conflict)?;
     let group = stored_group(cx, c, &id).await?;
     Ok(whole(resource::group_resource(&group, &base(cx)), 201))
 }
@@ -486,9 +485,7 @@ async fn save_group(cx: &Ctx, c: &ScimClient, before: &StoredGroup, next: &Value
         "membersIgnored": some(&ignored),
     });
     let events = [event(c, Action::ScimGroupUpdated, &before.id, data)];
-    ledger::record(&cx.env, &origin(cx, c), &events, store::update_group(&db, &write)?)
-        .await
-        .map_err(group_conflict)?;
+    queue::record(&cx.env, &origin(cx, c), &events, store::update_group(&db, &write)?).await.map_err(group_conflict)?;
     let group = stored_group(cx, c, &before.id).await?;
     Ok(whole(resource::group_resource(&group, &base(cx)), 200))
 }
@@ -511,7 +508,7 @@ async fn delete_group(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
     let group = stored_group(cx, c, id).await?;
     let db = db::open(&cx.env)?;
     let events = [event(c, Action::ScimGroupDeleted, &group.id, json!({"displayName": group.display_name}))];
-    ledger::record(&cx.env, &origin(cx, c), &events, vec![store::delete_group(&db, &c.workspace_id, &group.id)?])
+    queue::record(&cx.env, &origin(cx, c), &events, vec![store::delete_group(&db, &c.workspace_id, &group.id)?])
         .await?;
     Ok(Reply { status: 204, headers: Vec::new(), body: crate::edge::http::Body::Empty })
 }

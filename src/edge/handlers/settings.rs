@@ -8,8 +8,9 @@ use crate::edge::auth::Principal;
 use crate::edge::db;
 use crate::edge::handlers::me;
 use crate::edge::http::{Ctx, Reply};
+use crate::edge::queue;
 use crate::edge::sessions::SessionsClient;
-use crate::edge::store::ledger::{self, Event};
+use crate::edge::store::ledger::Event;
 use crate::edge::store::{users, workspaces};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::session::signin::SignInPolicy;
@@ -56,7 +57,7 @@ pub async fn workspace_update(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply>
             "after": {"signInPolicy": after.sign_in_policy, "mfaRequired": after.mfa_required != 0},
         }),
     };
-    ledger::record(&cx.env, &who.origin(cx), &[event], vec![workspaces::update_sign_in(&db, &after, cx.now_ms)?])
+    queue::record(&cx.env, &who.origin(cx), &[event], vec![workspaces::update_sign_in(&db, &after, cx.now_ms)?])
         .await?;
     after.updated_at = cx.now_ms;
     Ok(Reply::json(after.to_json()))
@@ -105,7 +106,7 @@ pub async fn user_update(cx: &mut Ctx, who: &Principal, user_id: &str) -> ApiRes
         data: json!({"before": {"role": target.role, "status": target.status}, "after": {"role": role, "status": status}}),
     };
     let change = users::set_role_status(&db, &target, &role, &status, cx.now_ms)?;
-    ledger::record(&cx.env, &who.origin(cx), &[event], vec![change]).await?;
+    queue::record(&cx.env, &who.origin(cx), &[event], vec![change]).await?;
     if status == "disabled" {
         SessionsClient::new(&cx.env, who.workspace_id(), &target.id)?.revoke_except(None, cx.now_ms).await?;
     }

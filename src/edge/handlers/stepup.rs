@@ -14,9 +14,10 @@ use crate::edge::db;
 use crate::edge::handlers::passkeys::{b64u_decode, verification_failed, RelyingParty, CHALLENGE_TTL_MS};
 use crate::edge::handlers::totp::unseal;
 use crate::edge::http::{Ctx, Reply};
+use crate::edge::queue;
 use crate::edge::sessions::SessionsClient;
 use crate::edge::store::credentials::{self, CredentialRow};
-use crate::edge::store::ledger::{self, Actor, Event};
+use crate::edge::store::ledger::{Actor, Event};
 use crate::edge::store::mfa;
 use crate::edge::store::users::UserRow;
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -106,7 +107,7 @@ pub async fn challenge_options(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply
     }
     let factors: Vec<&str> = usable.iter().map(|f| f.code()).collect();
     let data = json!({"purpose": purpose.code(), "factors": factors});
-    ledger::record(&cx.env, &who.origin(cx), &[event(who, Action::StepUpChallenged, data)], vec![]).await?;
+    queue::record(&cx.env, &who.origin(cx), &[event(who, Action::StepUpChallenged, data)], vec![]).await?;
     Ok(Reply::json(json!({
         "purpose": purpose.code(),
         "requiresPhishingResistant": purpose.requires_phishing_resistant(),
@@ -156,7 +157,7 @@ pub async fn verify(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         Err(err) if err.code == ErrorCode::RateLimited => return Err(err),
         Err(err) => {
             let data = json!({"purpose": purpose.code(), "factor": factor.code(), "code": err.code.as_str()});
-            ledger::record(&cx.env, &who.origin(cx), &[event(who, Action::StepUpFailed, data)], vec![]).await?;
+            queue::record(&cx.env, &who.origin(cx), &[event(who, Action::StepUpFailed, data)], vec![]).await?;
             return Err(err);
         }
     };
@@ -170,7 +171,7 @@ pub async fn verify(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         Action::StepUpVerified,
         json!({"purpose": purpose.code(), "factor": proof.factor.code(), "expiresAt": expires_at}),
     ));
-    ledger::record(&cx.env, &who.origin(cx), &events, proof.changes).await?;
+    queue::record(&cx.env, &who.origin(cx), &events, proof.changes).await?;
     Ok(Reply::json(
         json!({"token": token, "purpose": purpose.code(), "factor": proof.factor.code(), "expiresAt": expires_at, "header": HEADER}),
     ))
@@ -329,7 +330,7 @@ pub async fn require(cx: &Ctx, who: &Principal, purpose: Purpose) -> ApiResult<(
         Err(r) => (Action::StepUpTokenRefused, Err(refusal_error(purpose, r))),
     };
     let code = result.as_ref().err().map(|e: &ApiError| e.code.as_str());
-    ledger::record(
+    queue::record(
         &cx.env,
         &who.origin(cx),
         &[event(who, action, json!({"purpose": purpose.code(), "code": code}))],

@@ -6,12 +6,14 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::audit::actions::Action;
-use crate::edge::auth::{auth_secret, Principal};
+use crate::edge::auth::Principal;
+use crate::edge::config::auth_secret;
 use crate::edge::crypto::random;
 use crate::edge::db;
 use crate::edge::http::{fault, Ctx, Reply};
+use crate::edge::queue;
 use crate::edge::sessions::SessionsClient;
-use crate::edge::store::ledger::{self, Event};
+use crate::edge::store::ledger::Event;
 use crate::edge::store::mfa;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::session::jwe;
@@ -78,6 +80,6 @@ pub async fn confirm(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         data: json!({"backupCodes": codes.len()}),
     };
     let origin = who.origin(cx);
-    ledger::record(&cx.env, &origin, &[event], changes).await?;
+    queue::record(&cx.env, &origin, &[event], changes).await?;
     Ok(Reply::json(json!({"enrolled": true, "backupCodes": codes})))
 }

@@ -7,13 +7,14 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::audit::actions::Action;
-use crate::edge::auth::{auth_secret, Principal};
+use crate::edge::auth::Principal;
+use crate::edge::config::{self, auth_secret};
 use crate::edge::crypto::{new_id, random};
 use crate::edge::db;
 use crate::edge::handlers::stepup;
 use crate::edge::http::{Ctx, Reply};
 use crate::edge::queue;
-use crate::edge::store::ledger::{self, Event};
+use crate::edge::store::ledger::Event;
 use crate::edge::store::webhooks::{self as store, Subscription};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::stepup::Purpose;
@@ -42,10 +43,7 @@ async fn load(cx: &Ctx, who: &Principal, id: &str) -> ApiResult<Subscription> {
 }
 
 fn url_policy(cx: &Ctx) -> UrlPolicy {
-    UrlPolicy {
-        production: cx.production,
-        allow_http_localhost: cx.var("WEBHOOK_ALLOW_HTTP_LOCALHOST").as_deref() == Some("true"),
-    }
+    UrlPolicy { production: cx.production, allow_http_localhost: config::webhook_allow_http_localhost(&cx.env) }
 }
 
 fn check_url(cx: &Ctx, raw: &str) -> ApiResult<String> {
@@ -143,7 +141,7 @@ pub async fn create(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         resource_id: Some(sub.id.clone()),
         data: json!({"subscriptionId": sub.id, "name": sub.name, "url": sub.url, "eventFilters": sub.filters()}),
     };
-    ledger::record(&cx.env, &who.origin(cx), &[event], vec![store::insert(&db, &sub)?]).await?;
+    queue::record(&cx.env, &who.origin(cx), &[event], vec![store::insert(&db, &sub)?]).await?;
     let mut view = sub.to_json(cx.now_ms);
     view["secret"] = json!(secret.encode());
     Ok(Reply::json(view))
@@ -246,7 +244,7 @@ pub async fn update(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
             data: json!({"subscriptionId": after.id, "name": after.name, "drained": parked}),
         });
     }
-    ledger::record(&cx.env, &who.origin(cx), &events, batch).await?;
+    queue::record(&cx.env, &who.origin(cx), &events, batch).await?;
     if reopen {
         queue::drain_later(&cx.env, &after.id).await?;
     }
@@ -263,7 +261,7 @@ pub async fn delete(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
         resource_id: Some(sub.id.clone()),
         data: json!({"subscriptionId": sub.id, "name": sub.name}),
     };
-    ledger::record(&cx.env, &who.origin(cx), &[event], store::delete(&db, who.workspace_id(), &sub.id)?).await?;
+    queue::record(&cx.env, &who.origin(cx), &[event], store::delete(&db, who.workspace_id(), &sub.id)?).await?;
     Ok(Reply::json(json!({"deleted": true, "id": sub.id})))
 }
 
@@ -300,7 +298,7 @@ pub async fn rotate(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
                      "previousValidUntil": crate::time::format_ms(until)}),
     };
     let db = db::open(&cx.env)?;
-    ledger::record(&cx.env, &who.origin(cx), &[event], vec![store::update(&db, &after)?]).await?;
+    queue::record(&cx.env, &who.origin(cx), &[event], vec![store::update(&db, &after)?]).await?;
     let mut view = after.to_json(cx.now_ms);
     view["secret"] = json!(secret.encode());
     Ok(Reply::json(view))
@@ -388,7 +386,7 @@ pub async fn redeliver(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Rep
         resource_id: Some(sub.id.clone()),
         data: json!({"subscriptionId": sub.id, "name": sub.name, "messages": jobs.len()}),
     };
-    ledger::record(&cx.env, &who.origin(cx), &[event], vec![]).await?;
+    queue::record(&cx.env, &who.origin(cx), &[event], vec![]).await?;
     let queued = jobs.len();
     queue::redeliver_now(&cx.env, jobs).await?;
     Ok(Reply::json(json!({"queued": queued})).status(202))

@@ -10,18 +10,18 @@
 //! the verify and export endpoints.
 //!
 //! Each event also writes its webhook outbox rows in that batch (`store::webhooks::fan_out`),
-//! so a delivery exists exactly when its audit row does; the queue send that follows is only
-//! a wake-up, and the sweeper re-sends whatever a crash left behind.
+//! so a delivery exists exactly when its audit row does. `record` returns the deliveries that
+//! are due; its caller (`edge::queue::record`) sends their wake-ups and then seals, and the
+//! sweeper re-sends whatever a crash left behind. This module knows nothing of the queue.
 
 use serde_json::Value;
-use worker::{D1Database, D1PreparedStatement, D1Result, Env};
+use worker::{D1Database, D1PreparedStatement, D1Result};
 
 use crate::audit::actions::Action;
 use crate::audit::ledger::{AuditEntry, GENESIS_HASH};
 use crate::edge::crypto::new_id;
 use crate::edge::db::{self, int, opt_text, text};
 use crate::edge::http::fault;
-use crate::edge::queue;
 use crate::edge::store::webhooks::{self, Job};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::webhooks::payload;
@@ -85,34 +85,29 @@ pub struct Origin<'a> {
 }
 
 /// Runs `changes` and appends `events` to the workspace's ledger atomically, with the webhook
-/// outbox rows each event fans out to; then hands the new deliveries to the queue and seals.
+/// outbox rows each event fans out to. Returns the deliveries written that are due now (not
+/// parked), for the caller to queue. The new rows are left for [`seal`].
 pub async fn record(
-    env: &Env,
+    db: &D1Database,
     origin: &Origin<'_>,
     events: &[Event],
     changes: Vec<D1PreparedStatement>,
-) -> ApiResult<()> {
-    let db = db::open(env)?;
+) -> ApiResult<Vec<Job>> {
     let mut batch = changes;
     let mut fan_outs = Vec::with_capacity(events.len());
     for event in events {
         let id = new_id("evt_")?;
-        batch.push(insert(&db, origin, event, &id)?);
+        batch.push(insert(db, origin, event, &id)?);
         let body = payload::event_body(event.action.code(), &id, origin.now_ms, origin.workspace_id, &event.data);
         fan_outs.push(batch.len());
-        batch.push(webhooks::fan_out(&db, origin.workspace_id, &id, event.action.code(), &body, origin.now_ms)?);
+        batch.push(webhooks::fan_out(db, origin.workspace_id, &id, event.action.code(), &body, origin.now_ms)?);
     }
     let results = match db.batch(batch).await {
         Ok(results) => results,
         Err(e) if e.to_string().contains("UNIQUE constraint failed") => return Err(conflict(&e.to_string())),
         Err(e) => return Err(fault("D1 batch", e)),
     };
-    if events.is_empty() {
-        return Ok(());
-    }
-    let jobs = fan_outs.iter().filter_map(|i| results.get(*i)).flat_map(pending_jobs).collect();
-    queue::enqueue(env, jobs).await;
-    seal(&db, origin.workspace_id).await
+    Ok(fan_outs.iter().filter_map(|i| results.get(*i)).flat_map(pending_jobs).collect())
 }
 
 /// The deliveries a fan-out statement wrote that are due now (not parked).

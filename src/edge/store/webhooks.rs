@@ -4,7 +4,8 @@
 //! batch as the audit row, so an event is never lost between the ledger and the queue. Event
 //! filters match in SQL with `GLOB`, which agrees with `webhooks::event_filter::matches` on the
 //! pattern alphabet that module accepts. The circuit breaker is the subscription row itself:
-//! `failure` counts up and opens it in one atomic UPDATE.
+//! `failure` counts up atomically, and `open_circuit` opens it as a compare-and-set (closed →
+//! open) that exactly one of any number of concurrent failed attempts wins.
 
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -19,6 +20,8 @@ use crate::webhooks::circuit::{Circuit, CircuitState};
 
 /// A claimed message is leased for this long; a crash mid-send frees it for the sweeper.
 pub const LEASE_MS: i64 = 60_000;
+/// A claim takes a message due within this long: a queue wake-up may come a little early.
+pub const EARLY_MS: i64 = 2_000;
 /// Most attempts listed by the deliveries endpoint.
 pub const DELIVERIES_LISTED: i64 = 100;
 
@@ -178,6 +181,9 @@ pub fn delete(db: &D1Database, ws: &str, id: &str) -> ApiResult<Vec<D1PreparedSt
 pub enum Job {
     /// Attempt one message now.
     Deliver { subscription: String, message: String },
+    /// Attempt one message at `at` (Unix ms, the jittered due time of a retry): Queues delay
+    /// by whole seconds, so the consumer waits the milliseconds left when the wake-up comes.
+    Retry { subscription: String, message: String, at: i64 },
     /// Deliver a subscription's due messages one by one in event order (after a re-enable).
     Drain { subscription: String },
 }
@@ -255,10 +261,10 @@ pub async fn claim(
     let take = db::stmt(
         db,
         "UPDATE webhook_messages SET state = 'sending', lease_until = ?4, attempts = attempts + 1, updated_at = ?3 \
-         WHERE subscription_id = ?1 AND id = ?2 AND next_attempt_at <= ?3 + 2000 \
+         WHERE subscription_id = ?1 AND id = ?2 AND next_attempt_at <= ?3 + ?6 \
          AND (state = 'pending' OR (state = 'sending' AND lease_until < ?3)) AND (?5 = 1 OR ordered = 0) \
          RETURNING id, subscription_id, event_type, body, attempts",
-        &[text(sub), text(msg), int(now_ms), int(now_ms + LEASE_MS), int(i64::from(by_drain))],
+        &[text(sub), text(msg), int(now_ms), int(now_ms + LEASE_MS), int(i64::from(by_drain)), int(EARLY_MS)],
     )?;
     let read =
         db::stmt(db, &format!("SELECT {SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions WHERE id = ?1"), &[text(sub)])?;
@@ -386,15 +392,32 @@ pub fn success(db: &D1Database, sub: &str) -> ApiResult<D1PreparedStatement> {
     )
 }
 
-/// ?1 subscription, ?2 now.
-const FAILURE_SQL: &str = "UPDATE webhook_subscriptions SET consecutive_failures = consecutive_failures + 1, \
-     circuit_opened_at = CASE WHEN circuit_opened_at IS NULL AND consecutive_failures + 1 >= circuit_threshold \
-     THEN ?2 ELSE circuit_opened_at END WHERE id = ?1 RETURNING consecutive_failures, circuit_opened_at";
+/// ?1 subscription.
+const FAILURE_SQL: &str =
+    "UPDATE webhook_subscriptions SET consecutive_failures = consecutive_failures + 1 WHERE id = ?1";
 
-/// Counts a failure and opens the circuit when the count reaches the threshold (the rule of
-/// `webhooks::circuit::Circuit::on_failure`); returns the row as it now is.
-pub fn failure(db: &D1Database, sub: &str, now_ms: i64) -> ApiResult<D1PreparedStatement> {
-    db::stmt(db, FAILURE_SQL, &[text(sub), int(now_ms)])
+/// ?1 subscription, ?2 now. Changes (and returns) the row only while the circuit is closed.
+const OPEN_SQL: &str = "UPDATE webhook_subscriptions SET circuit_opened_at = ?2 WHERE id = ?1 \
+     AND circuit_opened_at IS NULL AND consecutive_failures >= circuit_threshold RETURNING id";
+
+/// Counts a failure. Put [`open_circuit`] after it in the same batch.
+pub fn failure(db: &D1Database, sub: &str) -> ApiResult<D1PreparedStatement> {
+    db::stmt(db, FAILURE_SQL, &[text(sub)])
+}
+
+/// Opens the circuit when the failure count has reached the threshold (the rule of
+/// `webhooks::circuit::Circuit::on_failure`), as a compare-and-set on the closed state: of
+/// concurrent failed attempts, only the batch whose statement returns a row ([`opened`]) made
+/// the transition, and only it audits and announces it. D1 runs each batch as one serialized
+/// transaction, so exactly one wins.
+pub fn open_circuit(db: &D1Database, sub: &str, now_ms: i64) -> ApiResult<D1PreparedStatement> {
+    db::stmt(db, OPEN_SQL, &[text(sub), int(now_ms)])
+}
+
+/// Whether this [`open_circuit`] result is the one that opened the circuit (it changed a row).
+pub fn opened(result: Option<&D1Result>) -> bool {
+    let rows: Vec<Value> = result.and_then(|r| r.results().ok()).unwrap_or_default();
+    !rows.is_empty()
 }
 
 /// 410 Gone: the receiver asked us to stop.
@@ -510,12 +533,15 @@ pub async fn redeliver(
 mod tests {
     //! The exact statements above, run on SQLite (what D1 is) through Python's `sqlite3`,
     //! against the core rules they mirror: GLOB fan-out = `event_filter::matches`, the
-    //! atomic failure count = `Circuit::on_failure`.
-    use super::{FAILURE_SQL, FAN_OUT_SQL};
+    //! atomic failure count and the compare-and-set open = `Circuit::on_failure`.
+    use super::{FAILURE_SQL, FAN_OUT_SQL, OPEN_SQL};
     use crate::audit::actions::Action;
-    use crate::webhooks::circuit::Circuit;
+    use crate::webhooks::circuit::{Circuit, Transition};
     use crate::webhooks::event_filter::matches;
     use serde_json::{json, Value};
+
+    const READ_CIRCUIT: &str =
+        "SELECT consecutive_failures, circuit_opened_at FROM webhook_subscriptions WHERE id = ?1";
 
     fn run(steps: Vec<Value>) -> Vec<Value> {
         let path = std::env::temp_dir().join(format!(
@@ -593,16 +619,43 @@ mod tests {
             steps
                 .push(json!({"sql": "UPDATE webhook_subscriptions SET circuit_threshold = ?1", "params": [threshold]}));
             for now in 1..=7 {
-                steps.push(json!({"sql": FAILURE_SQL, "params": ["wh_0", now * 1000]}));
+                steps.push(json!({"sql": FAILURE_SQL, "params": ["wh_0"]}));
+                steps.push(json!({"sql": OPEN_SQL, "params": ["wh_0", now * 1000]}));
+                steps.push(json!({"sql": READ_CIRCUIT, "params": ["wh_0"]}));
             }
             let out = run(steps);
             let mut circuit = Circuit { consecutive_failures: 0, opened_at_ms: None, threshold };
-            for (now, rows) in (1..=7).zip(out.iter().skip(3)) {
-                circuit = circuit.on_failure(now * 1000).0;
-                let row = &rows[0];
+            for (now, step) in (1..=7).zip(out[3..].chunks(3)) {
+                let transition;
+                (circuit, transition) = circuit.on_failure(now * 1000);
+                let won = !step[1].as_array().unwrap().is_empty();
+                assert_eq!(won, transition == Transition::Opened, "threshold {threshold} at {now}");
+                let row = &step[2][0];
                 assert_eq!(row["consecutive_failures"], json!(circuit.consecutive_failures), "threshold {threshold}");
                 assert_eq!(row["circuit_opened_at"], json!(circuit.opened_at_ms), "threshold {threshold} at {now}");
             }
+        }
+    }
+
+    /// Failed attempts of one queue batch settle with the same `now`: each batch counts its
+    /// failure and tries to open, and exactly one batch (the first to run) opens the circuit.
+    #[test]
+    fn concurrent_failures_at_the_same_instant_open_the_circuit_once() {
+        for threshold in [1_u32, 2] {
+            let mut steps = setup(&[&["*"]], &[]);
+            steps
+                .push(json!({"sql": "UPDATE webhook_subscriptions SET circuit_threshold = ?1", "params": [threshold]}));
+            for _ in 0..6 {
+                steps.push(json!({"sql": FAILURE_SQL, "params": ["wh_0"]}));
+                steps.push(json!({"sql": OPEN_SQL, "params": ["wh_0", 5_000]}));
+            }
+            steps.push(json!({"sql": READ_CIRCUIT, "params": ["wh_0"]}));
+            let out = run(steps);
+            let wins: Vec<bool> = out[3..15].chunks(2).map(|s| !s[1].as_array().unwrap().is_empty()).collect();
+            let mut want = vec![false; 6];
+            want[threshold as usize - 1] = true;
+            assert_eq!(wins, want, "threshold {threshold}");
+            assert_eq!(out[15][0], json!({"consecutive_failures": 6, "circuit_opened_at": 5_000}));
         }
     }
 }

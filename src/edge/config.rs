@@ -1,0 +1,43 @@
+//! Configuration: the worker's vars (wrangler.toml `[vars]`, `--var`) and secrets
+//! (`wrangler secret put`), read in this one place. Bindings (D1, Durable Objects, the queue)
+//! are opened by the modules that use them.
+//!
+//! Dependencies in the edge run one way: config and db → store → queue, netgate, auth →
+//! handlers.
+
+use worker::Env;
+
+use crate::edge::http::fault;
+use crate::error::ApiResult;
+
+fn var(env: &Env, name: &str) -> Option<String> {
+    env.var(name).ok().map(|v| v.to_string())
+}
+
+/// `AUTH_SECRET`, shared with the Auth.js dashboard (at least 32 characters): a secret, or a
+/// var in local development.
+pub fn auth_secret(env: &Env) -> ApiResult<String> {
+    let secret = env.secret("AUTH_SECRET").or_else(|_| env.var("AUTH_SECRET")).map(|s| s.to_string()).ok();
+    secret.filter(|s| s.len() >= 32).ok_or_else(|| fault("config", "AUTH_SECRET missing or shorter than 32 characters"))
+}
+
+/// `ENVIRONMENT`: `production` (also when unset) or `development`.
+pub fn environment(env: &Env) -> Option<String> {
+    var(env, "ENVIRONMENT")
+}
+
+/// `APP_ORIGIN`: the dashboard's origin, accepted besides the worker's own.
+pub fn app_origin(env: &Env) -> Option<String> {
+    var(env, "APP_ORIGIN")
+}
+
+/// `RP_ID`: the WebAuthn relying party ID (default: the request's host).
+pub fn rp_id(env: &Env) -> Option<String> {
+    var(env, "RP_ID")
+}
+
+/// `WEBHOOK_ALLOW_HTTP_LOCALHOST = "true"`: webhooks may target http://127.0.0.1 or
+/// http://localhost receivers (development only).
+pub fn webhook_allow_http_localhost(env: &Env) -> bool {
+    var(env, "WEBHOOK_ALLOW_HTTP_LOCALHOST").as_deref() == Some("true")
+}
