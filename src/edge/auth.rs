@@ -3,8 +3,9 @@
 //! same-origin check for cookie-authenticated writes (CSRF).
 
 use crate::edge::config::auth_secret;
-use crate::edge::db;
-use crate::edge::http::Ctx;
+use serde_json::json;
+
+use crate::edge::http::{log_json, Ctx};
 use crate::edge::sessions::SessionsClient;
 use crate::edge::store::ledger::{Actor, Origin};
 use crate::edge::store::{tokens, users};
@@ -103,24 +104,37 @@ async fn by_token(cx: &Ctx, token: &str) -> ApiResult<Principal> {
     if kind != token_format::TokenKind::Pat {
         return Err(ApiError::with_reason(ErrorCode::Unauthorized, "SCIM tokens are accepted only under /api/scim/v2"));
     }
-    let db = db::open(&cx.env)?;
-    let row = tokens::by_id(&db, "pat", id).await?.ok_or_else(invalid)?;
+    let row = tokens::pat_with_owner(&cx.db()?, id).await?.ok_or_else(invalid)?;
     if !token_format::matches(token, &row.token_hash) {
         return Err(invalid());
     }
-    if row.revoked_at.is_some() {
+    if row.token_revoked_at.is_some() {
         return Err(ErrorCode::TokenRevoked.into());
     }
-    if row.expires_at.is_some_and(|t| t <= cx.now_ms) {
+    if row.token_expires_at.is_some_and(|t| t <= cx.now_ms) {
         return Err(ErrorCode::TokenExpired.into());
     }
-    let owner = row.user_id.as_deref().ok_or_else(invalid)?;
-    let user = users::get(&db, &row.workspace_id, owner).await?.ok_or_else(invalid)?;
-    check_standing(&user)?;
-    if row.last_used_at.is_none_or(|t| cx.now_ms - t >= tokens::TOUCH_EVERY_MS) {
-        tokens::touch(&db, &row, cx.now_ms).await?;
+    check_standing(&row.user)?;
+    touch_later(cx, &row.token_id, row.token_last_used_at);
+    Ok(Principal { user: row.user, via: Via::Pat { token_id: row.token_id }, restricted: false })
+}
+
+/// Refreshes a token's `last_used_at` after the response (at most every
+/// [`tokens::TOUCH_EVERY_MS`]), so no request waits for the write.
+fn touch_later(cx: &Ctx, token_id: &str, last_used_at: Option<i64>) {
+    if last_used_at.is_some_and(|t| cx.now_ms - t < tokens::TOUCH_EVERY_MS) {
+        return;
     }
-    Ok(Principal { user, via: Via::Pat { token_id: row.id }, restricted: false })
+    let (db, id, now) = (cx.db(), token_id.to_string(), cx.now_ms);
+    cx.wctx.wait_until(async move {
+        let touched = match db {
+            Ok(db) => tokens::touch(&db, &id, now).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = touched {
+            log_json(json!({"level": "warn", "msg": "token last-used refresh failed", "error": e.body()}));
+        }
+    });
 }
 
 async fn by_cookie(cx: &Ctx) -> ApiResult<Principal> {
@@ -133,7 +147,7 @@ async fn by_cookie(cx: &Ctx) -> ApiResult<Principal> {
         })?;
     cookie_write_allowed(cx)?;
     let sessions = SessionsClient::new(&cx.env, &claims.wid, &claims.sub)?;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let (check, user) =
         futures_util::join!(sessions.check(&claims.sid, cx.now_ms), users::get(&db, &claims.wid, &claims.sub));
     let check = check?;
@@ -229,7 +243,7 @@ pub async fn authenticate_scim(cx: &Ctx) -> ApiResult<ScimClient> {
             "SCIM routes take a SCIM token, not a personal access token",
         ));
     }
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let row = tokens::scim_by_id(&db, id).await?.ok_or_else(invalid)?;
     if !token_format::matches(&token, &row.token.token_hash) {
         return Err(invalid());
@@ -243,9 +257,7 @@ pub async fn authenticate_scim(cx: &Ctx) -> ApiResult<ScimClient> {
     if row.ws_status != "active" {
         return Err(ErrorCode::WorkspaceInactive.into());
     }
-    if row.token.last_used_at.is_none_or(|t| cx.now_ms - t >= tokens::TOUCH_EVERY_MS) {
-        tokens::touch(&db, &row.token, cx.now_ms).await?;
-    }
+    touch_later(cx, &row.token.id, row.token.last_used_at);
     Ok(ScimClient {
         workspace_id: row.token.workspace_id,
         token_id: row.token.id,

@@ -1,16 +1,59 @@
-//! D1 plumbing: argument binding, row decoding and error mapping. Repositories build their
-//! statements with these helpers; nothing here knows a table.
+//! D1 plumbing: the per-request database handle (which binding, how many round trips so far),
+//! argument binding, row decoding and error mapping. Repositories build their statements with
+//! these helpers; nothing here knows a table.
+
+use std::cell::Cell;
+use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, Env};
+use worker::{D1Database, D1PreparedStatement, D1Result, Env};
 
 use crate::audit::query::SqlValue;
 use crate::edge::http::fault;
 use crate::error::ApiResult;
 
-pub fn open(env: &Env) -> ApiResult<D1Database> {
-    env.d1("DB").map_err(|e| fault("D1 binding DB", e))
+/// D1 round trips made so far on behalf of one request (or one queue job). Shared by every
+/// [`Db`] the request opens; reported in development as `X-AxisSynapse-D1-Round-Trips`.
+#[derive(Debug, Clone, Default)]
+pub struct Trips(Rc<Cell<u32>>);
+
+impl Trips {
+    pub fn count(&self) -> u32 {
+        self.0.get()
+    }
+
+    fn add(&self) {
+        self.0.set(self.0.get().saturating_add(1));
+    }
+}
+
+/// One D1 database as a request sees it. Every query or batch through it counts one round trip.
+pub struct Db {
+    d1: D1Database,
+    trips: Trips,
+}
+
+impl Db {
+    /// The database bound as `binding`; `None` when there is no such binding.
+    pub fn bound(env: &Env, binding: &str, trips: &Trips) -> Option<Self> {
+        env.d1(binding).ok().map(|d1| Self { d1, trips: trips.clone() })
+    }
+
+    fn prepare(&self, sql: &str) -> D1PreparedStatement {
+        self.d1.prepare(sql)
+    }
+
+    /// Runs statements as one transaction in one round trip.
+    pub async fn batch(&self, statements: Vec<D1PreparedStatement>) -> worker::Result<Vec<D1Result>> {
+        self.trips.add();
+        self.d1.batch(statements).await
+    }
+}
+
+/// The single database binding of the pre-shard layout (removed with sharding).
+pub fn open(env: &Env) -> ApiResult<Db> {
+    Db::bound(env, "DB", &Trips::default()).ok_or_else(|| fault("D1 binding DB", "missing"))
 }
 
 /// A bound value: text, integer, or NULL.
@@ -37,20 +80,26 @@ pub fn value(v: &SqlValue) -> JsValue {
     }
 }
 
-pub fn stmt(db: &D1Database, sql: &str, args: &[JsValue]) -> ApiResult<D1PreparedStatement> {
+pub fn stmt(db: &Db, sql: &str, args: &[JsValue]) -> ApiResult<D1PreparedStatement> {
     db.prepare(sql).bind(args).map_err(|e| fault("D1 bind", e))
 }
 
-pub async fn first<T: DeserializeOwned>(db: &D1Database, sql: &str, args: &[JsValue]) -> ApiResult<Option<T>> {
-    stmt(db, sql, args)?.first::<T>(None).await.map_err(|e| fault("D1 first", e))
+pub async fn first<T: DeserializeOwned>(db: &Db, sql: &str, args: &[JsValue]) -> ApiResult<Option<T>> {
+    let statement = stmt(db, sql, args)?;
+    db.trips.add();
+    statement.first::<T>(None).await.map_err(|e| fault("D1 first", e))
 }
 
-pub async fn all<T: DeserializeOwned>(db: &D1Database, sql: &str, args: &[JsValue]) -> ApiResult<Vec<T>> {
-    let result = stmt(db, sql, args)?.all().await.map_err(|e| fault("D1 all", e))?;
+pub async fn all<T: DeserializeOwned>(db: &Db, sql: &str, args: &[JsValue]) -> ApiResult<Vec<T>> {
+    let statement = stmt(db, sql, args)?;
+    db.trips.add();
+    let result = statement.all().await.map_err(|e| fault("D1 all", e))?;
     result.results::<T>().map_err(|e| fault("D1 rows", e))
 }
 
-pub async fn run(db: &D1Database, sql: &str, args: &[JsValue]) -> ApiResult<()> {
-    stmt(db, sql, args)?.run().await.map_err(|e| fault("D1 run", e))?;
+pub async fn run(db: &Db, sql: &str, args: &[JsValue]) -> ApiResult<()> {
+    let statement = stmt(db, sql, args)?;
+    db.trips.add();
+    statement.run().await.map_err(|e| fault("D1 run", e))?;
     Ok(())
 }

@@ -5,6 +5,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use worker::{Context, Env, Headers, Request, Response};
 
+use crate::edge::db::{Db, Trips};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http_url;
 
@@ -27,6 +28,8 @@ pub struct Ctx {
     pub now_ms: i64,
     pub client_ip: Option<String>,
     pub production: bool,
+    /// D1 round trips this request has made (every [`Db`] it opens shares the count).
+    pub trips: Trips,
 }
 
 impl Ctx {
@@ -63,7 +66,13 @@ impl Ctx {
             now_ms: js_sys::Date::now() as i64,
             client_ip,
             production,
+            trips: Trips::default(),
         })
+    }
+
+    /// The D1 database, counting this request's round trips.
+    pub fn db(&self) -> ApiResult<Db> {
+        Db::bound(&self.env, "DB", &self.trips).ok_or_else(|| fault("D1 binding DB", "missing"))
     }
 
     /// Whether this request is for the SCIM service (RFC 7644 error bodies).

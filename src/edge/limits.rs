@@ -75,7 +75,7 @@ async fn audit_trip(cx: &Ctx, user: &UserRow, limit: Limit, RetryAfterSecs(secs)
         data: json!({"limit": limit.as_str(), "retryAfterSeconds": secs, "capacity": limit.capacity(), "perMinute": limit.per_minute()}),
     };
     let origin = Origin { workspace_id: &user.workspace_id, ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
-    queue::record(&cx.env, &origin, &[event], vec![]).await
+    queue::record(cx, &origin, &[event], vec![]).await
 }
 
 async fn admit(env: &Env, limit: Limit, subject: &str, now: i64) -> ApiResult<Outcome> {

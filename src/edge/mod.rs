@@ -36,8 +36,10 @@ pub async fn handle(req: Request, env: Env, wctx: Context) -> worker::Result<Res
         req.headers().get("cf-ray").ok().flatten().or_else(|| crypto::new_id("req_").ok()).unwrap_or_default();
     let environment = config::environment(&env);
     let development = environment.as_deref() == Some("development");
+    let mut trips = None;
     let reply = match Ctx::new(req, env, wctx, request_id.clone(), environment.as_deref()) {
         Ok(mut cx) => {
+            trips = Some(cx.trips.clone());
             let scim = cx.is_scim();
             let outcome = match cx.query_problem() {
                 Some(e) => Err(e),
@@ -55,7 +57,12 @@ pub async fn handle(req: Request, env: Env, wctx: Context) -> worker::Result<Res
         }
         Err(e) => error_reply(&e, &request_id),
     };
-    let reply = if development { reply.header("x-axissynapse-isolate", isolate_id()) } else { reply };
+    let reply = match development {
+        true => reply
+            .header("x-axissynapse-isolate", isolate_id())
+            .header("x-axissynapse-d1-round-trips", &trips.map_or(0, |t| t.count()).to_string()),
+        false => reply,
+    };
     let reply = reply
         .header("x-request-id", request_id.as_str())
         .header("x-content-type-options", "nosniff")

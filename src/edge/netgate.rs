@@ -14,7 +14,7 @@ use std::rc::Rc;
 use serde_json::json;
 
 use crate::audit::actions::Action;
-use crate::edge::db;
+use crate::edge::db::Db;
 use crate::edge::http::Ctx;
 use crate::edge::queue;
 use crate::edge::store::ledger::{Actor, Event, Origin};
@@ -36,7 +36,7 @@ thread_local! {
 }
 
 /// The workspace's compiled policy, recompiled only when its version moved.
-async fn compiled(db: &worker::D1Database, workspace_id: &str, version: i64) -> ApiResult<Compiled> {
+async fn compiled(db: &Db, workspace_id: &str, version: i64) -> ApiResult<Compiled> {
     let cached = COMPILED.with(|c| c.borrow().get(workspace_id).filter(|(v, _)| *v == version).map(|(_, p)| p.clone()));
     if let Some(policy) = cached {
         return Ok(policy);
@@ -85,7 +85,7 @@ pub async fn enforce(cx: &Ctx, gate: Gate<'_>, surface: Surface, actor: Actor) -
         return Ok(()); // the workspace never set a policy
     }
     let workspace_id = gate.workspace_id;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let policy = compiled(&db, workspace_id, gate.policy_version).await?;
     let is_admin = gate.is_admin;
     let (mode, compiled) = (&policy.0, &policy.1);
@@ -111,7 +111,7 @@ pub async fn enforce(cx: &Ctx, gate: Gate<'_>, surface: Surface, actor: Actor) -
             data: json!({"surface": surface.as_str(), "matchedRule": decision.matched_rule, "reason": decision.reason}),
         };
         let origin = Origin { workspace_id, ip: Some(&ip), now_ms: cx.now_ms };
-        queue::record(&cx.env, &origin, &[event], vec![]).await?;
+        queue::record(cx, &origin, &[event], vec![]).await?;
     }
     if decision.blocks() {
         return Err(ApiError::with_reason(ErrorCode::IpBlocked, decision.reason)

@@ -19,7 +19,7 @@ use crate::audit::actions::Action;
 use crate::edge::config::auth_secret;
 use crate::edge::crypto::{new_id, random};
 use crate::edge::db;
-use crate::edge::http::{fault, log_json};
+use crate::edge::http::{fault, log_json, Ctx};
 use crate::edge::store::ledger::{self, Actor, Event, Origin};
 use crate::edge::store::webhooks::{self as store, AttemptRecord, Claimed, Job, Subscription};
 use crate::error::ApiResult;
@@ -60,19 +60,30 @@ pub async fn enqueue(env: &Env, jobs: Vec<Job>) {
     }
 }
 
-/// Records `events` (with `changes`, atomically: `store::ledger::record`), wakes the deliveries
-/// they fanned out to, and seals the ledger. Every audited change goes through here.
-pub async fn record(
-    env: &Env,
-    origin: &Origin<'_>,
-    events: &[Event],
-    changes: Vec<D1PreparedStatement>,
-) -> ApiResult<()> {
-    let db = db::open(env)?;
+/// Records `events` (with `changes`, atomically: `store::ledger::record`) on the request's
+/// database in one round trip; then, after the response, wakes the deliveries they fanned out
+/// to and seals the ledger (`Context::wait_until`: sealing is deterministic and idempotent, and
+/// the verify and export endpoints seal first). Every audited change of a request goes here.
+pub async fn record(cx: &Ctx, origin: &Origin<'_>, events: &[Event], changes: Vec<D1PreparedStatement>) -> ApiResult<()> {
+    let db = cx.db()?;
     let jobs = ledger::record(&db, origin, events, changes).await?;
     if events.is_empty() {
         return Ok(());
     }
+    let (env, workspace_id) = (cx.env.clone(), origin.workspace_id.to_string());
+    cx.wctx.wait_until(async move {
+        enqueue(&env, jobs).await;
+        if let Err(e) = ledger::seal(&db, &workspace_id).await {
+            log_json(json!({"level": "warn", "msg": "ledger seal deferred to the next writer", "error": e.body()}));
+        }
+    });
+    Ok(())
+}
+
+/// [`record`] for work outside a request (queue jobs): everything before returning.
+async fn record_now(env: &Env, origin: &Origin<'_>, events: &[Event]) -> ApiResult<()> {
+    let db = db::open(env)?;
+    let jobs = ledger::record(&db, origin, events, vec![]).await?;
     enqueue(env, jobs).await;
     ledger::seal(&db, origin.workspace_id).await
 }
@@ -245,7 +256,7 @@ pub async fn audit(env: &Env, sub: &Subscription, action: Action, data: serde_js
     }
     let event = Event { action, actor: Actor { kind: "system", id: None }, resource_id: Some(sub.id.clone()), data };
     let origin = Origin { workspace_id: &sub.workspace_id, ip: None, now_ms: now };
-    record(env, &origin, &[event], vec![]).await
+    record_now(env, &origin, &[event]).await
 }
 
 /// The signing secrets at `now`: current first, then the previous one during a rotation.

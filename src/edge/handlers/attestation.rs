@@ -7,7 +7,6 @@ use serde_json::json;
 use crate::attestation_policy::{self, parse_aaguid, Facts, Policy, CATALOG};
 use crate::audit::actions::Action;
 use crate::edge::auth::Principal;
-use crate::edge::db;
 use crate::edge::handlers::stepup;
 use crate::edge::http::{Ctx, Reply};
 use crate::edge::queue;
@@ -21,7 +20,7 @@ fn catalog_json() -> serde_json::Value {
 }
 
 pub async fn get(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let policy = attestation::get(&db, who.workspace_id()).await?;
     Ok(Reply::json(json!({"policy": policy, "catalog": catalog_json()})))
 }
@@ -30,7 +29,7 @@ pub async fn put(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     let policy: Policy = cx.json().await?;
     policy.validate().map_err(|e| ApiError::with_reason(ErrorCode::ValidationError, e.to_string()))?;
     stepup::require(cx, who, Purpose::AttestationPolicyChange).await?;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let before = attestation::get(&db, who.workspace_id()).await?;
     let event = Event {
         action: Action::AttestationPolicyUpdated,
@@ -39,8 +38,7 @@ pub async fn put(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         data: json!({"before": before, "after": policy}),
     };
     let origin = who.origin(cx);
-    queue::record(
-        &cx.env,
+    queue::record(cx,
         &origin,
         &[event],
         vec![attestation::put(&db, who.workspace_id(), &policy, &who.user.id, cx.now_ms)?],
@@ -73,7 +71,7 @@ pub async fn test(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
             p.validate().map_err(|e| ApiError::with_reason(ErrorCode::ValidationError, e.to_string()))?;
             p
         }
-        None => attestation::get(&db::open(&cx.env)?, who.workspace_id()).await?,
+        None => attestation::get(&cx.db()?, who.workspace_id()).await?,
     };
     let facts = Facts {
         aaguid,

@@ -1,19 +1,18 @@
 //! The audit ledger API: keyset-paginated query, streamed CSV/NDJSON export, chain check.
 
 use futures_util::stream;
-use serde::Deserialize;
 use serde_json::json;
-use worker::{D1Database, Response};
+use worker::Response;
 
 use crate::audit::actions::Action;
 use crate::audit::export;
-use crate::audit::ledger::{self, AuditEntry, ChainVerifier, GENESIS_HASH};
+use crate::audit::ledger::{self, ChainVerifier, GENESIS_HASH};
 use crate::audit::query::{AuditFilter, Cursor, QueryError};
 use crate::edge::auth::Principal;
-use crate::edge::db::{self, int, text};
+use crate::edge::db::Db;
 use crate::edge::http::{fault, Body, Ctx, Reply};
 use crate::edge::queue::record;
-use crate::edge::store::ledger::Event;
+use crate::edge::store::ledger::{self as store, Event};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// Most rows one export carries.
@@ -27,26 +26,21 @@ fn filter(cx: &Ctx) -> ApiResult<AuditFilter> {
     })
 }
 
-async fn page(db: &D1Database, f: &AuditFilter, workspace_id: &str) -> ApiResult<Vec<AuditEntry>> {
-    let (sql, params) = f.page_sql(workspace_id);
-    let args: Vec<_> = params.iter().map(db::value).collect();
-    db::all(db, &sql, &args).await
-}
 
 pub async fn query(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     let f = filter(cx)?;
-    let db = db::open(&cx.env)?;
-    let rows = page(&db, &f, who.workspace_id()).await?;
+    let db = cx.db()?;
+    let mut rows = store::page(&db, &f, who.workspace_id()).await?;
+    // Writers seal after their response; a page that caught a row before that seals it here.
+    if rows.iter().any(|r| r.hash.is_empty()) {
+        store::seal(&db, who.workspace_id()).await?;
+        rows = store::page(&db, &f, who.workspace_id()).await?;
+    }
     let (rows, next) = f.paginate(rows);
     Ok(Reply::json(json!({
         "items": rows.iter().map(ledger::to_json).collect::<Vec<_>>(),
         "nextCursor": next.map(|c| c.encode()),
     })))
-}
-
-#[derive(Deserialize)]
-struct Count {
-    n: i64,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -65,21 +59,11 @@ pub async fn export(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         _ => return Err(ApiError::with_reason(ErrorCode::ValidationError, "format: csv or ndjson")),
     };
     let mut f = filter(cx)?;
-    let db = db::open(&cx.env)?;
-    let head: Option<Count> = db::first(
-        &db,
-        "SELECT COALESCE(MAX(seq), 0) AS n FROM audit_log WHERE workspace_id = ?1",
-        &[text(who.workspace_id())],
-    )
-    .await?;
-    let snapshot = head.map_or(0, |h| h.n) + 1;
+    let db = cx.db()?;
+    let snapshot = store::head_seq(&db, who.workspace_id(), false).await? + 1;
     f.cursor = Some(Cursor { before_seq: f.cursor.map_or(snapshot, |c| c.before_seq.min(snapshot)) });
     f.limit = PAGE_ROWS;
-    let (condition, params) = f.where_clause(who.workspace_id());
-    let args: Vec<_> = params.iter().map(db::value).collect();
-    let total: Option<Count> =
-        db::first(&db, &format!("SELECT COUNT(*) AS n FROM audit_log WHERE {condition}"), &args).await?;
-    let total = total.map_or(0, |c| c.n);
+    let total = store::count(&db, &f, who.workspace_id()).await?;
     let rows = total.min(EXPORT_CAP);
     let event = Event {
         action: Action::AuditLogExported,
@@ -89,7 +73,7 @@ pub async fn export(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
                      "filters": cx.query.iter().filter(|(k, _)| k != "format").map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>()}),
     };
     let origin = who.origin(cx);
-    record(&cx.env, &origin, &[event], vec![]).await?;
+    record(cx, &origin, &[event], vec![]).await?;
     let body = Response::from_stream(rows_stream(db, f, who.workspace_id().to_string(), format, rows))
         .map_err(|e| fault("stream", e))?;
     let (content_type, ext) = match format {
@@ -106,7 +90,7 @@ pub async fn export(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
 }
 
 struct ExportState {
-    db: D1Database,
+    db: Db,
     filter: AuditFilter,
     workspace_id: String,
     format: Format,
@@ -116,7 +100,7 @@ struct ExportState {
 
 /// Pulls one page per chunk, so memory stays at one page whatever the export size.
 fn rows_stream(
-    db: D1Database,
+    db: Db,
     filter: AuditFilter,
     workspace_id: String,
     format: Format,
@@ -132,7 +116,7 @@ fn rows_stream(
         if s.remaining <= 0 {
             return None;
         }
-        let rows = match page(&s.db, &s.filter, &s.workspace_id).await {
+        let rows = match store::page(&s.db, &s.filter, &s.workspace_id).await {
             Ok(rows) => rows,
             Err(e) => {
                 return Some((
@@ -158,26 +142,14 @@ fn rows_stream(
 
 /// Re-computes the workspace's whole hash chain, oldest first.
 pub async fn verify(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
-    let db = db::open(&cx.env)?;
-    crate::edge::store::ledger::seal(&db, who.workspace_id()).await?;
+    let db = cx.db()?;
+    store::seal(&db, who.workspace_id()).await?;
     // Rows a concurrent writer inserted but has not sealed yet are pending, not broken.
-    let sealed: Option<Count> = db::first(
-        &db,
-        "SELECT COALESCE(MAX(seq), 0) AS n FROM audit_log WHERE workspace_id = ?1 AND hash IS NOT NULL",
-        &[text(who.workspace_id())],
-    )
-    .await?;
-    let sealed_head = sealed.map_or(0, |c| c.n);
+    let sealed_head = store::head_seq(&db, who.workspace_id(), true).await?;
     let mut verifier = ChainVerifier::new(GENESIS_HASH, 1);
     let mut after = 0;
     loop {
-        let sql = format!(
-            "SELECT {} FROM audit_log WHERE workspace_id = ?1 AND seq > ?2 AND seq <= ?4 ORDER BY seq ASC LIMIT ?3",
-            crate::audit::query::AUDIT_COLUMNS.join(", ")
-        );
-        let rows: Vec<AuditEntry> =
-            db::all(&db, &sql, &[text(who.workspace_id()), int(after), int(i64::from(PAGE_ROWS)), int(sealed_head)])
-                .await?;
+        let rows = store::chain_page(&db, who.workspace_id(), after, i64::from(PAGE_ROWS), sealed_head).await?;
         for entry in &rows {
             if let Err(broken) = verifier.push(entry) {
                 return Ok(Reply::json(json!({"ok": false, "break": format!("{broken:?}")})));

@@ -7,12 +7,12 @@ use crate::audit::actions::Action;
 use crate::edge::auth::{cookie_name, same_origin, Principal};
 use crate::edge::config::auth_secret;
 use crate::edge::crypto::{self, new_id, random};
-use crate::edge::db::{self, int, opt_text, text};
 use crate::edge::handlers::{passkeys, stepup};
 use crate::edge::http::{Ctx, Reply};
 use crate::edge::queue;
 use crate::edge::sessions::{SessionRecord, SessionsClient, ABSOLUTE_MS, IDLE_MS};
 use crate::edge::store::ledger::{Actor, Event, Origin};
+use crate::edge::store::session_index;
 use crate::edge::store::users::{self, UserRow};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::netpolicy::policy::Surface;
@@ -38,7 +38,7 @@ struct DiscoverBody {
 
 /// The one membership this sign-in is about.
 async fn membership(cx: &Ctx, email: &str, workspace: Option<&str>) -> ApiResult<Option<UserRow>> {
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let mut rows = users::by_email(&db, email).await?;
     if let Some(slug) = workspace {
         let Some(ws) = crate::edge::store::workspaces::by_slug(&db, slug).await? else { return Ok(None) };
@@ -89,7 +89,7 @@ pub async fn login(cx: &mut Ctx) -> ApiResult<Reply> {
     let sessions = SessionsClient::new(&cx.env, &user.workspace_id, &user.id)?;
     let account = user.account(&sessions.login_gate().await?);
     if let Err(refusal) = signin::before_password(&account, cx.now_ms) {
-        queue::record(&cx.env, &origin, &[failure(Action::SigninFailed, refusal.code(), &user)], vec![]).await?;
+        queue::record(cx, &origin, &[failure(Action::SigninFailed, refusal.code(), &user)], vec![]).await?;
         return Err(refusal.to_error());
     }
     let stored = user.password_hash.as_deref().unwrap_or_default();
@@ -110,12 +110,12 @@ pub async fn login(cx: &mut Ctx) -> ApiResult<Reply> {
             }
             None => signin::Refusal::InvalidCredentials,
         };
-        queue::record(&cx.env, &origin, &events, vec![]).await?;
+        queue::record(cx, &origin, &events, vec![]).await?;
         return Err(refusal.to_error());
     }
     sessions.login_reset().await?;
     if let Err(refusal) = signin::after_password(&account) {
-        queue::record(&cx.env, &origin, &[failure(Action::SigninFailed, refusal.code(), &user)], vec![]).await?;
+        queue::record(cx, &origin, &[failure(Action::SigninFailed, refusal.code(), &user)], vec![]).await?;
         if refusal == signin::Refusal::MfaRequired {
             return enrolment_session(cx, &user).await;
         }
@@ -146,7 +146,7 @@ const MFA_STEP_TTL_MS: i64 = 5 * 60 * 1000;
 /// factors the user can use and, with a passkey, WebAuthn request options.
 async fn second_factor_challenge(cx: &Ctx, user: &UserRow) -> ApiResult<Reply> {
     use base64::Engine as _;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let inventory = stepup::inventory(&db, user).await?;
     let factors: Vec<&str> = Factor::ALL.iter().filter(|f| inventory.has(**f)).map(|f| f.code()).collect();
     let token = format!(
@@ -178,7 +178,7 @@ async fn second_factor_challenge(cx: &Ctx, user: &UserRow) -> ApiResult<Reply> {
         resource_id: Some(user.id.clone()),
         data: json!({"factors": factors}),
     };
-    queue::record(&cx.env, &origin, &[event], vec![]).await?;
+    queue::record(cx, &origin, &[event], vec![]).await?;
     Ok(Reply::json(json!({
         "mfaRequired": true,
         "mfaToken": token,
@@ -208,7 +208,7 @@ pub async fn login_second_factor(cx: &mut Ctx) -> ApiResult<Reply> {
     let (Some(workspace_id), Some(user_id), Some(_)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(expired());
     };
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let user = users::get(&db, workspace_id, user_id).await?.ok_or_else(expired)?;
     let sessions = SessionsClient::new(&cx.env, &user.workspace_id, &user.id)?;
     let stored = sessions.take_challenge("login-mfa", cx.now_ms).await?.ok_or_else(expired)?;
@@ -227,7 +227,7 @@ pub async fn login_second_factor(cx: &mut Ctx) -> ApiResult<Reply> {
                 data: json!({"code": err.code.as_str(), "factor": factor.code()}),
                 ..failure(Action::SigninFailed, err.code, &user)
             };
-            queue::record(&cx.env, &origin, &[event], vec![]).await?;
+            queue::record(cx, &origin, &[event], vec![]).await?;
             return Err(err);
         }
     };
@@ -270,7 +270,7 @@ async fn open_session(
     opening: Opening<'_>,
 ) -> ApiResult<Reply> {
     let restricted = opening == Opening::EnrolmentOnly;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let now = cx.now_ms;
     let record = SessionRecord {
         id: new_id("sess_")?,
@@ -287,20 +287,7 @@ async fn open_session(
         restricted,
     };
     SessionsClient::new(&cx.env, &user.workspace_id, &user.id)?.create(record.clone()).await?;
-    let index = db::stmt(
-        &db,
-        "INSERT INTO sessions (id, workspace_id, user_id, created_at, expires_at, device_label, ip_prefix) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        &[
-            text(&record.id),
-            text(&user.workspace_id),
-            text(&user.id),
-            int(now),
-            int(record.absolute_expires_at),
-            text(&record.device_label),
-            opt_text(record.ip_prefix.as_deref()),
-        ],
-    )?;
+    let index = session_index::insert(&db, &record)?;
     let method = match (opening, user.mfa_enrolled != 0) {
         (Opening::EnrolmentOnly, _) => "password (enrolment only)",
         (Opening::Saml { .. }, _) => "saml",
@@ -320,7 +307,7 @@ async fn open_session(
     });
     let origin = Origin { workspace_id: &user.workspace_id, ip: cx.client_ip.as_deref(), now_ms: now };
     changes.push(index);
-    queue::record(&cx.env, &origin, &events, changes).await?;
+    queue::record(cx, &origin, &events, changes).await?;
     let body = json!({
         "user": user.to_json(),
         "session": {"id": record.id, "expiresAt": crate::time::format_ms(record.expires_at)},
@@ -378,16 +365,12 @@ pub async fn end_session(cx: &Ctx, who: &Principal, sid: &str, action: Action) -
     if !sessions.revoke(sid, cx.now_ms).await? {
         return Ok(false);
     }
-    let db = db::open(&cx.env)?;
-    let index = db::stmt(
-        &db,
-        "UPDATE sessions SET revoked_at = ?3 WHERE workspace_id = ?1 AND id = ?2",
-        &[text(who.workspace_id()), text(sid), int(cx.now_ms)],
-    )?;
+    let db = cx.db()?;
+    let index = session_index::revoke(&db, who.workspace_id(), sid, cx.now_ms)?;
     let event =
         Event { action, actor: who.actor(), resource_id: Some(sid.to_string()), data: json!({"sessionId": sid}) };
     let origin = who.origin(cx);
-    queue::record(&cx.env, &origin, &[event], vec![index]).await?;
+    queue::record(cx, &origin, &[event], vec![index]).await?;
     Ok(true)
 }
 
@@ -404,7 +387,7 @@ pub async fn sso_discover(cx: &mut Ctx) -> ApiResult<Reply> {
     let user = membership(cx, &email, body.workspace.as_deref()).await?.ok_or(ErrorCode::NotProvisioned)?;
     let account = user.account(&Default::default());
     signin::sso_allowed(account.workspace_active, account.policy).map_err(|r| r.to_error())?;
-    let providers = crate::edge::store::saml::list(&db::open(&cx.env)?, &user.workspace_id).await?;
+    let providers = crate::edge::store::saml::list(&cx.db()?, &user.workspace_id).await?;
     let providers: Vec<serde_json::Value> = providers
         .iter()
         .filter(|p| p.enabled != 0)

@@ -76,9 +76,9 @@ pub async fn binding(cx: &mut Ctx) -> ApiResult<Reply> {
     let kind = cx.query_param("kind").unwrap_or("d1").to_string();
     match kind.as_str() {
         "d1" => {
-            let db = crate::edge::db::open(&cx.env)?;
+            let db = cx.db()?;
             for _ in 0..rounds {
-                crate::edge::db::run(&db, "SELECT 1", &[]).await?;
+                crate::edge::store::probe::round_trip(&db).await?;
             }
         }
         "ratelimit" => {

@@ -7,7 +7,6 @@ use serde_json::json;
 use crate::audit::actions::Action;
 use crate::edge::auth::Principal;
 use crate::edge::crypto::{self, new_id, random};
-use crate::edge::db;
 use crate::edge::handlers::auth::start_session;
 use crate::edge::http::{Ctx, Reply};
 use crate::edge::queue;
@@ -24,7 +23,7 @@ fn origin<'a>(cx: &'a Ctx, workspace_id: &'a str) -> Origin<'a> {
 }
 
 pub async fn list(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let rows = invitations::pending(&db, who.workspace_id(), cx.now_ms).await?;
     Ok(Reply::json(json!({"invitations": rows.iter().map(InvitationRow::to_json).collect::<Vec<_>>()})))
 }
@@ -43,7 +42,7 @@ pub async fn create(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     if !["admin", "member"].contains(&body.role.as_str()) {
         return Err(ApiError::with_reason(ErrorCode::ValidationError, "role: admin or member"));
     }
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     if users::by_email(&db, &email).await?.iter().any(|u| u.workspace_id == who.workspace_id()) {
         return Err(ApiError::with_reason(ErrorCode::Conflict, "this email is already a member of the workspace"));
     }
@@ -65,14 +64,14 @@ pub async fn create(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         data: json!({"invitationId": row.id, "email": row.email, "role": row.role}),
     };
     let changes = invitations::upsert(&db, &row, &sha256_hex(token.as_bytes()))?;
-    queue::record(&cx.env, &origin(cx, who.workspace_id()), &[event], changes).await?;
+    queue::record(cx, &origin(cx, who.workspace_id()), &[event], changes).await?;
     let mut view = row.to_json();
     view["token"] = json!(token);
     Ok(Reply::json(view).status(201))
 }
 
 pub async fn revoke(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply> {
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let row = invitations::get(&db, who.workspace_id(), id)
         .await?
         .filter(|r| r.is_open(cx.now_ms))
@@ -83,7 +82,7 @@ pub async fn revoke(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
         resource_id: Some(row.id.clone()),
         data: json!({"invitationId": row.id, "email": row.email}),
     };
-    queue::record(&cx.env, &origin(cx, who.workspace_id()), &[event], vec![invitations::delete(&db, &row)?]).await?;
+    queue::record(cx, &origin(cx, who.workspace_id()), &[event], vec![invitations::delete(&db, &row)?]).await?;
     Ok(Reply::json(json!({"revoked": row.id})))
 }
 
@@ -105,7 +104,7 @@ pub async fn accept(cx: &mut Ctx) -> ApiResult<Reply> {
     if body.token.len() > 100 {
         return Err(not_found());
     }
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let invite = invitations::by_token_hash(&db, &sha256_hex(body.token.as_bytes())).await?;
     let invite = invite.filter(|i| i.is_open(cx.now_ms)).ok_or_else(not_found)?;
     let ws = workspaces::get(&db, &invite.workspace_id).await?.ok_or_else(not_found)?;
@@ -148,7 +147,7 @@ pub async fn accept(cx: &mut Ctx) -> ApiResult<Reply> {
         resource_id: Some(user_id.clone()),
         data: json!({"invitationId": invite.id, "role": invite.role}),
     };
-    queue::record(&cx.env, &origin(cx, &invite.workspace_id), &[event], changes).await?;
+    queue::record(cx, &origin(cx, &invite.workspace_id), &[event], changes).await?;
     let user = users::get(&db, &invite.workspace_id, &user_id).await?.ok_or_else(not_found)?;
     if sso_only {
         return Ok(Reply::json(json!({"user": user.to_json(), "signIn": "sso"})).status(201));

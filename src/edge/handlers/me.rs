@@ -6,12 +6,12 @@ use serde_json::{json, Value};
 use crate::audit::actions::Action;
 use crate::edge::auth::Principal;
 use crate::edge::crypto::random;
-use crate::edge::db::{self, int, text};
 use crate::edge::handlers::auth::{clear_cookies, end_session, location, session_cookies, verify_password};
 use crate::edge::http::{Ctx, Reply};
 use crate::edge::queue;
 use crate::edge::sessions::{SessionRecord, SessionState, SessionsClient, Sighting};
 use crate::edge::store::ledger::Event;
+use crate::edge::store::session_index;
 use crate::edge::store::tokens::{self, kind_name, NewToken, TokenRow};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::session::{device, tokens as token_format};
@@ -78,14 +78,10 @@ pub async fn revoke_others(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     let keep = who.session_id().unwrap_or_default();
     let sessions = SessionsClient::new(&cx.env, who.workspace_id(), &who.user.id)?;
     let revoked = sessions.revoke_except(Some(keep), cx.now_ms).await?;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let mut changes = Vec::new();
     for sid in &revoked {
-        changes.push(db::stmt(
-            &db,
-            "UPDATE sessions SET revoked_at = ?3 WHERE workspace_id = ?1 AND id = ?2",
-            &[text(who.workspace_id()), text(sid), int(cx.now_ms)],
-        )?);
+        changes.push(session_index::revoke(&db, who.workspace_id(), sid, cx.now_ms)?);
     }
     let event = Event {
         action: Action::SessionsRevokedOthers,
@@ -94,7 +90,7 @@ pub async fn revoke_others(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         data: json!({"revoked": revoked.len(), "kept": keep}),
     };
     let origin = who.origin(cx);
-    queue::record(&cx.env, &origin, &[event], changes).await?;
+    queue::record(cx, &origin, &[event], changes).await?;
     Ok(Reply::json(json!({"revoked": revoked})))
 }
 
@@ -123,7 +119,7 @@ pub async fn mint(cx: &mut Ctx, who: &Principal, kind: token_format::TokenKind, 
     let body: NewTokenBody = cx.json().await?;
     let (name, expires_at) = body.validate(cx.now_ms)?;
     crate::edge::handlers::stepup::require_if_enrolled(cx, who, crate::stepup::Purpose::TokenMint).await?;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let kind_name = kind_name(kind);
     let owner = (kind == token_format::TokenKind::Pat).then_some(who.user.id.as_str());
     let live = tokens::list(&db, who.workspace_id(), kind_name, owner).await?;
@@ -141,7 +137,7 @@ pub async fn mint(cx: &mut Ctx, who: &Principal, kind: token_format::TokenKind, 
         data: json!({"tokenId": minted.id, "name": name, "expiresAt": expires_at.map(format_ms)}),
     };
     let origin = who.origin(cx);
-    queue::record(&cx.env, &origin, &[event], vec![insert]).await?;
+    queue::record(cx, &origin, &[event], vec![insert]).await?;
     let row = TokenRow {
         id: minted.id.clone(),
         workspace_id: who.workspace_id().to_string(),
@@ -168,7 +164,7 @@ pub async fn revoke(
     id: &str,
     action: Action,
 ) -> ApiResult<Reply> {
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let row = tokens::by_id(&db, kind_name(kind), id).await?;
     let owned = row.filter(|r| {
         r.workspace_id == who.workspace_id()
@@ -179,14 +175,14 @@ pub async fn revoke(
         let event =
             Event { action, actor: who.actor(), resource_id: Some(row.id.clone()), data: json!({"tokenId": row.id}) };
         let origin = who.origin(cx);
-        queue::record(&cx.env, &origin, &[event], vec![tokens::revoke(&db, &row, cx.now_ms)?]).await?;
+        queue::record(cx, &origin, &[event], vec![tokens::revoke(&db, &row, cx.now_ms)?]).await?;
         row.revoked_at = Some(cx.now_ms);
     }
     Ok(Reply::json(row.to_json()))
 }
 
 pub async fn list(cx: &Ctx, who: &Principal, kind: token_format::TokenKind) -> ApiResult<Reply> {
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let owner = (kind == token_format::TokenKind::Pat).then_some(who.user.id.as_str());
     let rows = tokens::list(&db, who.workspace_id(), kind_name(kind), owner).await?;
     Ok(Reply::json(json!({"tokens": rows.iter().map(TokenRow::to_json).collect::<Vec<_>>()})))
@@ -221,7 +217,7 @@ pub async fn change_password(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> 
     crate::session::password::check_policy(&body.new_password)
         .map_err(|e| ApiError::with_reason(ErrorCode::WeakPassword, e.to_string()))?;
     let hash = crate::edge::crypto::hash_password(&body.new_password).await?;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let keep = who.session_id();
     let revoked =
         SessionsClient::new(&cx.env, who.workspace_id(), &who.user.id)?.revoke_except(keep, cx.now_ms).await?;
@@ -233,6 +229,6 @@ pub async fn change_password(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> 
     };
     let origin = who.origin(cx);
     let change = crate::edge::store::users::set_password(&db, &who.user, &hash, cx.now_ms)?;
-    queue::record(&cx.env, &origin, &[event], vec![change]).await?;
+    queue::record(cx, &origin, &[event], vec![change]).await?;
     Ok(Reply::json(json!({"changed": true, "revokedSessions": revoked})))
 }

@@ -6,7 +6,6 @@ use serde_json::json;
 
 use crate::audit::actions::Action;
 use crate::edge::auth::Principal;
-use crate::edge::db;
 use crate::edge::handlers::stepup;
 use crate::edge::http::{Ctx, Reply};
 use crate::edge::queue;
@@ -22,7 +21,7 @@ fn invalid(reason: impl std::fmt::Display) -> ApiError {
 }
 
 pub async fn get(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
-    let (policy, version) = netpolicy::get(&db::open(&cx.env)?, who.workspace_id()).await?;
+    let (policy, version) = netpolicy::get(&cx.db()?, who.workspace_id()).await?;
     Ok(Reply::json(json!({"policy": policy, "version": version})))
 }
 
@@ -43,7 +42,7 @@ pub async fn put(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         }
     }
     stepup::require_if_enrolled(cx, who, Purpose::NetworkPolicyChange).await?;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let (before, _) = netpolicy::get(&db, who.workspace_id()).await?;
     let event = Event {
         action: Action::NetworkPolicyUpdated,
@@ -53,7 +52,7 @@ pub async fn put(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     };
     let origin = who.origin(cx);
     let change = netpolicy::put(&db, who.workspace_id(), &policy, &who.user.id, cx.now_ms)?;
-    queue::record(&cx.env, &origin, &[event], vec![change]).await?;
+    queue::record(cx, &origin, &[event], vec![change]).await?;
     let (policy, version) = netpolicy::get(&db, who.workspace_id()).await?;
     Ok(Reply::json(json!({"policy": policy, "version": version})))
 }
@@ -78,7 +77,7 @@ pub async fn test(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
             p.validate().map_err(invalid)?;
             p
         }
-        None => netpolicy::get(&db::open(&cx.env)?, who.workspace_id()).await?.0,
+        None => netpolicy::get(&cx.db()?, who.workspace_id()).await?.0,
     };
     let decision = evaluate(&CompiledPolicy::compile(&policy), ip, body.surface, body.as_admin);
     Ok(Reply::json(json!({"decision": decision, "blocks": decision.blocks(), "mode": policy.mode})))

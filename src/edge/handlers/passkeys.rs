@@ -11,7 +11,6 @@ use crate::audit::actions::Action;
 use crate::edge::auth::Principal;
 use crate::edge::config;
 use crate::edge::crypto::{random, verify_all};
-use crate::edge::db;
 use crate::edge::http::{Ctx, Reply};
 use crate::edge::queue;
 use crate::edge::sessions::SessionsClient;
@@ -62,7 +61,7 @@ fn descriptors(rows: &[CredentialRow]) -> ApiResult<Vec<(Vec<u8>, Vec<String>)>>
 
 pub async fn registration_options(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     let rp = RelyingParty::of(cx);
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let existing = credentials::list(&db, who.workspace_id(), &who.user.id).await?;
     let challenge = random::<32>()?;
     let sessions = SessionsClient::new(&cx.env, who.workspace_id(), &who.user.id)?;
@@ -132,7 +131,7 @@ pub async fn register(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     }
     let credential = &prepared.credential;
     let aaguid = credential.aaguid.to_string();
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let policy = attestation::get(&db, who.workspace_id()).await?;
     let facts = Facts {
         aaguid: credential.aaguid.0,
@@ -148,7 +147,7 @@ pub async fn register(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
             resource_id: None,
             data: json!({"aaguid": aaguid, "rule": decision.rule, "reason": decision.reason}),
         };
-        queue::record(&cx.env, &who.origin(cx), &[event], vec![]).await?;
+        queue::record(cx, &who.origin(cx), &[event], vec![]).await?;
         return Err(ApiError::with_reason(ErrorCode::AttestationBlocked, decision.reason.clone())
             .field("rule", json!(decision.rule)));
     }
@@ -177,12 +176,12 @@ pub async fn register(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     };
     let changes =
         vec![credentials::insert(&db, &row)?, mfa::mark_enrolled(&db, who.workspace_id(), &who.user.id, cx.now_ms)?];
-    queue::record(&cx.env, &who.origin(cx), &[event], changes).await?;
+    queue::record(cx, &who.origin(cx), &[event], changes).await?;
     Ok(Reply::json(row.to_json()).status(201))
 }
 
 pub async fn list(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let rows = credentials::list(&db, who.workspace_id(), &who.user.id).await?;
     Ok(Reply::json(json!({"passkeys": rows.iter().map(CredentialRow::to_json).collect::<Vec<_>>()})))
 }
@@ -196,7 +195,7 @@ struct Rename {
 pub async fn rename(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply> {
     let body: Rename = cx.json().await?;
     let name = nickname(Some(&body.nickname), "")?;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let mut row = credentials::get(&db, who.workspace_id(), &who.user.id, id).await?.ok_or(ErrorCode::NotFound)?;
     let event = Event {
         action: Action::PasskeyRenamed,
@@ -204,13 +203,13 @@ pub async fn rename(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
         resource_id: Some(row.id.clone()),
         data: json!({"nickname": name}),
     };
-    queue::record(&cx.env, &who.origin(cx), &[event], vec![credentials::rename(&db, &row, &name)?]).await?;
+    queue::record(cx, &who.origin(cx), &[event], vec![credentials::rename(&db, &row, &name)?]).await?;
     row.nickname = name;
     Ok(Reply::json(row.to_json()))
 }
 
 pub async fn delete(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply> {
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let row = credentials::get(&db, who.workspace_id(), &who.user.id, id).await?.ok_or(ErrorCode::NotFound)?;
     let event = Event {
         action: Action::PasskeyDeleted,
@@ -218,6 +217,6 @@ pub async fn delete(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
         resource_id: Some(row.id.clone()),
         data: json!({"aaguid": row.aaguid}),
     };
-    queue::record(&cx.env, &who.origin(cx), &[event], vec![credentials::delete(&db, &row)?]).await?;
+    queue::record(cx, &who.origin(cx), &[event], vec![credentials::delete(&db, &row)?]).await?;
     Ok(Reply::json(json!({"deleted": row.id})))
 }

@@ -13,7 +13,6 @@ use sha2::Digest;
 use crate::audit::actions::Action;
 use crate::edge::auth::Principal;
 use crate::edge::crypto::{hex, new_id, random, verify_signature};
-use crate::edge::db;
 use crate::edge::handlers::{auth as sign_in, stepup};
 use crate::edge::http::{Body, Ctx, Reply};
 use crate::edge::queue;
@@ -212,12 +211,12 @@ fn event(action: Action, who: &Principal, p: &Provider, data: Value) -> Event {
 }
 
 pub async fn list(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
-    let providers = store::list(&db::open(&cx.env)?, who.workspace_id()).await?;
+    let providers = store::list(&cx.db()?, who.workspace_id()).await?;
     Ok(Reply::json(json!({"providers": providers.iter().map(|p| view(cx, p)).collect::<Vec<_>>()})))
 }
 
 pub async fn get(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply> {
-    let p = store::get(&db::open(&cx.env)?, who.workspace_id(), id).await?.ok_or(ErrorCode::SamlNotConfigured)?;
+    let p = store::get(&cx.db()?, who.workspace_id(), id).await?.ok_or(ErrorCode::SamlNotConfigured)?;
     Ok(Reply::json(view(cx, &p)))
 }
 
@@ -244,15 +243,15 @@ pub async fn create(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     };
     apply(cx, &mut p, body)?;
     stepup::require_if_enrolled(cx, who, Purpose::SamlProviderChange).await?;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let e = event(Action::SamlProviderCreated, who, &p, json!({"idpEntityId": p.idp_entity_id, "ssoUrl": p.sso_url}));
-    queue::record(&cx.env, &who.origin(cx), &[e], vec![store::insert(&db, &p)?]).await?;
+    queue::record(cx, &who.origin(cx), &[e], vec![store::insert(&db, &p)?]).await?;
     Ok(Reply::json(view(cx, &p)))
 }
 
 pub async fn update(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply> {
     let body: ProviderBody = cx.json_within(MAX_ACS_BODY).await?;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let before = store::get(&db, who.workspace_id(), id).await?.ok_or(ErrorCode::SamlNotConfigured)?;
     let mut after = before.clone();
     apply(cx, &mut after, body)?;
@@ -267,16 +266,16 @@ pub async fn update(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
         .map(|(k, _)| k)
         .collect();
     let e = event(Action::SamlProviderUpdated, who, &after, json!({"changed": changed}));
-    queue::record(&cx.env, &who.origin(cx), &[e], vec![store::update(&db, &after)?]).await?;
+    queue::record(cx, &who.origin(cx), &[e], vec![store::update(&db, &after)?]).await?;
     Ok(Reply::json(view(cx, &after)))
 }
 
 pub async fn delete(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply> {
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let p = store::get(&db, who.workspace_id(), id).await?.ok_or(ErrorCode::SamlNotConfigured)?;
     stepup::require_if_enrolled(cx, who, Purpose::SamlProviderChange).await?;
     let e = event(Action::SamlProviderDeleted, who, &p, json!({}));
-    queue::record(&cx.env, &who.origin(cx), &[e], vec![store::delete(&db, who.workspace_id(), &p.id)?]).await?;
+    queue::record(cx, &who.origin(cx), &[e], vec![store::delete(&db, who.workspace_id(), &p.id)?]).await?;
     Ok(Reply::json(json!({"deleted": true, "id": p.id})))
 }
 
@@ -284,13 +283,13 @@ pub async fn delete(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
 
 /// The provider behind a public SAML route, if it exists and is enabled.
 async fn enabled_provider(cx: &Ctx, id: &str) -> ApiResult<Provider> {
-    let p = store::by_id(&db::open(&cx.env)?, id).await?.filter(|p| p.enabled != 0);
+    let p = store::by_id(&cx.db()?, id).await?.filter(|p| p.enabled != 0);
     p.ok_or_else(|| ApiError::with_reason(ErrorCode::SamlNotConfigured, "no enabled SAML provider with this id"))
 }
 
 /// SSO is refused when the workspace is inactive or password-only.
 async fn sso_allowed(cx: &Ctx, p: &Provider) -> ApiResult<()> {
-    let ws = workspaces::get(&db::open(&cx.env)?, &p.workspace_id).await?.ok_or(ErrorCode::SamlNotConfigured)?;
+    let ws = workspaces::get(&cx.db()?, &p.workspace_id).await?.ok_or(ErrorCode::SamlNotConfigured)?;
     let policy = SignInPolicy::parse(&ws.sign_in_policy).unwrap_or(SignInPolicy::PasswordOnly);
     signin::sso_allowed(ws.status == "active", policy).map_err(|r| r.to_error())
 }
@@ -436,7 +435,7 @@ pub async fn acs(cx: &mut Ctx, id: &str) -> ApiResult<Reply> {
                               "reason": failure.error.body().get("reason").cloned()});
             let e = Event { action: Action::SigninFailed, actor: Actor::anonymous(), resource_id: None, data };
             let origin = Origin { workspace_id: &p.workspace_id, ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
-            queue::record(&cx.env, &origin, &[e], vec![]).await?;
+            queue::record(cx, &origin, &[e], vec![]).await?;
             Err(failure.error)
         }
     }
@@ -501,7 +500,7 @@ async fn subject_user(cx: &Ctx, p: &Provider, identity: &Identity) -> Result<Use
             "the assertion carries no email (NameID or mapped attribute)",
         ));
     }
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let existing = users::by_email(&db, &email).await?.into_iter().find(|u| u.workspace_id == p.workspace_id);
     let user = match existing {
         Some(user) => user,
@@ -534,7 +533,7 @@ async fn provision(
     let family = response::attribute(identity, &[mapping.family_name.as_str()]).unwrap_or_default();
     let name = format!("{given} {family}").trim().to_string();
     let id = new_id("u_")?;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let new = NewUser {
         id: &id,
         workspace_id: &p.workspace_id,
@@ -552,7 +551,7 @@ async fn provision(
         data: json!({"providerId": p.id, "email": email, "nameId": identity.name_id}),
     };
     let origin = Origin { workspace_id: &p.workspace_id, ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
-    queue::record(&cx.env, &origin, &[e], users::insert(&db, &new)?).await?;
+    queue::record(cx, &origin, &[e], users::insert(&db, &new)?).await?;
     let user = users::get(&db, &p.workspace_id, &id).await?;
     user.ok_or_else(|| AcsFailure::from(crate::edge::http::fault("jit", "user vanished after insert")))
 }

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::audit::actions::Action;
 use crate::edge::auth::ScimClient;
 use crate::edge::crypto::{hash_password, new_id};
-use crate::edge::db;
+use crate::edge::db::Db;
 use crate::edge::http::{Ctx, Reply, SCIM_JSON};
 use crate::edge::queue;
 use crate::edge::sessions::SessionsClient;
@@ -162,7 +162,7 @@ fn page<T>(all: Vec<T>, q: &ListQuery) -> (u64, Vec<T>) {
 async fn list_users(cx: &Ctx, c: &ScimClient, q: ListQuery) -> ApiResult<Reply> {
     let projection = Projection::parse(&USER_TYPE, q.attributes.as_deref(), q.excluded_attributes.as_deref())
         .map_err(invalid_param)?;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let base = base(cx);
     let ws = c.workspace_id.as_str();
     let (total, users) = match compiled(&USER_TYPE, &q)? {
@@ -193,7 +193,7 @@ fn scan_guard(candidates: u64) -> ApiResult<()> {
 }
 
 async fn fetch_user_page(
-    db: &worker::D1Database,
+    db: &Db,
     ws: &str,
     sql: Option<&SqlFilter>,
     q: &ListQuery,
@@ -208,7 +208,7 @@ async fn fetch_user_page(
 }
 
 async fn stored_user(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<StoredUser> {
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     store::user(&db, &c.workspace_id, id).await?.ok_or_else(|| user_not_found(id))
 }
 
@@ -266,7 +266,7 @@ fn user_conflict(err: ApiError) -> ApiError {
 async fn create_user(cx: &mut Ctx, c: &ScimClient) -> ApiResult<Reply> {
     let resource = canonical_body(cx, &USER_TYPE).await?;
     let columns = resource::user_columns(&resource);
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let base = base(cx);
     if let Some(existing) = store::user_by_name(&db, &c.workspace_id, &columns.user_name).await? {
         return Ok(whole(resource::user_resource(&existing, &base), 200));
@@ -282,7 +282,7 @@ async fn create_user(cx: &mut Ctx, c: &ScimClient) -> ApiResult<Reply> {
     };
     let data = json!({"userName": columns.user_name, "externalId": columns.external_id, "active": columns.active});
     let events = [event(c, Action::ScimUserProvisioned, &id, data)];
-    match queue::record(&cx.env, &origin(cx, c), &events, store::insert_user(&db, &write)?).await {
+    match queue::record(cx, &origin(cx, c), &events, store::insert_user(&db, &write)?).await {
         Ok(()) => {}
         Err(e) if e.reason.as_deref().is_some_and(|r| r.contains("user_name")) => {
             // A concurrent create of the same userName won: answer with it, idempotently.
@@ -304,7 +304,7 @@ async fn save_user(cx: &Ctx, c: &ScimClient, before: &StoredUser, next: &Value) 
     }
     let columns = resource::user_columns(next);
     let hash = password_hash(&columns).await?;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let write = store::UserWrite {
         workspace_id: &c.workspace_id,
         id: &before.id,
@@ -323,7 +323,7 @@ async fn save_user(cx: &Ctx, c: &ScimClient, before: &StoredUser, next: &Value) 
     }
     let data = json!({"userName": columns.user_name, "passwordChanged": hash.is_some(), "version": before.version + 1});
     let events = [event(c, action, &before.id, data)];
-    queue::record(&cx.env, &origin(cx, c), &events, changes).await.map_err(user_conflict)?;
+    queue::record(cx, &origin(cx, c), &events, changes).await.map_err(user_conflict)?;
     if revoke || hash.is_some() {
         SessionsClient::new(&cx.env, &c.workspace_id, &before.id)?.revoke_except(None, cx.now_ms).await?;
     }
@@ -350,9 +350,9 @@ async fn patch_user(cx: &mut Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> 
 async fn delete_user(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
     let user = stored_user(cx, c, id).await?;
     SessionsClient::new(&cx.env, &c.workspace_id, &user.id)?.revoke_except(None, cx.now_ms).await?;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let events = [event(c, Action::ScimUserDeleted, &user.id, json!({"userName": user.user_name}))];
-    queue::record(&cx.env, &origin(cx, c), &events, store::delete_user(&db, &c.workspace_id, &user.id)?).await?;
+    queue::record(cx, &origin(cx, c), &events, store::delete_user(&db, &c.workspace_id, &user.id)?).await?;
     Ok(Reply { status: 204, headers: Vec::new(), body: crate::edge::http::Body::Empty })
 }
 
@@ -360,7 +360,7 @@ async fn list_groups(cx: &Ctx, c: &ScimClient, q: ListQuery) -> ApiResult<Reply>
     let projection = Projection::parse(&GROUP_TYPE, q.attributes.as_deref(), q.excluded_attributes.as_deref())
         .map_err(invalid_param)?;
     let members = projection.returns(&GROUP_TYPE, "members");
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let base = base(cx);
     let ws = c.workspace_id.as_str();
     let (total, groups) = match compiled(&GROUP_TYPE, &q)? {
@@ -381,7 +381,7 @@ async fn list_groups(cx: &Ctx, c: &ScimClient, q: ListQuery) -> ApiResult<Reply>
 }
 
 async fn fetch_group_page(
-    db: &worker::D1Database,
+    db: &Db,
     ws: &str,
     sql: Option<&SqlFilter>,
     q: &ListQuery,
@@ -393,7 +393,7 @@ async fn fetch_group_page(
 }
 
 async fn stored_group(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<StoredGroup> {
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     store::group(&db, &c.workspace_id, id)
         .await?
         .ok_or_else(|| ApiError::with_reason(ErrorCode::GroupNotFound, format!("no group {id:?} in this workspace")))
@@ -420,7 +420,7 @@ async fn member_ids(cx: &Ctx, c: &ScimClient, group: &Value) -> ApiResult<(Vec<S
     if ids.is_empty() {
         return Ok((ids, Vec::new()));
     }
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let known = store::existing_users(&db, &c.workspace_id, &ids).await?;
     Ok(ids.into_iter().partition(|id| known.contains(id)))
 }
@@ -452,10 +452,10 @@ async fn create_group(cx: &mut Ctx, c: &ScimClient) -> ApiResult<Reply> {
         removed: &[],
         now: cx.now_ms,
     };
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let data = json!({"displayName": display_name, "members": members.len(), "membersIgnored": some(&ignored)});
     let events = [event(c, Action::ScimGroupCreated, &id, data)];
-    queue::record(&cx.env, &origin(cx, c), &events, store::insert_group(&db, &write)?).await.map_err(group_conflict)?;
+    queue::record(cx, &origin(cx, c), &events, store::insert_group(&db, &write)?).await.map_err(group_conflict)?;
     let group = stored_group(cx, c, &id).await?;
     Ok(whole(resource::group_resource(&group, &base(cx)), 201))
 }
@@ -477,7 +477,7 @@ async fn save_group(cx: &Ctx, c: &ScimClient, before: &StoredGroup, next: &Value
         removed: &change.removed,
         now: cx.now_ms,
     };
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let data = json!({
         "displayName": change.display_name,
         "membersAdded": change.added.len(),
@@ -485,7 +485,7 @@ async fn save_group(cx: &Ctx, c: &ScimClient, before: &StoredGroup, next: &Value
         "membersIgnored": some(&ignored),
     });
     let events = [event(c, Action::ScimGroupUpdated, &before.id, data)];
-    queue::record(&cx.env, &origin(cx, c), &events, store::update_group(&db, &write)?).await.map_err(group_conflict)?;
+    queue::record(cx, &origin(cx, c), &events, store::update_group(&db, &write)?).await.map_err(group_conflict)?;
     let group = stored_group(cx, c, &before.id).await?;
     Ok(whole(resource::group_resource(&group, &base(cx)), 200))
 }
@@ -506,9 +506,9 @@ async fn patch_group(cx: &mut Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply>
 
 async fn delete_group(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
     let group = stored_group(cx, c, id).await?;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let events = [event(c, Action::ScimGroupDeleted, &group.id, json!({"displayName": group.display_name}))];
-    queue::record(&cx.env, &origin(cx, c), &events, vec![store::delete_group(&db, &c.workspace_id, &group.id)?])
+    queue::record(cx, &origin(cx, c), &events, vec![store::delete_group(&db, &c.workspace_id, &group.id)?])
         .await?;
     Ok(Reply { status: 204, headers: Vec::new(), body: crate::edge::http::Body::Empty })
 }

@@ -5,7 +5,6 @@ use serde_json::json;
 
 use crate::audit::actions::Action;
 use crate::edge::auth::Principal;
-use crate::edge::db;
 use crate::edge::handlers::me;
 use crate::edge::http::{Ctx, Reply};
 use crate::edge::queue;
@@ -21,7 +20,7 @@ fn invalid(reason: &str) -> ApiError {
 }
 
 pub async fn workspace_get(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let ws = workspaces::get(&db, who.workspace_id()).await?.ok_or(ErrorCode::NotFound)?;
     Ok(Reply::json(ws.to_json()))
 }
@@ -37,7 +36,7 @@ pub async fn workspace_update(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply>
     let patch: WorkspacePatch = cx.json().await?;
     crate::edge::handlers::stepup::require_if_enrolled(cx, who, crate::stepup::Purpose::WorkspaceSettingsChange)
         .await?;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let before = workspaces::get(&db, who.workspace_id()).await?.ok_or(ErrorCode::NotFound)?;
     let mut after = before.clone();
     if let Some(policy) = &patch.sign_in_policy {
@@ -57,14 +56,14 @@ pub async fn workspace_update(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply>
             "after": {"signInPolicy": after.sign_in_policy, "mfaRequired": after.mfa_required != 0},
         }),
     };
-    queue::record(&cx.env, &who.origin(cx), &[event], vec![workspaces::update_sign_in(&db, &after, cx.now_ms)?])
+    queue::record(cx, &who.origin(cx), &[event], vec![workspaces::update_sign_in(&db, &after, cx.now_ms)?])
         .await?;
     after.updated_at = cx.now_ms;
     Ok(Reply::json(after.to_json()))
 }
 
 pub async fn users_list(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let rows = users::list(&db, who.workspace_id()).await?;
     Ok(Reply::json(json!({"users": rows.iter().map(users::UserRow::to_json).collect::<Vec<_>>()})))
 }
@@ -80,7 +79,7 @@ struct UserPatch {
 /// owner touches an owner or grants ownership. Disabling revokes every session at once.
 pub async fn user_update(cx: &mut Ctx, who: &Principal, user_id: &str) -> ApiResult<Reply> {
     let patch: UserPatch = cx.json().await?;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let target = users::get(&db, who.workspace_id(), user_id).await?.ok_or(ErrorCode::NotFound)?;
     if target.id == who.user.id {
         return Err(ApiError::with_reason(ErrorCode::Forbidden, "you cannot change your own role or status"));
@@ -106,7 +105,7 @@ pub async fn user_update(cx: &mut Ctx, who: &Principal, user_id: &str) -> ApiRes
         data: json!({"before": {"role": target.role, "status": target.status}, "after": {"role": role, "status": status}}),
     };
     let change = users::set_role_status(&db, &target, &role, &status, cx.now_ms)?;
-    queue::record(&cx.env, &who.origin(cx), &[event], vec![change]).await?;
+    queue::record(cx, &who.origin(cx), &[event], vec![change]).await?;
     if status == "disabled" {
         SessionsClient::new(&cx.env, who.workspace_id(), &target.id)?.revoke_except(None, cx.now_ms).await?;
     }

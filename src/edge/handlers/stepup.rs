@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::audit::actions::Action;
 use crate::edge::auth::Principal;
 use crate::edge::crypto::{random, verify_signature};
-use crate::edge::db;
+use crate::edge::db::Db;
 use crate::edge::handlers::passkeys::{b64u_decode, verification_failed, RelyingParty, CHALLENGE_TTL_MS};
 use crate::edge::handlers::totp::unseal;
 use crate::edge::http::{Ctx, Reply};
@@ -48,7 +48,7 @@ pub struct Inventory {
     backup_codes: Vec<String>,
 }
 
-pub async fn inventory(db: &worker::D1Database, user: &UserRow) -> ApiResult<Inventory> {
+pub async fn inventory(db: &Db, user: &UserRow) -> ApiResult<Inventory> {
     let (ws, user) = (user.workspace_id.as_str(), user.id.as_str());
     Ok(Inventory {
         passkeys: credentials::list(db, ws, user).await?,
@@ -81,7 +81,7 @@ struct OptionsBody {
 pub async fn challenge_options(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     let body: OptionsBody = cx.json().await?;
     let purpose = purpose(&body.purpose)?;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let inv = inventory(&db, &who.user).await?;
     let usable: Vec<Factor> = purpose.factors().into_iter().filter(|f| inv.has(*f)).collect();
     if usable.is_empty() {
@@ -107,7 +107,7 @@ pub async fn challenge_options(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply
     }
     let factors: Vec<&str> = usable.iter().map(|f| f.code()).collect();
     let data = json!({"purpose": purpose.code(), "factors": factors});
-    queue::record(&cx.env, &who.origin(cx), &[event(who, Action::StepUpChallenged, data)], vec![]).await?;
+    queue::record(cx, &who.origin(cx), &[event(who, Action::StepUpChallenged, data)], vec![]).await?;
     Ok(Reply::json(json!({
         "purpose": purpose.code(),
         "requiresPhishingResistant": purpose.requires_phishing_resistant(),
@@ -157,7 +157,7 @@ pub async fn verify(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         Err(err) if err.code == ErrorCode::RateLimited => return Err(err),
         Err(err) => {
             let data = json!({"purpose": purpose.code(), "factor": factor.code(), "code": err.code.as_str()});
-            queue::record(&cx.env, &who.origin(cx), &[event(who, Action::StepUpFailed, data)], vec![]).await?;
+            queue::record(cx, &who.origin(cx), &[event(who, Action::StepUpFailed, data)], vec![]).await?;
             return Err(err);
         }
     };
@@ -171,7 +171,7 @@ pub async fn verify(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         Action::StepUpVerified,
         json!({"purpose": purpose.code(), "factor": proof.factor.code(), "expiresAt": expires_at}),
     ));
-    queue::record(&cx.env, &who.origin(cx), &events, proof.changes).await?;
+    queue::record(cx, &who.origin(cx), &events, proof.changes).await?;
     Ok(Reply::json(
         json!({"token": token, "purpose": purpose.code(), "factor": proof.factor.code(), "expiresAt": expires_at, "header": HEADER}),
     ))
@@ -229,7 +229,7 @@ async fn prove_passkey(
 ) -> ApiResult<Proof> {
     let sessions = SessionsClient::new(&cx.env, &user.workspace_id, &user.id)?;
     let challenge = sessions.take_challenge(challenge_key, cx.now_ms).await?.ok_or(ErrorCode::ChallengeExpired)?;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let stored = credentials::get(&db, &user.workspace_id, &user.id, assertion.id.trim_end_matches('=')).await?;
     let stored = stored.ok_or_else(|| verification_failed("unknown credential for this user"))?;
     let public_key = CoseKey::from_cbor(&b64u_decode("publicKey", &stored.public_key)?).map_err(verification_failed)?;
@@ -277,7 +277,7 @@ fn read_sign_count(auth_data: &[u8]) -> u32 {
 }
 
 async fn prove_totp(cx: &Ctx, user: &UserRow, code: &str) -> ApiResult<Proof> {
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let row = mfa::totp(&db, &user.workspace_id, &user.id).await?.filter(|t| t.confirmed_at.is_some());
     let row =
         row.ok_or_else(|| ApiError::with_reason(ErrorCode::NoFactorAvailable, "no authenticator app enrolled"))?;
@@ -291,7 +291,7 @@ async fn prove_totp(cx: &Ctx, user: &UserRow, code: &str) -> ApiResult<Proof> {
 }
 
 async fn prove_backup_code(cx: &Ctx, user: &UserRow, actor: &Actor, code: &str) -> ApiResult<Proof> {
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let unused = mfa::unused_backup_codes(&db, &user.workspace_id, &user.id).await?;
     let index = backup_codes::find(code, &unused).ok_or(ErrorCode::InvalidMfaCode)?;
     let hash = unused.get(index).ok_or(ErrorCode::InvalidMfaCode)?;
@@ -330,8 +330,7 @@ pub async fn require(cx: &Ctx, who: &Principal, purpose: Purpose) -> ApiResult<(
         Err(r) => (Action::StepUpTokenRefused, Err(refusal_error(purpose, r))),
     };
     let code = result.as_ref().err().map(|e: &ApiError| e.code.as_str());
-    queue::record(
-        &cx.env,
+    queue::record(cx,
         &who.origin(cx),
         &[event(who, action, json!({"purpose": purpose.code(), "code": code}))],
         vec![],

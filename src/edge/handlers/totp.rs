@@ -9,7 +9,6 @@ use crate::audit::actions::Action;
 use crate::edge::auth::Principal;
 use crate::edge::config::auth_secret;
 use crate::edge::crypto::random;
-use crate::edge::db;
 use crate::edge::http::{fault, Ctx, Reply};
 use crate::edge::queue;
 use crate::edge::sessions::SessionsClient;
@@ -32,7 +31,7 @@ pub fn unseal(cx: &Ctx, sealed: &str) -> ApiResult<Vec<u8>> {
 
 /// Starts enrolment: a fresh 160-bit secret, shown once as base32 and an otpauth:// URI.
 pub async fn enrol(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     if mfa::totp(&db, who.workspace_id(), &who.user.id).await?.is_some_and(|t| t.confirmed_at.is_some()) {
         return Err(ApiError::with_reason(ErrorCode::Conflict, "an authenticator app is already enrolled"));
     }
@@ -56,7 +55,7 @@ struct Confirm {
 /// Confirms enrolment with a current code; returns the ten backup codes, once.
 pub async fn confirm(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     let body: Confirm = cx.json().await?;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let row = mfa::totp(&db, who.workspace_id(), &who.user.id).await?.filter(|t| t.confirmed_at.is_none());
     let row =
         row.ok_or_else(|| ApiError::with_reason(ErrorCode::NotFound, "no pending authenticator-app enrolment"))?;
@@ -80,6 +79,6 @@ pub async fn confirm(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         data: json!({"backupCodes": codes.len()}),
     };
     let origin = who.origin(cx);
-    queue::record(&cx.env, &origin, &[event], changes).await?;
+    queue::record(cx, &origin, &[event], changes).await?;
     Ok(Reply::json(json!({"enrolled": true, "backupCodes": codes})))
 }

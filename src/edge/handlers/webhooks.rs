@@ -10,7 +10,6 @@ use crate::audit::actions::Action;
 use crate::edge::auth::Principal;
 use crate::edge::config::{self, auth_secret};
 use crate::edge::crypto::{new_id, random};
-use crate::edge::db;
 use crate::edge::handlers::stepup;
 use crate::edge::http::{Ctx, Reply};
 use crate::edge::queue;
@@ -39,7 +38,7 @@ fn invalid(reason: impl Into<String>) -> ApiError {
 }
 
 async fn load(cx: &Ctx, who: &Principal, id: &str) -> ApiResult<Subscription> {
-    store::get(&db::open(&cx.env)?, who.workspace_id(), id).await?.ok_or_else(|| ErrorCode::WebhookNotFound.into())
+    store::get(&cx.db()?, who.workspace_id(), id).await?.ok_or_else(|| ErrorCode::WebhookNotFound.into())
 }
 
 fn url_policy(cx: &Ctx) -> UrlPolicy {
@@ -87,7 +86,7 @@ fn new_secret(cx: &Ctx) -> ApiResult<(String, Secret)> {
 }
 
 pub async fn list(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
-    let subs = store::list(&db::open(&cx.env)?, who.workspace_id()).await?;
+    let subs = store::list(&cx.db()?, who.workspace_id()).await?;
     Ok(Reply::json(json!({"webhooks": subs.iter().map(|s| s.to_json(cx.now_ms)).collect::<Vec<_>>()})))
 }
 
@@ -108,7 +107,7 @@ pub async fn create(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     let filters = check_filters(&body.event_filters.unwrap_or_else(|| vec!["*".into()]))?;
     let threshold = check_threshold(body.circuit_threshold.unwrap_or(DEFAULT_THRESHOLD))?;
     stepup::require_if_enrolled(cx, who, Purpose::WebhookChange).await?;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let existing = store::list(&db, who.workspace_id()).await?;
     if existing.len() >= MAX_SUBSCRIPTIONS {
         return Err(invalid(format!("a workspace has at most {MAX_SUBSCRIPTIONS} webhook subscriptions")));
@@ -141,7 +140,7 @@ pub async fn create(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         resource_id: Some(sub.id.clone()),
         data: json!({"subscriptionId": sub.id, "name": sub.name, "url": sub.url, "eventFilters": sub.filters()}),
     };
-    queue::record(&cx.env, &who.origin(cx), &[event], vec![store::insert(&db, &sub)?]).await?;
+    queue::record(cx, &who.origin(cx), &[event], vec![store::insert(&db, &sub)?]).await?;
     let mut view = sub.to_json(cx.now_ms);
     view["secret"] = json!(secret.encode());
     Ok(Reply::json(view))
@@ -150,7 +149,7 @@ pub async fn create(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
 pub async fn get(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply> {
     let sub = load(cx, who, id).await?;
     let mut view = sub.to_json(cx.now_ms);
-    view["backlog"] = store::backlog(&db::open(&cx.env)?, &sub.id).await?;
+    view["backlog"] = store::backlog(&cx.db()?, &sub.id).await?;
     Ok(Reply::json(view))
 }
 
@@ -219,7 +218,7 @@ pub async fn update(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
         None => {}
     }
     stepup::require_if_enrolled(cx, who, Purpose::WebhookChange).await?;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     if after.name != before.name && store::list(&db, who.workspace_id()).await?.iter().any(|s| s.name == after.name) {
         return Err(ApiError::with_reason(ErrorCode::WebhookNameTaken, format!("name {:?} is taken", after.name)));
     }
@@ -244,7 +243,7 @@ pub async fn update(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
             data: json!({"subscriptionId": after.id, "name": after.name, "drained": parked}),
         });
     }
-    queue::record(&cx.env, &who.origin(cx), &events, batch).await?;
+    queue::record(cx, &who.origin(cx), &events, batch).await?;
     if reopen {
         queue::drain_later(&cx.env, &after.id).await?;
     }
@@ -254,14 +253,14 @@ pub async fn update(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
 pub async fn delete(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply> {
     let sub = load(cx, who, id).await?;
     stepup::require_if_enrolled(cx, who, Purpose::WebhookChange).await?;
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let event = Event {
         action: Action::WebhookDeleted,
         actor: who.actor(),
         resource_id: Some(sub.id.clone()),
         data: json!({"subscriptionId": sub.id, "name": sub.name}),
     };
-    queue::record(&cx.env, &who.origin(cx), &[event], store::delete(&db, who.workspace_id(), &sub.id)?).await?;
+    queue::record(cx, &who.origin(cx), &[event], store::delete(&db, who.workspace_id(), &sub.id)?).await?;
     Ok(Reply::json(json!({"deleted": true, "id": sub.id})))
 }
 
@@ -297,8 +296,8 @@ pub async fn rotate(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
         data: json!({"subscriptionId": after.id, "name": after.name,
                      "previousValidUntil": crate::time::format_ms(until)}),
     };
-    let db = db::open(&cx.env)?;
-    queue::record(&cx.env, &who.origin(cx), &[event], vec![store::update(&db, &after)?]).await?;
+    let db = cx.db()?;
+    queue::record(cx, &who.origin(cx), &[event], vec![store::update(&db, &after)?]).await?;
     let mut view = after.to_json(cx.now_ms);
     view["secret"] = json!(secret.encode());
     Ok(Reply::json(view))
@@ -349,7 +348,7 @@ pub async fn test(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply> {
 
 pub async fn deliveries(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply> {
     let sub = load(cx, who, id).await?;
-    let rows = store::attempts(&db::open(&cx.env)?, who.workspace_id(), &sub.id).await?;
+    let rows = store::attempts(&cx.db()?, who.workspace_id(), &sub.id).await?;
     Ok(Reply::json(json!({"deliveries": rows})))
 }
 
@@ -375,7 +374,7 @@ pub async fn redeliver(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Rep
     if sub.enabled == 0 {
         return Err(invalid("the endpoint is disabled: enable it first (its parked deliveries are then sent)"));
     }
-    let db = db::open(&cx.env)?;
+    let db = cx.db()?;
     let jobs = store::redeliver(&db, &sub.id, body.message_id.as_deref(), since, cx.now_ms).await?;
     if jobs.is_empty() && body.message_id.is_some() {
         return Err(ErrorCode::WebhookMessageNotFound.into());
@@ -386,7 +385,7 @@ pub async fn redeliver(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Rep
         resource_id: Some(sub.id.clone()),
         data: json!({"subscriptionId": sub.id, "name": sub.name, "messages": jobs.len()}),
     };
-    queue::record(&cx.env, &who.origin(cx), &[event], vec![]).await?;
+    queue::record(cx, &who.origin(cx), &[event], vec![]).await?;
     let queued = jobs.len();
     queue::redeliver_now(&cx.env, jobs).await?;
     Ok(Reply::json(json!({"queued": queued})).status(202))

@@ -1,7 +1,9 @@
 //! The per-workspace attestation policy (absent = allow any authenticator).
 
 use serde::Deserialize;
-use worker::{D1Database, D1PreparedStatement};
+use worker::D1PreparedStatement;
+
+use crate::edge::db::Db;
 
 use crate::attestation_policy::Policy;
 use crate::edge::db::{self, int, text};
@@ -13,7 +15,7 @@ struct Row {
     policy: String,
 }
 
-pub async fn get(db: &D1Database, workspace_id: &str) -> ApiResult<Policy> {
+pub async fn get(db: &Db, workspace_id: &str) -> ApiResult<Policy> {
     let row: Option<Row> =
         db::first(db, "SELECT policy FROM attestation_policies WHERE workspace_id = ?1", &[text(workspace_id)]).await?;
     match row {
@@ -22,7 +24,7 @@ pub async fn get(db: &D1Database, workspace_id: &str) -> ApiResult<Policy> {
     }
 }
 
-pub fn put(db: &D1Database, workspace_id: &str, policy: &Policy, by: &str, now: i64) -> ApiResult<D1PreparedStatement> {
+pub fn put(db: &Db, workspace_id: &str, policy: &Policy, by: &str, now: i64) -> ApiResult<D1PreparedStatement> {
     let json = serde_json::to_string(policy).map_err(|e| fault("encode policy", e))?;
     db::stmt(
         db,

@@ -2,7 +2,9 @@
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use worker::{D1Database, D1PreparedStatement};
+use worker::D1PreparedStatement;
+
+use crate::edge::db::Db;
 
 use crate::edge::db::{self, int, text};
 use crate::error::ApiResult;
@@ -55,7 +57,7 @@ fn authenticator_name(aaguid: &str) -> Option<String> {
     parse_aaguid(aaguid).and_then(|a| lookup(CATALOG, &a)).map(|e| e.name.to_string())
 }
 
-pub async fn list(db: &D1Database, workspace_id: &str, user_id: &str) -> ApiResult<Vec<CredentialRow>> {
+pub async fn list(db: &Db, workspace_id: &str, user_id: &str) -> ApiResult<Vec<CredentialRow>> {
     db::all(
         db,
         "SELECT * FROM webauthn_credentials WHERE workspace_id = ?1 AND user_id = ?2 ORDER BY created_at LIMIT 100",
@@ -64,7 +66,7 @@ pub async fn list(db: &D1Database, workspace_id: &str, user_id: &str) -> ApiResu
     .await
 }
 
-pub async fn get(db: &D1Database, workspace_id: &str, user_id: &str, id: &str) -> ApiResult<Option<CredentialRow>> {
+pub async fn get(db: &Db, workspace_id: &str, user_id: &str, id: &str) -> ApiResult<Option<CredentialRow>> {
     db::first(
         db,
         "SELECT * FROM webauthn_credentials WHERE workspace_id = ?1 AND user_id = ?2 AND id = ?3",
@@ -73,7 +75,7 @@ pub async fn get(db: &D1Database, workspace_id: &str, user_id: &str, id: &str) -
     .await
 }
 
-pub fn insert(db: &D1Database, c: &CredentialRow) -> ApiResult<D1PreparedStatement> {
+pub fn insert(db: &Db, c: &CredentialRow) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
         "INSERT INTO webauthn_credentials (id, workspace_id, user_id, public_key, alg, aaguid, transports, backup_eligible, \
@@ -87,7 +89,7 @@ pub fn insert(db: &D1Database, c: &CredentialRow) -> ApiResult<D1PreparedStateme
 
 /// After a verified assertion: counter, backup state, last use.
 pub fn record_use(
-    db: &D1Database,
+    db: &Db,
     c: &CredentialRow,
     sign_count: u32,
     backup_state: bool,
@@ -108,7 +110,7 @@ pub fn record_use(
     )
 }
 
-pub fn rename(db: &D1Database, c: &CredentialRow, nickname: &str) -> ApiResult<D1PreparedStatement> {
+pub fn rename(db: &Db, c: &CredentialRow, nickname: &str) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
         "UPDATE webauthn_credentials SET nickname = ?4 WHERE workspace_id = ?1 AND user_id = ?2 AND id = ?3",
@@ -116,7 +118,7 @@ pub fn rename(db: &D1Database, c: &CredentialRow, nickname: &str) -> ApiResult<D
     )
 }
 
-pub fn delete(db: &D1Database, c: &CredentialRow) -> ApiResult<D1PreparedStatement> {
+pub fn delete(db: &Db, c: &CredentialRow) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
         "DELETE FROM webauthn_credentials WHERE workspace_id = ?1 AND user_id = ?2 AND id = ?3",

@@ -3,7 +3,9 @@
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use worker::{D1Database, D1PreparedStatement};
+use worker::D1PreparedStatement;
+
+use crate::edge::db::Db;
 
 use crate::edge::db::{self, int, text};
 use crate::error::ApiResult;
@@ -43,25 +45,25 @@ impl InvitationRow {
 
 const COLUMNS: &str = "id, workspace_id, email, role, invited_by, expires_at, accepted_at, created_at";
 
-pub async fn pending(db: &D1Database, workspace_id: &str, now_ms: i64) -> ApiResult<Vec<InvitationRow>> {
+pub async fn pending(db: &Db, workspace_id: &str, now_ms: i64) -> ApiResult<Vec<InvitationRow>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM invitations WHERE workspace_id = ?1 AND accepted_at IS NULL AND expires_at > ?2 ORDER BY created_at DESC LIMIT 500"
     );
     db::all(db, &sql, &[text(workspace_id), int(now_ms)]).await
 }
 
-pub async fn get(db: &D1Database, workspace_id: &str, id: &str) -> ApiResult<Option<InvitationRow>> {
+pub async fn get(db: &Db, workspace_id: &str, id: &str) -> ApiResult<Option<InvitationRow>> {
     let sql = format!("SELECT {COLUMNS} FROM invitations WHERE workspace_id = ?1 AND id = ?2");
     db::first(db, &sql, &[text(workspace_id), text(id)]).await
 }
 
 /// By the token's hash: the token is 256 random bits, so the hash is a safe lookup key.
-pub async fn by_token_hash(db: &D1Database, token_hash: &str) -> ApiResult<Option<InvitationRow>> {
+pub async fn by_token_hash(db: &Db, token_hash: &str) -> ApiResult<Option<InvitationRow>> {
     db::first(db, &format!("SELECT {COLUMNS} FROM invitations WHERE token_hash = ?1"), &[text(token_hash)]).await
 }
 
 /// Replaces any open invitation for the same email, then inserts this one.
-pub fn upsert(db: &D1Database, row: &InvitationRow, token_hash: &str) -> ApiResult<Vec<D1PreparedStatement>> {
+pub fn upsert(db: &Db, row: &InvitationRow, token_hash: &str) -> ApiResult<Vec<D1PreparedStatement>> {
     Ok(vec![
         db::stmt(
             db,
@@ -86,7 +88,7 @@ pub fn upsert(db: &D1Database, row: &InvitationRow, token_hash: &str) -> ApiResu
     ])
 }
 
-pub fn delete(db: &D1Database, row: &InvitationRow) -> ApiResult<D1PreparedStatement> {
+pub fn delete(db: &Db, row: &InvitationRow) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
         "DELETE FROM invitations WHERE workspace_id = ?1 AND id = ?2",
@@ -94,7 +96,7 @@ pub fn delete(db: &D1Database, row: &InvitationRow) -> ApiResult<D1PreparedState
     )
 }
 
-pub fn mark_accepted(db: &D1Database, row: &InvitationRow, now_ms: i64) -> ApiResult<D1PreparedStatement> {
+pub fn mark_accepted(db: &Db, row: &InvitationRow, now_ms: i64) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
         "UPDATE invitations SET accepted_at = ?3 WHERE workspace_id = ?1 AND id = ?2 AND accepted_at IS NULL",

@@ -15,10 +15,13 @@
 //! sweeper re-sends whatever a crash left behind. This module knows nothing of the queue.
 
 use serde_json::Value;
-use worker::{D1Database, D1PreparedStatement, D1Result};
+use worker::{D1PreparedStatement, D1Result};
+
+use crate::edge::db::Db;
 
 use crate::audit::actions::Action;
 use crate::audit::ledger::{AuditEntry, GENESIS_HASH};
+use crate::audit::query::AuditFilter;
 use crate::edge::crypto::new_id;
 use crate::edge::db::{self, int, opt_text, text};
 use crate::edge::http::fault;
@@ -57,7 +60,7 @@ struct Head {
     hash: String,
 }
 
-fn insert(db: &D1Database, origin: &Origin<'_>, event: &Event, id: &str) -> ApiResult<D1PreparedStatement> {
+fn insert(db: &Db, origin: &Origin<'_>, event: &Event, id: &str) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
         "INSERT INTO audit_log (workspace_id, seq, id, at, action, actor_type, actor_id, resource_type, resource_id, ip, data) \
@@ -88,7 +91,7 @@ pub struct Origin<'a> {
 /// outbox rows each event fans out to. Returns the deliveries written that are due now (not
 /// parked), for the caller to queue. The new rows are left for [`seal`].
 pub async fn record(
-    db: &D1Database,
+    db: &Db,
     origin: &Origin<'_>,
     events: &[Event],
     changes: Vec<D1PreparedStatement>,
@@ -130,7 +133,7 @@ fn conflict(text: &str) -> ApiError {
 }
 
 /// Links every unsealed row of the workspace into the chain, oldest first.
-pub async fn seal(db: &D1Database, workspace_id: &str) -> ApiResult<()> {
+pub async fn seal(db: &Db, workspace_id: &str) -> ApiResult<()> {
     loop {
         let sql =
             "SELECT seq, hash FROM audit_log WHERE workspace_id = ?1 AND hash IS NOT NULL ORDER BY seq DESC LIMIT 1";
@@ -160,7 +163,40 @@ pub async fn seal(db: &D1Database, workspace_id: &str) -> ApiResult<()> {
     }
 }
 
-/// Rows by the filter's page query (descending seq).
-pub async fn rows(db: &D1Database, sql: &str, args: &[wasm_bindgen::JsValue]) -> ApiResult<Vec<AuditEntry>> {
-    db::all(db, sql, args).await
+/// One page of the filter's query (descending seq, one row past the page to tell if more follow).
+pub async fn page(db: &Db, f: &AuditFilter, workspace_id: &str) -> ApiResult<Vec<AuditEntry>> {
+    let (sql, params) = f.page_sql(workspace_id);
+    let args: Vec<_> = params.iter().map(db::value).collect();
+    db::all(db, &sql, &args).await
+}
+
+/// How many rows the filter matches in all.
+pub async fn count(db: &Db, f: &AuditFilter, workspace_id: &str) -> ApiResult<i64> {
+    let (condition, params) = f.where_clause(workspace_id);
+    let args: Vec<_> = params.iter().map(db::value).collect();
+    let sql = format!("SELECT COUNT(*) AS n FROM audit_log WHERE {condition}");
+    Ok(db::first::<Count>(db, &sql, &args).await?.map_or(0, |c| c.n))
+}
+
+#[derive(serde::Deserialize)]
+struct Count {
+    n: i64,
+}
+
+/// The highest `seq` of the workspace's ledger (of its sealed rows only, if `sealed`); 0 if empty.
+pub async fn head_seq(db: &Db, workspace_id: &str, sealed: bool) -> ApiResult<i64> {
+    let sql = match sealed {
+        true => "SELECT COALESCE(MAX(seq), 0) AS n FROM audit_log WHERE workspace_id = ?1 AND hash IS NOT NULL",
+        false => "SELECT COALESCE(MAX(seq), 0) AS n FROM audit_log WHERE workspace_id = ?1",
+    };
+    Ok(db::first::<Count>(db, sql, &[text(workspace_id)]).await?.map_or(0, |c| c.n))
+}
+
+/// Rows with `after < seq <= upto`, oldest first, at most `limit`: one page of a chain walk.
+pub async fn chain_page(db: &Db, workspace_id: &str, after: i64, limit: i64, upto: i64) -> ApiResult<Vec<AuditEntry>> {
+    let sql = format!(
+        "SELECT {} FROM audit_log WHERE workspace_id = ?1 AND seq > ?2 AND seq <= ?4 ORDER BY seq ASC LIMIT ?3",
+        crate::audit::query::AUDIT_COLUMNS.join(", ")
+    );
+    db::all(db, &sql, &[text(workspace_id), int(after), int(limit), int(upto)]).await
 }

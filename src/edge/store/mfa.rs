@@ -2,7 +2,9 @@
 //! plus the user's `mfa_enrolled` flag that sign-in's MFA requirement reads.
 
 use serde::Deserialize;
-use worker::{D1Database, D1PreparedStatement};
+use worker::D1PreparedStatement;
+
+use crate::edge::db::Db;
 
 use crate::edge::db::{self, int, text};
 use crate::error::ApiResult;
@@ -13,7 +15,7 @@ pub struct TotpRow {
     pub confirmed_at: Option<i64>,
 }
 
-pub async fn totp(db: &D1Database, workspace_id: &str, user_id: &str) -> ApiResult<Option<TotpRow>> {
+pub async fn totp(db: &Db, workspace_id: &str, user_id: &str) -> ApiResult<Option<TotpRow>> {
     db::first(
         db,
         "SELECT secret_sealed, confirmed_at FROM totp_factors WHERE workspace_id = ?1 AND user_id = ?2",
@@ -24,7 +26,7 @@ pub async fn totp(db: &D1Database, workspace_id: &str, user_id: &str) -> ApiResu
 
 /// Starts (or restarts) an unconfirmed enrolment.
 pub fn put_pending_totp(
-    db: &D1Database,
+    db: &Db,
     workspace_id: &str,
     user_id: &str,
     sealed: &str,
@@ -39,7 +41,7 @@ pub fn put_pending_totp(
     )
 }
 
-pub fn confirm_totp(db: &D1Database, workspace_id: &str, user_id: &str, now: i64) -> ApiResult<D1PreparedStatement> {
+pub fn confirm_totp(db: &Db, workspace_id: &str, user_id: &str, now: i64) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
         "UPDATE totp_factors SET confirmed_at = ?3 WHERE workspace_id = ?1 AND user_id = ?2 AND confirmed_at IS NULL",
@@ -47,7 +49,7 @@ pub fn confirm_totp(db: &D1Database, workspace_id: &str, user_id: &str, now: i64
     )
 }
 
-pub fn mark_enrolled(db: &D1Database, workspace_id: &str, user_id: &str, now: i64) -> ApiResult<D1PreparedStatement> {
+pub fn mark_enrolled(db: &Db, workspace_id: &str, user_id: &str, now: i64) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
         "UPDATE users SET mfa_enrolled = 1, updated_at = ?3 WHERE workspace_id = ?1 AND id = ?2",
@@ -57,7 +59,7 @@ pub fn mark_enrolled(db: &D1Database, workspace_id: &str, user_id: &str, now: i6
 
 /// Replaces the user's backup codes with these hashes.
 pub fn replace_backup_codes(
-    db: &D1Database,
+    db: &Db,
     workspace_id: &str,
     user_id: &str,
     hashes: &[String],
@@ -82,7 +84,7 @@ struct Hash {
     code_hash: String,
 }
 
-pub async fn unused_backup_codes(db: &D1Database, workspace_id: &str, user_id: &str) -> ApiResult<Vec<String>> {
+pub async fn unused_backup_codes(db: &Db, workspace_id: &str, user_id: &str) -> ApiResult<Vec<String>> {
     let rows: Vec<Hash> = db::all(
         db,
         "SELECT code_hash FROM backup_codes WHERE workspace_id = ?1 AND user_id = ?2 AND used_at IS NULL",
@@ -94,7 +96,7 @@ pub async fn unused_backup_codes(db: &D1Database, workspace_id: &str, user_id: &
 
 /// Spends a backup code; `false` if it was already spent (two racing uses: one wins).
 pub async fn spend_backup_code(
-    db: &D1Database,
+    db: &Db,
     workspace_id: &str,
     user_id: &str,
     hash: &str,

@@ -2,7 +2,9 @@
 //! returns it, so each isolate can tell whether its compiled copy is current).
 
 use serde::Deserialize;
-use worker::{D1Database, D1PreparedStatement};
+use worker::D1PreparedStatement;
+
+use crate::edge::db::Db;
 
 use crate::edge::db::{self, int, text};
 use crate::edge::http::fault;
@@ -16,7 +18,7 @@ struct Row {
 }
 
 /// The policy and its version (the default, mode off, at version 0).
-pub async fn get(db: &D1Database, workspace_id: &str) -> ApiResult<(Policy, i64)> {
+pub async fn get(db: &Db, workspace_id: &str) -> ApiResult<(Policy, i64)> {
     let row: Option<Row> =
         db::first(db, "SELECT policy, version FROM network_policies WHERE workspace_id = ?1", &[text(workspace_id)])
             .await?;
@@ -26,7 +28,7 @@ pub async fn get(db: &D1Database, workspace_id: &str) -> ApiResult<(Policy, i64)
     }
 }
 
-pub fn put(db: &D1Database, workspace_id: &str, policy: &Policy, by: &str, now: i64) -> ApiResult<D1PreparedStatement> {
+pub fn put(db: &Db, workspace_id: &str, policy: &Policy, by: &str, now: i64) -> ApiResult<D1PreparedStatement> {
     let json = serde_json::to_string(policy).map_err(|e| fault("encode network policy", e))?;
     db::stmt(
         db,

@@ -1,7 +1,9 @@
 //! SAML identity providers in D1, one row per provider of a workspace.
 
 use serde::{Deserialize, Serialize};
-use worker::{D1Database, D1PreparedStatement};
+use worker::D1PreparedStatement;
+
+use crate::edge::db::Db;
 
 use crate::edge::db::{self, int, text};
 use crate::error::ApiResult;
@@ -61,19 +63,19 @@ impl Provider {
 const COLUMNS: &str = "id, workspace_id, name, idp_entity_id, sso_url, sso_binding, certificates, name_id_format, \
      attribute_mapping, jit_provisioning, allowed_skew_secs, enabled, created_at, updated_at";
 
-pub async fn list(db: &D1Database, ws: &str) -> ApiResult<Vec<Provider>> {
+pub async fn list(db: &Db, ws: &str) -> ApiResult<Vec<Provider>> {
     let sql = format!("SELECT {COLUMNS} FROM saml_providers WHERE workspace_id = ?1 ORDER BY created_at, id");
     db::all(db, &sql, &[text(ws)]).await
 }
 
-pub async fn get(db: &D1Database, ws: &str, id: &str) -> ApiResult<Option<Provider>> {
+pub async fn get(db: &Db, ws: &str, id: &str) -> ApiResult<Option<Provider>> {
     let sql = format!("SELECT {COLUMNS} FROM saml_providers WHERE workspace_id = ?1 AND id = ?2");
     db::first(db, &sql, &[text(ws), text(id)]).await
 }
 
 /// A provider by its globally unique id, for the public metadata, login and ACS routes (the
 /// row names its workspace).
-pub async fn by_id(db: &D1Database, id: &str) -> ApiResult<Option<Provider>> {
+pub async fn by_id(db: &Db, id: &str) -> ApiResult<Option<Provider>> {
     let sql = format!("SELECT {COLUMNS} FROM saml_providers WHERE id = ?1");
     db::first(db, &sql, &[text(id)]).await
 }
@@ -97,14 +99,14 @@ fn args(p: &Provider) -> Vec<wasm_bindgen::JsValue> {
     ]
 }
 
-pub fn insert(db: &D1Database, p: &Provider) -> ApiResult<D1PreparedStatement> {
+pub fn insert(db: &Db, p: &Provider) -> ApiResult<D1PreparedStatement> {
     let sql = format!(
         "INSERT INTO saml_providers ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
     );
     db::stmt(db, &sql, &args(p))
 }
 
-pub fn update(db: &D1Database, p: &Provider) -> ApiResult<D1PreparedStatement> {
+pub fn update(db: &Db, p: &Provider) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
         "UPDATE saml_providers SET name = ?3, idp_entity_id = ?4, sso_url = ?5, sso_binding = ?6, certificates = ?7, \
@@ -114,6 +116,6 @@ pub fn update(db: &D1Database, p: &Provider) -> ApiResult<D1PreparedStatement> {
     )
 }
 
-pub fn delete(db: &D1Database, ws: &str, id: &str) -> ApiResult<D1PreparedStatement> {
+pub fn delete(db: &Db, ws: &str, id: &str) -> ApiResult<D1PreparedStatement> {
     db::stmt(db, "DELETE FROM saml_providers WHERE workspace_id = ?1 AND id = ?2", &[text(ws), text(id)])
 }

@@ -5,7 +5,9 @@
 use serde::Deserialize;
 use serde_json::Value;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement};
+use worker::D1PreparedStatement;
+
+use crate::edge::db::Db;
 
 use crate::edge::db::{self, int, opt_text, text};
 use crate::error::ApiResult;
@@ -72,7 +74,7 @@ const USER_COLUMNS: &str = "u.id, u.user_name, u.email, u.display_name, u.status
      JOIN scim_groups g ON g.id = m.group_id WHERE m.workspace_id = u.workspace_id AND m.user_id = u.id) AS groups_json";
 
 /// How many rows of `table` (`users u` or `scim_groups g`) match.
-async fn count(db: &D1Database, table: &str, ws: &str, filter: Option<&SqlFilter>) -> ApiResult<u64> {
+async fn count(db: &Db, table: &str, ws: &str, filter: Option<&SqlFilter>) -> ApiResult<u64> {
     let (cond, _) = clause(filter);
     let alias = table.rsplit(' ').next().unwrap_or_default();
     let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE {alias}.workspace_id = ?1 AND {cond}");
@@ -83,7 +85,7 @@ async fn count(db: &D1Database, table: &str, ws: &str, filter: Option<&SqlFilter
 /// numbers as JavaScript doubles, so `offset` and `limit` are clamped to 2^53 − 1 first (a larger
 /// one would round and fail in SQLite); `ListQuery` already keeps them within it.
 async fn page<T: serde::de::DeserializeOwned>(
-    db: &D1Database,
+    db: &Db,
     (table, columns): (&str, &str),
     ws: &str,
     filter: Option<&SqlFilter>,
@@ -100,14 +102,14 @@ async fn page<T: serde::de::DeserializeOwned>(
     db::all(db, &sql, &args(ws, filter, &[exact(limit), exact(offset)])).await
 }
 
-pub async fn count_users(db: &D1Database, ws: &str, filter: Option<&SqlFilter>) -> ApiResult<u64> {
+pub async fn count_users(db: &Db, ws: &str, filter: Option<&SqlFilter>) -> ApiResult<u64> {
     count(db, "users u", ws, filter).await
 }
 
 /// Matching users in creation order, `offset` skipped, at most `limit`, with their groups,
 /// and, when filtered, how many matched in all (`None`: count separately).
 pub async fn users(
-    db: &D1Database,
+    db: &Db,
     ws: &str,
     filter: Option<&SqlFilter>,
     offset: u64,
@@ -124,12 +126,12 @@ pub async fn users(
     Ok((rows.into_iter().map(stored_user).collect(), total))
 }
 
-pub async fn user(db: &D1Database, ws: &str, id: &str) -> ApiResult<Option<StoredUser>> {
+pub async fn user(db: &Db, ws: &str, id: &str) -> ApiResult<Option<StoredUser>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.workspace_id = ?1 AND u.id = ?2");
     Ok(db::first::<UserRow>(db, &sql, &[text(ws), text(id)]).await?.map(stored_user))
 }
 
-pub async fn user_by_name(db: &D1Database, ws: &str, user_name: &str) -> ApiResult<Option<StoredUser>> {
+pub async fn user_by_name(db: &Db, ws: &str, user_name: &str) -> ApiResult<Option<StoredUser>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.workspace_id = ?1 AND u.user_name = ?2");
     Ok(db::first::<UserRow>(db, &sql, &[text(ws), text(user_name)]).await?.map(stored_user))
 }
@@ -184,7 +186,7 @@ fn user_args(w: &UserWrite<'_>) -> Vec<JsValue> {
 }
 
 /// INSERT (SCIM-provisioned member) plus its email rows.
-pub fn insert_user(db: &D1Database, w: &UserWrite<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
+pub fn insert_user(db: &Db, w: &UserWrite<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
     let mut out = vec![db::stmt(
         db,
         "INSERT INTO users (workspace_id, id, email, user_name, external_id, display_name, given_name, family_name, \
@@ -197,7 +199,7 @@ pub fn insert_user(db: &D1Database, w: &UserWrite<'_>) -> ApiResult<Vec<D1Prepar
 }
 
 /// UPDATE of every SCIM column (version + 1) and the email rows replaced.
-pub fn update_user(db: &D1Database, w: &UserWrite<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
+pub fn update_user(db: &Db, w: &UserWrite<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
     let mut out = vec![
         db::stmt(
             db,
@@ -212,7 +214,7 @@ pub fn update_user(db: &D1Database, w: &UserWrite<'_>) -> ApiResult<Vec<D1Prepar
     Ok(out)
 }
 
-fn email_rows(db: &D1Database, w: &UserWrite<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
+fn email_rows(db: &Db, w: &UserWrite<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
     w.columns
         .emails
         .iter()
@@ -235,7 +237,7 @@ fn email_rows(db: &D1Database, w: &UserWrite<'_>) -> ApiResult<Vec<D1PreparedSta
 }
 
 /// Revokes a user's personal access tokens (deactivation, deletion).
-pub fn revoke_pats(db: &D1Database, ws: &str, user_id: &str, now: i64) -> ApiResult<D1PreparedStatement> {
+pub fn revoke_pats(db: &Db, ws: &str, user_id: &str, now: i64) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
         "UPDATE api_tokens SET revoked_at = ?3 WHERE workspace_id = ?1 AND user_id = ?2 AND kind = 'pat' AND revoked_at IS NULL",
@@ -244,7 +246,7 @@ pub fn revoke_pats(db: &D1Database, ws: &str, user_id: &str, now: i64) -> ApiRes
 }
 
 /// Deletes a user and what only they own; SCIM tokens they minted stay, unowned.
-pub fn delete_user(db: &D1Database, ws: &str, id: &str) -> ApiResult<Vec<D1PreparedStatement>> {
+pub fn delete_user(db: &Db, ws: &str, id: &str) -> ApiResult<Vec<D1PreparedStatement>> {
     let by_user = |sql: &str| db::stmt(db, sql, &[text(ws), text(id)]);
     Ok(vec![
         by_user("DELETE FROM api_tokens WHERE workspace_id = ?1 AND user_id = ?2 AND kind = 'pat'")?,
@@ -269,14 +271,14 @@ struct GroupRow {
 
 const GROUP_COLUMNS: &str = "g.id, g.display_name, g.external_id, g.version, g.created_at, g.updated_at";
 
-pub async fn count_groups(db: &D1Database, ws: &str, filter: Option<&SqlFilter>) -> ApiResult<u64> {
+pub async fn count_groups(db: &Db, ws: &str, filter: Option<&SqlFilter>) -> ApiResult<u64> {
     count(db, "scim_groups g", ws, filter).await
 }
 
 /// Matching groups with their members; `members: false` leaves them out (for large lists
 /// that exclude them).
 pub async fn groups(
-    db: &D1Database,
+    db: &Db,
     ws: &str,
     filter: Option<&SqlFilter>,
     offset: u64,
@@ -287,13 +289,13 @@ pub async fn groups(
     with_members(db, ws, rows, members).await
 }
 
-pub async fn group(db: &D1Database, ws: &str, id: &str) -> ApiResult<Option<StoredGroup>> {
+pub async fn group(db: &Db, ws: &str, id: &str) -> ApiResult<Option<StoredGroup>> {
     let sql = format!("SELECT {GROUP_COLUMNS} FROM scim_groups g WHERE g.workspace_id = ?1 AND g.id = ?2");
     let rows: Vec<GroupRow> = db::all(db, &sql, &[text(ws), text(id)]).await?;
     Ok(with_members(db, ws, rows, true).await?.pop())
 }
 
-async fn with_members(db: &D1Database, ws: &str, rows: Vec<GroupRow>, members: bool) -> ApiResult<Vec<StoredGroup>> {
+async fn with_members(db: &Db, ws: &str, rows: Vec<GroupRow>, members: bool) -> ApiResult<Vec<StoredGroup>> {
     let all: Vec<Membership> = if rows.is_empty() || !members {
         Vec::new()
     } else {
@@ -321,7 +323,7 @@ async fn with_members(db: &D1Database, ws: &str, rows: Vec<GroupRow>, members: b
 }
 
 /// Which of `ids` are users of the workspace.
-pub async fn existing_users(db: &D1Database, ws: &str, ids: &[String]) -> ApiResult<Vec<String>> {
+pub async fn existing_users(db: &Db, ws: &str, ids: &[String]) -> ApiResult<Vec<String>> {
     #[derive(Deserialize)]
     struct Id {
         id: String,
@@ -346,7 +348,7 @@ pub struct GroupWrite<'a> {
     pub now: i64,
 }
 
-pub fn insert_group(db: &D1Database, w: &GroupWrite<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
+pub fn insert_group(db: &Db, w: &GroupWrite<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
     let mut out = vec![db::stmt(
         db,
         "INSERT INTO scim_groups (id, workspace_id, display_name, external_id, version, created_at, updated_at) \
@@ -357,7 +359,7 @@ pub fn insert_group(db: &D1Database, w: &GroupWrite<'_>) -> ApiResult<Vec<D1Prep
     Ok(out)
 }
 
-pub fn update_group(db: &D1Database, w: &GroupWrite<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
+pub fn update_group(db: &Db, w: &GroupWrite<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
     let mut out = vec![db::stmt(
         db,
         "UPDATE scim_groups SET display_name = ?3, external_id = ?4, version = version + 1, updated_at = ?5 \
@@ -368,7 +370,7 @@ pub fn update_group(db: &D1Database, w: &GroupWrite<'_>) -> ApiResult<Vec<D1Prep
     Ok(out)
 }
 
-fn membership_changes(db: &D1Database, w: &GroupWrite<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
+fn membership_changes(db: &Db, w: &GroupWrite<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
     let mut out = Vec::new();
     if !w.removed.is_empty() {
         out.push(db::stmt(
@@ -388,6 +390,6 @@ fn membership_changes(db: &D1Database, w: &GroupWrite<'_>) -> ApiResult<Vec<D1Pr
     Ok(out)
 }
 
-pub fn delete_group(db: &D1Database, ws: &str, id: &str) -> ApiResult<D1PreparedStatement> {
+pub fn delete_group(db: &Db, ws: &str, id: &str) -> ApiResult<D1PreparedStatement> {
     db::stmt(db, "DELETE FROM scim_groups WHERE workspace_id = ?1 AND id = ?2", &[text(ws), text(id)])
 }

@@ -2,9 +2,12 @@
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use worker::{D1Database, D1PreparedStatement};
+use worker::D1PreparedStatement;
+
+use crate::edge::db::Db;
 
 use crate::edge::db::{self, int, opt_int, opt_text, text};
+use crate::edge::store::users::{self, UserRow};
 use crate::error::ApiResult;
 use crate::session::tokens::{MintedToken, TokenKind};
 
@@ -47,9 +50,35 @@ impl TokenRow {
     }
 }
 
-/// Looks a token up by the id embedded in it (globally unique); the caller checks the hash.
-pub async fn by_id(db: &D1Database, kind: &str, id: &str) -> ApiResult<Option<TokenRow>> {
+/// Looks a token up by the id embedded in it (globally unique).
+pub async fn by_id(db: &Db, kind: &str, id: &str) -> ApiResult<Option<TokenRow>> {
     db::first(db, "SELECT * FROM api_tokens WHERE id = ?1 AND kind = ?2", &[text(id), text(kind)]).await
+}
+
+/// A personal access token with its owner and the owner's workspace standing.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PatRow {
+    #[serde(flatten)]
+    pub user: UserRow,
+    pub token_id: String,
+    pub token_hash: String,
+    pub token_expires_at: Option<i64>,
+    pub token_last_used_at: Option<i64>,
+    pub token_revoked_at: Option<i64>,
+}
+
+/// PAT authentication in one statement: the token by the id embedded in it (globally unique)
+/// ⋈ its owner ⋈ the workspace's status and network-policy version. The caller checks the hash.
+pub async fn pat_with_owner(db: &Db, id: &str) -> ApiResult<Option<PatRow>> {
+    let sql = format!(
+        "SELECT {}, t.id AS token_id, t.token_hash, t.expires_at AS token_expires_at, \
+         t.last_used_at AS token_last_used_at, t.revoked_at AS token_revoked_at \
+         FROM api_tokens t JOIN {} \
+         WHERE t.id = ?1 AND t.kind = 'pat' AND u.workspace_id = t.workspace_id AND u.id = t.user_id",
+        users::COLUMNS,
+        users::JOINED
+    );
+    db::first(db, &sql, &[text(id)]).await
 }
 
 /// A SCIM token with its workspace's status and network-policy version.
@@ -61,7 +90,7 @@ pub struct ScimTokenRow {
     pub network_policy_version: i64,
 }
 
-pub async fn scim_by_id(db: &D1Database, id: &str) -> ApiResult<Option<ScimTokenRow>> {
+pub async fn scim_by_id(db: &Db, id: &str) -> ApiResult<Option<ScimTokenRow>> {
     db::first(
         db,
         "SELECT t.*, w.status AS ws_status, COALESCE(n.version, 0) AS network_policy_version FROM api_tokens t \
@@ -73,7 +102,7 @@ pub async fn scim_by_id(db: &D1Database, id: &str) -> ApiResult<Option<ScimToken
 }
 
 /// Tokens of a workspace; for PATs only the given owner's.
-pub async fn list(db: &D1Database, workspace_id: &str, kind: &str, owner: Option<&str>) -> ApiResult<Vec<TokenRow>> {
+pub async fn list(db: &Db, workspace_id: &str, kind: &str, owner: Option<&str>) -> ApiResult<Vec<TokenRow>> {
     db::all(
         db,
         "SELECT * FROM api_tokens WHERE workspace_id = ?1 AND kind = ?2 AND (?3 IS NULL OR user_id = ?3) \
@@ -91,7 +120,7 @@ pub struct NewToken<'a> {
     pub now: i64,
 }
 
-pub fn insert(db: &D1Database, minted: &MintedToken, t: &NewToken<'_>) -> ApiResult<D1PreparedStatement> {
+pub fn insert(db: &Db, minted: &MintedToken, t: &NewToken<'_>) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
         "INSERT INTO api_tokens (id, workspace_id, kind, user_id, name, token_hash, hint, expires_at, created_at) \
@@ -110,7 +139,7 @@ pub fn insert(db: &D1Database, minted: &MintedToken, t: &NewToken<'_>) -> ApiRes
     )
 }
 
-pub fn revoke(db: &D1Database, row: &TokenRow, now: i64) -> ApiResult<D1PreparedStatement> {
+pub fn revoke(db: &Db, row: &TokenRow, now: i64) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
         "UPDATE api_tokens SET revoked_at = ?3 WHERE workspace_id = ?1 AND id = ?2 AND revoked_at IS NULL",
@@ -122,11 +151,11 @@ pub fn revoke(db: &D1Database, row: &TokenRow, now: i64) -> ApiResult<D1Prepared
 pub const TOUCH_EVERY_MS: i64 = 60_000;
 
 /// Records use; callers skip it when the row they hold is fresher than [`TOUCH_EVERY_MS`].
-pub async fn touch(db: &D1Database, row: &TokenRow, now: i64) -> ApiResult<()> {
+pub async fn touch(db: &Db, id: &str, now: i64) -> ApiResult<()> {
     db::run(
         db,
         "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?3)",
-        &[text(&row.id), int(now), int(now - TOUCH_EVERY_MS)],
+        &[text(id), int(now), int(now - TOUCH_EVERY_MS)],
     )
     .await
 }

@@ -3,18 +3,27 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement};
+use worker::D1PreparedStatement;
+
+use crate::edge::db::Db;
 
 use crate::edge::db::{self, int, opt_text, text};
 use crate::edge::sessions::LoginCounters;
 use crate::error::ApiResult;
 use crate::session::signin::{Account, SignInPolicy};
 
-const SELECT: &str = "SELECT u.id, u.workspace_id, u.email, u.display_name, u.role, u.status, u.provisioned_by, \
+/// A user's columns with its workspace's standing; `FROM` below names the aliases.
+pub const COLUMNS: &str = "u.id, u.workspace_id, u.email, u.display_name, u.role, u.status, u.provisioned_by, \
      u.password_hash, u.mfa_enrolled, u.created_at, u.updated_at, \
-     w.status AS ws_status, w.sign_in_policy AS ws_policy, w.mfa_required AS ws_mfa_required, COALESCE(np.version, 0) AS network_policy_version \
-     FROM users u JOIN workspaces w ON w.id = u.workspace_id \
+     w.status AS ws_status, w.sign_in_policy AS ws_policy, w.mfa_required AS ws_mfa_required, COALESCE(np.version, 0) AS network_policy_version";
+
+/// `users u` joined to its workspace `w` and network policy `np`.
+pub const JOINED: &str = "users u JOIN workspaces w ON w.id = u.workspace_id \
      LEFT JOIN network_policies np ON np.workspace_id = u.workspace_id";
+
+fn select() -> String {
+    format!("SELECT {COLUMNS} FROM {JOINED}")
+}
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct UserRow {
@@ -73,26 +82,26 @@ impl UserRow {
 }
 
 /// Every workspace membership of an email (sign-in is by email across workspaces).
-pub async fn by_email(db: &D1Database, email: &str) -> ApiResult<Vec<UserRow>> {
-    db::all(db, &format!("{SELECT} WHERE u.email = ?1 LIMIT 20"), &[text(email)]).await
+pub async fn by_email(db: &Db, email: &str) -> ApiResult<Vec<UserRow>> {
+    db::all(db, &format!("{} WHERE u.email = ?1 LIMIT 20", select()), &[text(email)]).await
 }
 
-pub async fn get(db: &D1Database, workspace_id: &str, user_id: &str) -> ApiResult<Option<UserRow>> {
-    db::first(db, &format!("{SELECT} WHERE u.workspace_id = ?1 AND u.id = ?2"), &[text(workspace_id), text(user_id)])
+pub async fn get(db: &Db, workspace_id: &str, user_id: &str) -> ApiResult<Option<UserRow>> {
+    db::first(db, &format!("{} WHERE u.workspace_id = ?1 AND u.id = ?2", select()), &[text(workspace_id), text(user_id)])
         .await
 }
 
-pub async fn list(db: &D1Database, workspace_id: &str) -> ApiResult<Vec<UserRow>> {
+pub async fn list(db: &Db, workspace_id: &str) -> ApiResult<Vec<UserRow>> {
     db::all(
         db,
-        &format!("{SELECT} WHERE u.workspace_id = ?1 ORDER BY u.created_at, u.id LIMIT 1000"),
+        &format!("{} WHERE u.workspace_id = ?1 ORDER BY u.created_at, u.id LIMIT 1000", select()),
         &[text(workspace_id)],
     )
     .await
 }
 
 pub fn set_role_status(
-    db: &D1Database,
+    db: &Db,
     u: &UserRow,
     role: &str,
     status: &str,
@@ -115,7 +124,7 @@ pub struct NewUser<'a> {
 }
 
 /// The user row (userName = email) and its one `user_emails` row, for one batch.
-pub fn insert(db: &D1Database, u: &NewUser<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
+pub fn insert(db: &Db, u: &NewUser<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
     Ok(vec![
         db::stmt(
             db,
@@ -132,7 +141,7 @@ pub fn insert(db: &D1Database, u: &NewUser<'_>) -> ApiResult<Vec<D1PreparedState
     ])
 }
 
-pub fn set_password(db: &D1Database, u: &UserRow, hash: &str, now: i64) -> ApiResult<D1PreparedStatement> {
+pub fn set_password(db: &Db, u: &UserRow, hash: &str, now: i64) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
         "UPDATE users SET password_hash = ?3, updated_at = ?4 WHERE workspace_id = ?1 AND id = ?2",

@@ -10,7 +10,9 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, D1Result};
+use worker::{D1PreparedStatement, D1Result};
+
+use crate::edge::db::Db;
 
 use crate::edge::db::{self, int, opt_int, opt_text, text};
 use crate::edge::http::fault;
@@ -107,19 +109,19 @@ impl Subscription {
     }
 }
 
-pub async fn list(db: &D1Database, ws: &str) -> ApiResult<Vec<Subscription>> {
+pub async fn list(db: &Db, ws: &str) -> ApiResult<Vec<Subscription>> {
     let sql = format!(
         "SELECT {SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions WHERE workspace_id = ?1 ORDER BY created_at, id"
     );
     db::all(db, &sql, &[text(ws)]).await
 }
 
-pub async fn get(db: &D1Database, ws: &str, id: &str) -> ApiResult<Option<Subscription>> {
+pub async fn get(db: &Db, ws: &str, id: &str) -> ApiResult<Option<Subscription>> {
     let sql = format!("SELECT {SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions WHERE workspace_id = ?1 AND id = ?2");
     db::first(db, &sql, &[text(ws), text(id)]).await
 }
 
-pub fn insert(db: &D1Database, s: &Subscription) -> ApiResult<D1PreparedStatement> {
+pub fn insert(db: &Db, s: &Subscription) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
         "INSERT INTO webhook_subscriptions (id, workspace_id, name, url, event_filters, enabled, secret_nonce, \
@@ -140,7 +142,7 @@ pub fn insert(db: &D1Database, s: &Subscription) -> ApiResult<D1PreparedStatemen
 }
 
 /// Writes the editable fields, the secret and the circuit as they are in `s`.
-pub fn update(db: &D1Database, s: &Subscription) -> ApiResult<D1PreparedStatement> {
+pub fn update(db: &Db, s: &Subscription) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
         "UPDATE webhook_subscriptions SET name = ?3, url = ?4, event_filters = ?5, enabled = ?6, disabled_reason = ?7, \
@@ -167,7 +169,7 @@ pub fn update(db: &D1Database, s: &Subscription) -> ApiResult<D1PreparedStatemen
     )
 }
 
-pub fn delete(db: &D1Database, ws: &str, id: &str) -> ApiResult<Vec<D1PreparedStatement>> {
+pub fn delete(db: &Db, ws: &str, id: &str) -> ApiResult<Vec<D1PreparedStatement>> {
     Ok(vec![
         db::stmt(db, "DELETE FROM webhook_attempts WHERE subscription_id = ?1", &[text(id)])?,
         db::stmt(db, "DELETE FROM webhook_messages WHERE subscription_id = ?1", &[text(id)])?,
@@ -208,7 +210,7 @@ const FAN_OUT_SQL: &str = "INSERT INTO webhook_messages (subscription_id, id, wo
 /// Outbox rows for one audit event, for every enabled subscription whose filters match:
 /// `pending` when the circuit is closed, `parked` when it is open.
 pub fn fan_out(
-    db: &D1Database,
+    db: &Db,
     ws: &str,
     event_id: &str,
     event_type: &str,
@@ -245,7 +247,7 @@ pub struct Claimed {
 /// reads its subscription: one round trip. `None` when there is nothing to send (already
 /// delivered, parked, leased by another consumer, or not yet due).
 pub async fn claim(
-    db: &D1Database,
+    db: &Db,
     sub: &str,
     msg: &str,
     now_ms: i64,
@@ -292,7 +294,7 @@ pub struct Waiting {
 }
 
 /// The messages still to deliver for one subscription, oldest event first.
-pub async fn waiting(db: &D1Database, sub: &str, limit: i64) -> ApiResult<Vec<Waiting>> {
+pub async fn waiting(db: &Db, sub: &str, limit: i64) -> ApiResult<Vec<Waiting>> {
     db::all(
         db,
         "SELECT id, state, next_attempt_at FROM webhook_messages WHERE subscription_id = ?1 \
@@ -305,7 +307,7 @@ pub async fn waiting(db: &D1Database, sub: &str, limit: i64) -> ApiResult<Vec<Wa
 /// Messages the queue should hold but may have lost (a crash between the batch and the send,
 /// a restart of local Queues, a lease that ran out): pending and overdue by `grace_ms`, or
 /// leased past their lease. Messages that belong to an ordered drain get the drain again.
-pub async fn overdue(db: &D1Database, now_ms: i64, grace_ms: i64, limit: i64) -> ApiResult<Vec<Job>> {
+pub async fn overdue(db: &Db, now_ms: i64, grace_ms: i64, limit: i64) -> ApiResult<Vec<Job>> {
     #[derive(Deserialize)]
     struct Row {
         subscription_id: String,
@@ -347,7 +349,7 @@ pub struct AttemptRecord<'a> {
 }
 
 /// The attempt row, and the message's new state: delivered, pending again, or failed.
-pub fn record_attempt(db: &D1Database, id: &str, a: &AttemptRecord<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
+pub fn record_attempt(db: &Db, id: &str, a: &AttemptRecord<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
     let state = match (a.outcome, a.next_retry_at) {
         ("delivered", _) => "delivered",
         (_, Some(_)) => "pending",
@@ -384,7 +386,7 @@ pub fn record_attempt(db: &D1Database, id: &str, a: &AttemptRecord<'_>) -> ApiRe
 }
 
 /// Success closes nothing (only an admin's enable does) but zeroes the failure count.
-pub fn success(db: &D1Database, sub: &str) -> ApiResult<D1PreparedStatement> {
+pub fn success(db: &Db, sub: &str) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
         "UPDATE webhook_subscriptions SET consecutive_failures = 0 WHERE id = ?1 AND consecutive_failures <> 0",
@@ -401,7 +403,7 @@ const OPEN_SQL: &str = "UPDATE webhook_subscriptions SET circuit_opened_at = ?2 
      AND circuit_opened_at IS NULL AND consecutive_failures >= circuit_threshold RETURNING id";
 
 /// Counts a failure. Put [`open_circuit`] after it in the same batch.
-pub fn failure(db: &D1Database, sub: &str) -> ApiResult<D1PreparedStatement> {
+pub fn failure(db: &Db, sub: &str) -> ApiResult<D1PreparedStatement> {
     db::stmt(db, FAILURE_SQL, &[text(sub)])
 }
 
@@ -410,7 +412,7 @@ pub fn failure(db: &D1Database, sub: &str) -> ApiResult<D1PreparedStatement> {
 /// concurrent failed attempts, only the batch whose statement returns a row ([`opened`]) made
 /// the transition, and only it audits and announces it. D1 runs each batch as one serialized
 /// transaction, so exactly one wins.
-pub fn open_circuit(db: &D1Database, sub: &str, now_ms: i64) -> ApiResult<D1PreparedStatement> {
+pub fn open_circuit(db: &Db, sub: &str, now_ms: i64) -> ApiResult<D1PreparedStatement> {
     db::stmt(db, OPEN_SQL, &[text(sub), int(now_ms)])
 }
 
@@ -421,7 +423,7 @@ pub fn opened(result: Option<&D1Result>) -> bool {
 }
 
 /// 410 Gone: the receiver asked us to stop.
-pub fn disable_gone(db: &D1Database, sub: &str, now_ms: i64) -> ApiResult<D1PreparedStatement> {
+pub fn disable_gone(db: &Db, sub: &str, now_ms: i64) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
         "UPDATE webhook_subscriptions SET enabled = 0, disabled_reason = 'gone', updated_at = ?2 WHERE id = ?1",
@@ -432,7 +434,7 @@ pub fn disable_gone(db: &D1Database, sub: &str, now_ms: i64) -> ApiResult<D1Prep
 /// Parked messages become due again (re-enable) and belong to the ordered drain: a stray
 /// job for one of them (a retry queued before the circuit opened) can no longer send it out
 /// of order.
-pub fn unpark(db: &D1Database, sub: &str, now_ms: i64) -> ApiResult<D1PreparedStatement> {
+pub fn unpark(db: &Db, sub: &str, now_ms: i64) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
         "UPDATE webhook_messages SET state = 'pending', next_attempt_at = ?2, ordered = 1, updated_at = ?2 \
@@ -442,7 +444,7 @@ pub fn unpark(db: &D1Database, sub: &str, now_ms: i64) -> ApiResult<D1PreparedSt
 }
 
 /// Messages waiting per state, for the subscription view.
-pub async fn backlog(db: &D1Database, sub: &str) -> ApiResult<Value> {
+pub async fn backlog(db: &Db, sub: &str) -> ApiResult<Value> {
     #[derive(Deserialize)]
     struct Row {
         state: String,
@@ -475,7 +477,7 @@ struct AttemptRow {
 }
 
 /// The most recent attempts, newest first.
-pub async fn attempts(db: &D1Database, ws: &str, sub: &str) -> ApiResult<Vec<Value>> {
+pub async fn attempts(db: &Db, ws: &str, sub: &str) -> ApiResult<Vec<Value>> {
     let rows: Vec<AttemptRow> = db::all(
         db,
         "SELECT id, message_id, event_type, attempt, outcome, response_status, response_body, error, elapsed_ms, \
@@ -507,7 +509,7 @@ pub async fn attempts(db: &D1Database, ws: &str, sub: &str) -> ApiResult<Vec<Val
 /// Makes messages due again for redelivery with a fresh retry budget: one message (any state
 /// but in flight), or every failed one since `since_ms`. Returns the jobs to enqueue.
 pub async fn redeliver(
-    db: &D1Database,
+    db: &Db,
     sub: &str,
     message: Option<&str>,
     since_ms: Option<i64>,

@@ -2,7 +2,9 @@
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use worker::{D1Database, D1PreparedStatement};
+use worker::D1PreparedStatement;
+
+use crate::edge::db::Db;
 
 use crate::edge::db::{self, int, text};
 use crate::error::ApiResult;
@@ -34,15 +36,15 @@ impl WorkspaceRow {
     }
 }
 
-pub async fn get(db: &D1Database, id: &str) -> ApiResult<Option<WorkspaceRow>> {
+pub async fn get(db: &Db, id: &str) -> ApiResult<Option<WorkspaceRow>> {
     db::first(db, "SELECT * FROM workspaces WHERE id = ?1", &[text(id)]).await
 }
 
-pub async fn by_slug(db: &D1Database, slug: &str) -> ApiResult<Option<WorkspaceRow>> {
+pub async fn by_slug(db: &Db, slug: &str) -> ApiResult<Option<WorkspaceRow>> {
     db::first(db, "SELECT * FROM workspaces WHERE slug = ?1", &[text(slug)]).await
 }
 
-pub fn update_sign_in(db: &D1Database, w: &WorkspaceRow, now: i64) -> ApiResult<D1PreparedStatement> {
+pub fn update_sign_in(db: &Db, w: &WorkspaceRow, now: i64) -> ApiResult<D1PreparedStatement> {
     db::stmt(
         db,
         "UPDATE workspaces SET sign_in_policy = ?2, mfa_required = ?3, updated_at = ?4 WHERE id = ?1",
