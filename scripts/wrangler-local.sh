@@ -1,26 +1,33 @@
 # Sourced helpers for local D1 state and a wrangler dev process. Needs scripts/env.sh first.
-# d1 STATE ARGS…: run `wrangler d1 execute` against the local database persisted in STATE.
+# d1 STATE BINDING ARGS…: run `wrangler d1 execute` against one local database persisted in STATE
+# (BINDING: DIRECTORY or DB_SHARD_<n>).
 d1() {
-  local state=$1; shift
-  wrangler d1 execute DB --local --persist-to "$state" "$@" </dev/null
+  local state=$1 binding=$2; shift 2
+  wrangler d1 execute "$binding" --local --persist-to "$state" "$@" </dev/null
 }
 
-# apply_schema STATE: apply migrations/ to the local D1 the way a deploy does
-# (`wrangler d1 migrations apply`; a host test keeps them equal to schema.sql).
+# apply_schema STATE: migrate every local database (the directory and each shard) the way a
+# deploy does (scripts/migrate.sh; a host test keeps the migrations equal to schema.sql).
 apply_schema() {
-  wrangler d1 migrations apply DB --local --persist-to "$1" </dev/null >/dev/null
+  bash scripts/migrate.sh --local "$1" 2>/dev/null
 }
 
 # is_seeded STATE: whether the demo workspace exists.
 is_seeded() {
-  d1 "$1" --json --command "SELECT COUNT(*) AS n FROM workspaces WHERE id = 'ws_demo'" 2>/dev/null | grep -q '"n": 1'
+  d1 "$1" DB_SHARD_0 --json --command "SELECT COUNT(*) AS n FROM workspaces WHERE id = 'ws_demo'" 2>/dev/null |
+    grep -q '"n": 1'
 }
 
-# seed STATE SECRETS [--fixtures]: insert the demo (and fixture) data; secrets to SECRETS.
+# seed STATE SECRETS [--fixtures]: insert the demo (and fixture) data, each workspace on its
+# shard and the directory's entries; secrets to SECRETS.
 seed() {
-  local state=$1 secrets=$2; shift 2
-  cargo run -q --bin seed -- "$@" --secrets "$secrets" > "$state/seed.sql"
-  d1 "$state" --file "$state/seed.sql" >/dev/null
+  local state=$1 secrets=$2 f; shift 2
+  cargo run -q --bin seed -- "$@" --secrets "$secrets" --out "$state/seed"
+  d1 "$state" DIRECTORY --file "$state/seed/directory.sql" >/dev/null
+  for f in "$state"/seed/shard-*.sql; do
+    f=${f##*/shard-}
+    d1 "$state" "DB_SHARD_${f%.sql}" --file "$state/seed/shard-$f" >/dev/null
+  done
 }
 
 # wait_ready URL SECONDS: poll until the worker answers.

@@ -32,6 +32,7 @@ pub mod saml;
 pub mod scim;
 pub mod session;
 pub mod stepup;
+pub mod tenancy;
 #[cfg(test)]
 mod test_rng;
 pub mod text_field;
@@ -57,7 +58,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
 
 /// Webhook deliveries (`[[queues.consumers]]`).
 #[event(queue)]
-async fn queue(batch: MessageBatch<edge::store::webhooks::Job>, env: Env, _ctx: Context) -> worker::Result<()> {
+async fn queue(batch: MessageBatch<edge::queue::Envelope>, env: Env, _ctx: Context) -> worker::Result<()> {
     edge::queue::consume(batch, env).await;
     Ok(())
 }

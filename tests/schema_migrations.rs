@@ -1,5 +1,6 @@
-//! `schema.sql` is the whole schema; `migrations/` is how a deployed D1 gets there
-//! (`wrangler d1 migrations apply`). Applying every migration in order must give exactly the
+//! `schema.sql` is the whole schema (every tenant shard, then the directory); `migrations/`
+//! (each shard) and `migrations-directory/` are how deployed D1 databases get there
+//! (`scripts/migrate.sh`). Applying every migration in order must give exactly the
 //! tables, indexes and columns `schema.sql` gives (compared through Python's `sqlite3`, the
 //! engine D1 runs).
 
@@ -16,7 +17,7 @@ def shape(scripts):
     indexes = [(i, tuple(db.execute(f"PRAGMA index_xinfo('{i}')").fetchall())) for (k, i, _) in objects if k == "index"]
     return objects, columns, indexes
 want = shape(["schema.sql"])
-got = shape(sorted(glob.glob("migrations/*.sql")))
+got = shape(sorted(glob.glob("migrations/*.sql")) + sorted(glob.glob("migrations-directory/*.sql")))
 if want != got:
     sys.exit(f"migrations/ and schema.sql differ:\n{sorted(set(want[0]) ^ set(got[0]))}\n{[c for c in want[1] if c not in got[1]]}")
 print(len(want[0]))

@@ -1,12 +1,16 @@
-//! Seed data for local runs and tests: prints idempotent SQL (`INSERT OR IGNORE`) for the demo
-//! workspace and, with `--fixtures`, the extra workspaces the e2e tests need. Secrets (demo
-//! passwords, a PAT and a SCIM token) go to the file named by `--secrets` as JSON, and are
-//! minted fresh each run: applying the SQL to a database that already has them changes nothing.
+//! Seed data for local runs and tests: writes idempotent SQL (`INSERT OR IGNORE`) for the demo
+//! workspace and, with `--fixtures`, the extra workspaces the e2e tests need, one file per
+//! database: `OUT/shard-<n>.sql` for each tenant shard and `OUT/directory.sql` (each workspace's
+//! shard, the sign-in email index). This is where a workspace is created, so where its shard is
+//! chosen ([`shard_of`]). Secrets (demo passwords, a PAT and a SCIM token) go to the file named
+//! by `--secrets` as JSON, and are minted fresh each run: applying the SQL to databases that
+//! already have them changes nothing.
 //!
-//! Usage: `seed [--fixtures] --secrets FILE > seed.sql`
+//! Usage: `seed [--fixtures] --secrets FILE --out DIR`
 
 use axissynapse_edge::audit::ledger;
 use axissynapse_edge::session::{password, tokens};
+use axissynapse_edge::tenancy::Shard;
 use serde_json::{json, Map, Value};
 
 const NOW: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z: seed rows are dated, not "now"
@@ -629,7 +633,7 @@ fn user_sql(u: &User) -> String {
 }
 
 fn token_sql(kind: tokens::TokenKind, ws: &str, user: &str, name: &str, expires_at: Option<i64>) -> (String, String) {
-    let minted = tokens::mint(kind, &random::<38>());
+    let minted = tokens::mint(kind, shard_of(ws), &random::<38>());
     let kind_name = if kind == tokens::TokenKind::Pat { "pat" } else { "scim" };
     // Guarded so a re-seed never adds a second token of the same name.
     let sql = format!(
@@ -643,7 +647,11 @@ fn token_sql(kind: tokens::TokenKind, ws: &str, user: &str, name: &str, expires_
 fn invitation_sql(ws: &str, email: &str, invited_by: &str) -> (String, String) {
     use base64::Engine as _;
     use sha2::Digest;
-    let token = format!("inv_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random::<32>()));
+    let token = format!(
+        "inv_{}{}",
+        shard_of(ws).tag(),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random::<32>())
+    );
     let hash: String = sha2::Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
     let sql = format!(
         "INSERT OR IGNORE INTO invitations (id, workspace_id, email, role, token_hash, invited_by, expires_at, created_at) VALUES ('inv_seed_{ws}', {}, {}, 'member', {}, {}, 4102444800000, {NOW});",
@@ -702,33 +710,101 @@ fn bulk_audit_sql() -> Vec<String> {
     statements
 }
 
+/// Tenant shards the seed spreads workspaces over (the `DB_SHARD_<n>` bindings in wrangler.toml).
+const SHARDS: u8 = 4;
+
+/// Where a workspace lives: the demo workspace on shard 0, `ws_other` (the isolation matrix's
+/// workspace B) on shard 1, `ws_pwonly` (its same-shard B) on shard 0, the rest round-robin in
+/// declaration order, so every shard holds fixtures.
+fn shard_of(ws: &str) -> Shard {
+    match ws {
+        "ws_demo" | "ws_pwonly" => Shard(0),
+        "ws_other" => Shard(1),
+        _ => {
+            let i = FIXTURE_WORKSPACES.iter().position(|w| w.id == ws).unwrap_or(0);
+            Shard(u8::try_from(i % usize::from(SHARDS)).unwrap_or(0))
+        }
+    }
+}
+
+/// SQL statements bound for each database.
+struct Out {
+    shards: Vec<Vec<String>>,
+    directory: Vec<String>,
+}
+
+impl Out {
+    fn new() -> Self {
+        Self { shards: vec![Vec::new(); usize::from(SHARDS)], directory: Vec::new() }
+    }
+
+    fn on(&mut self, ws: &str, sql: String) {
+        let shard = usize::from(shard_of(ws).0);
+        self.shards[shard].push(sql);
+    }
+
+    fn write(&self, dir: &str) {
+        std::fs::create_dir_all(dir).expect("create the output directory"); // ok: host CLI
+        for (n, sql) in self.shards.iter().enumerate() {
+            let meta = format!("INSERT OR IGNORE INTO shard_meta (shard) VALUES ({n});\n");
+            std::fs::write(format!("{dir}/shard-{n}.sql"), meta + &sql.join("\n")).expect("write shard SQL"); // ok: host CLI
+        }
+        let meta = "INSERT OR IGNORE INTO directory_meta (version) VALUES (1);\n".to_string();
+        std::fs::write(format!("{dir}/directory.sql"), meta + &self.directory.join("\n")).expect("write directory SQL");
+        // ok: host CLI
+    }
+}
+
+fn placement_sql(w: &Ws) -> String {
+    format!(
+        "INSERT OR IGNORE INTO workspace_shards (workspace_id, slug, shard, updated_at) VALUES ({}, {}, {}, {NOW});",
+        quote(w.id),
+        quote(w.slug),
+        shard_of(w.id).0
+    )
+}
+
+fn email_index_sql(u: &User) -> String {
+    format!("INSERT OR IGNORE INTO email_index (email, workspace_id) VALUES ({}, {});", quote(u.email), quote(u.ws))
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let fixtures = args.iter().any(|a| a == "--fixtures");
-    let secrets_path =
-        args.iter().position(|a| a == "--secrets").and_then(|i| args.get(i + 1)).expect("--secrets FILE"); // ok: host CLI usage error
+    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1));
+    let secrets_path = arg("--secrets").expect("--secrets FILE"); // ok: host CLI usage error
+    let out_dir = arg("--out").expect("--out DIR"); // ok: host CLI usage error
     let mut workspaces = vec![&DEMO];
     let mut users: Vec<&User> = DEMO_USERS.iter().collect();
     if fixtures {
         workspaces.extend(FIXTURE_WORKSPACES);
         users.extend(FIXTURE_USERS);
     }
-    let mut sql: Vec<String> = workspaces.iter().map(|w| workspace_sql(w)).collect();
-    sql.extend(users.iter().map(|u| user_sql(u)));
+    let mut out = Out::new();
+    for w in &workspaces {
+        out.on(w.id, workspace_sql(w));
+        out.directory.push(placement_sql(w));
+    }
+    for u in &users {
+        out.on(u.ws, user_sql(u));
+        out.directory.push(email_index_sql(u));
+    }
     let (pat_sql, pat) = token_sql(tokens::TokenKind::Pat, "ws_demo", "u_demo_admin", "Demo PAT", None);
     let (scim_sql, scim) = token_sql(tokens::TokenKind::Scim, "ws_demo", "u_demo_admin", "Demo SCIM token", None);
-    sql.push(pat_sql);
-    sql.push(scim_sql);
+    out.on("ws_demo", pat_sql);
+    out.on("ws_demo", scim_sql);
     let mut secrets = json!({"pat": pat, "scimToken": scim});
     if fixtures {
         let (expired_sql, expired) =
             token_sql(tokens::TokenKind::Pat, "ws_demo", "u_demo_member", "Expired PAT", Some(NOW));
-        sql.push(expired_sql);
+        out.on("ws_demo", expired_sql);
         secrets["expiredPat"] = json!(expired);
         let (invite_sql, invite) = invitation_sql("ws_sso", "newbie@sso.test", "u_sso");
-        sql.push(invite_sql);
+        out.on("ws_sso", invite_sql);
         secrets["ssoInvitation"] = json!(invite);
-        sql.extend(bulk_audit_sql());
+        for sql in bulk_audit_sql() {
+            out.on("ws_bulk", sql);
+        }
         let (contract_pat_sql, contract_pat) =
             token_sql(tokens::TokenKind::Pat, "ws_contract", "u_contract_owner", "Contract PAT", None);
         let (contract_scim_sql, contract_scim) = token_sql(
@@ -738,13 +814,15 @@ fn main() {
             "Contract SCIM token",
             None,
         );
-        sql.extend([contract_pat_sql, contract_scim_sql]);
+        out.on("ws_contract", contract_pat_sql);
+        out.on("ws_contract_scim", contract_scim_sql);
         secrets["contract"] = json!({"pat": contract_pat, "scimToken": contract_scim});
     }
-    println!("{}", sql.join("\n"));
+    out.write(out_dir);
     let passwords: Map<String, Value> = users.iter().map(|u| (u.email.to_string(), json!(u.password))).collect();
     secrets["passwords"] = Value::Object(passwords);
+    let shards: Map<String, Value> = workspaces.iter().map(|w| (w.id.to_string(), json!(shard_of(w.id).0))).collect();
+    secrets["shards"] = Value::Object(shards);
     std::fs::write(secrets_path, serde_json::to_string_pretty(&secrets).expect("json")).expect("write secrets file");
-    // ok: host CLI
     // ok: host CLI
 }

@@ -5,6 +5,7 @@
 use crate::edge::config::auth_secret;
 use serde_json::json;
 
+use crate::edge::db::Db;
 use crate::edge::http::{log_json, Ctx};
 use crate::edge::sessions::SessionsClient;
 use crate::edge::store::ledger::{Actor, Origin};
@@ -13,6 +14,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::routes::{Access, Route};
 use crate::session::csrf;
 use crate::session::{jwe, tokens as token_format};
+use crate::tenancy::Shard;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
@@ -104,7 +106,8 @@ async fn by_token(cx: &Ctx, token: &str) -> ApiResult<Principal> {
     if kind != token_format::TokenKind::Pat {
         return Err(ApiError::with_reason(ErrorCode::Unauthorized, "SCIM tokens are accepted only under /api/scim/v2"));
     }
-    let row = tokens::pat_with_owner(&cx.db()?, id).await?.ok_or_else(invalid)?;
+    let (shard, db) = credential_shard(cx, id).ok_or_else(invalid)?;
+    let row = tokens::pat_with_owner(&db, id).await?.ok_or_else(invalid)?;
     if !token_format::matches(token, &row.token_hash) {
         return Err(invalid());
     }
@@ -115,8 +118,15 @@ async fn by_token(cx: &Ctx, token: &str) -> ApiResult<Principal> {
         return Err(ErrorCode::TokenExpired.into());
     }
     check_standing(&row.user)?;
+    cx.enter(shard);
     touch_later(cx, &row.token_id, row.token_last_used_at);
     Ok(Principal { user: row.user, via: Via::Pat { token_id: row.token_id }, restricted: false })
+}
+
+/// The shard a token id names and its database; `None` when that shard is not bound.
+fn credential_shard(cx: &Ctx, token_id: &str) -> Option<(Shard, Db)> {
+    let shard = Shard::of_tagged(token_id)?;
+    cx.shard_db(shard).map(|db| (shard, db))
 }
 
 /// Refreshes a token's `last_used_at` after the response (at most every
@@ -147,7 +157,7 @@ async fn by_cookie(cx: &Ctx) -> ApiResult<Principal> {
         })?;
     cookie_write_allowed(cx)?;
     let sessions = SessionsClient::new(&cx.env, &claims.wid, &claims.sub)?;
-    let db = cx.db()?;
+    let db = cx.shard_db(claims.shd).ok_or_else(|| ApiError::with_reason(ErrorCode::Unauthorized, "unknown user"))?;
     let (check, user) =
         futures_util::join!(sessions.check(&claims.sid, cx.now_ms), users::get(&db, &claims.wid, &claims.sub));
     let check = check?;
@@ -157,6 +167,7 @@ async fn by_cookie(cx: &Ctx) -> ApiResult<Principal> {
     let restricted = check.record.is_some_and(|r| r.restricted);
     let user = user?.ok_or_else(|| ApiError::with_reason(ErrorCode::Unauthorized, "unknown user"))?;
     check_standing(&user)?;
+    cx.enter(claims.shd);
     Ok(Principal { user, via: Via::Cookie { sid: claims.sid }, restricted })
 }
 
@@ -243,7 +254,7 @@ pub async fn authenticate_scim(cx: &Ctx) -> ApiResult<ScimClient> {
             "SCIM routes take a SCIM token, not a personal access token",
         ));
     }
-    let db = cx.db()?;
+    let (shard, db) = credential_shard(cx, id).ok_or_else(invalid)?;
     let row = tokens::scim_by_id(&db, id).await?.ok_or_else(invalid)?;
     if !token_format::matches(&token, &row.token.token_hash) {
         return Err(invalid());
@@ -257,6 +268,7 @@ pub async fn authenticate_scim(cx: &Ctx) -> ApiResult<ScimClient> {
     if row.ws_status != "active" {
         return Err(ErrorCode::WorkspaceInactive.into());
     }
+    cx.enter(shard);
     touch_later(cx, &row.token.id, row.token.last_used_at);
     Ok(ScimClient {
         workspace_id: row.token.workspace_id,

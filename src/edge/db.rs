@@ -12,6 +12,7 @@ use worker::{D1Database, D1PreparedStatement, D1Result, Env};
 use crate::audit::query::SqlValue;
 use crate::edge::http::fault;
 use crate::error::ApiResult;
+use crate::tenancy::Shard;
 
 /// D1 round trips made so far on behalf of one request (or one queue job). Shared by every
 /// [`Db`] the request opens; reported in development as `X-AxisSynapse-D1-Round-Trips`.
@@ -51,9 +52,17 @@ impl Db {
     }
 }
 
-/// The single database binding of the pre-shard layout (removed with sharding).
-pub fn open(env: &Env) -> ApiResult<Db> {
-    Db::bound(env, "DB", &Trips::default()).ok_or_else(|| fault("D1 binding DB", "missing"))
+/// The directory database's binding (`wrangler.toml`).
+pub const DIRECTORY: &str = "DIRECTORY";
+
+/// A shard's database outside a request (queue jobs, the sweeper), with its own count.
+pub fn open(env: &Env, shard: Shard) -> ApiResult<Db> {
+    Db::bound(env, &shard.binding(), &Trips::default()).ok_or_else(|| fault("D1 binding", shard.binding()))
+}
+
+/// Every bound shard, in order: `DB_SHARD_0`, `DB_SHARD_1`, … up to the first gap.
+pub fn shards(env: &Env) -> Vec<(Shard, Db)> {
+    (0..=u8::MAX).map(Shard).map_while(|s| Db::bound(env, &s.binding(), &Trips::default()).map(|db| (s, db))).collect()
 }
 
 /// A bound value: text, integer, or NULL.

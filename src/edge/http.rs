@@ -5,7 +5,10 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use worker::{Context, Env, Headers, Request, Response};
 
-use crate::edge::db::{Db, Trips};
+use std::cell::Cell;
+
+use crate::edge::db::{Db, Trips, DIRECTORY};
+use crate::tenancy::Shard;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http_url;
 
@@ -30,6 +33,9 @@ pub struct Ctx {
     pub production: bool,
     /// D1 round trips this request has made (every [`Db`] it opens shares the count).
     pub trips: Trips,
+    /// The shard of the workspace this request acts on, once a credential or a directory
+    /// lookup has named it ([`Ctx::enter`]).
+    tenant: Cell<Option<Shard>>,
 }
 
 impl Ctx {
@@ -67,12 +73,34 @@ impl Ctx {
             client_ip,
             production,
             trips: Trips::default(),
+            tenant: Cell::new(None),
         })
     }
 
-    /// The D1 database, counting this request's round trips.
+    /// From here on, [`Ctx::db`] is `shard`: the request acts on a workspace that lives there.
+    pub fn enter(&self, shard: Shard) {
+        self.tenant.set(Some(shard));
+    }
+
+    /// The shard of the workspace this request acts on.
+    pub fn tenant(&self) -> ApiResult<Shard> {
+        self.tenant.get().ok_or_else(|| fault("tenant database", "no workspace chosen yet"))
+    }
+
+    /// The database of the workspace this request acts on, counting round trips.
     pub fn db(&self) -> ApiResult<Db> {
-        Db::bound(&self.env, "DB", &self.trips).ok_or_else(|| fault("D1 binding DB", "missing"))
+        let shard = self.tenant()?;
+        self.shard_db(shard).ok_or_else(|| fault("D1 binding", shard.binding()))
+    }
+
+    /// A shard's database; `None` when no such shard is bound (a forged or stale number).
+    pub fn shard_db(&self, shard: Shard) -> Option<Db> {
+        Db::bound(&self.env, &shard.binding(), &self.trips)
+    }
+
+    /// The directory database: workspace → shard, email → workspace, public ids.
+    pub fn directory(&self) -> ApiResult<Db> {
+        Db::bound(&self.env, DIRECTORY, &self.trips).ok_or_else(|| fault("D1 binding", DIRECTORY))
     }
 
     /// Whether this request is for the SCIM service (RFC 7644 error bodies).

@@ -23,6 +23,7 @@ use crate::edge::http::{fault, log_json, Ctx};
 use crate::edge::store::ledger::{self, Actor, Event, Origin};
 use crate::edge::store::webhooks::{self as store, AttemptRecord, Claimed, Job, Subscription};
 use crate::error::ApiResult;
+use crate::tenancy::Shard;
 use crate::webhooks::payload::truncate_response;
 use crate::webhooks::retry::{classify, next_delay_ms, parse_retry_after, queue_delay_secs, Outcome, MAX_DELAY_SECS};
 use crate::webhooks::sign::{self, Secret};
@@ -41,6 +42,14 @@ const SWEEP_GRACE_MS: i64 = 10_000;
 /// Most messages the sweeper re-sends per run.
 const SWEEP_LIMIT: i64 = 1_000;
 
+/// A queue message: a job and the shard whose outbox it reads.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Envelope {
+    pub shard: Shard,
+    #[serde(flatten)]
+    pub job: Job,
+}
+
 fn queue(env: &Env) -> ApiResult<Queue> {
     env.queue(BINDING).map_err(|e| fault("queue binding", e))
 }
@@ -51,11 +60,11 @@ fn now_ms() -> i64 {
 
 /// Sends wake-ups for new deliveries. Best effort by design: a failure is logged and the
 /// sweeper sends them later, since the outbox rows are already committed.
-pub async fn enqueue(env: &Env, jobs: Vec<Job>) {
+pub async fn enqueue(env: &Env, shard: Shard, jobs: Vec<Job>) {
     if jobs.is_empty() {
         return;
     }
-    if let Err(e) = send(env, jobs, 0).await {
+    if let Err(e) = send(env, shard, jobs, 0).await {
         log_json(json!({"level": "warn", "msg": "webhook enqueue failed; the sweeper will resend", "error": e.body()}));
     }
 }
@@ -70,9 +79,9 @@ pub async fn record(cx: &Ctx, origin: &Origin<'_>, events: &[Event], changes: Ve
     if events.is_empty() {
         return Ok(());
     }
-    let (env, workspace_id) = (cx.env.clone(), origin.workspace_id.to_string());
+    let (env, shard, workspace_id) = (cx.env.clone(), cx.tenant()?, origin.workspace_id.to_string());
     cx.wctx.wait_until(async move {
-        enqueue(&env, jobs).await;
+        enqueue(&env, shard, jobs).await;
         if let Err(e) = ledger::seal(&db, &workspace_id).await {
             log_json(json!({"level": "warn", "msg": "ledger seal deferred to the next writer", "error": e.body()}));
         }
@@ -81,18 +90,18 @@ pub async fn record(cx: &Ctx, origin: &Origin<'_>, events: &[Event], changes: Ve
 }
 
 /// [`record`] for work outside a request (queue jobs): everything before returning.
-async fn record_now(env: &Env, origin: &Origin<'_>, events: &[Event]) -> ApiResult<()> {
-    let db = db::open(env)?;
+async fn record_now(env: &Env, shard: Shard, origin: &Origin<'_>, events: &[Event]) -> ApiResult<()> {
+    let db = db::open(env, shard)?;
     let jobs = ledger::record(&db, origin, events, vec![]).await?;
-    enqueue(env, jobs).await;
+    enqueue(env, shard, jobs).await;
     ledger::seal(&db, origin.workspace_id).await
 }
 
-async fn send(env: &Env, jobs: Vec<Job>, delay_secs: u32) -> ApiResult<()> {
+async fn send(env: &Env, shard: Shard, jobs: Vec<Job>, delay_secs: u32) -> ApiResult<()> {
     let queue = queue(env)?;
     for chunk in jobs.chunks(100) {
         let messages: Vec<_> =
-            chunk.iter().map(|j| MessageBuilder::new(j.clone()).delay_seconds(delay_secs).build()).collect();
+            chunk.iter().map(|j| MessageBuilder::new(Envelope { shard, job: j.clone() }).delay_seconds(delay_secs).build()).collect();
         queue.send_batch(messages).await.map_err(|e| fault("queue send", e))?;
     }
     Ok(())
@@ -100,14 +109,14 @@ async fn send(env: &Env, jobs: Vec<Job>, delay_secs: u32) -> ApiResult<()> {
 
 /// The consumer. Jobs run concurrently; each is acknowledged once handled, or retried by the
 /// queue when storage failed (the claim makes the retry safe).
-pub async fn consume(batch: MessageBatch<Job>, env: Env) {
+pub async fn consume(batch: MessageBatch<Envelope>, env: Env) {
     let runs = batch.raw_iter().map(|message| run_message(message, &env));
     join_all(runs).await;
 }
 
 async fn run_message(message: RawMessage, env: &Env) {
-    let job: Job = match serde_wasm_bindgen::from_value(message.body()) {
-        Ok(job) => job,
+    let Envelope { shard, job } = match serde_wasm_bindgen::from_value(message.body()) {
+        Ok(envelope) => envelope,
         Err(e) => {
             log_json(json!({"level": "error", "msg": "unreadable webhook job dropped", "error": e.to_string()}));
             message.ack();
@@ -115,12 +124,12 @@ async fn run_message(message: RawMessage, env: &Env) {
         }
     };
     let result = match &job {
-        Job::Deliver { subscription, message } => deliver(env, subscription, message, false).await.map(|_| ()),
+        Job::Deliver { subscription, message } => deliver(env, shard, subscription, message, false).await.map(|_| ()),
         Job::Retry { subscription, message, at } => {
             wait_until(*at).await;
-            deliver(env, subscription, message, false).await.map(|_| ())
+            deliver(env, shard, subscription, message, false).await.map(|_| ())
         }
-        Job::Drain { subscription } => drain(env, subscription).await,
+        Job::Drain { subscription } => drain(env, shard, subscription).await,
     };
     match result {
         Ok(()) => message.ack(),
@@ -135,23 +144,23 @@ async fn run_message(message: RawMessage, env: &Env) {
 /// ahead: when the oldest is not due yet, in flight elsewhere, or fails (it keeps its own retry
 /// schedule), the drain queues itself again for when the oldest can go, so nothing is left
 /// without a job and order holds. A full chunk queues the next one at once.
-async fn drain(env: &Env, sub: &str) -> ApiResult<()> {
-    let db = db::open(env)?;
+async fn drain(env: &Env, shard: Shard, sub: &str) -> ApiResult<()> {
+    let db = db::open(env, shard)?;
     let waiting = store::waiting(&db, sub, DRAIN_CHUNK).await?;
     for message in &waiting {
         let now = now_ms();
         if message.state == "pending" && message.next_attempt_at > now + store::EARLY_MS {
-            return redrain(env, sub, (message.next_attempt_at - now) / 1000).await;
+            return redrain(env, shard, sub, (message.next_attempt_at - now) / 1000).await;
         }
         if message.state == "pending" {
             wait_until(message.next_attempt_at).await;
         }
-        if message.state != "pending" || deliver(env, sub, &message.id, true).await? != Some(Outcome::Delivered) {
-            return redrain(env, sub, REDRAIN_SECS).await;
+        if message.state != "pending" || deliver(env, shard, sub, &message.id, true).await? != Some(Outcome::Delivered) {
+            return redrain(env, shard, sub, REDRAIN_SECS).await;
         }
     }
     if waiting.len() as i64 == DRAIN_CHUNK {
-        return redrain(env, sub, 0).await;
+        return redrain(env, shard, sub, 0).await;
     }
     Ok(())
 }
@@ -165,27 +174,34 @@ async fn wait_until(due_ms: i64) {
     }
 }
 
-async fn redrain(env: &Env, sub: &str, after_secs: i64) -> ApiResult<()> {
+async fn redrain(env: &Env, shard: Shard, sub: &str, after_secs: i64) -> ApiResult<()> {
     let delay = u32::try_from(after_secs.clamp(0, MAX_DELAY_SECS as i64)).unwrap_or(0);
-    send(env, vec![Job::Drain { subscription: sub.to_string() }], delay).await
+    send(env, shard, vec![Job::Drain { subscription: sub.to_string() }], delay).await
 }
 
 /// One attempt at one message, if it is still due and unclaimed. `None`: nothing was sent.
-async fn deliver(env: &Env, sub_id: &str, msg_id: &str, by_drain: bool) -> ApiResult<Option<Outcome>> {
-    let db = db::open(env)?;
+async fn deliver(env: &Env, shard: Shard, sub_id: &str, msg_id: &str, by_drain: bool) -> ApiResult<Option<Outcome>> {
+    let db = db::open(env, shard)?;
     let now = now_ms();
     let Some((claimed, sub)) = store::claim(&db, sub_id, msg_id, now, by_drain).await? else { return Ok(None) };
     let secrets = secrets(env, &sub, now)?;
     let sent = post(&sub.url, &secrets, &claimed.id, claimed.body.as_bytes()).await;
     let outcome = classify(sent.status);
-    settle(env, &sub, &claimed, &sent, outcome).await?;
+    settle(env, shard, &sub, &claimed, &sent, outcome).await?;
     Ok(Some(outcome))
 }
 
 /// Records the attempt, moves the circuit, and schedules the retry, disables the endpoint on
 /// 410, or audits a circuit that just opened.
-async fn settle(env: &Env, sub: &Subscription, claimed: &Claimed, sent: &Sent, outcome: Outcome) -> ApiResult<()> {
-    let db = db::open(env)?;
+async fn settle(
+    env: &Env,
+    shard: Shard,
+    sub: &Subscription,
+    claimed: &Claimed,
+    sent: &Sent,
+    outcome: Outcome,
+) -> ApiResult<()> {
+    let db = db::open(env, shard)?;
     let now = now_ms();
     let attempts = u32::try_from(claimed.attempts).unwrap_or(u32::MAX);
     let jitter = u32::from_le_bytes(random::<4>()?);
@@ -229,15 +245,15 @@ async fn settle(env: &Env, sub: &Subscription, claimed: &Claimed, sent: &Sent, o
     // Only the attempt whose compare-and-set opened the circuit audits it: concurrent failures
     // in one queue batch share `now`, so comparing timestamps cannot tell them apart.
     if open_at.is_some_and(|i| store::opened(results.get(i))) {
-        audit(env, sub, Action::WebhookCircuitOpened, json!({"consecutiveFailures": sub.circuit_threshold}), now)
+        audit(env, shard, sub, Action::WebhookCircuitOpened, json!({"consecutiveFailures": sub.circuit_threshold}), now)
             .await?;
     }
     if outcome == Outcome::Gone {
-        audit(env, sub, Action::WebhookDisabled, json!({"reason": "gone", "responseStatus": 410}), now).await?;
+        audit(env, shard, sub, Action::WebhookDisabled, json!({"reason": "gone", "responseStatus": 410}), now).await?;
     }
     if let (Some(ms), Some(at)) = (delay_ms, retry_at) {
         let job = Job::Retry { subscription: sub.id.clone(), message: claimed.id.clone(), at };
-        if let Err(e) = send(env, vec![job], queue_delay_secs(ms)).await {
+        if let Err(e) = send(env, shard, vec![job], queue_delay_secs(ms)).await {
             log_json(
                 json!({"level": "warn", "msg": "webhook retry enqueue failed; the sweeper will resend", "error": e.body()}),
             );
@@ -248,7 +264,14 @@ async fn settle(env: &Env, sub: &Subscription, claimed: &Claimed, sent: &Sent, o
 
 /// A system event about a subscription, written to its workspace's ledger (and so fanned
 /// out to the workspace's other subscriptions).
-pub async fn audit(env: &Env, sub: &Subscription, action: Action, data: serde_json::Value, now: i64) -> ApiResult<()> {
+pub async fn audit(
+    env: &Env,
+    shard: Shard,
+    sub: &Subscription,
+    action: Action,
+    data: serde_json::Value,
+    now: i64,
+) -> ApiResult<()> {
     let mut data = data;
     if let Some(map) = data.as_object_mut() {
         map.insert("subscriptionId".into(), json!(sub.id));
@@ -256,7 +279,7 @@ pub async fn audit(env: &Env, sub: &Subscription, action: Action, data: serde_js
     }
     let event = Event { action, actor: Actor { kind: "system", id: None }, resource_id: Some(sub.id.clone()), data };
     let origin = Origin { workspace_id: &sub.workspace_id, ip: None, now_ms: now };
-    record_now(env, &origin, &[event]).await
+    record_now(env, shard, &origin, &[event]).await
 }
 
 /// The signing secrets at `now`: current first, then the previous one during a rotation.
@@ -331,25 +354,27 @@ async fn try_post(url: &str, secrets: &[Secret], msg_id: &str, body: &[u8]) -> R
     })
 }
 
-/// The cron: re-sends the jobs the queue should hold but may have lost.
+/// The cron: re-sends the jobs the queue should hold but may have lost, shard by shard.
 pub async fn scheduled(env: &Env) {
-    let swept = async {
-        let jobs = store::overdue(&db::open(env)?, now_ms(), SWEEP_GRACE_MS, SWEEP_LIMIT).await?;
-        let n = jobs.len();
-        send(env, jobs, 0).await.map(|()| n)
-    };
-    match swept.await {
-        Ok(n) => log_json(json!({"level": "info", "msg": "webhook sweep", "resent": n})),
-        Err(e) => log_json(json!({"level": "error", "msg": "webhook sweep failed", "error": e.body()})),
+    for (shard, db) in db::shards(env) {
+        let swept = async {
+            let jobs = store::overdue(&db, now_ms(), SWEEP_GRACE_MS, SWEEP_LIMIT).await?;
+            let n = jobs.len();
+            send(env, shard, jobs, 0).await.map(|()| n)
+        };
+        match swept.await {
+            Ok(n) => log_json(json!({"level": "info", "msg": "webhook sweep", "shard": shard.0, "resent": n})),
+            Err(e) => log_json(json!({"level": "error", "msg": "webhook sweep failed", "shard": shard.0, "error": e.body()})),
+        }
     }
 }
 
 /// Queues an ordered drain of a subscription (after a re-enable).
-pub async fn drain_later(env: &Env, sub: &str) -> ApiResult<()> {
-    send(env, vec![Job::Drain { subscription: sub.to_string() }], 0).await
+pub async fn drain_later(env: &Env, shard: Shard, sub: &str) -> ApiResult<()> {
+    send(env, shard, vec![Job::Drain { subscription: sub.to_string() }], 0).await
 }
 
 /// Queues redeliveries now.
-pub async fn redeliver_now(env: &Env, jobs: Vec<Job>) -> ApiResult<()> {
-    send(env, jobs, 0).await
+pub async fn redeliver_now(env: &Env, shard: Shard, jobs: Vec<Job>) -> ApiResult<()> {
+    send(env, shard, jobs, 0).await
 }

@@ -27,6 +27,8 @@ use hmac::Mac;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256, Sha512};
 
+use crate::tenancy::Shard;
+
 /// Session cookie name on http.
 pub const COOKIE_NAME: &str = "authjs.session-token";
 /// Session cookie name on https.
@@ -49,6 +51,8 @@ pub struct SessionClaims {
     pub name: Option<String>,
     /// Workspace id.
     pub wid: String,
+    /// The workspace's shard (`crate::tenancy`): where the user row lives.
+    pub shd: Shard,
     /// Session id.
     pub sid: String,
     pub role: String,
@@ -513,6 +517,7 @@ mod tests {
             email: "a@example.com".into(),
             name: None,
             wid: "wks_1".into(),
+            shd: Shard(2),
             sid: "ses_1".into(),
             role: "member".into(),
             iat: 1_000,

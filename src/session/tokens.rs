@@ -1,10 +1,10 @@
 //! Opaque bearer credentials: personal access tokens (`pat_…`) and SCIM tokens (`scim_…`),
 //! sent as `Authorization: Bearer` (RFC 6750 §2.1). Format, fixed length:
 //!
-//! `<prefix>_<id: 12 lowercase hex>_<secret: base64url, no padding (RFC 4648 §5), 43 chars>`
+//! `<prefix>_<id: 14 lowercase hex>_<secret: base64url, no padding (RFC 4648 §5), 43 chars>`
 //!
-//! The id (6 random bytes) names the token for listing and revocation; the secret is 32
-//! random bytes. Only the lowercase hex SHA-256 (FIPS 180-4) of the whole token is stored.
+//! The id names the token for listing and revocation: the workspace's shard as two hex digits
+//! (`crate::tenancy`), then 6 random bytes. The secret is 32 random bytes. Only the lowercase hex SHA-256 (FIPS 180-4) of the whole token is stored.
 
 use std::fmt;
 
@@ -12,7 +12,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
-const ID_LEN: usize = 12;
+use crate::tenancy::Shard;
+
+const ID_LEN: usize = 14;
 const SECRET_LEN: usize = 43;
 /// Length after the prefix: id, `_`, secret.
 const BODY_LEN: usize = ID_LEN + 1 + SECRET_LEN;
@@ -72,7 +74,7 @@ impl fmt::Display for TokenError {
         match self {
             Self::Length { len } => write!(f, "token length {len} does not fit its kind"),
             Self::UnknownPrefix => f.write_str("token prefix is neither `pat_` nor `scim_`"),
-            Self::Id => f.write_str("token id is not 12 lowercase hex characters"),
+            Self::Id => f.write_str("token id is not 14 lowercase hex characters"),
             Self::Separator => f.write_str("token id is not followed by `_`"),
             Self::Secret => f.write_str("token secret is not 43 base64url characters (32 bytes)"),
         }
@@ -81,10 +83,11 @@ impl fmt::Display for TokenError {
 
 impl std::error::Error for TokenError {}
 
-/// Mints a token from 38 caller-supplied random bytes: 6 for the id, 32 for the secret.
-pub fn mint(kind: TokenKind, random: &[u8; 38]) -> MintedToken {
+/// Mints a token for a workspace on `shard` from 38 caller-supplied random bytes: 6 for the
+/// id, 32 for the secret.
+pub fn mint(kind: TokenKind, shard: Shard, random: &[u8; 38]) -> MintedToken {
     let [i0, i1, i2, i3, i4, i5, secret @ ..] = random;
-    let id = hex(&[*i0, *i1, *i2, *i3, *i4, *i5]);
+    let id = format!("{}{}", shard.tag(), hex(&[*i0, *i1, *i2, *i3, *i4, *i5]));
     let secret = URL_SAFE_NO_PAD.encode(secret);
     let token = format!("{}{id}_{secret}", kind.prefix());
     let hint = secret.get(SECRET_LEN - 4..).unwrap_or_default().to_owned();
@@ -142,18 +145,18 @@ fn hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    /// Random bytes 0x00, 0x01, .., 0x25: id = 000102030405, secret = bytes 06..25.
+    /// Random bytes 0x00, 0x01, .., 0x25 on shard 3: id = 03 03000102030405, secret = bytes 06..25.
     fn counting_random() -> [u8; 38] {
         std::array::from_fn(|i| i as u8)
     }
 
-    const COUNTING_PAT: &str = "pat_000102030405_BgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCU";
+    const COUNTING_PAT: &str = "pat_03000102030405_BgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCU";
 
     #[test]
     fn counting_random_mints_known_pat() {
-        let minted = mint(TokenKind::Pat, &counting_random());
+        let minted = mint(TokenKind::Pat, Shard(3), &counting_random());
         assert_eq!(minted.token, COUNTING_PAT);
-        assert_eq!(minted.id, "000102030405");
+        assert_eq!(minted.id, "03000102030405");
         assert_eq!(minted.hint, "jJCU");
         assert_eq!(minted.hash, hash(COUNTING_PAT));
         assert_eq!(minted.hash.len(), 64);
@@ -162,17 +165,17 @@ mod tests {
 
     #[test]
     fn counting_random_mints_scim_that_parses() {
-        let minted = mint(TokenKind::Scim, &counting_random());
-        assert!(minted.token.starts_with("scim_000102030405_"));
+        let minted = mint(TokenKind::Scim, Shard(3), &counting_random());
+        assert!(minted.token.starts_with("scim_03000102030405_"));
         assert_eq!(minted.token.len(), MAX_TOKEN_LEN);
-        assert_eq!(parse(&minted.token), Ok((TokenKind::Scim, "000102030405")));
+        assert_eq!(parse(&minted.token), Ok((TokenKind::Scim, "03000102030405")));
     }
 
     #[test]
     fn all_ff_random_secret_of_underscores_parses() {
-        let minted = mint(TokenKind::Pat, &[0xff; 38]);
-        assert_eq!(minted.token, format!("pat_ffffffffffff_{}8", "_".repeat(42)));
-        assert_eq!(parse(&minted.token), Ok((TokenKind::Pat, "ffffffffffff")));
+        let minted = mint(TokenKind::Pat, Shard(0xff), &[0xff; 38]);
+        assert_eq!(minted.token, format!("pat_ffffffffffffff_{}8", "_".repeat(42)));
+        assert_eq!(parse(&minted.token), Ok((TokenKind::Pat, "ffffffffffffff")));
     }
 
     /// SHA-256("abc") from FIPS 180-2 Appendix B.1.
@@ -194,19 +197,19 @@ mod tests {
     fn counting_pat_variants_rejected_each_with_own_error() {
         let secret = "BgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCU";
         let cases = [
-            (format!("{COUNTING_PAT}x"), TokenError::Length { len: 61 }),
-            (format!("scim_000102030405_{secret}xx"), TokenError::Length { len: 63 }),
-            (COUNTING_PAT[..59].to_owned(), TokenError::Length { len: 59 }),
+            (format!("{COUNTING_PAT}x"), TokenError::Length { len: 63 }),
+            (format!("scim_03000102030405_{secret}xx"), TokenError::Length { len: 65 }),
+            (COUNTING_PAT[..61].to_owned(), TokenError::Length { len: 61 }),
             (String::new(), TokenError::UnknownPrefix),
-            (format!("tok_000102030405_{secret}"), TokenError::UnknownPrefix),
-            (format!("PAT_000102030405_{secret}"), TokenError::UnknownPrefix),
-            (format!("pat_00010203040A_{secret}"), TokenError::Id),
-            (format!("pat_00010203040g_{secret}"), TokenError::Id),
-            (format!("pat_00010203040é_{}", &secret[..42]), TokenError::Id),
-            (format!("pat_0001020304é_{secret}"), TokenError::Id),
-            (format!("pat_000102030405-{secret}"), TokenError::Separator),
-            (format!("pat_000102030405_{}+", &secret[..42]), TokenError::Secret),
-            (format!("pat_000102030405_{}V", &secret[..42]), TokenError::Secret),
+            (format!("tok_03000102030405_{secret}"), TokenError::UnknownPrefix),
+            (format!("PAT_03000102030405_{secret}"), TokenError::UnknownPrefix),
+            (format!("pat_0300010203040A_{secret}"), TokenError::Id),
+            (format!("pat_0300010203040g_{secret}"), TokenError::Id),
+            (format!("pat_0300010203040é_{}", &secret[..42]), TokenError::Id),
+            (format!("pat_030001020304é_{secret}"), TokenError::Id),
+            (format!("pat_03000102030405-{secret}"), TokenError::Separator),
+            (format!("pat_03000102030405_{}+", &secret[..42]), TokenError::Secret),
+            (format!("pat_03000102030405_{}V", &secret[..42]), TokenError::Secret),
         ];
         for (token, expected) in cases {
             assert_eq!(parse(&token), Err(expected), "{token}");

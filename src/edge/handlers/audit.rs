@@ -60,6 +60,7 @@ pub async fn export(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     };
     let mut f = filter(cx)?;
     let db = cx.db()?;
+    store::seal(&db, who.workspace_id()).await?; // rows whose writer has not sealed them yet
     let snapshot = store::head_seq(&db, who.workspace_id(), false).await? + 1;
     f.cursor = Some(Cursor { before_seq: f.cursor.map_or(snapshot, |c| c.before_seq.min(snapshot)) });
     f.limit = PAGE_ROWS;

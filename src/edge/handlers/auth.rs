@@ -1,5 +1,7 @@
 //! Password sign-in, sign-out and identifier-first SSO discovery.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use serde_json::json;
 
@@ -12,12 +14,13 @@ use crate::edge::http::{Ctx, Reply};
 use crate::edge::queue;
 use crate::edge::sessions::{SessionRecord, SessionsClient, ABSOLUTE_MS, IDLE_MS};
 use crate::edge::store::ledger::{Actor, Event, Origin};
-use crate::edge::store::session_index;
+use crate::edge::store::{directory, session_index};
 use crate::edge::store::users::{self, UserRow};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::netpolicy::policy::Surface;
 use crate::session::{device, jwe, password, signin};
 use crate::stepup::Factor;
+use crate::tenancy::Shard;
 use crate::text_field;
 
 #[derive(Deserialize)]
@@ -36,17 +39,33 @@ struct DiscoverBody {
     workspace: Option<String>,
 }
 
-/// The one membership this sign-in is about.
+/// The one membership this sign-in is about: the directory names the email's workspaces and
+/// their shards, each shard is asked (concurrently) for its rows. The request then acts on the
+/// chosen workspace's shard.
 async fn membership(cx: &Ctx, email: &str, workspace: Option<&str>) -> ApiResult<Option<UserRow>> {
-    let db = cx.db()?;
-    let mut rows = users::by_email(&db, email).await?;
+    let placements = directory::memberships(&cx.directory()?, email).await?;
+    let mut by_shard: BTreeMap<Shard, Vec<&str>> = BTreeMap::new();
+    for p in &placements {
+        by_shard.entry(p.shard).or_default().push(&p.workspace_id);
+    }
+    let reads = by_shard.iter().filter_map(|(shard, ids)| {
+        let db = cx.shard_db(*shard)?;
+        Some(async move { users::by_email(&db, email, ids).await.map(|rows| (*shard, rows)) })
+    });
+    let mut rows: Vec<(Shard, UserRow)> = Vec::new();
+    for read in futures_util::future::join_all(reads).await {
+        let (shard, found) = read?;
+        rows.extend(found.into_iter().map(|u| (shard, u)));
+    }
     if let Some(slug) = workspace {
-        let Some(ws) = crate::edge::store::workspaces::by_slug(&db, slug).await? else { return Ok(None) };
-        rows.retain(|u| u.workspace_id == ws.id);
+        rows.retain(|(_, u)| u.ws_slug == slug);
     }
     match rows.len() {
         0 => Ok(None),
-        1 => Ok(rows.pop()),
+        1 => Ok(rows.pop().map(|(shard, user)| {
+            cx.enter(shard);
+            user
+        })),
         _ => Err(ApiError::with_reason(
             ErrorCode::ValidationError,
             "workspace: this email belongs to several workspaces; pass the workspace slug",
@@ -150,7 +169,8 @@ async fn second_factor_challenge(cx: &Ctx, user: &UserRow) -> ApiResult<Reply> {
     let inventory = stepup::inventory(&db, user).await?;
     let factors: Vec<&str> = Factor::ALL.iter().filter(|f| inventory.has(**f)).map(|f| f.code()).collect();
     let token = format!(
-        "mfa_{}.{}.{}",
+        "mfa_{}.{}.{}.{}",
+        cx.tenant()?.tag(),
         user.workspace_id,
         user.id,
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random::<32>()?)
@@ -204,11 +224,14 @@ pub async fn login_second_factor(cx: &mut Ctx) -> ApiResult<Reply> {
     let factor = stepup::sent_factor(&body.webauthn, &body.totp, &body.backup_code)?;
     let expired = || ApiError::with_reason(ErrorCode::ChallengeExpired, "sign in with the password again");
     let rest = body.mfa_token.strip_prefix("mfa_").filter(|t| t.len() <= 200).ok_or_else(expired)?;
-    let mut parts = rest.splitn(3, '.');
-    let (Some(workspace_id), Some(user_id), Some(_)) = (parts.next(), parts.next(), parts.next()) else {
+    let mut parts = rest.splitn(4, '.');
+    let (Some(tag), Some(workspace_id), Some(user_id), Some(_)) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err(expired());
     };
-    let db = cx.db()?;
+    let shard = Shard::of_tagged(tag).filter(|_| tag.len() == crate::tenancy::TAG_LEN).ok_or_else(expired)?;
+    let db = cx.shard_db(shard).ok_or_else(expired)?;
+    cx.enter(shard);
     let user = users::get(&db, workspace_id, user_id).await?.ok_or_else(expired)?;
     let sessions = SessionsClient::new(&cx.env, &user.workspace_id, &user.id)?;
     let stored = sessions.take_challenge("login-mfa", cx.now_ms).await?.ok_or_else(expired)?;
@@ -337,6 +360,7 @@ pub fn session_cookies(cx: &Ctx, reply: Reply, user: &UserRow, record: &SessionR
         email: user.email.clone(),
         name: user.display_name.clone(),
         wid: user.workspace_id.clone(),
+        shd: cx.tenant()?,
         sid: record.id.clone(),
         role: user.role.clone(),
         iat: now_secs,

@@ -76,7 +76,8 @@ pub async fn binding(cx: &mut Ctx) -> ApiResult<Reply> {
     let kind = cx.query_param("kind").unwrap_or("d1").to_string();
     match kind.as_str() {
         "d1" => {
-            let db = cx.db()?;
+            let shard = crate::tenancy::Shard(0);
+            let db = cx.shard_db(shard).ok_or_else(|| fault("D1 binding", shard.binding()))?;
             for _ in 0..rounds {
                 crate::edge::store::probe::round_trip(&db).await?;
             }

@@ -12,11 +12,15 @@ use crate::edge::http::{Ctx, Reply};
 use crate::edge::queue;
 use crate::edge::store::invitations::{self, InvitationRow, TTL_MS};
 use crate::edge::store::ledger::{Actor, Event, Origin};
-use crate::edge::store::{users, workspaces};
+use crate::edge::store::{directory, users, workspaces};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::session::password;
 use crate::session::sha256_hex;
+use crate::tenancy::Shard;
 use crate::text_field;
+
+/// Every invitation token starts with this.
+const TOKEN_PREFIX: &str = "inv_";
 
 fn origin<'a>(cx: &'a Ctx, workspace_id: &'a str) -> Origin<'a> {
     Origin { workspace_id, ip: cx.client_ip.as_deref(), now_ms: cx.now_ms }
@@ -43,10 +47,14 @@ pub async fn create(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         return Err(ApiError::with_reason(ErrorCode::ValidationError, "role: admin or member"));
     }
     let db = cx.db()?;
-    if users::by_email(&db, &email).await?.iter().any(|u| u.workspace_id == who.workspace_id()) {
+    if !users::by_email(&db, &email, &[who.workspace_id()]).await?.is_empty() {
         return Err(ApiError::with_reason(ErrorCode::Conflict, "this email is already a member of the workspace"));
     }
-    let token = format!("inv_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random::<32>()?));
+    let token = format!(
+        "{TOKEN_PREFIX}{}{}",
+        cx.tenant()?.tag(),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random::<32>()?)
+    );
     let row = InvitationRow {
         id: new_id("inv_")?,
         workspace_id: who.workspace_id().to_string(),
@@ -104,7 +112,10 @@ pub async fn accept(cx: &mut Ctx) -> ApiResult<Reply> {
     if body.token.len() > 100 {
         return Err(not_found());
     }
-    let db = cx.db()?;
+    // The token names its workspace's shard: `inv_` + two hex digits + 32 random bytes.
+    let shard = body.token.strip_prefix(TOKEN_PREFIX).and_then(Shard::of_tagged).ok_or_else(not_found)?;
+    let db = cx.shard_db(shard).ok_or_else(not_found)?;
+    cx.enter(shard);
     let invite = invitations::by_token_hash(&db, &sha256_hex(body.token.as_bytes())).await?;
     let invite = invite.filter(|i| i.is_open(cx.now_ms)).ok_or_else(not_found)?;
     let ws = workspaces::get(&db, &invite.workspace_id).await?.ok_or_else(not_found)?;
@@ -139,6 +150,7 @@ pub async fn accept(cx: &mut Ctx) -> ApiResult<Reply> {
         password_hash: hash.as_deref(),
         now: cx.now_ms,
     };
+    directory::index_emails(&cx.directory()?, &invite.workspace_id, &[&invite.email]).await?;
     let mut changes = users::insert(&db, &new_user)?;
     changes.push(invitations::mark_accepted(&db, &invite, cx.now_ms)?);
     let event = Event {

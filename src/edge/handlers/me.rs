@@ -126,7 +126,7 @@ pub async fn mint(cx: &mut Ctx, who: &Principal, kind: token_format::TokenKind, 
     if live.iter().filter(|t| t.revoked_at.is_none()).count() >= MAX_LIVE_TOKENS {
         return Err(ApiError::with_reason(ErrorCode::Conflict, "too many live tokens; revoke one first"));
     }
-    let minted = token_format::mint(kind, &random::<38>()?);
+    let minted = token_format::mint(kind, cx.tenant()?, &random::<38>()?);
     let new =
         NewToken { workspace_id: who.workspace_id(), user_id: &who.user.id, name: &name, expires_at, now: cx.now_ms };
     let insert = tokens::insert(&db, &minted, &new)?;

@@ -20,7 +20,7 @@ use crate::edge::saml_state::{SamlStateClient, REQUEST_TTL_MS};
 use crate::edge::store::ledger::{Actor, Event, Origin};
 use crate::edge::store::saml::{self as store, AttributeMapping, Provider};
 use crate::edge::store::users::{self, NewUser, UserRow};
-use crate::edge::store::workspaces;
+use crate::edge::store::{directory, workspaces};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::netpolicy::policy::Surface;
 use crate::saml::response::{self, Expectations, Identity, ParsedResponse, SamlError};
@@ -244,6 +244,7 @@ pub async fn create(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     apply(cx, &mut p, body)?;
     stepup::require_if_enrolled(cx, who, Purpose::SamlProviderChange).await?;
     let db = cx.db()?;
+    directory::index_saml_provider(&cx.directory()?, &p.id, &p.workspace_id).await?;
     let e = event(Action::SamlProviderCreated, who, &p, json!({"idpEntityId": p.idp_entity_id, "ssoUrl": p.sso_url}));
     queue::record(cx, &who.origin(cx), &[e], vec![store::insert(&db, &p)?]).await?;
     Ok(Reply::json(view(cx, &p)))
@@ -276,6 +277,7 @@ pub async fn delete(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
     stepup::require_if_enrolled(cx, who, Purpose::SamlProviderChange).await?;
     let e = event(Action::SamlProviderDeleted, who, &p, json!({}));
     queue::record(cx, &who.origin(cx), &[e], vec![store::delete(&db, who.workspace_id(), &p.id)?]).await?;
+    directory::unindex_saml_provider(&cx.directory()?, &p.id).await?;
     Ok(Reply::json(json!({"deleted": true, "id": p.id})))
 }
 
@@ -283,8 +285,15 @@ pub async fn delete(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
 
 /// The provider behind a public SAML route, if it exists and is enabled.
 async fn enabled_provider(cx: &Ctx, id: &str) -> ApiResult<Provider> {
-    let p = store::by_id(&cx.db()?, id).await?.filter(|p| p.enabled != 0);
-    p.ok_or_else(|| ApiError::with_reason(ErrorCode::SamlNotConfigured, "no enabled SAML provider with this id"))
+    let placement = directory::saml_provider(&cx.directory()?, id).await?;
+    let found = match placement.and_then(|at| cx.shard_db(at.shard).map(|db| (at.shard, db))) {
+        Some((shard, db)) => {
+            cx.enter(shard);
+            store::by_id(&db, id).await?
+        }
+        None => None,
+    };
+    found.filter(|p| p.enabled != 0).ok_or_else(|| ApiError::with_reason(ErrorCode::SamlNotConfigured, "no enabled SAML provider with this id"))
 }
 
 /// SSO is refused when the workspace is inactive or password-only.
@@ -501,7 +510,7 @@ async fn subject_user(cx: &Ctx, p: &Provider, identity: &Identity) -> Result<Use
         ));
     }
     let db = cx.db()?;
-    let existing = users::by_email(&db, &email).await?.into_iter().find(|u| u.workspace_id == p.workspace_id);
+    let existing = users::by_email(&db, &email, &[&p.workspace_id]).await?.pop();
     let user = match existing {
         Some(user) => user,
         None if p.jit_provisioning != 0 => provision(cx, p, identity, &mapping, &email).await?,
@@ -551,6 +560,7 @@ async fn provision(
         data: json!({"providerId": p.id, "email": email, "nameId": identity.name_id}),
     };
     let origin = Origin { workspace_id: &p.workspace_id, ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
+    directory::index_emails(&cx.directory()?, &p.workspace_id, &[email]).await?;
     queue::record(cx, &origin, &[e], users::insert(&db, &new)?).await?;
     let user = users::get(&db, &p.workspace_id, &id).await?;
     user.ok_or_else(|| AcsFailure::from(crate::edge::http::fault("jit", "user vanished after insert")))

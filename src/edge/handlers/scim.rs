@@ -13,6 +13,7 @@ use crate::edge::http::{Ctx, Reply, SCIM_JSON};
 use crate::edge::queue;
 use crate::edge::sessions::SessionsClient;
 use crate::edge::store::ledger::{Event, Origin};
+use crate::edge::store::directory;
 use crate::edge::store::scim as store;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::routes::Op;
@@ -280,6 +281,7 @@ async fn create_user(cx: &mut Ctx, c: &ScimClient) -> ApiResult<Reply> {
         password_hash: hash.as_deref(),
         now: cx.now_ms,
     };
+    directory::index_emails(&cx.directory()?, &c.workspace_id, &[&columns.sign_in_email]).await?;
     let data = json!({"userName": columns.user_name, "externalId": columns.external_id, "active": columns.active});
     let events = [event(c, Action::ScimUserProvisioned, &id, data)];
     match queue::record(cx, &origin(cx, c), &events, store::insert_user(&db, &write)?).await {
@@ -312,6 +314,10 @@ async fn save_user(cx: &Ctx, c: &ScimClient, before: &StoredUser, next: &Value) 
         password_hash: hash.as_deref(),
         now: cx.now_ms,
     };
+    let email_moved = columns.sign_in_email != before.email;
+    if email_moved {
+        directory::index_emails(&cx.directory()?, &c.workspace_id, &[&columns.sign_in_email]).await?;
+    }
     let mut changes = store::update_user(&db, &write)?;
     let (action, revoke) = match (before.active, columns.active) {
         (true, false) => (Action::ScimUserDeactivated, true),
@@ -324,6 +330,9 @@ async fn save_user(cx: &Ctx, c: &ScimClient, before: &StoredUser, next: &Value) 
     let data = json!({"userName": columns.user_name, "passwordChanged": hash.is_some(), "version": before.version + 1});
     let events = [event(c, action, &before.id, data)];
     queue::record(cx, &origin(cx, c), &events, changes).await.map_err(user_conflict)?;
+    if email_moved {
+        directory::unindex_email(&cx.directory()?, &c.workspace_id, &before.email).await?;
+    }
     if revoke || hash.is_some() {
         SessionsClient::new(&cx.env, &c.workspace_id, &before.id)?.revoke_except(None, cx.now_ms).await?;
     }
@@ -353,6 +362,7 @@ async fn delete_user(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
     let db = cx.db()?;
     let events = [event(c, Action::ScimUserDeleted, &user.id, json!({"userName": user.user_name}))];
     queue::record(cx, &origin(cx, c), &events, store::delete_user(&db, &c.workspace_id, &user.id)?).await?;
+    directory::unindex_email(&cx.directory()?, &c.workspace_id, &user.email).await?;
     Ok(Reply { status: 204, headers: Vec::new(), body: crate::edge::http::Body::Empty })
 }
 

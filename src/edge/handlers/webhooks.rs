@@ -245,7 +245,7 @@ pub async fn update(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
     }
     queue::record(cx, &who.origin(cx), &events, batch).await?;
     if reopen {
-        queue::drain_later(&cx.env, &after.id).await?;
+        queue::drain_later(&cx.env, cx.tenant()?, &after.id).await?;
     }
     Ok(Reply::json(after.to_json(cx.now_ms)))
 }
@@ -387,6 +387,6 @@ pub async fn redeliver(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Rep
     };
     queue::record(cx, &who.origin(cx), &[event], vec![]).await?;
     let queued = jobs.len();
-    queue::redeliver_now(&cx.env, jobs).await?;
+    queue::redeliver_now(&cx.env, cx.tenant()?, jobs).await?;
     Ok(Reply::json(json!({"queued": queued})).status(202))
 }

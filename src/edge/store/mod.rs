@@ -3,6 +3,7 @@
 
 pub mod attestation;
 pub mod credentials;
+pub mod directory;
 pub mod invitations;
 pub mod ledger;
 pub mod mfa;

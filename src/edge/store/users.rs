@@ -15,7 +15,7 @@ use crate::session::signin::{Account, SignInPolicy};
 /// A user's columns with its workspace's standing; `FROM` below names the aliases.
 pub const COLUMNS: &str = "u.id, u.workspace_id, u.email, u.display_name, u.role, u.status, u.provisioned_by, \
      u.password_hash, u.mfa_enrolled, u.created_at, u.updated_at, \
-     w.status AS ws_status, w.sign_in_policy AS ws_policy, w.mfa_required AS ws_mfa_required, COALESCE(np.version, 0) AS network_policy_version";
+     w.status AS ws_status, w.slug AS ws_slug, w.sign_in_policy AS ws_policy, w.mfa_required AS ws_mfa_required, COALESCE(np.version, 0) AS network_policy_version";
 
 /// `users u` joined to its workspace `w` and network policy `np`.
 pub const JOINED: &str = "users u JOIN workspaces w ON w.id = u.workspace_id \
@@ -39,6 +39,7 @@ pub struct UserRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub ws_status: String,
+    pub ws_slug: String,
     pub ws_policy: String,
     pub ws_mfa_required: i64,
     /// The workspace's network-policy version (0 = none), read with the user so enforcement
@@ -81,9 +82,11 @@ impl UserRow {
     }
 }
 
-/// Every workspace membership of an email (sign-in is by email across workspaces).
-pub async fn by_email(db: &Db, email: &str) -> ApiResult<Vec<UserRow>> {
-    db::all(db, &format!("{} WHERE u.email = ?1 LIMIT 20", select()), &[text(email)]).await
+/// The memberships of an email among `workspace_ids` (the directory's candidates on this shard).
+pub async fn by_email(db: &Db, email: &str, workspace_ids: &[&str]) -> ApiResult<Vec<UserRow>> {
+    let ids = serde_json::Value::from(workspace_ids.to_vec()).to_string();
+    let sql = format!("{} WHERE u.email = ?1 AND u.workspace_id IN (SELECT value FROM json_each(?2)) LIMIT 20", select());
+    db::all(db, &sql, &[text(email), text(&ids)]).await
 }
 
 pub async fn get(db: &Db, workspace_id: &str, user_id: &str) -> ApiResult<Option<UserRow>> {
