@@ -27,6 +27,8 @@ mod scim;
 mod sessions;
 #[path = "e2e/stepup.rs"]
 mod stepup;
+#[path = "e2e/storage.rs"]
+mod storage;
 #[path = "e2e/tokens.rs"]
 mod tokens;
 #[path = "e2e/webhooks.rs"]

@@ -2,13 +2,16 @@
 //! a personal access token, resolved to a `Principal`, plus the route's access rule and a
 //! same-origin check for cookie-authenticated writes (CSRF).
 
-use crate::edge::config::auth_secret;
 use serde_json::json;
+use worker::{D1PreparedStatement, D1Result};
+
+use crate::edge::config::auth_secret;
 
 use crate::edge::db::Db;
-use crate::edge::http::{log_json, Ctx};
+use crate::edge::http::{fault, log_json, Ctx};
 use crate::edge::sessions::SessionsClient;
 use crate::edge::store::ledger::{Actor, Origin};
+use crate::edge::store::scim::Scope;
 use crate::edge::store::{tokens, users};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::routes::{Access, Route};
@@ -242,9 +245,14 @@ impl ScimClient {
     }
 }
 
-/// `Authorization: Bearer scim_…` for the SCIM routes: one query reads the token, its
-/// workspace's standing and network-policy version.
-pub async fn authenticate_scim(cx: &Ctx) -> ApiResult<ScimClient> {
+/// `Authorization: Bearer scim_…` for the SCIM routes. One D1 batch, one round trip: the token
+/// with its workspace's standing and network-policy version, then whatever reads `plan` adds
+/// for the operation, scoped to the workspace of the token's hash (so they see nothing unless
+/// the token is live). Their results come back for the handler once the token has passed.
+pub async fn authenticate_scim<F>(cx: &Ctx, plan: F) -> ApiResult<(ScimClient, Vec<D1Result>)>
+where
+    F: FnOnce(&Db, Scope<'_>) -> ApiResult<Vec<D1PreparedStatement>>,
+{
     let invalid = || ApiError::with_reason(ErrorCode::Unauthorized, "a valid SCIM token (Bearer scim_…) is required");
     let token = bearer(cx).ok_or_else(invalid)?;
     let (kind, id) = token_format::parse(&token).map_err(|_| invalid())?;
@@ -255,7 +263,12 @@ pub async fn authenticate_scim(cx: &Ctx) -> ApiResult<ScimClient> {
         ));
     }
     let (shard, db) = credential_shard(cx, id).ok_or_else(invalid)?;
-    let row = tokens::scim_by_id(&db, id).await?.ok_or_else(invalid)?;
+    let hash = token_format::hash(&token);
+    let mut batch = vec![tokens::scim_by_id(&db, id)?];
+    batch.extend(plan(&db, Scope::ScimToken { hash: &hash })?);
+    let mut results = db.batch(batch).await.map_err(|e| fault("SCIM authentication", e))?.into_iter();
+    let first = results.next().ok_or_else(|| fault("SCIM authentication", "no token result"))?;
+    let row = tokens::decode_scim(&first)?.ok_or_else(invalid)?;
     if !token_format::matches(&token, &row.token.token_hash) {
         return Err(invalid());
     }
@@ -270,9 +283,10 @@ pub async fn authenticate_scim(cx: &Ctx) -> ApiResult<ScimClient> {
     }
     cx.enter(shard);
     touch_later(cx, &row.token.id, row.token.last_used_at);
-    Ok(ScimClient {
+    let client = ScimClient {
         workspace_id: row.token.workspace_id,
         token_id: row.token.id,
         network_policy_version: row.network_policy_version,
-    })
+    };
+    Ok((client, results.collect()))
 }

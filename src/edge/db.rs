@@ -100,9 +100,18 @@ pub async fn first<T: DeserializeOwned>(db: &Db, sql: &str, args: &[JsValue]) ->
 }
 
 pub async fn all<T: DeserializeOwned>(db: &Db, sql: &str, args: &[JsValue]) -> ApiResult<Vec<T>> {
-    let statement = stmt(db, sql, args)?;
+    all_of(db, stmt(db, sql, args)?).await
+}
+
+/// Runs a prepared statement (one round trip) and decodes its rows.
+pub async fn all_of<T: DeserializeOwned>(db: &Db, statement: D1PreparedStatement) -> ApiResult<Vec<T>> {
     db.trips.add();
     let result = statement.all().await.map_err(|e| fault("D1 all", e))?;
+    rows(&result)
+}
+
+/// The rows of one statement's result (of a batch, or of [`all_of`]).
+pub fn rows<T: DeserializeOwned>(result: &D1Result) -> ApiResult<Vec<T>> {
     result.results::<T>().map_err(|e| fault("D1 rows", e))
 }
 

@@ -92,10 +92,16 @@ async fn route(cx: &mut Ctx) -> ApiResult<Reply> {
     let scim = route.path.starts_with(handlers::scim::PREFIX);
     limits::address(cx, scim).await?;
     if route.access == Access::Scim {
-        let client = auth::authenticate_scim(cx).await?;
+        let planned = handlers::scim::Prefetch::plan(cx, route.op, param.as_deref());
+        let (client, read) = auth::authenticate_scim(cx, |db, scope| match &planned {
+            Some(p) => p.statements(db, scope),
+            None => Ok(Vec::new()),
+        })
+        .await?;
         netgate::enforce(cx, client.gate(), Surface::Scim, client.actor()).await?;
         limits::credential(cx, &client.token_id, true).await?;
-        return handlers::scim::dispatch(cx, route.op, param, Some(client)).await;
+        let prefetched = planned.map(|p| (p, read));
+        return handlers::scim::dispatch(cx, route.op, param, Some(client), prefetched).await;
     }
     let principal = auth::authenticate(cx, route).await?;
     if let Some(p) = &principal {

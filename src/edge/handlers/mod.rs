@@ -45,7 +45,7 @@ pub async fn dispatch(cx: &mut Ctx, op: Op, param: Option<String>, principal: Op
         | Op::ScimGroupReplace
         | Op::ScimGroupPatch
         | Op::ScimGroupDelete
-        | Op::ScimRootSearch => scim::dispatch(cx, op, param, None).await,
+        | Op::ScimRootSearch => scim::dispatch(cx, op, param, None, None).await,
         Op::OpenApi => Ok(discovery::openapi(cx)),
         Op::EventsCatalog => Ok(discovery::events()),
         Op::Login => auth::login(cx).await,

@@ -4,6 +4,7 @@
 //! core does the protocol work (`crate::scim`); this module reads, writes and audits.
 
 use serde_json::{json, Value};
+use worker::{D1PreparedStatement, D1Result};
 
 use crate::audit::actions::Action;
 use crate::edge::auth::ScimClient;
@@ -28,7 +29,50 @@ pub use crate::routes::SCIM_PREFIX as PREFIX;
 /// Largest SCIM body: a group push with 10,000 members fits.
 const MAX_BODY: usize = 1024 * 1024;
 
-pub async fn dispatch(cx: &mut Ctx, op: Op, param: Option<String>, client: Option<ScimClient>) -> ApiResult<Reply> {
+/// A read that can ride in the SCIM token's D1 batch (`edge::auth::authenticate_scim`), so the
+/// commonest provisioning reads cost one round trip: a user by id, and a page of users with no
+/// filter or one SQL answers exactly (`userName eq …`). Anything else reads after the check.
+pub enum Prefetch {
+    User(String),
+    UserPage { filter: Option<SqlFilter>, offset: u64, count: u64 },
+}
+
+impl Prefetch {
+    /// What `op` will read first, when that is known from the request alone.
+    pub fn plan(cx: &Ctx, op: Op, param: Option<&str>) -> Option<Self> {
+        match op {
+            Op::ScimUserGet => param.map(|id| Self::User(id.to_string())),
+            Op::ScimUsersList => {
+                let q = ListQuery::from_params(&cx.query).ok()?;
+                let filter = match compiled(&USER_TYPE, &q).ok()? {
+                    None => None,
+                    Some((_, sql)) if sql.exact => Some(sql),
+                    Some(_) => return None,
+                };
+                Some(Self::UserPage { filter, offset: q.offset(), count: q.count })
+            }
+            _ => None,
+        }
+    }
+
+    pub fn statements(&self, db: &Db, scope: store::Scope<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
+        match self {
+            Self::User(id) => Ok(vec![store::user_stmt(db, scope, id)?]),
+            Self::UserPage { filter, offset, count } => store::users_stmts(db, scope, filter.as_ref(), *offset, *count),
+        }
+    }
+}
+
+/// A [`Prefetch`] and what its statements read.
+pub type Prefetched = (Prefetch, Vec<D1Result>);
+
+pub async fn dispatch(
+    cx: &mut Ctx,
+    op: Op,
+    param: Option<String>,
+    client: Option<ScimClient>,
+    prefetched: Option<Prefetched>,
+) -> ApiResult<Reply> {
     let id = || param.clone().ok_or_else(|| ApiError::new(ErrorCode::NotFound));
     let c = || client.clone().ok_or_else(|| ApiError::new(ErrorCode::Unauthorized));
     match op {
@@ -41,14 +85,14 @@ pub async fn dispatch(cx: &mut Ctx, op: Op, param: Option<String>, client: Optio
         Op::ScimResourceType => resource_type_one(cx, &id()?),
         Op::ScimUsersList => {
             let q = ListQuery::from_params(&cx.query).map_err(invalid_param)?;
-            list_users(cx, &c()?, q).await
+            list_users(cx, &c()?, q, prefetched).await
         }
         Op::ScimUsersSearch => {
             let body: Value = cx.json_within(MAX_BODY).await?;
-            list_users(cx, &c()?, ListQuery::from_search(&body).map_err(invalid_param)?).await
+            list_users(cx, &c()?, ListQuery::from_search(&body).map_err(invalid_param)?, None).await
         }
         Op::ScimUserCreate => create_user(cx, &c()?).await,
-        Op::ScimUserGet => get_user(cx, &c()?, &id()?).await,
+        Op::ScimUserGet => get_user(cx, &c()?, &id()?, prefetched).await,
         Op::ScimUserReplace => replace_user(cx, &c()?, &id()?).await,
         Op::ScimUserPatch => patch_user(cx, &c()?, &id()?).await,
         Op::ScimUserDelete => delete_user(cx, &c()?, &id()?).await,
@@ -160,27 +204,48 @@ fn page<T>(all: Vec<T>, q: &ListQuery) -> (u64, Vec<T>) {
     (total, page)
 }
 
-async fn list_users(cx: &Ctx, c: &ScimClient, q: ListQuery) -> ApiResult<Reply> {
+async fn list_users(cx: &Ctx, c: &ScimClient, q: ListQuery, prefetched: Option<Prefetched>) -> ApiResult<Reply> {
     let projection = Projection::parse(&USER_TYPE, q.attributes.as_deref(), q.excluded_attributes.as_deref())
         .map_err(invalid_param)?;
     let db = cx.db()?;
     let base = base(cx);
     let ws = c.workspace_id.as_str();
-    let (total, users) = match compiled(&USER_TYPE, &q)? {
-        None => fetch_user_page(&db, ws, None, &q).await?,
-        Some((_, sql)) if sql.exact => fetch_user_page(&db, ws, Some(&sql), &q).await?,
-        Some((parsed, sql)) => {
-            scan_guard(store::count_users(&db, ws, Some(&sql)).await?)?;
-            let (candidates, _) = store::users(&db, ws, Some(&sql), 0, store::MAX_SCAN).await?;
-            let matching: Vec<StoredUser> = candidates
-                .into_iter()
-                .filter(|u| filter::eval::matches(&parsed, &resource::user_resource(u, &base)))
-                .collect();
-            page(matching, &q)
+    let read = match prefetched {
+        Some((Prefetch::UserPage { filter, .. }, results)) => {
+            Some((filter.is_some(), store::decode_users(&results, filter.is_some())?))
         }
+        _ => None,
+    };
+    let (total, users) = match (compiled(&USER_TYPE, &q)?, read) {
+        (sql, Some((filtered, page))) => page_total(&db, ws, sql.map(|(_, s)| s).as_ref(), &q, page, filtered).await?,
+        (sql, None) => read_users(&db, ws, sql, &q, &base).await?,
     };
     let resources = users.iter().map(|u| projection.apply(&USER_TYPE, &resource::user_resource(u, &base))).collect();
     Ok(scim_json(resource::list_response(resources, total, q.start_index)))
+}
+
+/// Reads a list of users after the token check: by SQL when it answers the filter exactly,
+/// else by scanning the filter's candidates in memory.
+async fn read_users(
+    db: &Db,
+    ws: &str,
+    compiled: Option<(filter::Filter, SqlFilter)>,
+    q: &ListQuery,
+    base: &str,
+) -> ApiResult<(u64, Vec<StoredUser>)> {
+    Ok(match compiled {
+        None => fetch_user_page(db, ws, None, q).await?,
+        Some((_, sql)) if sql.exact => fetch_user_page(db, ws, Some(&sql), q).await?,
+        Some((parsed, sql)) => {
+            scan_guard(store::count_users(db, ws, Some(&sql)).await?)?;
+            let (candidates, _) = store::users(db, ws, Some(&sql), 0, store::MAX_SCAN).await?;
+            let matching: Vec<StoredUser> = candidates
+                .into_iter()
+                .filter(|u| filter::eval::matches(&parsed, &resource::user_resource(u, base)))
+                .collect();
+            page(matching, q)
+        }
+    })
 }
 
 fn scan_guard(candidates: u64) -> ApiResult<()> {
@@ -199,10 +264,23 @@ async fn fetch_user_page(
     sql: Option<&SqlFilter>,
     q: &ListQuery,
 ) -> ApiResult<(u64, Vec<StoredUser>)> {
-    let (users, total) = store::users(db, ws, sql, q.offset(), q.count).await?;
+    let page = store::users(db, ws, sql, q.offset(), q.count).await?;
+    page_total(db, ws, sql, q, page, sql.is_some()).await
+}
+
+/// A page and its total; a filtered page that came back empty past the first page counts the
+/// matches separately (the window count rides on the rows).
+async fn page_total(
+    db: &Db,
+    ws: &str,
+    sql: Option<&SqlFilter>,
+    q: &ListQuery,
+    (users, total): (Vec<StoredUser>, Option<u64>),
+    filtered: bool,
+) -> ApiResult<(u64, Vec<StoredUser>)> {
     let total = match total {
         Some(n) => n,
-        None if sql.is_some() && q.start_index == 1 && q.count > 0 => 0,
+        None if filtered && q.start_index == 1 && q.count > 0 => 0,
         None => store::count_users(db, ws, sql).await?,
     };
     Ok((total, users))
@@ -217,8 +295,14 @@ fn user_not_found(id: &str) -> ApiError {
     ApiError::with_reason(ErrorCode::UserNotFound, format!("no user {id:?} in this workspace"))
 }
 
-async fn get_user(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
-    let user = stored_user(cx, c, id).await?;
+async fn get_user(cx: &Ctx, c: &ScimClient, id: &str, prefetched: Option<Prefetched>) -> ApiResult<Reply> {
+    let user = match prefetched {
+        Some((Prefetch::User(_), results)) => {
+            let read = results.first().ok_or_else(|| crate::edge::http::fault("SCIM user", "no prefetched result"))?;
+            store::decode_user(read)?.ok_or_else(|| user_not_found(id))?
+        }
+        _ => stored_user(cx, c, id).await?,
+    };
     let full = resource::user_resource(&user, &base(cx));
     Ok(resource_reply(&full, projection_of(cx, &USER_TYPE)?.apply(&USER_TYPE, &full), 200))
 }

@@ -1,15 +1,14 @@
 //! SCIM storage: users (the `users` row, its SCIM document and `user_emails`), groups and
-//! memberships. Every query is scoped by workspace (`?1`); filters arrive compiled to SQL by
-//! `scim::filter::sql` with their own parameters from `?2`.
+//! memberships. Every query is scoped by workspace ([`Scope`], bound at `?1`); filters arrive
+//! compiled to SQL by `scim::filter::sql` with their own parameters from `?2`.
 
 use serde::Deserialize;
 use serde_json::Value;
 use wasm_bindgen::JsValue;
-use worker::D1PreparedStatement;
+use worker::{D1PreparedStatement, D1Result};
 
-use crate::edge::db::Db;
-
-use crate::edge::db::{self, int, opt_text, text};
+use crate::edge::db::{self, int, opt_text, text, Db};
+use crate::edge::http::fault;
 use crate::error::ApiResult;
 use crate::scim::filter::sql::{SqlFilter, SqlParam};
 use crate::scim::resource::{StoredGroup, StoredUser, UserColumns, MAX_START_INDEX};
@@ -24,8 +23,37 @@ fn param(p: &SqlParam) -> JsValue {
     }
 }
 
-fn args(workspace_id: &str, filter: Option<&SqlFilter>, extra: &[JsValue]) -> Vec<JsValue> {
-    let mut out = vec![text(workspace_id)];
+/// Whose rows a read may see: a workspace named by id, or the workspace of a live SCIM token
+/// named by the SHA-256 of the whole token. The second lets a read ride in the same D1 batch as
+/// the token check (one round trip) and still see nothing unless the token is real.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    Workspace(&'a str),
+    ScimToken { hash: &'a str },
+}
+
+impl Scope<'_> {
+    /// The SQL expression for the workspace id (`?1` is [`Scope::arg`]).
+    fn sql(self) -> &'static str {
+        match self {
+            Self::Workspace(_) => "?1",
+            Self::ScimToken { .. } => {
+                "(SELECT st.workspace_id FROM api_tokens st WHERE st.token_hash = ?1 AND st.kind = 'scim' \
+                 AND st.revoked_at IS NULL)"
+            }
+        }
+    }
+
+    fn arg(self) -> JsValue {
+        match self {
+            Self::Workspace(id) => text(id),
+            Self::ScimToken { hash } => text(hash),
+        }
+    }
+}
+
+fn args(scope: Scope<'_>, filter: Option<&SqlFilter>, extra: &[JsValue]) -> Vec<JsValue> {
+    let mut out = vec![scope.arg()];
     out.extend(filter.iter().flat_map(|f| f.params.iter().map(param)));
     out.extend_from_slice(extra);
     out
@@ -74,40 +102,95 @@ const USER_COLUMNS: &str = "u.id, u.user_name, u.email, u.display_name, u.status
      JOIN scim_groups g ON g.id = m.group_id WHERE m.workspace_id = u.workspace_id AND m.user_id = u.id) AS groups_json";
 
 /// How many rows of `table` (`users u` or `scim_groups g`) match.
-async fn count(db: &Db, table: &str, ws: &str, filter: Option<&SqlFilter>) -> ApiResult<u64> {
+fn count_stmt(db: &Db, table: &str, scope: Scope<'_>, filter: Option<&SqlFilter>) -> ApiResult<D1PreparedStatement> {
     let (cond, _) = clause(filter);
     let alias = table.rsplit(' ').next().unwrap_or_default();
-    let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE {alias}.workspace_id = ?1 AND {cond}");
-    Ok(db::first::<Count>(db, &sql, &args(ws, filter, &[])).await?.map_or(0, |c| c.n))
+    let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE {alias}.workspace_id = {} AND {cond}", scope.sql());
+    db::stmt(db, &sql, &args(scope, filter, &[]))
+}
+
+async fn count(db: &Db, table: &str, ws: &str, filter: Option<&SqlFilter>) -> ApiResult<u64> {
+    let rows: Vec<Count> = db::all_of(db, count_stmt(db, table, Scope::Workspace(ws), filter)?).await?;
+    Ok(rows.first().map_or(0, |c| c.n))
+}
+
+/// The count a [`count_stmt`] read.
+fn decode_count(result: &D1Result) -> ApiResult<u64> {
+    Ok(db::rows::<Count>(result)?.first().map_or(0, |c| c.n))
 }
 
 /// A page of `table` in creation order: `columns` of the rows matching `filter`. D1 binds
 /// numbers as JavaScript doubles, so `offset` and `limit` are clamped to 2^53 − 1 first (a larger
 /// one would round and fail in SQLite); `ListQuery` already keeps them within it.
-async fn page<T: serde::de::DeserializeOwned>(
+fn page_stmt(
     db: &Db,
     (table, columns): (&str, &str),
-    ws: &str,
+    scope: Scope<'_>,
     filter: Option<&SqlFilter>,
     (offset, limit): (u64, u64),
-) -> ApiResult<Vec<T>> {
+) -> ApiResult<D1PreparedStatement> {
     let (cond, next) = clause(filter);
     let alias = table.rsplit(' ').next().unwrap_or_default();
     let sql = format!(
-        "SELECT {columns} FROM {table} WHERE {alias}.workspace_id = ?1 AND {cond} \
+        "SELECT {columns} FROM {table} WHERE {alias}.workspace_id = {} AND {cond} \
          ORDER BY {alias}.created_at, {alias}.id LIMIT ?{next} OFFSET ?{}",
+        scope.sql(),
         next + 1
     );
     let exact = |n: u64| int(n.min(MAX_START_INDEX) as i64);
-    db::all(db, &sql, &args(ws, filter, &[exact(limit), exact(offset)])).await
+    db::stmt(db, &sql, &args(scope, filter, &[exact(limit), exact(offset)]))
+}
+
+async fn page<T: serde::de::DeserializeOwned>(
+    db: &Db,
+    from: (&str, &str),
+    ws: &str,
+    filter: Option<&SqlFilter>,
+    window: (u64, u64),
+) -> ApiResult<Vec<T>> {
+    db::all_of(db, page_stmt(db, from, Scope::Workspace(ws), filter, window)?).await
 }
 
 pub async fn count_users(db: &Db, ws: &str, filter: Option<&SqlFilter>) -> ApiResult<u64> {
     count(db, "users u", ws, filter).await
 }
 
+/// The statements for a page of users (see [`users`]): the page, and without a filter the count.
+pub fn users_stmts(
+    db: &Db,
+    scope: Scope<'_>,
+    filter: Option<&SqlFilter>,
+    offset: u64,
+    limit: u64,
+) -> ApiResult<Vec<D1PreparedStatement>> {
+    // With a filter, the window count saves a statement; without one it would make SQLite
+    // sort the whole workspace, so the count is its own statement.
+    let columns = match filter {
+        Some(_) => format!("{USER_COLUMNS}, COUNT(*) OVER () AS total"),
+        None => USER_COLUMNS.to_string(),
+    };
+    let mut statements = vec![page_stmt(db, ("users u", &columns), scope, filter, (offset, limit))?];
+    if filter.is_none() {
+        statements.push(count_stmt(db, "users u", scope, None)?);
+    }
+    Ok(statements)
+}
+
+/// What [`users_stmts`] read: the page and, when filtered, how many matched in all (`None`:
+/// the filtered page was empty, so the window count is unknown).
+pub fn decode_users(results: &[D1Result], filtered: bool) -> ApiResult<(Vec<StoredUser>, Option<u64>)> {
+    let page = results.first().ok_or_else(|| fault("SCIM users", "no page result"))?;
+    let rows: Vec<UserRow> = db::rows(page)?;
+    let total = match (filtered, results.get(1)) {
+        (true, _) => rows.first().map(|r| r.total),
+        (false, Some(count)) => Some(decode_count(count)?),
+        (false, None) => None,
+    };
+    Ok((rows.into_iter().map(stored_user).collect(), total))
+}
+
 /// Matching users in creation order, `offset` skipped, at most `limit`, with their groups,
-/// and, when filtered, how many matched in all (`None`: count separately).
+/// and how many matched in all (`None` when a filtered page came back empty).
 pub async fn users(
     db: &Db,
     ws: &str,
@@ -115,20 +198,24 @@ pub async fn users(
     offset: u64,
     limit: u64,
 ) -> ApiResult<(Vec<StoredUser>, Option<u64>)> {
-    // With a filter, the window count saves a round trip; without one it would make SQLite
-    // sort the whole workspace, so the caller counts instead.
-    let columns = match filter {
-        Some(_) => format!("{USER_COLUMNS}, COUNT(*) OVER () AS total"),
-        None => USER_COLUMNS.to_string(),
-    };
-    let rows: Vec<UserRow> = page(db, ("users u", &columns), ws, filter, (offset, limit)).await?;
-    let total = rows.first().filter(|_| filter.is_some()).map(|r| r.total);
-    Ok((rows.into_iter().map(stored_user).collect(), total))
+    let statements = users_stmts(db, Scope::Workspace(ws), filter, offset, limit)?;
+    let results = db.batch(statements).await.map_err(|e| fault("SCIM users", e))?;
+    decode_users(&results, filter.is_some())
+}
+
+pub fn user_stmt(db: &Db, scope: Scope<'_>, id: &str) -> ApiResult<D1PreparedStatement> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.workspace_id = {} AND u.id = ?2", scope.sql());
+    db::stmt(db, &sql, &[scope.arg(), text(id)])
+}
+
+/// The user a [`user_stmt`] read.
+pub fn decode_user(result: &D1Result) -> ApiResult<Option<StoredUser>> {
+    Ok(db::rows::<UserRow>(result)?.into_iter().next().map(stored_user))
 }
 
 pub async fn user(db: &Db, ws: &str, id: &str) -> ApiResult<Option<StoredUser>> {
-    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.workspace_id = ?1 AND u.id = ?2");
-    Ok(db::first::<UserRow>(db, &sql, &[text(ws), text(id)]).await?.map(stored_user))
+    let rows: Vec<UserRow> = db::all_of(db, user_stmt(db, Scope::Workspace(ws), id)?).await?;
+    Ok(rows.into_iter().next().map(stored_user))
 }
 
 pub async fn user_by_name(db: &Db, ws: &str, user_name: &str) -> ApiResult<Option<StoredUser>> {

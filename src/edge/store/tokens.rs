@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use worker::D1PreparedStatement;
+use worker::{D1PreparedStatement, D1Result};
 
 use crate::edge::db::Db;
 
@@ -90,15 +90,19 @@ pub struct ScimTokenRow {
     pub network_policy_version: i64,
 }
 
-pub async fn scim_by_id(db: &Db, id: &str) -> ApiResult<Option<ScimTokenRow>> {
-    db::first(
+/// A SCIM token by the id embedded in it, with its workspace's standing (see [`decode_scim`]).
+pub fn scim_by_id(db: &Db, id: &str) -> ApiResult<D1PreparedStatement> {
+    db::stmt(
         db,
         "SELECT t.*, w.status AS ws_status, COALESCE(n.version, 0) AS network_policy_version FROM api_tokens t \
          JOIN workspaces w ON w.id = t.workspace_id LEFT JOIN network_policies n ON n.workspace_id = t.workspace_id \
          WHERE t.id = ?1 AND t.kind = 'scim'",
         &[text(id)],
     )
-    .await
+}
+
+pub fn decode_scim(result: &D1Result) -> ApiResult<Option<ScimTokenRow>> {
+    Ok(db::rows(result)?.into_iter().next())
 }
 
 /// Tokens of a workspace; for PATs only the given owner's.

@@ -1,0 +1,103 @@
+//! Storage that scales by tenant (issue 16), over HTTP: the hot paths make one D1 round trip
+//! (the development header `X-AxisSynapse-D1-Round-Trips` counts them), credentials carry
+//! their workspace's shard, and a credential naming a shard that is not bound, or that does
+//! not hold it, is refused like any unknown credential.
+
+use crate::common::*;
+use crate::scim::{expect_scim_error, scim, scim_token};
+use serde_json::json;
+
+const ROUND_TRIPS: &str = "x-axissynapse-d1-round-trips";
+
+fn round_trips(r: &Resp) -> u32 {
+    let n = r.header(ROUND_TRIPS).unwrap_or_else(|| panic!("no {ROUND_TRIPS} header: {}", r.body));
+    n.parse().unwrap()
+}
+
+/// Asserts a 200 made exactly one D1 round trip.
+fn one_round_trip(what: &str, r: &Resp) {
+    assert_eq!(r.status, 200, "{what}: {}", r.body);
+    assert_eq!(round_trips(r), 1, "{what} must make one D1 round trip");
+}
+
+/// The token with its two-hex-digit shard tag replaced.
+fn on_shard(token: &str, prefix: &str, tag: &str) -> String {
+    let rest = token.strip_prefix(prefix).unwrap();
+    format!("{prefix}{tag}{}", &rest[2..])
+}
+
+#[test]
+fn me_is_one_round_trip_with_a_pat_and_with_a_cookie() {
+    one_round_trip("GET /api/me with a PAT", &req("GET", "/api/me").bearer(&admin_pat()).send());
+    let session = login(ADMIN);
+    one_round_trip("GET /api/me with a cookie", &req("GET", "/api/me").session(&session).send());
+}
+
+#[test]
+fn scim_eq_and_get_by_id_are_one_round_trip() {
+    let token = scim_token("round trips");
+    let found = scim("GET", "/Users?filter=userName%20eq%20%22owner%40scim.test%22", &token).send();
+    one_round_trip("SCIM userName eq", &found);
+    let resources = found.json()["Resources"].as_array().cloned().unwrap();
+    assert_eq!(resources.len(), 1, "{}", found.body);
+    let id = resources[0]["id"].as_str().unwrap();
+    let got = scim("GET", &format!("/Users/{id}"), &token).send();
+    one_round_trip("SCIM get by id", &got);
+    assert_eq!(got.json()["userName"], "owner@scim.test");
+    let page = scim("GET", "/Users?count=2", &token).send();
+    one_round_trip("SCIM unfiltered page", &page);
+    assert!(page.json()["totalResults"].as_u64().unwrap() >= 1, "{}", page.body);
+    let missing = scim("GET", "/Users/u_nobody", &token).send();
+    assert_eq!(round_trips(&missing), 1, "a miss is one round trip too");
+    expect_scim_error(&missing, 404, "USER_NOT_FOUND", None);
+}
+
+#[test]
+fn a_scim_token_with_a_bad_secret_reads_nothing() {
+    let token = scim_token("bad secret");
+    let forged = format!("{}A", &token[..token.len() - 1]);
+    let forged = if forged == token { format!("{}B", &token[..token.len() - 1]) } else { forged };
+    let r = scim("GET", "/Users?filter=userName%20eq%20%22owner%40scim.test%22", &forged).send();
+    expect_scim_error(&r, 401, "Unauthorized", None);
+    assert!(!r.body.contains("owner@scim.test"), "{}", r.body);
+}
+
+#[test]
+fn credentials_carry_their_shard_and_a_wrong_one_is_unauthorized() {
+    let secrets = secrets();
+    let shards = &secrets["shards"];
+    assert_eq!(shards["ws_demo"], 0, "the demo workspace is on shard 0: {shards}");
+    let distinct: std::collections::BTreeSet<String> =
+        shards.as_object().unwrap().values().map(|v| v.to_string()).collect();
+    assert!(distinct.len() >= 2, "fixtures are spread over several shards: {shards}");
+
+    let pat = admin_pat();
+    assert!(pat.starts_with("pat_00"), "a demo PAT names shard 0: {pat}");
+    for tag in ["01", "ff"] {
+        let r = req("GET", "/api/me").bearer(&on_shard(&pat, "pat_", tag)).send();
+        r.expect_error(401, "Unauthorized");
+    }
+    let scim_token = secrets["scimToken"].as_str().unwrap();
+    for tag in ["03", "9a"] {
+        let r = scim("GET", "/Users", &on_shard(scim_token, "scim_", tag)).send();
+        expect_scim_error(&r, 401, "Unauthorized", None);
+    }
+    let invitation = secrets["ssoInvitation"].as_str().unwrap();
+    for tag in ["ff", "zz"] {
+        let body = json!({"token": on_shard(invitation, "inv_", tag)});
+        req("POST", "/api/auth/invitations/accept").json(&body).send().expect_error(404, "NotFound");
+    }
+}
+
+#[test]
+fn users_on_different_shards_sign_in_by_email() {
+    let secrets = secrets();
+    let shards = &secrets["shards"];
+    assert_ne!(shards["ws_demo"], shards["ws_other"], "{shards}");
+    let a = login(ADMIN);
+    let b = login(OTHER_ADMIN);
+    let me_a = req("GET", "/api/me").session(&a).send().ok();
+    let me_b = req("GET", "/api/me").session(&b).send().ok();
+    assert_eq!(me_a["workspaceId"], "ws_demo");
+    assert_eq!(me_b["workspaceId"], "ws_other");
+}
