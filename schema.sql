@@ -97,7 +97,7 @@ CREATE TABLE IF NOT EXISTS invitations (
 
 -- Personal access tokens and SCIM tokens: only the SHA-256 of the token is stored.
 CREATE TABLE IF NOT EXISTS api_tokens (
-  id           TEXT PRIMARY KEY,                         -- the 12-hex id embedded in the token
+  id           TEXT PRIMARY KEY,                         -- the 14-hex id embedded in the token (shard + 12)
   workspace_id TEXT NOT NULL REFERENCES workspaces(id),
   kind         TEXT NOT NULL CHECK (kind IN ('pat', 'scim')),
   user_id      TEXT REFERENCES users(id),                -- owner for PATs, creator for SCIM tokens
@@ -110,6 +110,7 @@ CREATE TABLE IF NOT EXISTS api_tokens (
   created_at   INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS api_tokens_by_owner ON api_tokens (workspace_id, kind, user_id, created_at);
+CREATE UNIQUE INDEX IF NOT EXISTS api_tokens_by_hash ON api_tokens (token_hash); -- SCIM read scope
 
 -- Index of sessions; the live state (revocation, heartbeat) is in the UserSessions Durable Object.
 CREATE TABLE IF NOT EXISTS sessions (

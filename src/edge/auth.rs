@@ -138,7 +138,7 @@ fn touch_later(cx: &Ctx, token_id: &str, last_used_at: Option<i64>) {
     if last_used_at.is_some_and(|t| cx.now_ms - t < tokens::TOUCH_EVERY_MS) {
         return;
     }
-    let (db, id, now) = (cx.db(), token_id.to_string(), cx.now_ms);
+    let (db, id, now) = (cx.background_db(), token_id.to_string(), cx.now_ms);
     cx.wctx.wait_until(async move {
         let touched = match db {
             Ok(db) => tokens::touch(&db, &id, now).await,

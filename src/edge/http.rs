@@ -93,6 +93,13 @@ impl Ctx {
         self.shard_db(shard).ok_or_else(|| fault("D1 binding", shard.binding()))
     }
 
+    /// The tenant's database for work after the response (`wait_until`): its round trips are
+    /// not the request's.
+    pub fn background_db(&self) -> ApiResult<Db> {
+        let shard = self.tenant()?;
+        Db::bound(&self.env, &shard.binding(), &Trips::default()).ok_or_else(|| fault("D1 binding", shard.binding()))
+    }
+
     /// A shard's database; `None` when no such shard is bound (a forged or stale number).
     pub fn shard_db(&self, shard: Shard) -> Option<Db> {
         Db::bound(&self.env, &shard.binding(), &self.trips)

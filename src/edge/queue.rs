@@ -46,7 +46,6 @@ const SWEEP_LIMIT: i64 = 1_000;
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Envelope {
     pub shard: Shard,
-    #[serde(flatten)]
     pub job: Job,
 }
 
@@ -80,6 +79,7 @@ pub async fn record(cx: &Ctx, origin: &Origin<'_>, events: &[Event], changes: Ve
         return Ok(());
     }
     let (env, shard, workspace_id) = (cx.env.clone(), cx.tenant()?, origin.workspace_id.to_string());
+    let db = cx.background_db()?;
     cx.wctx.wait_until(async move {
         enqueue(&env, shard, jobs).await;
         if let Err(e) = ledger::seal(&db, &workspace_id).await {

@@ -59,11 +59,13 @@ fn args(scope: Scope<'_>, filter: Option<&SqlFilter>, extra: &[JsValue]) -> Vec<
     out
 }
 
-/// `(<sql>)` or `1`, and the number of the next free placeholder.
-fn clause(filter: Option<&SqlFilter>) -> (String, usize) {
-    match filter {
-        Some(f) => (format!("({})", f.sql), 2 + f.params.len()),
-        None => ("1".into(), 2),
+/// `(<sql>)` or `1`, and the number of the next free placeholder. The filter's own references
+/// to the workspace follow the scope.
+fn clause(scope: Scope<'_>, filter: Option<&SqlFilter>) -> (String, usize) {
+    match (filter, scope) {
+        (Some(f), Scope::Workspace(_)) => (format!("({})", f.sql), 2 + f.params.len()),
+        (Some(f), Scope::ScimToken { .. }) => (format!("({})", f.sql_with_workspace(scope.sql())), 2 + f.params.len()),
+        (None, _) => ("1".into(), 2),
     }
 }
 
@@ -103,7 +105,7 @@ const USER_COLUMNS: &str = "u.id, u.user_name, u.email, u.display_name, u.status
 
 /// How many rows of `table` (`users u` or `scim_groups g`) match.
 fn count_stmt(db: &Db, table: &str, scope: Scope<'_>, filter: Option<&SqlFilter>) -> ApiResult<D1PreparedStatement> {
-    let (cond, _) = clause(filter);
+    let (cond, _) = clause(scope, filter);
     let alias = table.rsplit(' ').next().unwrap_or_default();
     let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE {alias}.workspace_id = {} AND {cond}", scope.sql());
     db::stmt(db, &sql, &args(scope, filter, &[]))
@@ -129,7 +131,7 @@ fn page_stmt(
     filter: Option<&SqlFilter>,
     (offset, limit): (u64, u64),
 ) -> ApiResult<D1PreparedStatement> {
-    let (cond, next) = clause(filter);
+    let (cond, next) = clause(scope, filter);
     let alias = table.rsplit(' ').next().unwrap_or_default();
     let sql = format!(
         "SELECT {columns} FROM {table} WHERE {alias}.workspace_id = {} AND {cond} \

@@ -76,6 +76,28 @@ pub struct SqlFilter {
     pub exact: bool,
 }
 
+impl SqlFilter {
+    /// `sql` with its workspace placeholder (`?1`, in the multi-valued attributes' subqueries)
+    /// replaced by `workspace`, an SQL expression: for a caller that binds something else at
+    /// `?1` and names the workspace through it. `?10`, `?11`, … are left alone.
+    pub fn sql_with_workspace(&self, workspace: &str) -> String {
+        let mut out = String::with_capacity(self.sql.len());
+        let mut rest = self.sql.as_str();
+        while let Some(at) = rest.find("?1") {
+            let after = &rest[at + 2..];
+            out.push_str(&rest[..at]);
+            if after.starts_with(|c: char| c.is_ascii_digit()) {
+                out.push_str("?1");
+            } else {
+                out.push_str(workspace);
+            }
+            rest = after;
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
 /// Compiles `filter`, parsed for `rt`, numbering its placeholders from `first_param`.
 pub fn compile(filter: &Filter, rt: &ResourceType, first_param: usize) -> SqlFilter {
     let table = if rt.id == GROUPS.resource { &GROUPS } else { &USERS };

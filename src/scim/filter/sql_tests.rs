@@ -995,3 +995,18 @@ mod plans {
         }
     }
 }
+
+/// The workspace placeholder of the multi-valued subqueries can be swapped for an expression;
+/// parameters `?10` and up are untouched.
+#[test]
+fn workspace_placeholder_is_replaced_and_params_from_ten_are_kept() {
+    let many = (0..10).map(|i| format!("userName eq \"u{i}\"")).collect::<Vec<_>>().join(" or ");
+    let f = user(&format!("{many} or emails[value eq \"a@b\"]"));
+    assert!(f.params.len() >= 11, "{f:?}");
+    let scoped = f.sql_with_workspace("(W)");
+    assert!(scoped.contains("workspace_id = (W)"), "{scoped}");
+    assert!(scoped.contains("?10") && scoped.contains("?11") && scoped.contains("?12"), "{scoped}");
+    assert_eq!(scoped.replace("(W)", "?1"), f.sql);
+    let plain = user("userName eq \"x\"");
+    assert_eq!(plain.sql_with_workspace("(W)"), plain.sql);
+}
