@@ -8,6 +8,8 @@
 
 use std::fmt;
 
+use crate::session::tokens::TokenKind;
+
 /// One tenant database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
@@ -43,6 +45,41 @@ impl fmt::Display for Shard {
     }
 }
 
+/// How a query names the workspace it reads: by id, or as the workspace of a live token found
+/// by the SHA-256 of the whole token. The second lets a read share one D1 batch (one round trip)
+/// with the token check while seeing nothing unless the token is real and unrevoked; the caller
+/// still checks the token row (constant-time hash, expiry, standing) before using the rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkspaceRef<'a> {
+    Id(&'a str),
+    OfToken { kind: TokenKind, hash: &'a str },
+}
+
+impl WorkspaceRef<'_> {
+    /// The SQL expression for the workspace id, given the placeholder bound to [`Self::value`].
+    pub fn sql(&self, placeholder: &str) -> String {
+        match self {
+            Self::Id(_) => placeholder.to_string(),
+            Self::OfToken { kind, .. } => format!(
+                "(SELECT wt.workspace_id FROM api_tokens wt WHERE wt.token_hash = {placeholder} \
+                 AND wt.kind = '{}' AND wt.revoked_at IS NULL)",
+                match kind {
+                    TokenKind::Pat => "pat",
+                    TokenKind::Scim => "scim",
+                }
+            ),
+        }
+    }
+
+    /// What the placeholder binds: the workspace id or the token hash.
+    pub fn value(&self) -> &str {
+        match self {
+            Self::Id(id) => id,
+            Self::OfToken { hash, .. } => hash,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +99,18 @@ mod tests {
         }
         assert_eq!(Shard::of_tagged("0a"), Some(Shard(10)));
         assert_eq!(Shard(3).binding(), "DB_SHARD_3");
+    }
+
+    #[test]
+    fn a_token_scope_selects_the_workspace_of_a_live_token_of_its_kind() {
+        let by_id = WorkspaceRef::Id("ws_1");
+        assert_eq!((by_id.sql("?4"), by_id.value()), ("?4".to_string(), "ws_1"));
+        let scim = WorkspaceRef::OfToken { kind: TokenKind::Scim, hash: "abc" };
+        assert_eq!(scim.value(), "abc");
+        let sql = scim.sql("?1");
+        for part in ["wt.token_hash = ?1", "wt.kind = 'scim'", "wt.revoked_at IS NULL"] {
+            assert!(sql.contains(part), "{sql}");
+        }
+        assert!(WorkspaceRef::OfToken { kind: TokenKind::Pat, hash: "h" }.sql("?2").contains("'pat'"));
     }
 }

@@ -18,6 +18,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
 use crate::audit::ledger::AuditEntry;
+use crate::tenancy::WorkspaceRef;
 use crate::time;
 
 /// `limit` when none is given.
@@ -213,9 +214,10 @@ impl AuditFilter {
 
     /// The `WHERE` condition (without the keyword) for `workspace_id`, and its parameters
     /// (`?1` is always the workspace id).
-    pub fn where_clause(&self, workspace_id: &str) -> (String, Vec<SqlValue>) {
+    pub fn where_clause(&self, workspace: WorkspaceRef<'_>) -> (String, Vec<SqlValue>) {
         let mut sql = SqlBuilder::default();
-        sql.compare("workspace_id", "=", Some(SqlValue::Text(workspace_id.to_owned())));
+        let p = sql.bind(SqlValue::Text(workspace.value().to_owned()));
+        sql.conditions.push(format!("workspace_id = {}", workspace.sql(&p)));
         // Only sealed rows: a row is sealed milliseconds after its insert (see edge ledger).
         sql.conditions.push("hash IS NOT NULL".to_owned());
         if let ActionFilter::AnyOf(patterns) = &self.actions {
@@ -238,8 +240,8 @@ impl AuditFilter {
     }
 
     /// One page, newest first, with one row beyond `limit` to tell whether another page exists.
-    pub fn page_sql(&self, workspace_id: &str) -> (String, Vec<SqlValue>) {
-        let (condition, params) = self.where_clause(workspace_id);
+    pub fn page_sql(&self, workspace: WorkspaceRef<'_>) -> (String, Vec<SqlValue>) {
+        let (condition, params) = self.where_clause(workspace);
         let sql = format!(
             "SELECT {} FROM audit_log WHERE {condition} ORDER BY seq DESC LIMIT {}",
             AUDIT_COLUMNS.join(", "),
@@ -540,21 +542,21 @@ mod tests {
 
     #[test]
     fn where_clause_workspace_only() {
-        let (sql, params) = parse(&[]).unwrap().where_clause("ws_1");
+        let (sql, params) = parse(&[]).unwrap().where_clause(WorkspaceRef::Id("ws_1"));
         assert_eq!(sql, "workspace_id = ?1 AND hash IS NOT NULL");
         assert_eq!(params, vec![text("ws_1")]);
     }
 
     #[test]
     fn where_clause_exact_actions_use_in() {
-        let (sql, params) = parse(&[("action", "USER_LOGIN,USER_LOGOUT")]).unwrap().where_clause("ws_1");
+        let (sql, params) = parse(&[("action", "USER_LOGIN,USER_LOGOUT")]).unwrap().where_clause(WorkspaceRef::Id("ws_1"));
         assert_eq!(sql, "workspace_id = ?1 AND hash IS NOT NULL AND action IN (?2, ?3)");
         assert_eq!(params, vec![text("ws_1"), text("USER_LOGIN"), text("USER_LOGOUT")]);
     }
 
     #[test]
     fn where_clause_prefix_is_half_open_range() {
-        let (sql, params) = parse(&[("action", "USER_*")]).unwrap().where_clause("ws_1");
+        let (sql, params) = parse(&[("action", "USER_*")]).unwrap().where_clause(WorkspaceRef::Id("ws_1"));
         assert_eq!(sql, "workspace_id = ?1 AND hash IS NOT NULL AND (action >= ?2 AND action < ?3)");
         assert_eq!(params, vec![text("ws_1"), text("USER_"), text("USER`")]);
     }
@@ -574,7 +576,7 @@ mod tests {
 
     #[test]
     fn where_clause_mixed_actions_or_together() {
-        let (sql, params) = parse(&[("action", "USER_*,PAT_CREATED,SCIM_*")]).unwrap().where_clause("ws_1");
+        let (sql, params) = parse(&[("action", "USER_*,PAT_CREATED,SCIM_*")]).unwrap().where_clause(WorkspaceRef::Id("ws_1"));
         assert_eq!(
             sql,
             "workspace_id = ?1 AND hash IS NOT NULL AND (action IN (?2) OR (action >= ?3 AND action < ?4) OR (action >= ?5 AND action < ?6))"
@@ -597,7 +599,7 @@ mod tests {
             ("action", "USER_LOGIN"),
         ])
         .unwrap();
-        let (sql, params) = f.where_clause("ws_1");
+        let (sql, params) = f.where_clause(WorkspaceRef::Id("ws_1"));
         assert_eq!(
             sql,
             "workspace_id = ?1 AND hash IS NOT NULL AND action IN (?2) AND actor_id = ?3 AND resource_type = ?4 AND resource_id = ?5 \
@@ -622,7 +624,7 @@ mod tests {
 
     #[test]
     fn page_sql_selects_limit_plus_one_newest_first() {
-        let (sql, params) = parse(&[("limit", "10"), ("userId", "usr_1")]).unwrap().page_sql("ws_1");
+        let (sql, params) = parse(&[("limit", "10"), ("userId", "usr_1")]).unwrap().page_sql(WorkspaceRef::Id("ws_1"));
         assert_eq!(
             sql,
             "SELECT workspace_id, seq, id, at, action, actor_type, actor_id, resource_type, resource_id, ip, \

@@ -11,13 +11,12 @@ use crate::edge::db::Db;
 use crate::edge::http::{fault, log_json, Ctx};
 use crate::edge::sessions::SessionsClient;
 use crate::edge::store::ledger::{Actor, Origin};
-use crate::edge::store::scim::Scope;
 use crate::edge::store::{tokens, users};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::routes::{Access, Route};
 use crate::session::csrf;
 use crate::session::{jwe, tokens as token_format};
-use crate::tenancy::Shard;
+use crate::tenancy::{Shard, WorkspaceRef};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
@@ -69,21 +68,27 @@ pub fn cookie_name(https: bool) -> &'static str {
     }
 }
 
-/// Authenticates the request for a route's access rule. `None` for public routes.
-pub async fn authenticate(cx: &Ctx, route: &Route) -> ApiResult<Option<Principal>> {
+/// Reads a handler wants in the same D1 batch as the credential check: statements on the
+/// credential's shard, scoped to the workspace the credential names ([`WorkspaceRef`]).
+pub type Plan<'p> = &'p dyn Fn(&Db, WorkspaceRef<'_>) -> ApiResult<Vec<D1PreparedStatement>>;
+
+/// Authenticates the request for a route's access rule (`None` for public routes), in one D1
+/// round trip that also runs `plan`'s reads; their results come back once the credential,
+/// the standing and the role have passed.
+pub async fn authenticate(cx: &Ctx, route: &Route, plan: Plan<'_>) -> ApiResult<(Option<Principal>, Vec<D1Result>)> {
     let access = route.access;
     if access == Access::Public {
-        return Ok(None);
+        return Ok((None, Vec::new()));
     }
-    let principal = match bearer(cx) {
+    let (principal, read) = match bearer(cx) {
         Some(_) if matches!(access, Access::Session | Access::AdminSession) => {
             return Err(ApiError::with_reason(
                 ErrorCode::Unauthorized,
                 "this endpoint needs a browser session, not a bearer token",
             ));
         }
-        Some(token) => by_token(cx, &token).await?,
-        None => by_cookie(cx).await?,
+        Some(token) => by_token(cx, &token, plan).await?,
+        None => by_cookie(cx, plan).await?,
     };
     if principal.restricted && !route.op.allowed_while_enrolling() {
         return Err(ApiError::with_reason(
@@ -94,7 +99,21 @@ pub async fn authenticate(cx: &Ctx, route: &Route) -> ApiResult<Option<Principal
     if matches!(access, Access::Admin | Access::AdminSession) && !principal.user.is_admin() {
         return Err(ApiError::with_reason(ErrorCode::Forbidden, "workspace owner or admin role required"));
     }
-    Ok(Some(principal))
+    Ok((Some(principal), read))
+}
+
+/// Runs `first` and the plan's statements as one batch; the first result and the rest.
+async fn with_plan(
+    db: &Db,
+    first: D1PreparedStatement,
+    plan: Plan<'_>,
+    scope: WorkspaceRef<'_>,
+) -> ApiResult<(D1Result, Vec<D1Result>)> {
+    let mut batch = vec![first];
+    batch.extend(plan(db, scope)?);
+    let mut results = db.batch(batch).await.map_err(|e| fault("authentication", e))?.into_iter();
+    let first = results.next().ok_or_else(|| fault("authentication", "no credential result"))?;
+    Ok((first, results.collect()))
 }
 
 fn bearer(cx: &Ctx) -> Option<String> {
@@ -103,14 +122,17 @@ fn bearer(cx: &Ctx) -> Option<String> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
 }
 
-async fn by_token(cx: &Ctx, token: &str) -> ApiResult<Principal> {
+async fn by_token(cx: &Ctx, token: &str, plan: Plan<'_>) -> ApiResult<(Principal, Vec<D1Result>)> {
     let invalid = || ApiError::with_reason(ErrorCode::Unauthorized, "invalid bearer token");
     let (kind, id) = token_format::parse(token).map_err(|_| invalid())?;
     if kind != token_format::TokenKind::Pat {
         return Err(ApiError::with_reason(ErrorCode::Unauthorized, "SCIM tokens are accepted only under /api/scim/v2"));
     }
     let (shard, db) = credential_shard(cx, id).ok_or_else(invalid)?;
-    let row = tokens::pat_with_owner(&db, id).await?.ok_or_else(invalid)?;
+    let hash = token_format::hash(token);
+    let scope = WorkspaceRef::OfToken { kind: token_format::TokenKind::Pat, hash: &hash };
+    let (first, read) = with_plan(&db, tokens::pat_with_owner(&db, id)?, plan, scope).await?;
+    let row = tokens::decode_pat(&first)?.ok_or_else(invalid)?;
     if !token_format::matches(token, &row.token_hash) {
         return Err(invalid());
     }
@@ -123,7 +145,7 @@ async fn by_token(cx: &Ctx, token: &str) -> ApiResult<Principal> {
     check_standing(&row.user)?;
     cx.enter(shard);
     touch_later(cx, &row.token_id, row.token_last_used_at);
-    Ok(Principal { user: row.user, via: Via::Pat { token_id: row.token_id }, restricted: false })
+    Ok((Principal { user: row.user, via: Via::Pat { token_id: row.token_id }, restricted: false }, read))
 }
 
 /// The shard a token id names and its database; `None` when that shard is not bound.
@@ -150,7 +172,7 @@ fn touch_later(cx: &Ctx, token_id: &str, last_used_at: Option<i64>) {
     });
 }
 
-async fn by_cookie(cx: &Ctx) -> ApiResult<Principal> {
+async fn by_cookie(cx: &Ctx, plan: Plan<'_>) -> ApiResult<(Principal, Vec<D1Result>)> {
     let name = cookie_name(cx.https);
     let cookie = cx.cookie(name).ok_or_else(|| ApiError::with_reason(ErrorCode::Unauthorized, "no session cookie"))?;
     let claims =
@@ -161,17 +183,18 @@ async fn by_cookie(cx: &Ctx) -> ApiResult<Principal> {
     cookie_write_allowed(cx)?;
     let sessions = SessionsClient::new(&cx.env, &claims.wid, &claims.sub)?;
     let db = cx.shard_db(claims.shd).ok_or_else(|| ApiError::with_reason(ErrorCode::Unauthorized, "unknown user"))?;
-    let (check, user) =
-        futures_util::join!(sessions.check(&claims.sid, cx.now_ms), users::get(&db, &claims.wid, &claims.sub));
+    let user_read = with_plan(&db, users::get_stmt(&db, &claims.wid, &claims.sub)?, plan, WorkspaceRef::Id(&claims.wid));
+    let (check, user_read) = futures_util::join!(sessions.check(&claims.sid, cx.now_ms), user_read);
     let check = check?;
     if let Some(err) = check.state.error() {
         return Err(err);
     }
     let restricted = check.record.is_some_and(|r| r.restricted);
-    let user = user?.ok_or_else(|| ApiError::with_reason(ErrorCode::Unauthorized, "unknown user"))?;
+    let (first, read) = user_read?;
+    let user = users::decode(&first)?.ok_or_else(|| ApiError::with_reason(ErrorCode::Unauthorized, "unknown user"))?;
     check_standing(&user)?;
     cx.enter(claims.shd);
-    Ok(Principal { user, via: Via::Cookie { sid: claims.sid }, restricted })
+    Ok((Principal { user, via: Via::Cookie { sid: claims.sid }, restricted }, read))
 }
 
 /// A signed-in identity stops working the moment its account or workspace does.
@@ -249,10 +272,7 @@ impl ScimClient {
 /// with its workspace's standing and network-policy version, then whatever reads `plan` adds
 /// for the operation, scoped to the workspace of the token's hash (so they see nothing unless
 /// the token is live). Their results come back for the handler once the token has passed.
-pub async fn authenticate_scim<F>(cx: &Ctx, plan: F) -> ApiResult<(ScimClient, Vec<D1Result>)>
-where
-    F: FnOnce(&Db, Scope<'_>) -> ApiResult<Vec<D1PreparedStatement>>,
-{
+pub async fn authenticate_scim(cx: &Ctx, plan: Plan<'_>) -> ApiResult<(ScimClient, Vec<D1Result>)> {
     let invalid = || ApiError::with_reason(ErrorCode::Unauthorized, "a valid SCIM token (Bearer scim_…) is required");
     let token = bearer(cx).ok_or_else(invalid)?;
     let (kind, id) = token_format::parse(&token).map_err(|_| invalid())?;
@@ -264,10 +284,8 @@ where
     }
     let (shard, db) = credential_shard(cx, id).ok_or_else(invalid)?;
     let hash = token_format::hash(&token);
-    let mut batch = vec![tokens::scim_by_id(&db, id)?];
-    batch.extend(plan(&db, Scope::ScimToken { hash: &hash })?);
-    let mut results = db.batch(batch).await.map_err(|e| fault("SCIM authentication", e))?.into_iter();
-    let first = results.next().ok_or_else(|| fault("SCIM authentication", "no token result"))?;
+    let scope = WorkspaceRef::OfToken { kind: token_format::TokenKind::Scim, hash: &hash };
+    let (first, read) = with_plan(&db, tokens::scim_by_id(&db, id)?, plan, scope).await?;
     let row = tokens::decode_scim(&first)?.ok_or_else(invalid)?;
     if !token_format::matches(&token, &row.token.token_hash) {
         return Err(invalid());
@@ -288,5 +306,5 @@ where
         token_id: row.token.id,
         network_policy_version: row.network_policy_version,
     };
-    Ok((client, results.collect()))
+    Ok((client, read))
 }

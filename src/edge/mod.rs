@@ -91,19 +91,20 @@ async fn route(cx: &mut Ctx) -> ApiResult<Reply> {
     };
     let scim = route.path.starts_with(handlers::scim::PREFIX);
     limits::address(cx, scim).await?;
+    // The handler's first read, when known now, rides in the credential check's round trip.
+    let planned = handlers::Prefetch::plan(cx, route.op, param.as_deref());
+    let plan: auth::Plan<'_> = &|db, workspace| match &planned {
+        Some(p) => p.statements(db, workspace),
+        None => Ok(Vec::new()),
+    };
     if route.access == Access::Scim {
-        let planned = handlers::scim::Prefetch::plan(cx, route.op, param.as_deref());
-        let (client, read) = auth::authenticate_scim(cx, |db, scope| match &planned {
-            Some(p) => p.statements(db, scope),
-            None => Ok(Vec::new()),
-        })
-        .await?;
+        let (client, read) = auth::authenticate_scim(cx, plan).await?;
         netgate::enforce(cx, client.gate(), Surface::Scim, client.actor()).await?;
         limits::credential(cx, &client.token_id, true).await?;
         let prefetched = planned.map(|p| (p, read));
         return handlers::scim::dispatch(cx, route.op, param, Some(client), prefetched).await;
     }
-    let principal = auth::authenticate(cx, route).await?;
+    let (principal, read) = auth::authenticate(cx, route, plan).await?;
     if let Some(p) = &principal {
         let (surface, credential) = match &p.via {
             auth::Via::Cookie { sid } => (Surface::Dashboard, sid),
@@ -112,7 +113,8 @@ async fn route(cx: &mut Ctx) -> ApiResult<Reply> {
         netgate::enforce(cx, (&p.user).into(), surface, p.actor()).await?;
         limits::credential(cx, credential, false).await?;
     }
-    handlers::dispatch(cx, route.op, param, principal).await
+    let prefetched = planned.map(|p| (p, read));
+    handlers::dispatch(cx, route.op, param, principal, prefetched).await
 }
 
 /// A random id per isolate, sent only in development as `X-AxisSynapse-Isolate`: a panic restarts

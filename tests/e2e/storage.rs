@@ -34,6 +34,31 @@ fn me_is_one_round_trip_with_a_pat_and_with_a_cookie() {
 }
 
 #[test]
+fn an_audit_page_is_one_round_trip_and_shows_the_write_just_made() {
+    let pat = admin_pat();
+    one_round_trip("audit page with a PAT", &req("GET", "/api/settings/audit-log?limit=5").bearer(&pat).send());
+    let session = login(ADMIN);
+    let page = req("GET", "/api/settings/audit-log?limit=5").session(&session).send();
+    one_round_trip("audit page with a cookie", &page);
+    // Writers seal the ledger after their response: a page read at once still lists the write.
+    for i in 0..5 {
+        let minted =
+            req("POST", "/api/me/tokens").session(&session).json(&json!({"name": format!("seal race {i}")})).send();
+        assert_eq!(minted.status, 201, "{}", minted.body);
+        let id = minted.json()["id"].as_str().unwrap().to_string();
+        let path = format!("/api/settings/audit-log?resourceId={id}");
+        let items = req("GET", &path).bearer(&pat).send().ok()["items"].as_array().cloned().unwrap();
+        assert_eq!(items.len(), 1, "the PAT_CREATED row of {id} is listed at once: {items:?}");
+        assert!(items[0]["hash"].as_str().is_some_and(|h| h.len() == 64), "{items:?}");
+        req("DELETE", &format!("/api/me/tokens/{id}")).session(&session).send().ok();
+    }
+    let member = login(MEMBER);
+    let refused = req("GET", "/api/settings/audit-log").session(&member).send();
+    refused.expect_error(403, "Forbidden");
+    assert!(!refused.body.contains("evt_"), "a refused page carries no rows: {}", refused.body);
+}
+
+#[test]
 fn scim_eq_and_get_by_id_are_one_round_trip() {
     let token = scim_token("round trips");
     let found = scim("GET", "/Users?filter=userName%20eq%20%22owner%40scim.test%22", &token).send();

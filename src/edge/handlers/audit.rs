@@ -2,7 +2,7 @@
 
 use futures_util::stream;
 use serde_json::json;
-use worker::Response;
+use worker::{D1PreparedStatement, Response};
 
 use crate::audit::actions::Action;
 use crate::audit::export;
@@ -10,29 +10,45 @@ use crate::audit::ledger::{self, ChainVerifier, GENESIS_HASH};
 use crate::audit::query::{AuditFilter, Cursor, QueryError};
 use crate::edge::auth::Principal;
 use crate::edge::db::Db;
+use crate::edge::handlers::{Prefetch, Prefetched};
 use crate::edge::http::{fault, Body, Ctx, Reply};
 use crate::edge::queue::record;
 use crate::edge::store::ledger::{self as store, Event};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::tenancy::WorkspaceRef;
 
 /// Most rows one export carries.
 pub const EXPORT_CAP: i64 = 50_000;
 /// Rows fetched from D1 per round trip while exporting or verifying.
 const PAGE_ROWS: u32 = 1000;
 
-fn filter(cx: &Ctx) -> ApiResult<AuditFilter> {
+pub fn filter(cx: &Ctx) -> ApiResult<AuditFilter> {
     AuditFilter::from_query(&cx.query).map_err(|e: QueryError| {
         ApiError::with_reason(ErrorCode::ValidationError, format!("{}: {}", e.param, e.reason))
     })
 }
 
+/// The statements of a page read: the page, and whether the ledger's newest row still waits
+/// for its seal (see [`query`]).
+pub fn page_statements(db: &Db, f: &AuditFilter, workspace: WorkspaceRef<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
+    Ok(vec![store::page_stmt(db, f, workspace)?, store::pending_stmt(db, workspace)?])
+}
 
-pub async fn query(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
+/// One page of the ledger, newest first. Only sealed rows are listed; a writer seals after its
+/// response, so when the newest row is still unsealed the page seals it and reads again (a
+/// second round trip only while racing a writer).
+pub async fn query(cx: &mut Ctx, who: &Principal, prefetched: Option<Prefetched>) -> ApiResult<Reply> {
     let f = filter(cx)?;
     let db = cx.db()?;
-    let mut rows = store::page(&db, &f, who.workspace_id()).await?;
-    // Writers seal after their response; a page that caught a row before that seals it here.
-    if rows.iter().any(|r| r.hash.is_empty()) {
+    let read = match prefetched {
+        Some((Prefetch::AuditPage(_), read)) => read,
+        _ => {
+            let statements = page_statements(&db, &f, WorkspaceRef::Id(who.workspace_id()))?;
+            db.batch(statements).await.map_err(|e| fault("audit page", e))?
+        }
+    };
+    let (mut rows, pending) = store::decode_page(&read)?;
+    if pending {
         store::seal(&db, who.workspace_id()).await?;
         rows = store::page(&db, &f, who.workspace_id()).await?;
     }

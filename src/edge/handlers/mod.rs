@@ -16,13 +16,58 @@ pub mod stepup;
 pub mod totp;
 pub mod webhooks;
 
+use worker::{D1PreparedStatement, D1Result};
+
+use crate::audit::query::AuditFilter;
 use crate::edge::auth::Principal;
+use crate::edge::db::Db;
+use crate::edge::store::scim as scim_store;
 use crate::edge::http::{Ctx, Reply};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::routes::Op;
+use crate::scim::filter::sql::SqlFilter;
+use crate::tenancy::WorkspaceRef;
+
+/// A handler's first read, planned from the request alone so it rides in the credential
+/// check's D1 batch (`edge::auth`): the request makes one round trip. The reads are scoped to
+/// the workspace the credential names and used only once it has passed.
+pub enum Prefetch {
+    AuditPage(AuditFilter),
+    ScimUser(String),
+    ScimUserPage { filter: Option<SqlFilter>, offset: u64, count: u64 },
+}
+
+impl Prefetch {
+    /// What `op` will read first, when that is known from the request alone.
+    pub fn plan(cx: &Ctx, op: Op, param: Option<&str>) -> Option<Self> {
+        match op {
+            Op::AuditQuery => audit::filter(cx).ok().map(Self::AuditPage),
+            _ => scim::plan(cx, op, param),
+        }
+    }
+
+    pub fn statements(&self, db: &Db, workspace: WorkspaceRef<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
+        match self {
+            Self::AuditPage(f) => audit::page_statements(db, f, workspace),
+            Self::ScimUser(id) => Ok(vec![scim_store::user_stmt(db, workspace, id)?]),
+            Self::ScimUserPage { filter, offset, count } => {
+                scim_store::users_stmts(db, workspace, filter.as_ref(), *offset, *count)
+            }
+        }
+    }
+}
+
+/// A [`Prefetch`] and what its statements read.
+pub type Prefetched = (Prefetch, Vec<D1Result>);
 
 /// Runs the handler for `op`. `principal` is `Some` exactly when the route is not public.
-pub async fn dispatch(cx: &mut Ctx, op: Op, param: Option<String>, principal: Option<Principal>) -> ApiResult<Reply> {
+pub async fn dispatch(
+    cx: &mut Ctx,
+    op: Op,
+    param: Option<String>,
+    principal: Option<Principal>,
+    prefetched: Option<Prefetched>,
+) -> ApiResult<Reply> {
     let id = || param.clone().ok_or_else(|| ApiError::new(ErrorCode::NotFound));
     let who = || principal.clone().ok_or_else(|| ApiError::new(ErrorCode::Unauthorized));
     match op {
@@ -67,7 +112,7 @@ pub async fn dispatch(cx: &mut Ctx, op: Op, param: Option<String>, principal: Op
         Op::ScimTokenList => settings::scim_tokens_list(cx, &who()?).await,
         Op::ScimTokenCreate => settings::scim_token_create(cx, &who()?).await,
         Op::ScimTokenRevoke => settings::scim_token_revoke(cx, &who()?, &id()?).await,
-        Op::AuditQuery => audit::query(cx, &who()?).await,
+        Op::AuditQuery => audit::query(cx, &who()?, prefetched).await,
         Op::AuditExport => audit::export(cx, &who()?).await,
         Op::AuditVerify => audit::verify(cx, &who()?).await,
         Op::InvitationList => invitations::list(cx, &who()?).await,

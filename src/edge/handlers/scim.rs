@@ -4,7 +4,6 @@
 //! core does the protocol work (`crate::scim`); this module reads, writes and audits.
 
 use serde_json::{json, Value};
-use worker::{D1PreparedStatement, D1Result};
 
 use crate::audit::actions::Action;
 use crate::edge::auth::ScimClient;
@@ -14,6 +13,7 @@ use crate::edge::http::{Ctx, Reply, SCIM_JSON};
 use crate::edge::queue;
 use crate::edge::sessions::SessionsClient;
 use crate::edge::store::ledger::{Event, Origin};
+use crate::edge::handlers::{Prefetch, Prefetched};
 use crate::edge::store::directory;
 use crate::edge::store::scim as store;
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -29,42 +29,24 @@ pub use crate::routes::SCIM_PREFIX as PREFIX;
 /// Largest SCIM body: a group push with 10,000 members fits.
 const MAX_BODY: usize = 1024 * 1024;
 
-/// A read that can ride in the SCIM token's D1 batch (`edge::auth::authenticate_scim`), so the
-/// commonest provisioning reads cost one round trip: a user by id, and a page of users with no
-/// filter or one SQL answers exactly (`userName eq …`). Anything else reads after the check.
-pub enum Prefetch {
-    User(String),
-    UserPage { filter: Option<SqlFilter>, offset: u64, count: u64 },
-}
-
-impl Prefetch {
-    /// What `op` will read first, when that is known from the request alone.
-    pub fn plan(cx: &Ctx, op: Op, param: Option<&str>) -> Option<Self> {
-        match op {
-            Op::ScimUserGet => param.map(|id| Self::User(id.to_string())),
-            Op::ScimUsersList => {
-                let q = ListQuery::from_params(&cx.query).ok()?;
-                let filter = match compiled(&USER_TYPE, &q).ok()? {
-                    None => None,
-                    Some((_, sql)) if sql.exact => Some(sql),
-                    Some(_) => return None,
-                };
-                Some(Self::UserPage { filter, offset: q.offset(), count: q.count })
-            }
-            _ => None,
+/// The reads that can ride in the SCIM token's D1 batch (`edge::auth::authenticate_scim`), so
+/// the commonest provisioning reads cost one round trip: a user by id, and a page of users with
+/// no filter or one SQL answers exactly (`userName eq …`). Anything else reads after the check.
+pub fn plan(cx: &Ctx, op: Op, param: Option<&str>) -> Option<Prefetch> {
+    match op {
+        Op::ScimUserGet => param.map(|id| Prefetch::ScimUser(id.to_string())),
+        Op::ScimUsersList => {
+            let q = ListQuery::from_params(&cx.query).ok()?;
+            let filter = match compiled(&USER_TYPE, &q).ok()? {
+                None => None,
+                Some((_, sql)) if sql.exact => Some(sql),
+                Some(_) => return None,
+            };
+            Some(Prefetch::ScimUserPage { filter, offset: q.offset(), count: q.count })
         }
-    }
-
-    pub fn statements(&self, db: &Db, scope: store::Scope<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
-        match self {
-            Self::User(id) => Ok(vec![store::user_stmt(db, scope, id)?]),
-            Self::UserPage { filter, offset, count } => store::users_stmts(db, scope, filter.as_ref(), *offset, *count),
-        }
+        _ => None,
     }
 }
-
-/// A [`Prefetch`] and what its statements read.
-pub type Prefetched = (Prefetch, Vec<D1Result>);
 
 pub async fn dispatch(
     cx: &mut Ctx,
@@ -211,7 +193,7 @@ async fn list_users(cx: &Ctx, c: &ScimClient, q: ListQuery, prefetched: Option<P
     let base = base(cx);
     let ws = c.workspace_id.as_str();
     let read = match prefetched {
-        Some((Prefetch::UserPage { filter, .. }, results)) => {
+        Some((Prefetch::ScimUserPage { filter, .. }, results)) => {
             Some((filter.is_some(), store::decode_users(&results, filter.is_some())?))
         }
         _ => None,
@@ -297,7 +279,7 @@ fn user_not_found(id: &str) -> ApiError {
 
 async fn get_user(cx: &Ctx, c: &ScimClient, id: &str, prefetched: Option<Prefetched>) -> ApiResult<Reply> {
     let user = match prefetched {
-        Some((Prefetch::User(_), results)) => {
+        Some((Prefetch::ScimUser(_), results)) => {
             let read = results.first().ok_or_else(|| crate::edge::http::fault("SCIM user", "no prefetched result"))?;
             store::decode_user(read)?.ok_or_else(|| user_not_found(id))?
         }

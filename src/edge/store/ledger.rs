@@ -27,6 +27,7 @@ use crate::edge::db::{self, int, opt_text, text};
 use crate::edge::http::fault;
 use crate::edge::store::webhooks::{self, Job};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::tenancy::WorkspaceRef;
 use crate::webhooks::payload;
 
 /// Rows sealed per D1 round trip.
@@ -164,15 +165,38 @@ pub async fn seal(db: &Db, workspace_id: &str) -> ApiResult<()> {
 }
 
 /// One page of the filter's query (descending seq, one row past the page to tell if more follow).
-pub async fn page(db: &Db, f: &AuditFilter, workspace_id: &str) -> ApiResult<Vec<AuditEntry>> {
-    let (sql, params) = f.page_sql(workspace_id);
+pub fn page_stmt(db: &Db, f: &AuditFilter, workspace: WorkspaceRef<'_>) -> ApiResult<D1PreparedStatement> {
+    let (sql, params) = f.page_sql(workspace);
     let args: Vec<_> = params.iter().map(db::value).collect();
-    db::all(db, &sql, &args).await
+    db::stmt(db, &sql, &args)
+}
+
+pub async fn page(db: &Db, f: &AuditFilter, workspace_id: &str) -> ApiResult<Vec<AuditEntry>> {
+    db::all_of(db, page_stmt(db, f, WorkspaceRef::Id(workspace_id))?).await
+}
+
+/// Whether the workspace's newest ledger row still waits for its seal (rows are sealed in
+/// `seq` order, so only the tail can).
+pub fn pending_stmt(db: &Db, workspace: WorkspaceRef<'_>) -> ApiResult<D1PreparedStatement> {
+    let sql = format!(
+        "SELECT hash IS NULL AS n FROM audit_log WHERE workspace_id = {} ORDER BY seq DESC LIMIT 1",
+        workspace.sql("?1")
+    );
+    db::stmt(db, &sql, &[text(workspace.value())])
+}
+
+/// The rows of a [`page_stmt`] and the answer of a [`pending_stmt`], run in that order.
+pub fn decode_page(results: &[D1Result]) -> ApiResult<(Vec<AuditEntry>, bool)> {
+    let (Some(page), Some(pending)) = (results.first(), results.get(1)) else {
+        return Err(fault("audit page", "missing results"));
+    };
+    let pending = db::rows::<Count>(pending)?.first().is_some_and(|c| c.n != 0);
+    Ok((db::rows(page)?, pending))
 }
 
 /// How many rows the filter matches in all.
 pub async fn count(db: &Db, f: &AuditFilter, workspace_id: &str) -> ApiResult<i64> {
-    let (condition, params) = f.where_clause(workspace_id);
+    let (condition, params) = f.where_clause(WorkspaceRef::Id(workspace_id));
     let args: Vec<_> = params.iter().map(db::value).collect();
     let sql = format!("SELECT COUNT(*) AS n FROM audit_log WHERE {condition}");
     Ok(db::first::<Count>(db, &sql, &args).await?.map_or(0, |c| c.n))

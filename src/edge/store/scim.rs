@@ -1,5 +1,6 @@
 //! SCIM storage: users (the `users` row, its SCIM document and `user_emails`), groups and
-//! memberships. Every query is scoped by workspace ([`Scope`], bound at `?1`); filters arrive
+//! memberships. Every query is scoped by workspace ([`Scope`]: an id, or the workspace of a
+//! live SCIM token; bound at `?1`); filters arrive
 //! compiled to SQL by `scim::filter::sql` with their own parameters from `?2`.
 
 use serde::Deserialize;
@@ -12,6 +13,8 @@ use crate::edge::http::fault;
 use crate::error::ApiResult;
 use crate::scim::filter::sql::{SqlFilter, SqlParam};
 use crate::scim::resource::{StoredGroup, StoredUser, UserColumns, MAX_START_INDEX};
+/// Whose rows a read may see (`?1` binds its value).
+pub use crate::tenancy::WorkspaceRef as Scope;
 
 /// Most users or groups a filter SQL cannot fully answer may bring into memory.
 pub const MAX_SCAN: u64 = 5_000;
@@ -23,37 +26,8 @@ fn param(p: &SqlParam) -> JsValue {
     }
 }
 
-/// Whose rows a read may see: a workspace named by id, or the workspace of a live SCIM token
-/// named by the SHA-256 of the whole token. The second lets a read ride in the same D1 batch as
-/// the token check (one round trip) and still see nothing unless the token is real.
-#[derive(Debug, Clone, Copy)]
-pub enum Scope<'a> {
-    Workspace(&'a str),
-    ScimToken { hash: &'a str },
-}
-
-impl Scope<'_> {
-    /// The SQL expression for the workspace id (`?1` is [`Scope::arg`]).
-    fn sql(self) -> &'static str {
-        match self {
-            Self::Workspace(_) => "?1",
-            Self::ScimToken { .. } => {
-                "(SELECT st.workspace_id FROM api_tokens st WHERE st.token_hash = ?1 AND st.kind = 'scim' \
-                 AND st.revoked_at IS NULL)"
-            }
-        }
-    }
-
-    fn arg(self) -> JsValue {
-        match self {
-            Self::Workspace(id) => text(id),
-            Self::ScimToken { hash } => text(hash),
-        }
-    }
-}
-
 fn args(scope: Scope<'_>, filter: Option<&SqlFilter>, extra: &[JsValue]) -> Vec<JsValue> {
-    let mut out = vec![scope.arg()];
+    let mut out = vec![text(scope.value())];
     out.extend(filter.iter().flat_map(|f| f.params.iter().map(param)));
     out.extend_from_slice(extra);
     out
@@ -63,8 +37,8 @@ fn args(scope: Scope<'_>, filter: Option<&SqlFilter>, extra: &[JsValue]) -> Vec<
 /// to the workspace follow the scope.
 fn clause(scope: Scope<'_>, filter: Option<&SqlFilter>) -> (String, usize) {
     match (filter, scope) {
-        (Some(f), Scope::Workspace(_)) => (format!("({})", f.sql), 2 + f.params.len()),
-        (Some(f), Scope::ScimToken { .. }) => (format!("({})", f.sql_with_workspace(scope.sql())), 2 + f.params.len()),
+        (Some(f), Scope::Id(_)) => (format!("({})", f.sql), 2 + f.params.len()),
+        (Some(f), Scope::OfToken { .. }) => (format!("({})", f.sql_with_workspace(&scope.sql("?1"))), 2 + f.params.len()),
         (None, _) => ("1".into(), 2),
     }
 }
@@ -107,12 +81,12 @@ const USER_COLUMNS: &str = "u.id, u.user_name, u.email, u.display_name, u.status
 fn count_stmt(db: &Db, table: &str, scope: Scope<'_>, filter: Option<&SqlFilter>) -> ApiResult<D1PreparedStatement> {
     let (cond, _) = clause(scope, filter);
     let alias = table.rsplit(' ').next().unwrap_or_default();
-    let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE {alias}.workspace_id = {} AND {cond}", scope.sql());
+    let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE {alias}.workspace_id = {} AND {cond}", scope.sql("?1"));
     db::stmt(db, &sql, &args(scope, filter, &[]))
 }
 
 async fn count(db: &Db, table: &str, ws: &str, filter: Option<&SqlFilter>) -> ApiResult<u64> {
-    let rows: Vec<Count> = db::all_of(db, count_stmt(db, table, Scope::Workspace(ws), filter)?).await?;
+    let rows: Vec<Count> = db::all_of(db, count_stmt(db, table, Scope::Id(ws), filter)?).await?;
     Ok(rows.first().map_or(0, |c| c.n))
 }
 
@@ -136,7 +110,7 @@ fn page_stmt(
     let sql = format!(
         "SELECT {columns} FROM {table} WHERE {alias}.workspace_id = {} AND {cond} \
          ORDER BY {alias}.created_at, {alias}.id LIMIT ?{next} OFFSET ?{}",
-        scope.sql(),
+        scope.sql("?1"),
         next + 1
     );
     let exact = |n: u64| int(n.min(MAX_START_INDEX) as i64);
@@ -150,7 +124,7 @@ async fn page<T: serde::de::DeserializeOwned>(
     filter: Option<&SqlFilter>,
     window: (u64, u64),
 ) -> ApiResult<Vec<T>> {
-    db::all_of(db, page_stmt(db, from, Scope::Workspace(ws), filter, window)?).await
+    db::all_of(db, page_stmt(db, from, Scope::Id(ws), filter, window)?).await
 }
 
 pub async fn count_users(db: &Db, ws: &str, filter: Option<&SqlFilter>) -> ApiResult<u64> {
@@ -200,14 +174,14 @@ pub async fn users(
     offset: u64,
     limit: u64,
 ) -> ApiResult<(Vec<StoredUser>, Option<u64>)> {
-    let statements = users_stmts(db, Scope::Workspace(ws), filter, offset, limit)?;
+    let statements = users_stmts(db, Scope::Id(ws), filter, offset, limit)?;
     let results = db.batch(statements).await.map_err(|e| fault("SCIM users", e))?;
     decode_users(&results, filter.is_some())
 }
 
 pub fn user_stmt(db: &Db, scope: Scope<'_>, id: &str) -> ApiResult<D1PreparedStatement> {
-    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.workspace_id = {} AND u.id = ?2", scope.sql());
-    db::stmt(db, &sql, &[scope.arg(), text(id)])
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.workspace_id = {} AND u.id = ?2", scope.sql("?1"));
+    db::stmt(db, &sql, &[text(scope.value()), text(id)])
 }
 
 /// The user a [`user_stmt`] read.
@@ -216,7 +190,7 @@ pub fn decode_user(result: &D1Result) -> ApiResult<Option<StoredUser>> {
 }
 
 pub async fn user(db: &Db, ws: &str, id: &str) -> ApiResult<Option<StoredUser>> {
-    let rows: Vec<UserRow> = db::all_of(db, user_stmt(db, Scope::Workspace(ws), id)?).await?;
+    let rows: Vec<UserRow> = db::all_of(db, user_stmt(db, Scope::Id(ws), id)?).await?;
     Ok(rows.into_iter().next().map(stored_user))
 }
 

@@ -69,7 +69,7 @@ pub struct PatRow {
 
 /// PAT authentication in one statement: the token by the id embedded in it (globally unique)
 /// ⋈ its owner ⋈ the workspace's status and network-policy version. The caller checks the hash.
-pub async fn pat_with_owner(db: &Db, id: &str) -> ApiResult<Option<PatRow>> {
+pub fn pat_with_owner(db: &Db, id: &str) -> ApiResult<D1PreparedStatement> {
     let sql = format!(
         "SELECT {}, t.id AS token_id, t.token_hash, t.expires_at AS token_expires_at, \
          t.last_used_at AS token_last_used_at, t.revoked_at AS token_revoked_at \
@@ -78,7 +78,11 @@ pub async fn pat_with_owner(db: &Db, id: &str) -> ApiResult<Option<PatRow>> {
         users::COLUMNS,
         users::JOINED
     );
-    db::first(db, &sql, &[text(id)]).await
+    db::stmt(db, &sql, &[text(id)])
+}
+
+pub fn decode_pat(result: &D1Result) -> ApiResult<Option<PatRow>> {
+    Ok(db::rows(result)?.into_iter().next())
 }
 
 /// A SCIM token with its workspace's status and network-policy version.

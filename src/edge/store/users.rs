@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
-use worker::D1PreparedStatement;
+use worker::{D1PreparedStatement, D1Result};
 
 use crate::edge::db::Db;
 
@@ -87,6 +87,15 @@ pub async fn by_email(db: &Db, email: &str, workspace_ids: &[&str]) -> ApiResult
     let ids = serde_json::Value::from(workspace_ids.to_vec()).to_string();
     let sql = format!("{} WHERE u.email = ?1 AND u.workspace_id IN (SELECT value FROM json_each(?2)) LIMIT 20", select());
     db::all(db, &sql, &[text(email), text(&ids)]).await
+}
+
+pub fn get_stmt(db: &Db, workspace_id: &str, user_id: &str) -> ApiResult<D1PreparedStatement> {
+    db::stmt(db, &format!("{} WHERE u.workspace_id = ?1 AND u.id = ?2", select()), &[text(workspace_id), text(user_id)])
+}
+
+/// The user a [`get_stmt`] read.
+pub fn decode(result: &D1Result) -> ApiResult<Option<UserRow>> {
+    Ok(db::rows(result)?.into_iter().next())
 }
 
 pub async fn get(db: &Db, workspace_id: &str, user_id: &str) -> ApiResult<Option<UserRow>> {
