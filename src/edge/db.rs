@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, D1Result, Env};
+use worker::{D1Database, D1DatabaseSession, D1PreparedStatement, D1Result, Env};
 
 use crate::audit::query::SqlValue;
 use crate::edge::http::fault;
@@ -29,26 +29,56 @@ impl Trips {
     }
 }
 
+/// How a [`Db`] reaches its database: the binding itself (the primary), or a D1 session (Sessions
+/// API: sequentially consistent, may be served by a read replica no older than its bookmark).
+enum Conn {
+    Primary(D1Database),
+    Session(D1DatabaseSession),
+}
+
 /// One D1 database as a request sees it. Every query or batch through it counts one round trip.
+#[derive(Clone)]
 pub struct Db {
-    d1: D1Database,
+    conn: Rc<Conn>,
     trips: Trips,
 }
 
 impl Db {
     /// The database bound as `binding`; `None` when there is no such binding.
     pub fn bound(env: &Env, binding: &str, trips: &Trips) -> Option<Self> {
-        env.d1(binding).ok().map(|d1| Self { d1, trips: trips.clone() })
+        env.d1(binding).ok().map(|d1| Self { conn: Rc::new(Conn::Primary(d1)), trips: trips.clone() })
+    }
+
+    /// A D1 session on `binding` starting from `constraint_or_bookmark` (`first-primary`,
+    /// `first-unconstrained`, or a bookmark a client brought back).
+    pub fn session(env: &Env, binding: &str, trips: &Trips, constraint_or_bookmark: &str) -> ApiResult<Option<Self>> {
+        let Ok(d1) = env.d1(binding) else { return Ok(None) };
+        let session = d1.with_session(Some(constraint_or_bookmark)).map_err(|e| fault("D1 session", e))?;
+        Ok(Some(Self { conn: Rc::new(Conn::Session(session)), trips: trips.clone() }))
+    }
+
+    /// The session's latest bookmark (`None` for the primary binding or before any query).
+    pub fn bookmark(&self) -> Option<String> {
+        match &*self.conn {
+            Conn::Primary(_) => None,
+            Conn::Session(s) => s.get_bookmark().ok().flatten(),
+        }
     }
 
     fn prepare(&self, sql: &str) -> D1PreparedStatement {
-        self.d1.prepare(sql)
+        match &*self.conn {
+            Conn::Primary(d1) => d1.prepare(sql),
+            Conn::Session(s) => s.prepare(sql),
+        }
     }
 
     /// Runs statements as one transaction in one round trip.
     pub async fn batch(&self, statements: Vec<D1PreparedStatement>) -> worker::Result<Vec<D1Result>> {
         self.trips.add();
-        self.d1.batch(statements).await
+        match &*self.conn {
+            Conn::Primary(d1) => d1.batch(statements).await,
+            Conn::Session(s) => s.batch(statements).await,
+        }
     }
 }
 

@@ -5,10 +5,14 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use worker::{Context, Env, Headers, Request, Response};
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use crate::edge::db::{Db, Trips, DIRECTORY};
 use crate::tenancy::Shard;
+
+/// The D1 bookmark header: answered on every response that touched a tenant database, accepted
+/// back on reads that may be served by a replica.
+pub const BOOKMARK_HEADER: &str = "x-axissynapse-d1-bookmark";
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http_url;
 
@@ -36,6 +40,9 @@ pub struct Ctx {
     /// The shard of the workspace this request acts on, once a credential or a directory
     /// lookup has named it ([`Ctx::enter`]).
     tenant: Cell<Option<Shard>>,
+    /// The tenant's primary session and replica session, opened on first use.
+    primary: RefCell<Option<Db>>,
+    replica: RefCell<Option<Db>>,
 }
 
 impl Ctx {
@@ -74,12 +81,17 @@ impl Ctx {
             production,
             trips: Trips::default(),
             tenant: Cell::new(None),
+            primary: RefCell::new(None),
+            replica: RefCell::new(None),
         })
     }
 
     /// From here on, [`Ctx::db`] is `shard`: the request acts on a workspace that lives there.
     pub fn enter(&self, shard: Shard) {
-        self.tenant.set(Some(shard));
+        if self.tenant.replace(Some(shard)) != Some(shard) {
+            self.primary.replace(None);
+            self.replica.replace(None);
+        }
     }
 
     /// The shard of the workspace this request acts on.
@@ -87,10 +99,57 @@ impl Ctx {
         self.tenant.get().ok_or_else(|| fault("tenant database", "no workspace chosen yet"))
     }
 
-    /// The database of the workspace this request acts on, counting round trips.
+    /// The database of the workspace this request acts on, counting round trips: one D1
+    /// session per request that starts at the primary, so writes and the reads after them are
+    /// current and the response can carry a bookmark.
     pub fn db(&self) -> ApiResult<Db> {
         let shard = self.tenant()?;
-        self.shard_db(shard).ok_or_else(|| fault("D1 binding", shard.binding()))
+        if let Some(db) = self.primary.borrow().as_ref() {
+            return Ok(db.clone());
+        }
+        let db = Db::session(&self.env, &shard.binding(), &self.trips, "first-primary")?
+            .ok_or_else(|| fault("D1 binding", shard.binding()))?;
+        *self.primary.borrow_mut() = Some(db.clone());
+        Ok(db)
+    }
+
+    /// The tenant's database for reads that may lag (audit exports, SCIM list scans): a D1
+    /// session that a read replica may serve, but never older than this request's own primary
+    /// reads or than the bookmark the client sent back (`X-AxisSynapse-D1-Bookmark`).
+    pub fn lagging_db(&self) -> ApiResult<Db> {
+        let shard = self.tenant()?;
+        if let Some(db) = self.replica.borrow().as_ref() {
+            return Ok(db.clone());
+        }
+        let start = match (self.primary.borrow().as_ref().and_then(Db::bookmark), self.client_bookmark()?) {
+            (Some(ours), _) => ours,
+            (None, Some(theirs)) => theirs,
+            (None, None) => "first-unconstrained".to_string(),
+        };
+        let db = Db::session(&self.env, &shard.binding(), &self.trips, &start)?
+            .ok_or_else(|| fault("D1 binding", shard.binding()))?;
+        *self.replica.borrow_mut() = Some(db.clone());
+        Ok(db)
+    }
+
+    /// The bookmark a client sent back, checked: D1 bookmarks are hex digits and dashes.
+    fn client_bookmark(&self) -> ApiResult<Option<String>> {
+        let Some(value) = self.header(BOOKMARK_HEADER) else { return Ok(None) };
+        let ok = !value.is_empty() && value.len() <= 128 && value.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
+        if !ok {
+            return Err(ApiError::with_reason(
+                ErrorCode::ValidationError,
+                format!("{BOOKMARK_HEADER}: not a D1 bookmark (hex digits and dashes, at most 128)"),
+            ));
+        }
+        Ok(Some(value))
+    }
+
+    /// The latest D1 bookmark this request saw, for the client to send back so its next read
+    /// sees at least this request's writes.
+    pub fn bookmark(&self) -> Option<String> {
+        let replica = self.replica.borrow().as_ref().and_then(Db::bookmark);
+        replica.or_else(|| self.primary.borrow().as_ref().and_then(Db::bookmark))
     }
 
     /// The tenant's database for work after the response (`wait_until`): its round trips are

@@ -53,14 +53,17 @@ pub async fn handle(req: Request, env: Env, wctx: Context) -> worker::Result<Res
                 }
             });
             log_request(&cx, reply.status);
-            reply
+            match cx.bookmark() {
+                Some(bookmark) => reply.header(http::BOOKMARK_HEADER, bookmark),
+                None => reply,
+            }
         }
         Err(e) => error_reply(&e, &request_id),
     };
     let reply = match development {
         true => reply
             .header("x-axissynapse-isolate", isolate_id())
-            .header("x-axissynapse-d1-round-trips", &trips.map_or(0, |t| t.count()).to_string()),
+            .header("x-axissynapse-d1-round-trips", trips.map_or(0, |t| t.count()).to_string()),
         false => reply,
     };
     let reply = reply

@@ -126,3 +126,31 @@ fn users_on_different_shards_sign_in_by_email() {
     assert_eq!(me_a["workspaceId"], "ws_demo");
     assert_eq!(me_b["workspaceId"], "ws_other");
 }
+
+const BOOKMARK: &str = "x-axissynapse-d1-bookmark";
+
+#[test]
+fn a_write_answers_a_bookmark_that_a_lagging_read_accepts_back() {
+    let session = login(ADMIN);
+    let minted = req("POST", "/api/me/tokens").session(&session).json(&json!({"name": "bookmark"})).send();
+    assert_eq!(minted.status, 201, "{}", minted.body);
+    let bookmark = minted.header(BOOKMARK).unwrap_or_else(|| panic!("a write answers {BOOKMARK}")).to_string();
+    assert!(bookmark.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'), "{bookmark}");
+    // An export reads from a replica no older than the bookmark: it lists the write.
+    let id = minted.json()["id"].as_str().unwrap().to_string();
+    let export = req("GET", &format!("/api/settings/audit-log/export?format=ndjson&resourceId={id}"))
+        .session(&session)
+        .header(BOOKMARK, &bookmark)
+        .send();
+    assert_eq!(export.status, 200, "{}", export.body);
+    assert!(export.body.contains(&id), "the export holds the write: {}", export.body);
+    assert!(export.header(BOOKMARK).is_some(), "a lagging read answers its bookmark too");
+    for bad in ["not a bookmark", "0000'; DROP", &"a".repeat(200)] {
+        req("GET", "/api/settings/audit-log/export?format=ndjson")
+            .session(&session)
+            .header(BOOKMARK, bad)
+            .send()
+            .expect_error(400, "ValidationError");
+    }
+    req("DELETE", &format!("/api/me/tokens/{id}")).session(&session).send().ok();
+}

@@ -91,7 +91,8 @@ pub async fn export(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     };
     let origin = who.origin(cx);
     record(cx, &origin, &[event], vec![]).await?;
-    let body = Response::from_stream(rows_stream(db, f, who.workspace_id().to_string(), format, rows))
+    // The rows stream from a replica no older than the head just read on the primary.
+    let body = Response::from_stream(rows_stream(cx.lagging_db()?, f, who.workspace_id().to_string(), format, rows))
         .map_err(|e| fault("stream", e))?;
     let (content_type, ext) = match format {
         Format::Csv => ("text/csv; charset=utf-8", "csv"),

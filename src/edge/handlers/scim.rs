@@ -200,7 +200,7 @@ async fn list_users(cx: &Ctx, c: &ScimClient, q: ListQuery, prefetched: Option<P
     };
     let (total, users) = match (compiled(&USER_TYPE, &q)?, read) {
         (sql, Some((filtered, page))) => page_total(&db, ws, sql.map(|(_, s)| s).as_ref(), &q, page, filtered).await?,
-        (sql, None) => read_users(&db, ws, sql, &q, &base).await?,
+        (sql, None) => read_users(&cx.lagging_db()?, ws, sql, &q, &base).await?,
     };
     let resources = users.iter().map(|u| projection.apply(&USER_TYPE, &resource::user_resource(u, &base))).collect();
     Ok(scim_json(resource::list_response(resources, total, q.start_index)))
@@ -436,7 +436,8 @@ async fn list_groups(cx: &Ctx, c: &ScimClient, q: ListQuery) -> ApiResult<Reply>
     let projection = Projection::parse(&GROUP_TYPE, q.attributes.as_deref(), q.excluded_attributes.as_deref())
         .map_err(invalid_param)?;
     let members = projection.returns(&GROUP_TYPE, "members");
-    let db = cx.db()?;
+    // An unfiltered list may lag (a replica); a filter is an IdP's existence check: primary.
+    let db = if q.filter.is_none() { cx.lagging_db()? } else { cx.db()? };
     let base = base(cx);
     let ws = c.workspace_id.as_str();
     let (total, groups) = match compiled(&GROUP_TYPE, &q)? {
