@@ -35,9 +35,30 @@ def user(i):
     }
 
 
+def shard_number(path):
+    """`shard_meta.shard` of a local D1 SQLite file, or None when it has no such table (the
+    single-database layout, or the directory database)."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'shard_meta'").fetchone():
+            return None
+        row = db.execute("SELECT shard FROM shard_meta").fetchone()
+        return None if row is None else row[0]
+    finally:
+        db.close()
+
+
 def database(state_dir):
-    """The local D1 database file wrangler keeps under STATE (one database: DB)."""
-    files = [f for f in glob.glob(f"{state_dir}/v3/d1/miniflare-D1DatabaseObject/*.sqlite") if "metadata" not in f]
+    """The local D1 database file that holds the demo workspace, among those wrangler keeps
+    under STATE: the one whose `shard_meta` row names shard 0 when the databases are sharded
+    (DB_SHARD_0 … and DIRECTORY), otherwise the only one (the single binding DB)."""
+    files = sorted(f for f in glob.glob(f"{state_dir}/v3/d1/miniflare-D1DatabaseObject/*.sqlite") if "metadata" not in f)
+    shards = {f: shard_number(f) for f in files}
+    if any(n is not None for n in shards.values()):
+        zero = [f for f, n in shards.items() if n == 0]
+        if len(zero) != 1:
+            raise SystemExit(f"expected one local D1 database with shard_meta.shard = 0 under {state_dir}, found {zero}")
+        return zero[0]
     if len(files) != 1:
         raise SystemExit(f"expected one local D1 database under {state_dir}, found {files}")
     return files[0]
