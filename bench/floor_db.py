@@ -8,9 +8,10 @@ schema STATE: prints the `CREATE TABLE api_tokens` and `CREATE INDEX … ON api_
   through `wrangler d1 execute FLOOR --local`, which creates the floor's database file.
 seed STATE FLOOR_STATE: copies every `api_tokens` row of the worker's file (the demo PAT and
   SCIM token among them) into the floor's file under FLOOR_STATE, then adds 5,000 tokens of
-  other workspaces (half PATs, half SCIM tokens, 12-hex ids like minted ones), straight into
-  the SQLite file with wrangler stopped, as the other bench seeders do. The table keeps its
-  foreign-key clauses; the floor has no workspaces or users tables, which a read never looks at.
+  other workspaces (half PATs, half SCIM tokens, lowercase hex ids as long as the seeded
+  ones), straight into the SQLite file with wrangler stopped, as the other bench seeders do.
+  The table keeps its foreign-key clauses; the floor has no workspaces or users tables, which
+  a read never looks at.
 Usage: floor_db.py schema STATE | seed STATE FLOOR_STATE
 """
 import glob
@@ -53,10 +54,11 @@ def seed(state_dir, floor_state):
         raise SystemExit("no api_tokens rows to copy: seed the worker's database first")
     rng = random.Random(16)
     taken = {r[columns.index("id")] for r in seeded}
+    width = len(seeded[0][columns.index("id")])  # 12 hex digits, or 14 where the id carries its shard
     extra = []
     while len(extra) < EXTRA:
         i = len(extra)
-        token_id = f"{rng.getrandbits(48):012x}"
+        token_id = f"{rng.getrandbits(4 * width):0{width}x}"
         if token_id in taken:
             continue
         taken.add(token_id)

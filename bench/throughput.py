@@ -73,7 +73,7 @@ def measure(base, path, headers, pid, seconds):
 
 
 def token_id(token):
-    """The 12-hex id embedded in a token (`pat_<id>_<secret>`), the floor's primary key."""
+    """The hex id embedded in a token (`pat_<id>_<secret>`), the floor's primary key."""
     return token.split("_")[1]
 
 

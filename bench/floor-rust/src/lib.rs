@@ -1,5 +1,5 @@
 //! The floor baseline: every request does exactly one D1 point read, the `api_tokens` row by
-//! primary key (`GET /?id=<12-hex token id>`), decodes it, and answers a small JSON 200; an id
+//! primary key (`GET /?id=<hex token id>`), decodes it, and answers a small JSON 200; an id
 //! with no row is a 404 and a missing id a 400, so a bench pointed at the wrong id stops
 //! instead of measuring cheap misses. Nothing is verified or written.
 
@@ -25,7 +25,7 @@ struct TokenRow {
 }
 
 /// The `id` query parameter, read from the raw URL (`Request::url()` would pull in the `url`
-/// crate). Token ids are 12 lowercase hex digits, so nothing needs decoding.
+/// crate). Token ids are lowercase hex, so nothing needs decoding.
 fn id_param(url: &str) -> Option<&str> {
     let query = url.split_once('?')?.1;
     query.split('&').find_map(|pair| pair.strip_prefix("id=")).filter(|id| !id.is_empty())
