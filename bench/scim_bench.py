@@ -1,15 +1,20 @@
 #!/usr/bin/env python3
 """SCIM at 100,000 users: the worker (local D1) against scim2-server (PyPI reference server,
-in memory) and the no-op Rust worker (bench/noop-rust) on the same workerd, same client, same run.
+in memory), the no-op Rust worker (bench/noop-rust) and the floor worker (bench/floor-rust: one
+D1 point read of the SCIM token's row) on the same workerd, same client, same run.
 
 Steps: write 100,000 users into the worker's local D1 file (demo workspace) and as JSON for
 scim2-server; then for each workload drive each server from 8 keep-alive clients for a fixed
 time and print requests/s, p50 and p95, with ratios, as table rows (tab-separated: figure,
-measured, baseline, ratio). Workloads:
+measured, baseline, ratio). For `eq` also: the floor worker driven the same way just before
+(8 clients, then one client), and workerd CPU per request of the worker and the floor
+(utime+stime of the workerd processes under each `wrangler dev`, as bench/throughput.py).
+Workloads:
   eq        userName eq "user<random>@axissynapse-bench.com"
   compound  (name.familyName eq "Family<r>" or name.givenName eq "Given<r>") and active eq true
   page      a page of 100 users at a random startIndex
-Usage: scim_bench.py seed STATE_DIR USERS_JSON | run WORKER SCIM_TOKEN NOOP SCIM2 SCIM2_TOKEN
+Usage: scim_bench.py seed STATE_DIR USERS_JSON
+       scim_bench.py run WORKER WORKER_PID SCIM_TOKEN NOOP FLOOR FLOOR_PID SCIM2 SCIM2_TOKEN
 """
 import glob
 import json
@@ -35,9 +40,30 @@ def user(i):
     }
 
 
+def shard_number(path):
+    """`shard_meta.shard` of a local D1 SQLite file, or None when it has no such table (the
+    single-database layout, or the directory database)."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'shard_meta'").fetchone():
+            return None
+        row = db.execute("SELECT shard FROM shard_meta").fetchone()
+        return None if row is None else row[0]
+    finally:
+        db.close()
+
+
 def database(state_dir):
-    """The local D1 database file wrangler keeps under STATE (one database: DB)."""
-    files = [f for f in glob.glob(f"{state_dir}/v3/d1/miniflare-D1DatabaseObject/*.sqlite") if "metadata" not in f]
+    """The local D1 database file that holds the demo workspace, among those wrangler keeps
+    under STATE: the one whose `shard_meta` row names shard 0 when the databases are sharded
+    (DB_SHARD_0 … and DIRECTORY), otherwise the only one (the single binding DB)."""
+    files = sorted(f for f in glob.glob(f"{state_dir}/v3/d1/miniflare-D1DatabaseObject/*.sqlite") if "metadata" not in f)
+    shards = {f: shard_number(f) for f in files}
+    if any(n is not None for n in shards.values()):
+        zero = [f for f, n in shards.items() if n == 0]
+        if len(zero) != 1:
+            raise SystemExit(f"expected one local D1 database with shard_meta.shard = 0 under {state_dir}, found {zero}")
+        return zero[0]
     if len(files) != 1:
         raise SystemExit(f"expected one local D1 database under {state_dir}, found {files}")
     return files[0]
@@ -97,9 +123,25 @@ def drive(base, path_of, token, seconds, clients=8):
     return closed_loop.rate_p50_p95(*closed_loop.drive(base, path_of, headers, seconds, clients, timeout=120))
 
 
-def run(worker, token, noop, scim2, scim2_token):
+def drive_cpu(base, path_of, token, seconds, pid, clients=8):
+    """(requests/s, p50 ms, p95 ms, workerd CPU ms per request) from `clients` keep-alive clients."""
+    from throughput import workerd_cpu
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    cpu0 = workerd_cpu(pid)[0]
+    n, elapsed, latencies = closed_loop.drive(base, path_of, headers, seconds, clients, timeout=120)
+    cpu1 = workerd_cpu(pid)[0]
+    return (*closed_loop.rate_p50_p95(n, elapsed, latencies), (cpu1 - cpu0) / n * 1000)
+
+
+def verdict(ok):
+    return "met" if ok else "not met"
+
+
+def run(worker, worker_pid, token, noop, floor, floor_pid, scim2, scim2_token):
     """Prints table rows, tab-separated: figure, measured, baseline, ratio."""
     row = lambda *cells: print("\t".join(cells))
+    worker_pid, floor_pid = int(worker_pid), int(floor_pid)
+    floor_path = lambda rng: f"/?id={token.split('_')[1]}"  # the SCIM token's row, by primary key
     noop_rate, _, _ = drive(noop, lambda rng: "/", None, 5)
     labels = {
         "eq": 'SCIM `userName eq "user<r>@…"`, 100,000 users',
@@ -107,7 +149,12 @@ def run(worker, token, noop, scim2, scim2_token):
         "page": "SCIM page of 100 at a random `startIndex`",
     }
     for kind in ("eq", "compound", "page"):
-        ours = drive(worker + "/api/scim/v2", lambda rng: "/Users?" + workload(kind, rng), token, 6)
+        if kind == "eq":
+            drive(floor, floor_path, token, 1)  # warm-up
+            base = drive_cpu(floor, floor_path, token, 6, floor_pid)
+            ours = drive_cpu(worker + "/api/scim/v2", lambda rng: "/Users?" + workload(kind, rng), token, 6, worker_pid)
+        else:
+            ours = drive(worker + "/api/scim/v2", lambda rng: "/Users?" + workload(kind, rng), token, 6)
         seconds = 20 if kind == "compound" else 6
         theirs = drive(scim2 + "/v2", lambda rng: "/Users?" + workload(kind, rng), scim2_token, seconds)
         ratio = f"{ours[0] / theirs[0]:.1f}×"
@@ -120,12 +167,25 @@ def run(worker, token, noop, scim2, scim2_token):
             row("SCIM `eq` against the no-op Rust worker, same client", f"{ours[0]:.1f} q/s",
                 f"no-op Rust worker {noop_rate:.0f} q/s",
                 f"{ours[0] / noop_rate:.2f}× (target ≥ 0.7× and p95 ≤ 5 ms: {'met' if met else 'not met'})")
+            rate_ratio, p95_ratio, marginal = ours[0] / base[0], ours[2] / base[2], ours[3] - base[3]
+            row("SCIM `eq` against the floor worker (one D1 point read of the token row), same client, 8 clients",
+                f"{ours[0]:.1f} q/s", f"floor {base[0]:.1f} q/s; target ≥ 0.8×", f"{rate_ratio:.2f}× ({verdict(rate_ratio >= 0.8)})")
+            row("SCIM `eq` p95 against the floor worker", f"{ours[2]:.1f} ms (p50 {ours[1]:.1f})",
+                f"floor {base[2]:.1f} ms (p50 {base[1]:.1f}); target ≤ 1.3×", f"{p95_ratio:.2f}× ({verdict(p95_ratio <= 1.3)})")
+            row("SCIM `eq` marginal workerd CPU per request over the floor worker",
+                f"{marginal:.2f} ms (worker {ours[3]:.2f}, floor {base[3]:.2f})", "target ≤ 1 ms",
+                f"{marginal:.2f}× ({verdict(marginal <= 1)})")
+            drive(floor, floor_path, token, 1, clients=1)  # warm-up
+            base1 = drive(floor, floor_path, token, 4, clients=1)
             alone = drive(worker + "/api/scim/v2", lambda rng: "/Users?" + workload(kind, rng), token, 4, clients=1)
             row("SCIM `eq`, one client", f"{alone[0]:.1f} q/s (p50 {alone[1]:.1f} / p95 {alone[2]:.1f} ms)", "–", "–")
+            row("SCIM `eq`, one client, p95", f"{alone[2]:.1f} ms",
+                f"target ≤ 5 ms; floor, one client: p95 {base1[2]:.1f} ms (p50 {base1[1]:.1f}, {base1[0]:.0f} q/s)",
+                f"{alone[2] / 5:.2f}× ({verdict(alone[2] <= 5)})")
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "seed":
         seed(sys.argv[2], sys.argv[3])
     else:
-        run(*sys.argv[2:7])
+        run(*sys.argv[2:10])
