@@ -84,6 +84,15 @@ const FIXTURE_WORKSPACES: &[Ws] = &[
     contract_ws("ws_contract_netpol", "contract-netpol"),
     contract_ws("ws_contract_users", "contract-users"),
     Ws { id: "ws_other", name: "Other Corp", slug: "other", status: "active", policy: "password_and_sso", mfa: 0 },
+    // The isolation matrix's second workspace B: on the demo workspace's shard.
+    Ws {
+        id: "ws_neighbour",
+        name: "Neighbour Ltd",
+        slug: "neighbour",
+        status: "active",
+        policy: "password_and_sso",
+        mfa: 0,
+    },
     Ws {
         id: "ws_suspended",
         name: "Suspended Inc",
@@ -416,6 +425,15 @@ const FIXTURE_USERS: &[User] = &[
         password: "other-admin-password",
     },
     User {
+        id: "u_neighbour_admin",
+        ws: "ws_neighbour",
+        email: "admin@neighbour.test",
+        name: "Nia Neighbour",
+        role: "admin",
+        status: "active",
+        password: "neighbour-admin-password",
+    },
+    User {
         id: "u_shared_demo",
         ws: "ws_demo",
         email: "shared@multi.test",
@@ -713,12 +731,12 @@ fn bulk_audit_sql() -> Vec<String> {
 /// Tenant shards the seed spreads workspaces over (the `DB_SHARD_<n>` bindings in wrangler.toml).
 const SHARDS: u8 = 4;
 
-/// Where a workspace lives: the demo workspace on shard 0, `ws_other` (the isolation matrix's
-/// workspace B) on shard 1, `ws_pwonly` (its same-shard B) on shard 0, the rest round-robin in
+/// Where a workspace lives: the demo workspace on shard 0, the isolation matrix's two workspaces
+/// B on shard 1 (`ws_other`) and on shard 0 (`ws_neighbour`), the rest round-robin in
 /// declaration order, so every shard holds fixtures.
 fn shard_of(ws: &str) -> Shard {
     match ws {
-        "ws_demo" | "ws_pwonly" => Shard(0),
+        "ws_demo" | "ws_neighbour" => Shard(0),
         "ws_other" => Shard(1),
         _ => {
             let i = FIXTURE_WORKSPACES.iter().position(|w| w.id == ws).unwrap_or(0);

@@ -1,7 +1,8 @@
 //! The tenant-isolation matrix: every operation of the API, attacked from outside.
 //!
-//! Workspace A is the demo workspace (owner `ADMIN`, member `MEMBER`); workspace B is
-//! `OTHER_ADMIN`'s. The test creates one of each A resource the parameterised routes address
+//! Workspace A is the demo workspace (owner `ADMIN`, member `MEMBER`, shard 0); workspace B is
+//! played twice: `OTHER_ADMIN`'s (another shard) and `NEIGHBOUR_ADMIN`'s (the same shard as A),
+//! so isolation holds both across tenant databases and within one. The test creates one of each A resource the parameterised routes address
 //! (a PAT, a SCIM token, an invitation, a webhook, a SAML provider, a SCIM user and group; A's
 //! session id comes from its sign-in), arms B with a session, a PAT and a SCIM token, and then
 //! plays `MATRIX`: one line per documented operation, `(method, path, body, checks)`, where
@@ -424,9 +425,12 @@ impl TenantA {
     }
 }
 
+/// Workspace B on A's shard (`ws_neighbour`, shard 0 in the seed).
+const NEIGHBOUR_ADMIN: &str = "admin@neighbour.test";
+
 impl Attackers {
-    fn arm(run: &str) -> Self {
-        let b_session = login(OTHER_ADMIN);
+    fn arm(run: &str, b_admin: &str) -> Self {
+        let b_session = login(b_admin);
         let (b_pat, b_pat_id) = mint(&b_session, "/api/me/tokens", &format!("isolation B {run}"));
         let (b_scim, b_scim_id) = mint(&b_session, "/api/settings/scim-tokens", &format!("isolation B {run}"));
         Attackers { b_session, b_pat, b_pat_id, b_scim, b_scim_id, member: login(MEMBER) }
@@ -544,11 +548,21 @@ fn without_idp_config(a: &TenantA, url: &str, resp: &Resp) -> Result<(), String>
 
 #[test]
 fn tenant_isolation_matrix() {
-    let started = std::time::Instant::now();
+    let shards = &secrets()["shards"];
+    assert_ne!(shards["ws_demo"], shards["ws_other"], "B across shards: {shards}");
+    assert_eq!(shards["ws_demo"], shards["ws_neighbour"], "B on A's shard: {shards}");
     assert_every_operation_has_a_line();
+    for b_admin in [OTHER_ADMIN, NEIGHBOUR_ADMIN] {
+        play(b_admin);
+    }
+}
+
+/// Plays every MATRIX line with B = `b_admin`'s workspace.
+fn play(b_admin: &str) {
+    let started = std::time::Instant::now();
     let run = format!("{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros());
     let a = TenantA::create(&run);
-    let x = Attackers::arm(&run);
+    let x = Attackers::arm(&run, b_admin);
     let before = a.snapshot();
 
     let mut failures = Vec::new();
@@ -580,8 +594,8 @@ fn tenant_isolation_matrix() {
     }
 
     cleanup(&a, &x, &mut failures);
-    assert!(failures.is_empty(), "{} isolation failures:\n{}", failures.len(), failures.join("\n"));
-    eprintln!("isolation matrix: {} lines, {:.1} s", MATRIX.len(), started.elapsed().as_secs_f64());
+    assert!(failures.is_empty(), "B = {b_admin}: {} isolation failures:\n{}", failures.len(), failures.join("\n"));
+    eprintln!("isolation matrix, B = {b_admin}: {} lines, {:.1} s", MATRIX.len(), started.elapsed().as_secs_f64());
 }
 
 /// Deletes what the test created in both workspaces, B's group named like A's included.
