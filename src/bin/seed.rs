@@ -434,6 +434,15 @@ const FIXTURE_USERS: &[User] = &[
         password: "neighbour-admin-password",
     },
     User {
+        id: "u_neighbour_deputy",
+        ws: "ws_neighbour",
+        email: "deputy@neighbour.test",
+        name: "Dan Deputy",
+        role: "admin",
+        status: "active",
+        password: "neighbour-deputy-password",
+    },
+    User {
         id: "u_shared_demo",
         ws: "ws_demo",
         email: "shared@multi.test",

@@ -2,18 +2,22 @@
 //! a personal access token, resolved to a `Principal`, plus the route's access rule and a
 //! same-origin check for cookie-authenticated writes (CSRF).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use serde_json::json;
 use worker::{D1PreparedStatement, D1Result};
 
 use crate::edge::config::auth_secret;
 
-use crate::edge::db::Db;
+use crate::edge::db::{Db, Guard};
 use crate::edge::http::{fault, log_json, Ctx};
 use crate::edge::sessions::SessionsClient;
 use crate::edge::store::ledger::{Actor, Origin};
-use crate::edge::store::{tokens, users};
+use crate::edge::store::users::{self, UserRow};
+use crate::edge::store::tokens;
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::routes::{Access, Route};
+use crate::routes::{Access, Op, Route};
 use crate::session::csrf;
 use crate::session::{jwe, tokens as token_format};
 use crate::tenancy::{Shard, WorkspaceRef};
@@ -72,10 +76,75 @@ pub fn cookie_name(https: bool) -> &'static str {
 /// credential's shard, scoped to the workspace the credential names ([`WorkspaceRef`]).
 pub type Plan<'p> = &'p dyn Fn(&Db, WorkspaceRef<'_>) -> ApiResult<Vec<D1PreparedStatement>>;
 
+/// How long an isolate may serve a principal it read before reading it again.
+const CACHE_MS: i64 = 30_000;
+/// Most principals an isolate keeps.
+const CACHE_MAX: usize = 10_000;
+
+/// A principal this isolate read: the user row (with its fingerprint) and its shard.
+struct Cached {
+    user: UserRow,
+    shard: Shard,
+    until: i64,
+}
+
+thread_local! {
+    /// Principals by `pat:<token hash>` or `sid:<session id>`. A request served from here runs
+    /// `users::guard` in its first primary round trip instead of reading the user: one round
+    /// trip saved, and nothing is answered or written unless the guard passes in the same D1
+    /// transaction (`edge::finish_guard`).
+    static PRINCIPALS: RefCell<HashMap<String, Cached>> = RefCell::new(HashMap::new());
+}
+
+fn cached(key: &str, now: i64) -> Option<(UserRow, Shard)> {
+    PRINCIPALS.with(|c| c.borrow().get(key).filter(|e| e.until > now).map(|e| (e.user.clone(), e.shard)))
+}
+
+fn remember(key: String, user: &UserRow, shard: Shard, now: i64) {
+    PRINCIPALS.with(|c| {
+        let mut cache = c.borrow_mut();
+        if cache.len() >= CACHE_MAX {
+            cache.retain(|_, e| e.until > now);
+            if cache.len() >= CACHE_MAX {
+                cache.clear();
+            }
+        }
+        cache.insert(key, Cached { user: user.clone(), shard, until: now + CACHE_MS });
+    });
+}
+
+/// Drops every cached principal (a guard found one changed).
+pub fn forget_principals() {
+    PRINCIPALS.with(|c| c.borrow_mut().clear());
+}
+
+/// Whether a request may run on a cached principal: reads, and the writes whose first effect
+/// is their D1 batch (so a failed guard leaves nothing half done). Other writes read the
+/// principal first, as they always did.
+fn may_use_cache(cx: &Ctx, route: &Route) -> bool {
+    matches!(cx.method.as_str(), "GET" | "HEAD") || route.op == Op::WorkspaceUpdate
+}
+
 /// Authenticates the request for a route's access rule (`None` for public routes), in one D1
 /// round trip that also runs `plan`'s reads; their results come back once the credential,
-/// the standing and the role have passed.
+/// the standing and the role have passed. A principal this isolate read in the last
+/// [`CACHE_MS`] is used without reading it again (see [`PRINCIPALS`]).
 pub async fn authenticate(cx: &Ctx, route: &Route, plan: Plan<'_>) -> ApiResult<(Option<Principal>, Vec<D1Result>)> {
+    authenticate_with(cx, route, plan, may_use_cache(cx, route)).await
+}
+
+/// [`authenticate`], reading the principal afresh (after a failed guard).
+pub async fn reauthenticate(cx: &Ctx, route: &Route) -> ApiResult<Option<Principal>> {
+    let none: Plan<'_> = &|_, _| Ok(Vec::new());
+    Ok(authenticate_with(cx, route, none, false).await?.0)
+}
+
+async fn authenticate_with(
+    cx: &Ctx,
+    route: &Route,
+    plan: Plan<'_>,
+    use_cache: bool,
+) -> ApiResult<(Option<Principal>, Vec<D1Result>)> {
     let access = route.access;
     if access == Access::Public {
         return Ok((None, Vec::new()));
@@ -87,8 +156,8 @@ pub async fn authenticate(cx: &Ctx, route: &Route, plan: Plan<'_>) -> ApiResult<
                 "this endpoint needs a browser session, not a bearer token",
             ));
         }
-        Some(token) => by_token(cx, &token, plan).await?,
-        None => by_cookie(cx, plan).await?,
+        Some(token) => by_token(cx, &token, plan, use_cache).await?,
+        None => by_cookie(cx, plan, use_cache).await?,
     };
     if principal.restricted && !route.op.allowed_while_enrolling() {
         return Err(ApiError::with_reason(
@@ -122,14 +191,35 @@ fn bearer(cx: &Ctx) -> Option<String> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
 }
 
-async fn by_token(cx: &Ctx, token: &str, plan: Plan<'_>) -> ApiResult<(Principal, Vec<D1Result>)> {
+/// Runs the plan's statements on the tenant's primary, behind the pending guard.
+async fn run_plan(cx: &Ctx, plan: Plan<'_>, workspace_id: &str) -> ApiResult<Vec<D1Result>> {
+    let db = cx.db()?;
+    let statements = plan(&db, WorkspaceRef::Id(workspace_id))?;
+    db.batch(statements).await.map_err(|e| fault("authentication", e))
+}
+
+/// A principal from the isolate's cache: the guard is armed to lead the first round trip.
+fn arm_guard(cx: &Ctx, user: &UserRow, shard: Shard, pat_id: Option<&str>) -> ApiResult<()> {
+    cx.enter(shard);
+    let check = users::guard(&cx.db()?, user, pat_id, cx.now_ms)?;
+    *cx.guard.borrow_mut() = Guard::Pending(check);
+    Ok(())
+}
+
+async fn by_token(cx: &Ctx, token: &str, plan: Plan<'_>, use_cache: bool) -> ApiResult<(Principal, Vec<D1Result>)> {
     let invalid = || ApiError::with_reason(ErrorCode::Unauthorized, "invalid bearer token");
     let (kind, id) = token_format::parse(token).map_err(|_| invalid())?;
     if kind != token_format::TokenKind::Pat {
         return Err(ApiError::with_reason(ErrorCode::Unauthorized, "SCIM tokens are accepted only under /api/scim/v2"));
     }
-    let (shard, db) = credential_shard(cx, id).ok_or_else(invalid)?;
     let hash = token_format::hash(token);
+    let key = format!("pat:{hash}");
+    if let Some((user, shard)) = cached(&key, cx.now_ms).filter(|_| use_cache) {
+        arm_guard(cx, &user, shard, Some(id))?;
+        let read = run_plan(cx, plan, &user.workspace_id).await?;
+        return Ok((Principal { user, via: Via::Pat { token_id: id.to_string() }, restricted: false }, read));
+    }
+    let (shard, db) = credential_shard(cx, id).ok_or_else(invalid)?;
     let scope = WorkspaceRef::OfToken { kind: token_format::TokenKind::Pat, hash: &hash };
     let (first, read) = with_plan(&db, tokens::pat_with_owner(&db, id)?, plan, scope).await?;
     let row = tokens::decode_pat(&first)?.ok_or_else(invalid)?;
@@ -144,6 +234,7 @@ async fn by_token(cx: &Ctx, token: &str, plan: Plan<'_>) -> ApiResult<(Principal
     }
     check_standing(&row.user)?;
     cx.enter(shard);
+    remember(key, &row.user, shard, cx.now_ms);
     touch_later(cx, &row.token_id, row.token_last_used_at);
     Ok((Principal { user: row.user, via: Via::Pat { token_id: row.token_id }, restricted: false }, read))
 }
@@ -172,7 +263,7 @@ fn touch_later(cx: &Ctx, token_id: &str, last_used_at: Option<i64>) {
     });
 }
 
-async fn by_cookie(cx: &Ctx, plan: Plan<'_>) -> ApiResult<(Principal, Vec<D1Result>)> {
+async fn by_cookie(cx: &Ctx, plan: Plan<'_>, use_cache: bool) -> ApiResult<(Principal, Vec<D1Result>)> {
     let name = cookie_name(cx.https);
     let cookie = cx.cookie(name).ok_or_else(|| ApiError::with_reason(ErrorCode::Unauthorized, "no session cookie"))?;
     let claims =
@@ -182,6 +273,17 @@ async fn by_cookie(cx: &Ctx, plan: Plan<'_>) -> ApiResult<(Principal, Vec<D1Resu
         })?;
     cookie_write_allowed(cx)?;
     let sessions = SessionsClient::new(&cx.env, &claims.wid, &claims.sub)?;
+    let key = format!("sid:{}", claims.sid);
+    if let Some((user, shard)) = cached(&key, cx.now_ms).filter(|_| use_cache) {
+        arm_guard(cx, &user, shard, None)?;
+        let (check, read) = futures_util::join!(sessions.check(&claims.sid, cx.now_ms), run_plan(cx, plan, &claims.wid));
+        let check = check?;
+        if let Some(err) = check.state.error() {
+            return Err(err);
+        }
+        let restricted = check.record.is_some_and(|r| r.restricted);
+        return Ok((Principal { user, via: Via::Cookie { sid: claims.sid }, restricted }, read?));
+    }
     let db = cx.shard_db(claims.shd).ok_or_else(|| ApiError::with_reason(ErrorCode::Unauthorized, "unknown user"))?;
     let user_read = with_plan(&db, users::get_stmt(&db, &claims.wid, &claims.sub)?, plan, WorkspaceRef::Id(&claims.wid));
     let (check, user_read) = futures_util::join!(sessions.check(&claims.sid, cx.now_ms), user_read);
@@ -194,6 +296,7 @@ async fn by_cookie(cx: &Ctx, plan: Plan<'_>) -> ApiResult<(Principal, Vec<D1Resu
     let user = users::decode(&first)?.ok_or_else(|| ApiError::with_reason(ErrorCode::Unauthorized, "unknown user"))?;
     check_standing(&user)?;
     cx.enter(claims.shd);
+    remember(key, &user, claims.shd, cx.now_ms);
     Ok((Principal { user, via: Via::Cookie { sid: claims.sid }, restricted }, read))
 }
 

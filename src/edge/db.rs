@@ -2,7 +2,7 @@
 //! argument binding, row decoding and error mapping. Repositories build their statements with
 //! these helpers; nothing here knows a table.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
@@ -36,17 +36,33 @@ enum Conn {
     Session(D1DatabaseSession),
 }
 
+/// A request's check of a principal its isolate had cached (`store::users::guard`), waiting to
+/// lead the request's first round trip to the primary, so checking it costs no round trip of
+/// its own.
+pub enum Guard {
+    Idle,
+    Pending(D1PreparedStatement),
+    /// It ran and found the principal changed: the batch it led wrote nothing.
+    Failed,
+}
+
+pub type GuardCell = Rc<RefCell<Guard>>;
+
+/// What SQLite says when a guard fails (`abs` of the smallest integer).
+pub const GUARD_FAILED: &str = "integer overflow";
+
 /// One D1 database as a request sees it. Every query or batch through it counts one round trip.
 #[derive(Clone)]
 pub struct Db {
     conn: Rc<Conn>,
     trips: Trips,
+    guard: Option<GuardCell>,
 }
 
 impl Db {
     /// The database bound as `binding`; `None` when there is no such binding.
     pub fn bound(env: &Env, binding: &str, trips: &Trips) -> Option<Self> {
-        env.d1(binding).ok().map(|d1| Self { conn: Rc::new(Conn::Primary(d1)), trips: trips.clone() })
+        env.d1(binding).ok().map(|d1| Self { conn: Rc::new(Conn::Primary(d1)), trips: trips.clone(), guard: None })
     }
 
     /// A D1 session on `binding` starting from `constraint_or_bookmark` (`first-primary`,
@@ -54,7 +70,29 @@ impl Db {
     pub fn session(env: &Env, binding: &str, trips: &Trips, constraint_or_bookmark: &str) -> ApiResult<Option<Self>> {
         let Ok(d1) = env.d1(binding) else { return Ok(None) };
         let session = d1.with_session(Some(constraint_or_bookmark)).map_err(|e| fault("D1 session", e))?;
-        Ok(Some(Self { conn: Rc::new(Conn::Session(session)), trips: trips.clone() }))
+        Ok(Some(Self { conn: Rc::new(Conn::Session(session)), trips: trips.clone(), guard: None }))
+    }
+
+    /// This database runs `cell`'s pending guard ahead of its next round trip.
+    pub fn with_guard(mut self, cell: GuardCell) -> Self {
+        self.guard = Some(cell);
+        self
+    }
+
+    fn take_guard(&self) -> Option<D1PreparedStatement> {
+        let cell = self.guard.as_ref()?;
+        let mut state = cell.borrow_mut();
+        match std::mem::replace(&mut *state, Guard::Idle) {
+            Guard::Pending(check) => Some(check),
+            other => {
+                *state = other;
+                None
+            }
+        }
+    }
+
+    fn guard_pending(&self) -> bool {
+        self.guard.as_ref().is_some_and(|cell| matches!(*cell.borrow(), Guard::Pending(_)))
     }
 
     /// The session's latest bookmark (`None` for the primary binding or before any query).
@@ -72,8 +110,28 @@ impl Db {
         }
     }
 
-    /// Runs statements as one transaction in one round trip.
+    /// Runs statements as one transaction in one round trip, led by a pending guard if any.
     pub async fn batch(&self, statements: Vec<D1PreparedStatement>) -> worker::Result<Vec<D1Result>> {
+        let Some(check) = self.take_guard() else { return self.raw_batch(statements).await };
+        let mut guarded = Vec::with_capacity(statements.len() + 1);
+        guarded.push(check);
+        guarded.extend(statements);
+        match self.raw_batch(guarded).await {
+            Ok(mut results) if !results.is_empty() => {
+                results.remove(0);
+                Ok(results)
+            }
+            Ok(results) => Ok(results),
+            Err(e) => {
+                if let (true, Some(cell)) = (e.to_string().contains(GUARD_FAILED), &self.guard) {
+                    *cell.borrow_mut() = Guard::Failed;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    async fn raw_batch(&self, statements: Vec<D1PreparedStatement>) -> worker::Result<Vec<D1Result>> {
         self.trips.add();
         match &*self.conn {
             Conn::Primary(d1) => d1.batch(statements).await,
@@ -123,10 +181,18 @@ pub fn stmt(db: &Db, sql: &str, args: &[JsValue]) -> ApiResult<D1PreparedStateme
     db.prepare(sql).bind(args).map_err(|e| fault("D1 bind", e))
 }
 
-pub async fn first<T: DeserializeOwned>(db: &Db, sql: &str, args: &[JsValue]) -> ApiResult<Option<T>> {
-    let statement = stmt(db, sql, args)?;
+/// Runs one statement: alone (one round trip), or behind the pending guard in one batch.
+async fn execute(db: &Db, statement: D1PreparedStatement) -> ApiResult<D1Result> {
+    if db.guard_pending() {
+        let mut results = db.batch(vec![statement]).await.map_err(|e| fault("D1", e))?;
+        return results.pop().ok_or_else(|| fault("D1", "no result"));
+    }
     db.trips.add();
-    statement.first::<T>(None).await.map_err(|e| fault("D1 first", e))
+    statement.all().await.map_err(|e| fault("D1", e))
+}
+
+pub async fn first<T: DeserializeOwned>(db: &Db, sql: &str, args: &[JsValue]) -> ApiResult<Option<T>> {
+    Ok(rows::<T>(&execute(db, stmt(db, sql, args)?).await?)?.into_iter().next())
 }
 
 pub async fn all<T: DeserializeOwned>(db: &Db, sql: &str, args: &[JsValue]) -> ApiResult<Vec<T>> {
@@ -135,9 +201,7 @@ pub async fn all<T: DeserializeOwned>(db: &Db, sql: &str, args: &[JsValue]) -> A
 
 /// Runs a prepared statement (one round trip) and decodes its rows.
 pub async fn all_of<T: DeserializeOwned>(db: &Db, statement: D1PreparedStatement) -> ApiResult<Vec<T>> {
-    db.trips.add();
-    let result = statement.all().await.map_err(|e| fault("D1 all", e))?;
-    rows(&result)
+    rows(&execute(db, statement).await?)
 }
 
 /// The rows of one statement's result (of a batch, or of [`all_of`]).
@@ -146,8 +210,5 @@ pub fn rows<T: DeserializeOwned>(result: &D1Result) -> ApiResult<Vec<T>> {
 }
 
 pub async fn run(db: &Db, sql: &str, args: &[JsValue]) -> ApiResult<()> {
-    let statement = stmt(db, sql, args)?;
-    db.trips.add();
-    statement.run().await.map_err(|e| fault("D1 run", e))?;
-    Ok(())
+    execute(db, stmt(db, sql, args)?).await.map(|_| ())
 }

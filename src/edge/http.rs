@@ -7,7 +7,7 @@ use worker::{Context, Env, Headers, Request, Response};
 
 use std::cell::{Cell, RefCell};
 
-use crate::edge::db::{Db, Trips, DIRECTORY};
+use crate::edge::db::{Db, Guard, GuardCell, Trips, DIRECTORY};
 use crate::tenancy::Shard;
 
 /// The D1 bookmark header: answered on every response that touched a tenant database, accepted
@@ -43,6 +43,8 @@ pub struct Ctx {
     /// The tenant's primary session and replica session, opened on first use.
     primary: RefCell<Option<Db>>,
     replica: RefCell<Option<Db>>,
+    /// The check of an isolate-cached principal, riding in the first primary round trip.
+    pub guard: GuardCell,
 }
 
 impl Ctx {
@@ -83,6 +85,7 @@ impl Ctx {
             tenant: Cell::new(None),
             primary: RefCell::new(None),
             replica: RefCell::new(None),
+            guard: GuardCell::new(RefCell::new(Guard::Idle)),
         })
     }
 
@@ -108,7 +111,8 @@ impl Ctx {
             return Ok(db.clone());
         }
         let db = Db::session(&self.env, &shard.binding(), &self.trips, "first-primary")?
-            .ok_or_else(|| fault("D1 binding", shard.binding()))?;
+            .ok_or_else(|| fault("D1 binding", shard.binding()))?
+            .with_guard(self.guard.clone());
         *self.primary.borrow_mut() = Some(db.clone());
         Ok(db)
     }

@@ -117,7 +117,31 @@ async fn route(cx: &mut Ctx) -> ApiResult<Reply> {
         limits::credential(cx, credential, false).await?;
     }
     let prefetched = planned.map(|p| (p, read));
-    handlers::dispatch(cx, route.op, param, principal, prefetched).await
+    let outcome = handlers::dispatch(cx, route.op, param, principal, prefetched).await;
+    finish_guard(cx, route, outcome).await
+}
+
+/// A request that ran on an isolate-cached principal answers only once its guard has passed:
+/// in the request's first primary round trip, or now, alone, if the handler made none. When it
+/// failed, the batch it led wrote nothing: the principal is read afresh and the request gets
+/// the refusal it now earns, or a 409 asking to retry.
+async fn finish_guard(cx: &Ctx, route: &crate::routes::Route, outcome: ApiResult<Reply>) -> ApiResult<Reply> {
+    if matches!(*cx.guard.borrow(), db::Guard::Pending(_)) {
+        if let Err(e) = cx.db()?.batch(Vec::new()).await {
+            if !matches!(*cx.guard.borrow(), db::Guard::Failed) {
+                return Err(http::fault("principal check", e));
+            }
+        }
+    }
+    if !matches!(*cx.guard.borrow(), db::Guard::Failed) {
+        return outcome;
+    }
+    auth::forget_principals();
+    auth::reauthenticate(cx, route).await?;
+    Err(ApiError::with_reason(
+        ErrorCode::Conflict,
+        "the account, workspace or token changed while this request ran; nothing was changed: retry",
+    ))
 }
 
 /// A random id per isolate, sent only in development as `X-AxisSynapse-Isolate`: a panic restarts

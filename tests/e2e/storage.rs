@@ -154,3 +154,35 @@ fn a_write_answers_a_bookmark_that_a_lagging_read_accepts_back() {
     }
     req("DELETE", &format!("/api/me/tokens/{id}")).session(&session).send().ok();
 }
+
+const NEIGHBOUR_ADMIN: &str = "admin@neighbour.test";
+const NEIGHBOUR_DEPUTY: &str = "deputy@neighbour.test";
+
+#[test]
+fn an_admin_write_is_one_round_trip_once_the_principal_is_known() {
+    let admin = login(NEIGHBOUR_ADMIN);
+    let workspace = req("GET", "/api/settings/workspace").session(&admin).send().ok();
+    let policy = workspace["signInPolicy"].clone();
+    let write = req("PATCH", "/api/settings/workspace").session(&admin).json(&json!({"signInPolicy": policy})).send();
+    one_round_trip("PATCH /api/settings/workspace (the change, its audit row and outbox rows)", &write);
+    let log = req("GET", "/api/settings/audit-log?action=WORKSPACE_UPDATED&limit=1").session(&admin).send().ok();
+    assert_eq!(log["items"][0]["actor"]["id"], "u_neighbour_admin", "{log}");
+}
+
+#[test]
+fn a_principal_changed_since_it_was_cached_is_refused_and_writes_nothing() {
+    let admin = login(NEIGHBOUR_ADMIN);
+    let deputy = login(NEIGHBOUR_DEPUTY);
+    let workspace = req("GET", "/api/settings/workspace").session(&deputy).send().ok();
+    let before = req("GET", "/api/settings/audit-log?action=WORKSPACE_UPDATED&limit=1").session(&admin).send().ok();
+    let demote = json!({"role": "member"});
+    req("PATCH", "/api/settings/users/u_neighbour_deputy").session(&admin).json(&demote).send().ok();
+    let body = json!({"signInPolicy": workspace["signInPolicy"]});
+    let refused = req("PATCH", "/api/settings/workspace").session(&deputy).json(&body).send();
+    let after = req("GET", "/api/settings/audit-log?action=WORKSPACE_UPDATED&limit=1").session(&admin).send().ok();
+    let restore = json!({"role": "admin"});
+    req("PATCH", "/api/settings/users/u_neighbour_deputy").session(&admin).json(&restore).send().ok();
+    refused.expect_error(403, "Forbidden");
+    assert_eq!(before["items"], after["items"], "the refused write left no audit row");
+    req("GET", "/api/settings/workspace").session(&deputy).send().ok();
+}

@@ -19,10 +19,9 @@ fn invalid(reason: &str) -> ApiError {
     ApiError::with_reason(ErrorCode::ValidationError, reason)
 }
 
-pub async fn workspace_get(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
-    let db = cx.db()?;
-    let ws = workspaces::get(&db, who.workspace_id()).await?.ok_or(ErrorCode::NotFound)?;
-    Ok(Reply::json(ws.to_json()))
+/// The workspace as read with the caller's principal (no read of its own).
+pub async fn workspace_get(_cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
+    Ok(Reply::json(who.user.workspace().to_json()))
 }
 
 #[derive(Deserialize)]
@@ -37,7 +36,9 @@ pub async fn workspace_update(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply>
     crate::edge::handlers::stepup::require_if_enrolled(cx, who, crate::stepup::Purpose::WorkspaceSettingsChange)
         .await?;
     let db = cx.db()?;
-    let before = workspaces::get(&db, who.workspace_id()).await?.ok_or(ErrorCode::NotFound)?;
+    // The workspace as read with the principal: current, since the principal was checked in
+    // this request (or is checked in the write's own batch, for a cached one).
+    let before = who.user.workspace();
     let mut after = before.clone();
     if let Some(policy) = &patch.sign_in_policy {
         let policy = SignInPolicy::parse(policy)

@@ -10,12 +10,30 @@ use crate::edge::db::Db;
 use crate::edge::db::{self, int, opt_text, text};
 use crate::edge::sessions::LoginCounters;
 use crate::error::ApiResult;
+use crate::edge::store::workspaces::WorkspaceRow;
 use crate::session::signin::{Account, SignInPolicy};
 
+/// What an authenticated request relies on, as one string: it changes whenever the user's
+/// role, status, second-factor state or profile, the workspace's status or settings, or its
+/// network policy does (every such write bumps an `updated_at` or the policy version).
+macro_rules! fingerprint {
+    () => {
+        "u.updated_at || '|' || u.role || '|' || u.status || '|' || u.mfa_enrolled || '|' || \
+         w.updated_at || '|' || w.status || '|' || COALESCE(np.version, 0)"
+    };
+}
+const FINGERPRINT: &str = fingerprint!();
+
 /// A user's columns with its workspace's standing; `FROM` below names the aliases.
-pub const COLUMNS: &str = "u.id, u.workspace_id, u.email, u.display_name, u.role, u.status, u.provisioned_by, \
+pub const COLUMNS: &str = concat!(
+    "u.id, u.workspace_id, u.email, u.display_name, u.role, u.status, u.provisioned_by, \
      u.password_hash, u.mfa_enrolled, u.created_at, u.updated_at, \
-     w.status AS ws_status, w.slug AS ws_slug, w.sign_in_policy AS ws_policy, w.mfa_required AS ws_mfa_required, COALESCE(np.version, 0) AS network_policy_version";
+     w.status AS ws_status, w.slug AS ws_slug, w.name AS ws_name, w.sign_in_policy AS ws_policy, \
+     w.mfa_required AS ws_mfa_required, w.created_at AS ws_created_at, w.updated_at AS ws_updated_at, \
+     COALESCE(np.version, 0) AS network_policy_version, ",
+    fingerprint!(),
+    " AS fingerprint"
+);
 
 /// `users u` joined to its workspace `w` and network policy `np`.
 pub const JOINED: &str = "users u JOIN workspaces w ON w.id = u.workspace_id \
@@ -40,14 +58,33 @@ pub struct UserRow {
     pub updated_at: i64,
     pub ws_status: String,
     pub ws_slug: String,
+    pub ws_name: String,
     pub ws_policy: String,
     pub ws_mfa_required: i64,
+    pub ws_created_at: i64,
+    pub ws_updated_at: i64,
+    /// [`FINGERPRINT`] as read: a cached principal is valid while it is unchanged ([`guard`]).
+    pub fingerprint: String,
     /// The workspace's network-policy version (0 = none), read with the user so enforcement
     /// needs no extra round trip to know whether its cached policy is current.
     pub network_policy_version: i64,
 }
 
 impl UserRow {
+    /// The user's workspace, as read with the user.
+    pub fn workspace(&self) -> WorkspaceRow {
+        WorkspaceRow {
+            id: self.workspace_id.clone(),
+            name: self.ws_name.clone(),
+            slug: self.ws_slug.clone(),
+            status: self.ws_status.clone(),
+            sign_in_policy: self.ws_policy.clone(),
+            mfa_required: self.ws_mfa_required,
+            created_at: self.ws_created_at,
+            updated_at: self.ws_updated_at,
+        }
+    }
+
     pub fn is_admin(&self) -> bool {
         self.role == "owner" || self.role == "admin"
     }
@@ -87,6 +124,24 @@ pub async fn by_email(db: &Db, email: &str, workspace_ids: &[&str]) -> ApiResult
     let ids = serde_json::Value::from(workspace_ids.to_vec()).to_string();
     let sql = format!("{} WHERE u.email = ?1 AND u.workspace_id IN (SELECT value FROM json_each(?2)) LIMIT 20", select());
     db::all(db, &sql, &[text(email), text(&ids)]).await
+}
+
+/// What a batch's first statement fails with when [`guard`] finds the principal changed.
+pub const GUARD_FAILED: &str = "integer overflow";
+
+/// The check that lets a request run on a principal cached by its isolate: it fails (and so
+/// aborts the D1 batch it leads, writing nothing) unless the user's [`FINGERPRINT`] is still
+/// `fingerprint` and, for a PAT, the token is still live at `now`. `abs` of the smallest
+/// integer is SQLite's way to raise an error from a plain SELECT.
+pub fn guard(db: &Db, user: &UserRow, pat_id: Option<&str>, now: i64) -> ApiResult<D1PreparedStatement> {
+    let sql = format!(
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM {JOINED} WHERE u.workspace_id = ?1 AND u.id = ?2 AND {FINGERPRINT} = ?3) \
+         AND (?4 IS NULL OR EXISTS (SELECT 1 FROM api_tokens t WHERE t.id = ?4 AND t.kind = 'pat' \
+         AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?5))) \
+         THEN 1 ELSE abs(-9223372036854775807 - 1) END AS ok"
+    );
+    let args = [text(&user.workspace_id), text(&user.id), text(&user.fingerprint), opt_text(pat_id), int(now)];
+    db::stmt(db, &sql, &args)
 }
 
 pub fn get_stmt(db: &Db, workspace_id: &str, user_id: &str) -> ApiResult<D1PreparedStatement> {
