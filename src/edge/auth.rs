@@ -129,22 +129,14 @@ fn may_use_cache(cx: &Ctx, route: &Route) -> bool {
 /// round trip that also runs `plan`'s reads; their results come back once the credential,
 /// the standing and the role have passed. A principal this isolate read in the last
 /// [`CACHE_MS`] is used without reading it again (see [`PRINCIPALS`]).
-pub async fn authenticate(cx: &Ctx, route: &Route, plan: Plan<'_>) -> ApiResult<(Option<Principal>, Vec<D1Result>)> {
-    authenticate_with(cx, route, plan, may_use_cache(cx, route)).await
-}
-
-/// [`authenticate`], reading the principal afresh (after a failed guard).
-pub async fn reauthenticate(cx: &Ctx, route: &Route) -> ApiResult<Option<Principal>> {
-    let none: Plan<'_> = &|_, _| Ok(Vec::new());
-    Ok(authenticate_with(cx, route, none, false).await?.0)
-}
-
-async fn authenticate_with(
+/// `cached: false` reads the principal afresh (the run after a failed guard).
+pub async fn authenticate(
     cx: &Ctx,
     route: &Route,
     plan: Plan<'_>,
-    use_cache: bool,
+    cached: bool,
 ) -> ApiResult<(Option<Principal>, Vec<D1Result>)> {
+    let use_cache = cached && may_use_cache(cx, route);
     let access = route.access;
     if access == Access::Public {
         return Ok((None, Vec::new()));
@@ -195,6 +187,9 @@ fn bearer(cx: &Ctx) -> Option<String> {
 async fn run_plan(cx: &Ctx, plan: Plan<'_>, workspace_id: &str) -> ApiResult<Vec<D1Result>> {
     let db = cx.db()?;
     let statements = plan(&db, WorkspaceRef::Id(workspace_id))?;
+    if statements.is_empty() {
+        return Ok(Vec::new()); // the guard waits for the handler's first round trip
+    }
     db.batch(statements).await.map_err(|e| fault("authentication", e))
 }
 

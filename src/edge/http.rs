@@ -45,6 +45,8 @@ pub struct Ctx {
     replica: RefCell<Option<Db>>,
     /// The check of an isolate-cached principal, riding in the first primary round trip.
     pub guard: GuardCell,
+    /// The body once read ([`Ctx::body`]).
+    body: Option<Vec<u8>>,
 }
 
 impl Ctx {
@@ -86,6 +88,7 @@ impl Ctx {
             primary: RefCell::new(None),
             replica: RefCell::new(None),
             guard: GuardCell::new(RefCell::new(Guard::Idle)),
+            body: None,
         })
     }
 
@@ -218,12 +221,23 @@ impl Ctx {
         self.json_within(MAX_JSON_BODY).await
     }
 
+    /// The request body, read once and kept: a request the edge runs again (after a cached
+    /// principal's guard failed) reads the same bytes.
+    async fn body(&mut self) -> ApiResult<Vec<u8>> {
+        if let Some(bytes) = &self.body {
+            return Ok(bytes.clone());
+        }
+        let bytes = self.req.bytes().await.map_err(|e| fault("read body", e))?;
+        self.body = Some(bytes.clone());
+        Ok(bytes)
+    }
+
     /// [`Ctx::json`] for a body the client may leave out (no Content-Type and no bytes).
     pub async fn optional_json<T: DeserializeOwned>(&mut self) -> ApiResult<Option<T>> {
         if self.header("content-type").is_some() {
             return self.json().await.map(Some);
         }
-        let bytes = self.req.bytes().await.map_err(|e| fault("read body", e))?;
+        let bytes = self.body().await?;
         if bytes.is_empty() {
             return Ok(None);
         }
@@ -237,7 +251,7 @@ impl Ctx {
         if declared > limit {
             return Err(ErrorCode::PayloadTooLarge.into());
         }
-        let bytes = self.req.bytes().await.map_err(|e| fault("read body", e))?;
+        let bytes = self.body().await?;
         if bytes.len() > limit {
             return Err(ErrorCode::PayloadTooLarge.into());
         }

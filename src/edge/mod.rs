@@ -96,18 +96,37 @@ async fn route(cx: &mut Ctx) -> ApiResult<Reply> {
     limits::address(cx, scim).await?;
     // The handler's first read, when known now, rides in the credential check's round trip.
     let planned = handlers::Prefetch::plan(cx, route.op, param.as_deref());
-    let plan: auth::Plan<'_> = &|db, workspace| match &planned {
-        Some(p) => p.statements(db, workspace),
-        None => Ok(Vec::new()),
-    };
     if route.access == Access::Scim {
-        let (client, read) = auth::authenticate_scim(cx, plan).await?;
+        let (client, read) = auth::authenticate_scim(cx, &|db, workspace| statements(planned.as_ref(), db, workspace)).await?;
         netgate::enforce(cx, client.gate(), Surface::Scim, client.actor()).await?;
         limits::credential(cx, &client.token_id, true).await?;
         let prefetched = planned.map(|p| (p, read));
         return handlers::scim::dispatch(cx, route.op, param, Some(client), prefetched).await;
     }
-    let (principal, read) = auth::authenticate(cx, route, plan).await?;
+    let outcome = serve(cx, route, param.clone(), planned, true).await;
+    finish_guard(cx, route, param, outcome).await
+}
+
+/// The planned read's statements (none without a plan).
+fn statements(
+    planned: Option<&handlers::Prefetch>,
+    db: &db::Db,
+    workspace: crate::tenancy::WorkspaceRef<'_>,
+) -> ApiResult<Vec<worker::D1PreparedStatement>> {
+    planned.map_or(Ok(Vec::new()), |p| p.statements(db, workspace))
+}
+
+/// Authenticates (one round trip, with the planned read), enforces the network policy and the
+/// per-credential limit, and runs the handler.
+async fn serve(
+    cx: &mut Ctx,
+    route: &crate::routes::Route,
+    param: Option<String>,
+    planned: Option<handlers::Prefetch>,
+    cached: bool,
+) -> ApiResult<Reply> {
+    let plan: auth::Plan<'_> = &|db, workspace| statements(planned.as_ref(), db, workspace);
+    let (principal, read) = auth::authenticate(cx, route, plan, cached).await?;
     if let Some(p) = &principal {
         let (surface, credential) = match &p.via {
             auth::Via::Cookie { sid } => (Surface::Dashboard, sid),
@@ -117,15 +136,20 @@ async fn route(cx: &mut Ctx) -> ApiResult<Reply> {
         limits::credential(cx, credential, false).await?;
     }
     let prefetched = planned.map(|p| (p, read));
-    let outcome = handlers::dispatch(cx, route.op, param, principal, prefetched).await;
-    finish_guard(cx, route, outcome).await
+    handlers::dispatch(cx, route.op, param, principal, prefetched).await
 }
 
 /// A request that ran on an isolate-cached principal answers only once its guard has passed:
 /// in the request's first primary round trip, or now, alone, if the handler made none. When it
-/// failed, the batch it led wrote nothing: the principal is read afresh and the request gets
-/// the refusal it now earns, or a 409 asking to retry.
-async fn finish_guard(cx: &Ctx, route: &crate::routes::Route, outcome: ApiResult<Reply>) -> ApiResult<Reply> {
+/// failed, the batch it led wrote nothing: the request runs again from authentication with the
+/// principal read afresh (the body is kept), so the client sees the answer its current
+/// principal earns.
+async fn finish_guard(
+    cx: &mut Ctx,
+    route: &crate::routes::Route,
+    param: Option<String>,
+    outcome: ApiResult<Reply>,
+) -> ApiResult<Reply> {
     if matches!(*cx.guard.borrow(), db::Guard::Pending(_)) {
         if let Err(e) = cx.db()?.batch(Vec::new()).await {
             if !matches!(*cx.guard.borrow(), db::Guard::Failed) {
@@ -137,11 +161,9 @@ async fn finish_guard(cx: &Ctx, route: &crate::routes::Route, outcome: ApiResult
         return outcome;
     }
     auth::forget_principals();
-    auth::reauthenticate(cx, route).await?;
-    Err(ApiError::with_reason(
-        ErrorCode::Conflict,
-        "the account, workspace or token changed while this request ran; nothing was changed: retry",
-    ))
+    *cx.guard.borrow_mut() = db::Guard::Idle;
+    let planned = handlers::Prefetch::plan(cx, route.op, param.as_deref());
+    serve(cx, route, param, planned, false).await
 }
 
 /// A random id per isolate, sent only in development as `X-AxisSynapse-Isolate`: a panic restarts

@@ -165,7 +165,10 @@ fn an_admin_write_is_one_round_trip_once_the_principal_is_known() {
     let policy = workspace["signInPolicy"].clone();
     let write = req("PATCH", "/api/settings/workspace").session(&admin).json(&json!({"signInPolicy": policy})).send();
     one_round_trip("PATCH /api/settings/workspace (the change, its audit row and outbox rows)", &write);
-    let log = req("GET", "/api/settings/audit-log?action=WORKSPACE_UPDATED&limit=1").session(&admin).send().ok();
+    let log = req("GET", "/api/settings/audit-log?action=WORKSPACE_SETTINGS_UPDATED&userId=u_neighbour_admin&limit=1")
+        .session(&admin)
+        .send()
+        .ok();
     assert_eq!(log["items"][0]["actor"]["id"], "u_neighbour_admin", "{log}");
 }
 
@@ -174,12 +177,16 @@ fn a_principal_changed_since_it_was_cached_is_refused_and_writes_nothing() {
     let admin = login(NEIGHBOUR_ADMIN);
     let deputy = login(NEIGHBOUR_DEPUTY);
     let workspace = req("GET", "/api/settings/workspace").session(&deputy).send().ok();
-    let before = req("GET", "/api/settings/audit-log?action=WORKSPACE_UPDATED&limit=1").session(&admin).send().ok();
+    let deputy_log = "/api/settings/audit-log?action=WORKSPACE_SETTINGS_UPDATED&userId=u_neighbour_deputy";
+    // The deputy's earlier write: the log is not empty, so an unchanged log means something.
+    let body = json!({"signInPolicy": workspace["signInPolicy"]});
+    req("PATCH", "/api/settings/workspace").session(&deputy).json(&body).send().ok();
+    let before = req("GET", deputy_log).session(&admin).send().ok();
+    assert!(before["items"].as_array().is_some_and(|i| !i.is_empty()), "{before}");
     let demote = json!({"role": "member"});
     req("PATCH", "/api/settings/users/u_neighbour_deputy").session(&admin).json(&demote).send().ok();
-    let body = json!({"signInPolicy": workspace["signInPolicy"]});
     let refused = req("PATCH", "/api/settings/workspace").session(&deputy).json(&body).send();
-    let after = req("GET", "/api/settings/audit-log?action=WORKSPACE_UPDATED&limit=1").session(&admin).send().ok();
+    let after = req("GET", deputy_log).session(&admin).send().ok();
     let restore = json!({"role": "admin"});
     req("PATCH", "/api/settings/users/u_neighbour_deputy").session(&admin).json(&restore).send().ok();
     refused.expect_error(403, "Forbidden");
