@@ -158,29 +158,24 @@ fn a_write_answers_a_bookmark_that_a_lagging_read_accepts_back() {
 const NEIGHBOUR_ADMIN: &str = "admin@neighbour.test";
 const NEIGHBOUR_DEPUTY: &str = "deputy@neighbour.test";
 
+/// One test, in order: both halves write the `ws_neighbour` workspace, whose change makes every
+/// cached principal of the workspace stale.
 #[test]
-fn an_admin_write_is_one_round_trip_once_the_principal_is_known() {
-    let admin = login(NEIGHBOUR_ADMIN);
-    let workspace = req("GET", "/api/settings/workspace").session(&admin).send().ok();
-    let policy = workspace["signInPolicy"].clone();
-    let write = req("PATCH", "/api/settings/workspace").session(&admin).json(&json!({"signInPolicy": policy})).send();
-    one_round_trip("PATCH /api/settings/workspace (the change, its audit row and outbox rows)", &write);
-    let log = req("GET", "/api/settings/audit-log?action=WORKSPACE_SETTINGS_UPDATED&userId=u_neighbour_admin&limit=1")
-        .session(&admin)
-        .send()
-        .ok();
-    assert_eq!(log["items"][0]["actor"]["id"], "u_neighbour_admin", "{log}");
-}
-
-#[test]
-fn a_principal_changed_since_it_was_cached_is_refused_and_writes_nothing() {
+fn an_admin_write_is_one_round_trip_and_a_stale_cached_principal_writes_nothing() {
     let admin = login(NEIGHBOUR_ADMIN);
     let deputy = login(NEIGHBOUR_DEPUTY);
-    let workspace = req("GET", "/api/settings/workspace").session(&deputy).send().ok();
-    let deputy_log = "/api/settings/audit-log?action=WORKSPACE_SETTINGS_UPDATED&userId=u_neighbour_deputy";
-    // The deputy's earlier write: the log is not empty, so an unchanged log means something.
+    let workspace = req("GET", "/api/settings/workspace").session(&admin).send().ok();
     let body = json!({"signInPolicy": workspace["signInPolicy"]});
+    let write = req("PATCH", "/api/settings/workspace").session(&admin).json(&body).send();
+    one_round_trip("PATCH /api/settings/workspace (the change, its audit row and outbox rows)", &write);
+    let admin_log = "/api/settings/audit-log?action=WORKSPACE_SETTINGS_UPDATED&userId=u_neighbour_admin&limit=1";
+    let log = req("GET", admin_log).session(&admin).send().ok();
+    assert_eq!(log["items"][0]["actor"]["id"], "u_neighbour_admin", "{log}");
+
+    // The deputy's principal is cached by a read and a write; then the admin demotes them.
+    req("GET", "/api/settings/workspace").session(&deputy).send().ok();
     req("PATCH", "/api/settings/workspace").session(&deputy).json(&body).send().ok();
+    let deputy_log = "/api/settings/audit-log?action=WORKSPACE_SETTINGS_UPDATED&userId=u_neighbour_deputy";
     let before = req("GET", deputy_log).session(&admin).send().ok();
     assert!(before["items"].as_array().is_some_and(|i| !i.is_empty()), "{before}");
     let demote = json!({"role": "member"});
