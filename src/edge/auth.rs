@@ -15,7 +15,7 @@ use crate::edge::http::{fault, log_json, Ctx};
 use crate::edge::sessions::SessionsClient;
 use crate::edge::store::ledger::{Actor, Origin};
 use crate::edge::store::users::{self, UserRow};
-use crate::edge::store::tokens;
+use crate::edge::store::{directory, tokens};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::routes::{Access, Op, Route};
 use crate::session::csrf;
@@ -279,7 +279,13 @@ async fn by_cookie(cx: &Ctx, plan: Plan<'_>, use_cache: bool) -> ApiResult<(Prin
         let restricted = check.record.is_some_and(|r| r.restricted);
         return Ok((Principal { user, via: Via::Cookie { sid: claims.sid }, restricted }, read?));
     }
-    let db = cx.shard_db(claims.shd).ok_or_else(|| ApiError::with_reason(ErrorCode::Unauthorized, "unknown user"))?;
+    let unknown = || ApiError::with_reason(ErrorCode::Unauthorized, "unknown user");
+    let shard = match claims.shd {
+        Some(shard) => shard,
+        // A cookie the dashboard sealed without the shard: the directory knows it.
+        None => directory::workspace(&cx.directory()?, &claims.wid).await?.map(|p| p.shard).ok_or_else(unknown)?,
+    };
+    let db = cx.shard_db(shard).ok_or_else(unknown)?;
     let user_read = with_plan(&db, users::get_stmt(&db, &claims.wid, &claims.sub)?, plan, WorkspaceRef::Id(&claims.wid));
     let (check, user_read) = futures_util::join!(sessions.check(&claims.sid, cx.now_ms), user_read);
     let check = check?;
@@ -288,10 +294,10 @@ async fn by_cookie(cx: &Ctx, plan: Plan<'_>, use_cache: bool) -> ApiResult<(Prin
     }
     let restricted = check.record.is_some_and(|r| r.restricted);
     let (first, read) = user_read?;
-    let user = users::decode(&first)?.ok_or_else(|| ApiError::with_reason(ErrorCode::Unauthorized, "unknown user"))?;
+    let user = users::decode(&first)?.ok_or_else(unknown)?;
     check_standing(&user)?;
-    cx.enter(claims.shd);
-    remember(key, &user, claims.shd, cx.now_ms);
+    cx.enter(shard);
+    remember(key, &user, shard, cx.now_ms);
     Ok((Principal { user, via: Via::Cookie { sid: claims.sid }, restricted }, read))
 }
 

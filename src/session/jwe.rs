@@ -51,8 +51,10 @@ pub struct SessionClaims {
     pub name: Option<String>,
     /// Workspace id.
     pub wid: String,
-    /// The workspace's shard (`crate::tenancy`): where the user row lives.
-    pub shd: Shard,
+    /// The workspace's shard (`crate::tenancy`): where the user row lives. Cookies sealed by
+    /// the dashboard may leave it out; the edge then asks the directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shd: Option<Shard>,
     /// Session id.
     pub sid: String,
     pub role: String,
@@ -517,7 +519,7 @@ mod tests {
             email: "a@example.com".into(),
             name: None,
             wid: "wks_1".into(),
-            shd: Shard(2),
+            shd: Some(Shard(2)),
             sid: "ses_1".into(),
             role: "member".into(),
             iat: 1_000,

@@ -360,7 +360,7 @@ pub fn session_cookies(cx: &Ctx, reply: Reply, user: &UserRow, record: &SessionR
         email: user.email.clone(),
         name: user.display_name.clone(),
         wid: user.workspace_id.clone(),
-        shd: cx.tenant()?,
+        shd: Some(cx.tenant()?),
         sid: record.id.clone(),
         role: user.role.clone(),
         iat: now_secs,
