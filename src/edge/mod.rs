@@ -4,7 +4,7 @@
 //!
 //! Module dependencies run one way, with no cycle: `http` → `config`, `db`, `crypto`, and the
 //! Durable Object clients (`objects`, `sessions`, `saml_state`) → `store` → `queue` →
-//! `netgate`, `limits`, `auth` → `handlers`. The store neither queues nor reads configuration:
+//! `netgate`, `limits`, `forwarding`, `auth` → `handlers`. The store neither queues nor reads configuration:
 //! an audited change goes through `queue::record`, which queues what `store::ledger::record`
 //! wrote.
 
@@ -12,6 +12,7 @@ pub mod auth;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod forwarding;
 pub mod handlers;
 pub mod http;
 pub mod limits;
