@@ -104,6 +104,10 @@ async fn route(cx: &mut Ctx) -> ApiResult<Reply> {
         let prefetched = planned.map(|p| (p, read));
         return handlers::scim::dispatch(cx, route.op, param, Some(client), prefetched).await;
     }
+    if route.access == Access::Operator {
+        // Not a tenant's credential: the handler checks the operator token itself.
+        return handlers::dispatch(cx, route.op, param, None, None).await;
+    }
     let outcome = serve(cx, route, param.clone(), planned, true).await;
     finish_guard(cx, route, param, outcome).await
 }

@@ -116,11 +116,20 @@ pub fn key_of(t: &Table, row: &Row) -> Vec<Value> {
     t.key.iter().map(|k| row.get(*k).cloned().unwrap_or(Value::Null)).collect()
 }
 
-/// One page of a workspace's rows of `t` in key order: keys above `after` (from the start when
-/// `None`) and, when `upto` is given, not above it (then every such row, no limit).
-pub async fn page(db: &Db, t: &Table, workspace_id: &str, after: Option<&[Value]>, upto: Option<&[Value]>) -> ApiResult<Vec<Row>> {
+/// One page of a workspace's rows of `t` in key order (only the `columns` given, else all):
+/// keys above `after` (from the start when `None`) and, when `upto` is given, not above it (then
+/// every such row, no limit).
+pub async fn page(
+    db: &Db,
+    t: &Table,
+    workspace_id: &str,
+    columns: Option<&[&str]>,
+    after: Option<&[Value]>,
+    upto: Option<&[Value]>,
+) -> ApiResult<Vec<Row>> {
     let keys = key_tuple(t);
-    let mut sql = format!("SELECT * FROM {} WHERE {} = ?1", t.name, t.scope);
+    let columns = columns.map_or_else(|| "*".to_string(), |c| c.join(", "));
+    let mut sql = format!("SELECT {columns} FROM {} WHERE {} = ?1", t.name, t.scope);
     let mut args = vec![text(workspace_id)];
     if let Some(after) = after {
         sql += &format!(" AND {keys} > {}", placeholders(args.len() + 1, after.len()));
@@ -223,8 +232,32 @@ pub async fn delete_some(db: &Db, t: &Table, workspace_id: &str) -> ApiResult<us
         scope = t.scope,
         list = t.key.join(", ")
     );
-    let results = db.batch(vec![db::stmt(db, &sql, &[text(workspace_id)])?]).await.map_err(|e| fault("relocation clean-up", e))?;
+    let results = db
+        .batch(vec![db::stmt(db, &sql, &[text(workspace_id)])?])
+        .await
+        .map_err(|e| fault("relocation clean-up", e))?;
     Ok(results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0))
+}
+
+#[derive(Deserialize)]
+struct Count {
+    n: u64,
+}
+
+/// How many rows of the workspace this shard still holds, over every table (one batch).
+pub async fn count(db: &Db, workspace_id: &str) -> ApiResult<u64> {
+    let statements = TABLES
+        .iter()
+        .map(|t| {
+            db::stmt(db, &format!("SELECT COUNT(*) AS n FROM {} WHERE {} = ?1", t.name, t.scope), &[text(workspace_id)])
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    let results = db.batch(statements).await.map_err(|e| fault("relocation count", e))?;
+    let mut n = 0;
+    for result in &results {
+        n += db::rows::<Count>(result)?.first().map_or(0, |c| c.n);
+    }
+    Ok(n)
 }
 
 #[derive(Deserialize)]
@@ -285,7 +318,11 @@ pub fn forward(db: &Db, workspace_id: &str, to: Shard, now: i64) -> ApiResult<Ve
             &args,
         )?,
         db::stmt(db, &tokens("SELECT id, workspace_id, ?2, ?3 FROM api_tokens WHERE workspace_id = ?1"), &args)?,
-        db::stmt(db, &tokens("SELECT token_hash, workspace_id, ?2, ?3 FROM invitations WHERE workspace_id = ?1"), &args)?,
+        db::stmt(
+            db,
+            &tokens("SELECT token_hash, workspace_id, ?2, ?3 FROM invitations WHERE workspace_id = ?1"),
+            &args,
+        )?,
     ])
 }
 
@@ -387,7 +424,8 @@ mod tests {
     /// The move trigger's refusal is the one D1 failure that is not a 500.
     #[test]
     fn the_trigger_refusal_is_workspace_moving() {
-        let refused = fault("D1 batch", "D1_ERROR: WORKSPACE_MOVING: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_TRIGGER)");
+        let refused =
+            fault("D1 batch", "D1_ERROR: WORKSPACE_MOVING: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_TRIGGER)");
         assert_eq!((refused.code, refused.status(), refused.retry_after), (ErrorCode::WorkspaceMoving, 503, Some(2)));
         let other = fault("D1 batch", "D1_ERROR: no such table: nope");
         assert_eq!(other.code, ErrorCode::InternalError);
