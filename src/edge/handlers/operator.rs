@@ -115,7 +115,7 @@ pub async fn move_workspace(cx: &mut Ctx, workspace_id: &str) -> ApiResult<Reply
     if body.stop_when_frozen {
         return Ok(Reply::json(json!({
             "workspaceId": workspace_id, "fromShard": from.0, "toShard": to.0, "state": "frozen",
-            "frozenUntil": crate::time::format_ms(until), "copyMs": copied_ms,
+            "frozenUntil": crate::time::format_ms(until), "copyMs": copied_ms, "rowsWritten": mover.rows,
         }))
         .status(202));
     }
