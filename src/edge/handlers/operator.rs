@@ -52,6 +52,8 @@ use crate::tenancy::Shard;
 pub const FREEZE_MS: i64 = 30_000;
 /// Time the switch (step 4) must still have before the freeze lapses.
 const SWITCH_MARGIN_MS: i64 = 10_000;
+/// The shortest operator token accepted (a shorter one is a configuration error: 500).
+const MIN_TOKEN_LEN: usize = 32;
 /// Ledger rows read back per round trip when checking the target's chain.
 const CHAIN_PAGE: i64 = 1000;
 
@@ -70,6 +72,9 @@ fn authorize(cx: &Ctx) -> ApiResult<()> {
     let Some(expected) = config::operator_token(&cx.env) else {
         return Err(ApiError::with_reason(ErrorCode::NotFound, "no such route"));
     };
+    if expected.len() < MIN_TOKEN_LEN {
+        return Err(fault("config", format!("OPERATOR_TOKEN is shorter than {MIN_TOKEN_LEN} characters")));
+    }
     let sent = cx.header("authorization").unwrap_or_default();
     let sent = sent.split_once(' ').filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer")).map(|(_, t)| t.trim());
     let sent = sha256_hex(sent.unwrap_or_default().as_bytes());
