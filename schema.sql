@@ -13,7 +13,8 @@ CREATE TABLE IF NOT EXISTS workspaces (
                    CHECK (sign_in_policy IN ('password_only', 'sso_only', 'password_and_sso')),
   mfa_required   INTEGER NOT NULL DEFAULT 0 CHECK (mfa_required IN (0, 1)),
   created_at     INTEGER NOT NULL,
-  updated_at     INTEGER NOT NULL
+  updated_at     INTEGER NOT NULL,
+  moving_until   INTEGER                                 -- a move's freeze: writes refused until then (0004)
 );
 
 CREATE TABLE IF NOT EXISTS users (
@@ -297,6 +298,40 @@ CREATE INDEX IF NOT EXISTS saml_providers_by_workspace ON saml_providers (worksp
 CREATE TABLE IF NOT EXISTS shard_meta (
   shard INTEGER PRIMARY KEY CHECK (shard BETWEEN 0 AND 255)
 );
+
+-- ---------------------------------------------------------------------------------------
+-- Moving a workspace between shards (migrations/0004_workspace_moves.sql; workspaces.moving_until
+-- above). src/edge/store/relocation.rs; docs/api.md, "Moving a workspace".
+
+-- Forwarding, kept on the shard a workspace left: credentials minted there name this shard.
+-- A session cookie names its workspace: `relocations` says where the workspace went.
+CREATE TABLE IF NOT EXISTS relocations (
+  workspace_id TEXT PRIMARY KEY,
+  shard        INTEGER NOT NULL CHECK (shard BETWEEN 0 AND 255),
+  moved_at     INTEGER NOT NULL
+);
+
+-- A token names only itself: the moved workspace's PAT and SCIM token ids (api_tokens.id) and
+-- its invitations' token hashes (invitations.token_hash), with where they went.
+CREATE TABLE IF NOT EXISTS relocated_tokens (
+  token_key    TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  shard        INTEGER NOT NULL CHECK (shard BETWEEN 0 AND 255),
+  moved_at     INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS relocated_tokens_by_workspace ON relocated_tokens (workspace_id);
+
+-- New events (unsealed: `hash` IS NULL) of a workspace that is moving or has moved away are
+-- refused. A move copies sealed rows, which pass.
+CREATE TRIGGER IF NOT EXISTS audit_log_refused_while_moving
+BEFORE INSERT ON audit_log
+WHEN NEW.hash IS NULL AND (
+  EXISTS (SELECT 1 FROM workspaces w WHERE w.id = NEW.workspace_id
+          AND w.moving_until > CAST(strftime('%s', 'now') AS INTEGER) * 1000)
+  OR EXISTS (SELECT 1 FROM relocations r WHERE r.workspace_id = NEW.workspace_id))
+BEGIN
+  SELECT RAISE(ABORT, 'WORKSPACE_MOVING');
+END;
 
 -- =======================================================================================
 -- The directory database (binding DIRECTORY; migrations-directory/). Above: every tenant shard

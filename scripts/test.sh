@@ -23,13 +23,16 @@ bash scripts/build.sh
 STATE=$(mktemp -d /tmp/axis-e2e.XXXXXX)
 PORT=$(free_port)
 SECRET=$(head -c 32 /dev/urandom | base64 | tr -d '=+/')
+# The operator API (workspace moves, tests/e2e/moves.rs) answers only with this token set.
+OPERATOR=$(head -c 32 /dev/urandom | base64 | tr -d '=+/')
 export AXIS_BASE_URL="http://127.0.0.1:$PORT" AXIS_STATE="$STATE" AXIS_SECRETS="$STATE/secrets.json" AXIS_AUTH_SECRET="$SECRET"
+export AXIS_OPERATOR_TOKEN="$OPERATOR"
 # The webhook receiver the e2e tests start verifies deliveries with PyPI's standardwebhooks.
 export AXIS_PYTHON="$AXIS_TOOLS/scim-venv/bin/python"
 PGID=""
 start_worker() {
   setsid wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE" --show-interactive-dev-session=false \
-    --var "AUTH_SECRET:$SECRET" >>"$STATE/wrangler.log" 2>&1 &
+    --var "AUTH_SECRET:$SECRET" --var "OPERATOR_TOKEN:$OPERATOR" >>"$STATE/wrangler.log" 2>&1 &
   PGID=$!
   wait_ready "$AXIS_BASE_URL" 60 || { tail -50 "$STATE/wrangler.log"; exit 1; }
 }

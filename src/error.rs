@@ -167,13 +167,16 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The change conflicts with the current state (e.g. a duplicate name).
     Conflict,
+    /// The workspace is moving to another storage shard: writes pause for the switch
+    /// (`Retry-After`); reads keep working.
+    WorkspaceMoving,
     /// An unexpected server fault; the body carries a request id for support.
     InternalError,
 }
 
 impl ErrorCode {
     /// Every code, in table order.
-    pub const ALL: [ErrorCode; 74] = [
+    pub const ALL: [ErrorCode; 75] = [
         Self::NotProvisioned,
         Self::SsoNotAllowed,
         Self::AccountDisabled,
@@ -247,6 +250,7 @@ impl ErrorCode {
         Self::PayloadTooLarge,
         Self::MethodNotAllowed,
         Self::Conflict,
+        Self::WorkspaceMoving,
         Self::InternalError,
     ];
 
@@ -322,7 +326,7 @@ impl ErrorCode {
             Self::InternalError => 500,
             Self::NotImplemented => 501,
             Self::WebhookReceiverUnreachable => 502,
-            Self::CircuitOpen => 503,
+            Self::CircuitOpen | Self::WorkspaceMoving => 503,
         }
     }
 
@@ -402,6 +406,7 @@ impl ErrorCode {
             Self::PayloadTooLarge => "PayloadTooLarge",
             Self::MethodNotAllowed => "MethodNotAllowed",
             Self::Conflict => "Conflict",
+            Self::WorkspaceMoving => "WORKSPACE_MOVING",
             Self::InternalError => "InternalError",
         }
     }
@@ -482,6 +487,7 @@ impl ErrorCode {
             Self::PayloadTooLarge => "The request body is too large.",
             Self::MethodNotAllowed => "Method not allowed on this route.",
             Self::Conflict => "The request conflicts with the current state.",
+            Self::WorkspaceMoving => "This workspace is moving to another storage shard; retry the change shortly.",
             Self::InternalError => "Internal error.",
         }
     }
@@ -499,6 +505,9 @@ pub struct ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// `Retry-After` on `WORKSPACE_MOVING`.
+pub const MOVING_RETRY_AFTER_SECS: u64 = 2;
 
 impl ApiError {
     pub fn new(code: ErrorCode) -> Self {
@@ -526,6 +535,12 @@ impl ApiError {
 
     pub fn status(&self) -> u16 {
         self.code.status()
+    }
+
+    /// A write refused while its workspace moves between shards: the switch takes about a
+    /// second (docs/api.md, "Moving a workspace").
+    pub fn workspace_moving() -> Self {
+        Self::new(ErrorCode::WorkspaceMoving).retry_after(MOVING_RETRY_AFTER_SECS)
     }
 
     /// The JSON envelope `{"error","code","reason"?}` plus any extra fields.

@@ -95,6 +95,7 @@ pub enum Op {
     SamlMetadata,
     SamlLogin,
     SamlAcs,
+    WorkspaceMove,
 }
 
 /// Where the SCIM 2.0 service (RFC 7644) is mounted; errors under it use SCIM bodies.
@@ -116,6 +117,10 @@ pub enum Access {
     AdminSession,
     /// A SCIM provisioning token (`Bearer scim_…`), scoped to one workspace.
     Scim,
+    /// The platform operator (`Bearer <OPERATOR_TOKEN>`), checked by the handler; the route
+    /// answers 404 when no operator token is configured. Operator routes are not part of the
+    /// public API document (docs/api.md, "Operator API").
+    Operator,
 }
 
 impl Op {
@@ -144,6 +149,7 @@ impl Access {
             Access::Session | Access::AdminSession => &["SessionCookie"],
             Access::User | Access::Admin => &["SessionCookie", "PAT"],
             Access::Scim => &["ScimToken"],
+            Access::Operator => &["OperatorToken"],
         }
     }
 }
@@ -249,7 +255,16 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/settings/audit-log", Op::AuditQuery, Access::Admin),
     route("GET", "/api/settings/audit-log/export", Op::AuditExport, Access::Admin),
     route("GET", "/api/settings/audit-log/verify", Op::AuditVerify, Access::Admin),
+    route("POST", "/api/operator/workspaces/{workspaceId}/move", Op::WorkspaceMove, Access::Operator),
 ];
+
+/// Where the operator routes live; none of them is in `api/openapi.json`.
+pub const OPERATOR_PREFIX: &str = "/api/operator/";
+
+/// The routes of the public API document (every route but the operator's).
+pub fn public_routes() -> impl Iterator<Item = &'static Route> {
+    ROUTES.iter().filter(|r| r.access != Access::Operator)
+}
 
 /// The outcome of matching a request line against the table.
 #[derive(Debug, PartialEq, Eq)]
@@ -336,7 +351,7 @@ mod tests {
     #[test]
     fn every_route_is_documented_and_every_documented_operation_is_routed() {
         let documented = documented_operations(&document());
-        let routed: BTreeSet<_> = ROUTES.iter().map(|r| (r.method.to_string(), r.path.to_string())).collect();
+        let routed: BTreeSet<_> = public_routes().map(|r| (r.method.to_string(), r.path.to_string())).collect();
         let undocumented: Vec<_> = routed.difference(&documented).collect();
         let unrouted: Vec<_> = documented.difference(&routed).collect();
         assert!(undocumented.is_empty(), "routes missing from api/openapi.json: {undocumented:?}");
@@ -401,7 +416,7 @@ mod tests {
     #[test]
     fn documented_security_matches_each_routes_access_rule() {
         let doc = document();
-        for r in ROUTES {
+        for r in public_routes() {
             let op = &doc["paths"][r.path][r.method.to_lowercase()];
             let schemes: Vec<String> = op["security"]
                 .as_array()
@@ -411,6 +426,23 @@ mod tests {
                 .collect();
             assert_eq!(schemes, r.access.schemes(), "{} {}", r.method, r.path);
         }
+    }
+
+    /// Operator routes stay out of the public document, under their own prefix.
+    #[test]
+    fn operator_routes_are_apart() {
+        let doc = document();
+        for r in ROUTES.iter().filter(|r| r.access == Access::Operator) {
+            assert!(r.path.starts_with(OPERATOR_PREFIX), "{}", r.path);
+            assert!(doc["paths"].get(r.path).is_none(), "{} is in api/openapi.json", r.path);
+        }
+        for r in public_routes() {
+            assert!(!r.path.starts_with(OPERATOR_PREFIX), "{}", r.path);
+        }
+        assert!(matches!(
+            resolve("POST", "/api/operator/workspaces/ws_demo/move"),
+            Resolution::Found(Route { op: Op::WorkspaceMove, .. }, Some("ws_demo"))
+        ));
     }
 
     #[test]

@@ -15,6 +15,8 @@ mod input;
 mod invitations;
 #[path = "e2e/isolation.rs"]
 mod isolation;
+#[path = "e2e/moves.rs"]
+mod moves;
 #[path = "e2e/netpolicy.rs"]
 mod netpolicy;
 #[path = "e2e/ratelimit.rs"]

@@ -21,6 +21,7 @@ pub enum Action {
     ScimTokenCreated,
     ScimTokenRevoked,
     WorkspaceUpdated,
+    WorkspaceMoved,
     UserUpdated,
     UserInvited,
     InvitationRevoked,
@@ -66,7 +67,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 55] = [
+    pub const ALL: [Action; 56] = [
         Self::SigninSucceeded,
         Self::SigninFailed,
         Self::SigninMfaChallenged,
@@ -80,6 +81,7 @@ impl Action {
         Self::ScimTokenCreated,
         Self::ScimTokenRevoked,
         Self::WorkspaceUpdated,
+        Self::WorkspaceMoved,
         Self::UserUpdated,
         Self::UserInvited,
         Self::InvitationRevoked,
@@ -139,6 +141,7 @@ impl Action {
             Self::ScimTokenCreated => "WORKSPACE_SCIM_TOKEN_CREATED",
             Self::ScimTokenRevoked => "WORKSPACE_SCIM_TOKEN_REVOKED",
             Self::WorkspaceUpdated => "WORKSPACE_SETTINGS_UPDATED",
+            Self::WorkspaceMoved => "WORKSPACE_MOVED",
             Self::UserUpdated => "WORKSPACE_USER_UPDATED",
             Self::UserInvited => "WORKSPACE_USER_INVITED",
             Self::InvitationRevoked => "WORKSPACE_INVITATION_REVOKED",
@@ -202,6 +205,9 @@ impl Action {
             Self::ScimTokenCreated => "A SCIM provisioning token was minted.",
             Self::ScimTokenRevoked => "A SCIM provisioning token was revoked.",
             Self::WorkspaceUpdated => "Workspace sign-in settings changed; `data` holds before/after.",
+            Self::WorkspaceMoved => {
+                "An operator moved the workspace to another storage shard (`data.fromShard`, `data.toShard`); its ledger was verified on both sides, and every credential keeps working."
+            }
             Self::UserUpdated => "An admin changed a user's role or status; `data` holds before/after.",
             Self::UserInvited => "An admin invited an email to the workspace with a role.",
             Self::InvitationRevoked => "An admin withdrew a pending invitation.",
@@ -283,7 +289,7 @@ impl Action {
             Self::SignedOut | Self::SessionRevoked | Self::SessionsRevokedOthers => "session",
             Self::PatCreated | Self::PatRevoked => "pat",
             Self::ScimTokenCreated | Self::ScimTokenRevoked => "scim_token",
-            Self::WorkspaceUpdated => "workspace",
+            Self::WorkspaceUpdated | Self::WorkspaceMoved => "workspace",
             Self::AuditLogExported => "audit_log",
             Self::ScimUserProvisioned
             | Self::ScimUserUpdated
@@ -323,6 +329,10 @@ impl Action {
             Self::WorkspaceUpdated => {
                 json!({"before": {"mfaRequired": false}, "after": {"mfaRequired": true}})
             }
+            Self::WorkspaceMoved => json!({
+                "fromShard": 0, "toShard": 2, "rows": 10250, "ledgerHeadSeq": 10012,
+                "ledgerHeadHash": "9f2c5e0b7a1d4c3e8f6a2b9d0c1e7f4a5b3d2c1e0f9a8b7c6d5e4f3a2b1c0d9e"
+            }),
             Self::UserUpdated => json!({"before": {"status": "active"}, "after": {"status": "disabled"}}),
             Self::UserInvited => json!({"invitationId": "inv_5d1e", "email": "new.hire@example.com", "role": "member"}),
             Self::InvitationRevoked => json!({"invitationId": "inv_5d1e", "email": "new.hire@example.com"}),

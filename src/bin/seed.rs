@@ -233,12 +233,35 @@ const FIXTURE_WORKSPACES: &[Ws] = &[
         policy: "password_and_sso",
         mfa: 0,
     },
+    // Moved between shards by tests/e2e/moves.rs (users, SCIM groups, tokens, a webhook and a
+    // 10k-row ledger); no other test touches it.
+    Ws { id: "ws_mover", name: "Mover Co", slug: "mover", status: "active", policy: "password_and_sso", mfa: 0 },
 ];
 
 /// Rows of hash-chained history seeded into `ws_bulk`: more than one export may carry.
 const BULK_AUDIT_ROWS: i64 = 50_250;
+/// Rows of hash-chained history seeded into `ws_mover`, the workspace the move test moves.
+const MOVER_AUDIT_ROWS: i64 = 10_000;
 
 const FIXTURE_USERS: &[User] = &[
+    User {
+        id: "u_mover_owner",
+        ws: "ws_mover",
+        email: "owner@mover.test",
+        name: "Mo Ver",
+        role: "owner",
+        status: "active",
+        password: "mover-owner-password",
+    },
+    User {
+        id: "u_mover_member",
+        ws: "ws_mover",
+        email: "member@mover.test",
+        name: "Mem Ber",
+        role: "member",
+        status: "active",
+        password: "mover-member-password",
+    },
     contract_owner("u_contract_owner", "ws_contract", "owner@contract.test"),
     contract_owner("u_contract_scim_owner", "ws_contract_scim", "owner@contract-scim.test"),
     contract_owner("u_contract_workspace_owner", "ws_contract_workspace", "owner@contract-workspace.test"),
@@ -687,27 +710,28 @@ fn invitation_sql(ws: &str, email: &str, invited_by: &str) -> (String, String) {
     (sql, token)
 }
 
-/// A valid hash chain of synthetic sign-in history, in multi-row INSERTs of 250.
-fn bulk_audit_sql() -> Vec<String> {
+/// A valid hash chain of `rows` rows of synthetic sign-in history by `user` in `ws` (event ids
+/// `evt_<tag><seq>`), in multi-row INSERTs of 250.
+fn bulk_audit_sql(ws: &str, user: &str, tag: &str, rows: i64) -> Vec<String> {
     let mut prev = ledger::GENESIS_HASH.to_string();
     let mut values = Vec::new();
     let mut statements = Vec::new();
-    for seq in 1..=BULK_AUDIT_ROWS {
+    for seq in 1..=rows {
         let (action, data) = if seq % 10 == 0 {
             ("ACCOUNT_SIGNIN_FAILED", json!({"code": "INVALID_CREDENTIALS", "note": "=HYPERLINK(\"x\")"}))
         } else {
             ("ACCOUNT_SIGNIN_SUCCEEDED", json!({"method": "password", "n": seq}))
         };
         let e = ledger::AuditEntry {
-            workspace_id: "ws_bulk".into(),
+            workspace_id: ws.into(),
             seq,
-            id: format!("evt_bulk{seq:08}"),
+            id: format!("evt_{tag}{seq:08}"),
             at_ms: NOW + seq * 1000,
             action: action.into(),
             actor_type: "user".into(),
-            actor_id: Some("u_bulk_admin".into()),
+            actor_id: Some(user.into()),
             resource_type: Some("user".into()),
-            resource_id: Some("u_bulk_admin".into()),
+            resource_id: Some(user.into()),
             ip: Some("198.51.100.7".into()),
             data: data.to_string(),
             prev_hash: prev,
@@ -716,17 +740,19 @@ fn bulk_audit_sql() -> Vec<String> {
         .seal();
         prev = e.hash.clone();
         values.push(format!(
-            "({}, {}, {}, {}, {}, 'user', 'u_bulk_admin', 'user', 'u_bulk_admin', '198.51.100.7', {}, {}, {})",
+            "({}, {}, {}, {}, {}, 'user', {}, 'user', {}, '198.51.100.7', {}, {}, {})",
             quote(&e.workspace_id),
             e.seq,
             quote(&e.id),
             e.at_ms,
             quote(&e.action),
+            quote(user),
+            quote(user),
             quote(&e.data),
             quote(&e.prev_hash),
             quote(&e.hash)
         ));
-        if values.len() == 250 || seq == BULK_AUDIT_ROWS {
+        if values.len() == 250 || seq == rows {
             statements.push(format!(
                 "INSERT OR IGNORE INTO audit_log (workspace_id, seq, id, at, action, actor_type, actor_id, resource_type, resource_id, ip, data, prev_hash, hash) VALUES {};",
                 values.join(", ")
@@ -741,12 +767,13 @@ fn bulk_audit_sql() -> Vec<String> {
 const SHARDS: u8 = 4;
 
 /// Where a workspace lives: the demo workspace on shard 0, the isolation matrix's two workspaces
-/// B on shard 1 (`ws_other`) and on shard 0 (`ws_neighbour`), the rest round-robin in
-/// declaration order, so every shard holds fixtures.
+/// B on shard 1 (`ws_other`) and on shard 0 (`ws_neighbour`), `ws_mover` (which the move test
+/// moves away and back) on shard 1, the rest round-robin in declaration order, so every shard
+/// holds fixtures.
 fn shard_of(ws: &str) -> Shard {
     match ws {
         "ws_demo" | "ws_neighbour" => Shard(0),
-        "ws_other" => Shard(1),
+        "ws_other" | "ws_mover" => Shard(1),
         _ => {
             let i = FIXTURE_WORKSPACES.iter().position(|w| w.id == ws).unwrap_or(0);
             Shard(u8::try_from(i % usize::from(SHARDS)).unwrap_or(0))
@@ -829,9 +856,19 @@ fn main() {
         let (invite_sql, invite) = invitation_sql("ws_sso", "newbie@sso.test", "u_sso");
         out.on("ws_sso", invite_sql);
         secrets["ssoInvitation"] = json!(invite);
-        for sql in bulk_audit_sql() {
+        for sql in bulk_audit_sql("ws_bulk", "u_bulk_admin", "bulk", BULK_AUDIT_ROWS) {
             out.on("ws_bulk", sql);
         }
+        for sql in bulk_audit_sql("ws_mover", "u_mover_owner", "mover", MOVER_AUDIT_ROWS) {
+            out.on("ws_mover", sql);
+        }
+        let (mover_pat_sql, mover_pat) =
+            token_sql(tokens::TokenKind::Pat, "ws_mover", "u_mover_owner", "Mover PAT", None);
+        let (mover_scim_sql, mover_scim) =
+            token_sql(tokens::TokenKind::Scim, "ws_mover", "u_mover_owner", "Mover SCIM token", None);
+        out.on("ws_mover", mover_pat_sql);
+        out.on("ws_mover", mover_scim_sql);
+        secrets["mover"] = json!({"pat": mover_pat, "scimToken": mover_scim});
         let (contract_pat_sql, contract_pat) =
             token_sql(tokens::TokenKind::Pat, "ws_contract", "u_contract_owner", "Contract PAT", None);
         let (contract_scim_sql, contract_scim) = token_sql(

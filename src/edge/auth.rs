@@ -11,6 +11,7 @@ use worker::{D1PreparedStatement, D1Result};
 use crate::edge::config::auth_secret;
 
 use crate::edge::db::{Db, Guard};
+use crate::edge::forwarding::{self, Probe};
 use crate::edge::http::{fault, log_json, Ctx};
 use crate::edge::sessions::SessionsClient;
 use crate::edge::store::ledger::{Actor, Origin};
@@ -163,20 +164,6 @@ pub async fn authenticate(
     Ok((Some(principal), read))
 }
 
-/// Runs `first` and the plan's statements as one batch; the first result and the rest.
-async fn with_plan(
-    db: &Db,
-    first: D1PreparedStatement,
-    plan: Plan<'_>,
-    scope: WorkspaceRef<'_>,
-) -> ApiResult<(D1Result, Vec<D1Result>)> {
-    let mut batch = vec![first];
-    batch.extend(plan(db, scope)?);
-    let mut results = db.batch(batch).await.map_err(|e| fault("authentication", e))?.into_iter();
-    let first = results.next().ok_or_else(|| fault("authentication", "no credential result"))?;
-    Ok((first, results.collect()))
-}
-
 fn bearer(cx: &Ctx) -> Option<String> {
     let header = cx.header("authorization")?;
     let (scheme, token) = header.split_once(' ')?;
@@ -216,7 +203,8 @@ async fn by_token(cx: &Ctx, token: &str, plan: Plan<'_>, use_cache: bool) -> Api
     }
     let (shard, db) = credential_shard(cx, id).ok_or_else(invalid)?;
     let scope = WorkspaceRef::OfToken { kind: token_format::TokenKind::Pat, hash: &hash };
-    let (first, read) = with_plan(&db, tokens::pat_with_owner(&db, id)?, plan, scope).await?;
+    let lookup = |db: &Db| tokens::pat_with_owner(db, id);
+    let (shard, first, read) = forwarding::with_plan(cx, shard, &db, &lookup, Probe::Token(id), plan, scope).await?;
     let row = tokens::decode_pat(&first)?.ok_or_else(invalid)?;
     if !token_format::matches(token, &row.token_hash) {
         return Err(invalid());
@@ -280,20 +268,22 @@ async fn by_cookie(cx: &Ctx, plan: Plan<'_>, use_cache: bool) -> ApiResult<(Prin
         return Ok((Principal { user, via: Via::Cookie { sid: claims.sid }, restricted }, read?));
     }
     let unknown = || ApiError::with_reason(ErrorCode::Unauthorized, "unknown user");
-    let shard = match claims.shd {
+    let named = match claims.shd {
         Some(shard) => shard,
         // A cookie the dashboard sealed without the shard: the directory knows it.
         None => directory::workspace(&cx.directory()?, &claims.wid).await?.map(|p| p.shard).ok_or_else(unknown)?,
     };
-    let db = cx.shard_db(shard).ok_or_else(unknown)?;
-    let user_read = with_plan(&db, users::get_stmt(&db, &claims.wid, &claims.sub)?, plan, WorkspaceRef::Id(&claims.wid));
+    let db = cx.shard_db(named).ok_or_else(unknown)?;
+    let lookup = |db: &Db| users::get_stmt(db, &claims.wid, &claims.sub);
+    let probe = Probe::Workspace(&claims.wid);
+    let user_read = forwarding::with_plan(cx, named, &db, &lookup, probe, plan, WorkspaceRef::Id(&claims.wid));
     let (check, user_read) = futures_util::join!(sessions.check(&claims.sid, cx.now_ms), user_read);
     let check = check?;
     if let Some(err) = check.state.error() {
         return Err(err);
     }
     let restricted = check.record.is_some_and(|r| r.restricted);
-    let (first, read) = user_read?;
+    let (shard, first, read) = user_read?;
     let user = users::decode(&first)?.ok_or_else(unknown)?;
     check_standing(&user)?;
     cx.enter(shard);
@@ -389,7 +379,8 @@ pub async fn authenticate_scim(cx: &Ctx, plan: Plan<'_>) -> ApiResult<(ScimClien
     let (shard, db) = credential_shard(cx, id).ok_or_else(invalid)?;
     let hash = token_format::hash(&token);
     let scope = WorkspaceRef::OfToken { kind: token_format::TokenKind::Scim, hash: &hash };
-    let (first, read) = with_plan(&db, tokens::scim_by_id(&db, id)?, plan, scope).await?;
+    let lookup = |db: &Db| tokens::scim_by_id(db, id);
+    let (shard, first, read) = forwarding::with_plan(cx, shard, &db, &lookup, Probe::Token(id), plan, scope).await?;
     let row = tokens::decode_scim(&first)?.ok_or_else(invalid)?;
     if !token_format::matches(&token, &row.token.token_hash) {
         return Err(invalid());

@@ -21,6 +21,13 @@ pub fn auth_secret(env: &Env) -> ApiResult<String> {
     secret.filter(|s| s.len() >= 32).ok_or_else(|| fault("config", "AUTH_SECRET missing or shorter than 32 characters"))
 }
 
+/// `OPERATOR_TOKEN`: the operator API's bearer token (a secret, or a var in local
+/// development). Unset or empty: the operator routes answer 404.
+pub fn operator_token(env: &Env) -> Option<String> {
+    let token = env.secret("OPERATOR_TOKEN").or_else(|_| env.var("OPERATOR_TOKEN")).map(|s| s.to_string()).ok();
+    token.filter(|t| !t.is_empty())
+}
+
 /// `ENVIRONMENT`: `production` (also when unset) or `development`.
 pub fn environment(env: &Env) -> Option<String> {
     var(env, "ENVIRONMENT")

@@ -309,9 +309,15 @@ fn client_ip(headers: &Headers, production: bool) -> Option<String> {
     dev_override.or_else(|| get("cf-connecting-ip"))
 }
 
-/// An internal failure: logged with its context, answered as an opaque 500.
+/// An internal failure: logged with its context, answered as an opaque 500. One exception: a
+/// write D1 refused because its workspace is moving between shards (the `audit_log` trigger of
+/// migrations/0004 raises the code's own name) is 503 `WORKSPACE_MOVING` with `Retry-After`.
 pub fn fault(context: &str, err: impl std::fmt::Display) -> ApiError {
-    ApiError::with_reason(ErrorCode::InternalError, format!("{context}: {err}"))
+    let detail = err.to_string();
+    if detail.contains(ErrorCode::WorkspaceMoving.as_str()) {
+        return ApiError::workspace_moving();
+    }
+    ApiError::with_reason(ErrorCode::InternalError, format!("{context}: {detail}"))
 }
 
 pub enum Body {

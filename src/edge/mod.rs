@@ -4,7 +4,7 @@
 //!
 //! Module dependencies run one way, with no cycle: `http` → `config`, `db`, `crypto`, and the
 //! Durable Object clients (`objects`, `sessions`, `saml_state`) → `store` → `queue` →
-//! `netgate`, `limits`, `auth` → `handlers`. The store neither queues nor reads configuration:
+//! `netgate`, `limits`, `forwarding`, `auth` → `handlers`. The store neither queues nor reads configuration:
 //! an audited change goes through `queue::record`, which queues what `store::ledger::record`
 //! wrote.
 
@@ -12,6 +12,7 @@ pub mod auth;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod forwarding;
 pub mod handlers;
 pub mod http;
 pub mod limits;
@@ -102,6 +103,10 @@ async fn route(cx: &mut Ctx) -> ApiResult<Reply> {
         limits::credential(cx, &client.token_id, true).await?;
         let prefetched = planned.map(|p| (p, read));
         return handlers::scim::dispatch(cx, route.op, param, Some(client), prefetched).await;
+    }
+    if route.access == Access::Operator {
+        // Not a tenant's credential: the handler checks the operator token itself.
+        return handlers::dispatch(cx, route.op, param, None, None).await;
     }
     let outcome = serve(cx, route, param.clone(), planned, true).await;
     finish_guard(cx, route, param, outcome).await

@@ -231,8 +231,9 @@ pub async fn login_second_factor(cx: &mut Ctx) -> ApiResult<Reply> {
     };
     let shard = Shard::of_tagged(tag).filter(|_| tag.len() == crate::tenancy::TAG_LEN).ok_or_else(expired)?;
     let db = cx.shard_db(shard).ok_or_else(expired)?;
+    let (shard, user) = crate::edge::forwarding::user(cx, shard, &db, workspace_id, user_id).await?;
     cx.enter(shard);
-    let user = users::get(&db, workspace_id, user_id).await?.ok_or_else(expired)?;
+    let user = user.ok_or_else(expired)?;
     let sessions = SessionsClient::new(&cx.env, &user.workspace_id, &user.id)?;
     let stored = sessions.take_challenge("login-mfa", cx.now_ms).await?.ok_or_else(expired)?;
     if !crate::session::ct_eq(stored.as_bytes(), crate::session::sha256_hex(body.mfa_token.as_bytes()).as_bytes()) {

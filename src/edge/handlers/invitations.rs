@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::audit::actions::Action;
 use crate::edge::auth::Principal;
 use crate::edge::crypto::{self, new_id, random};
+use crate::edge::forwarding;
 use crate::edge::handlers::auth::start_session;
 use crate::edge::http::{Ctx, Reply};
 use crate::edge::queue;
@@ -115,8 +116,9 @@ pub async fn accept(cx: &mut Ctx) -> ApiResult<Reply> {
     // The token names its workspace's shard: `inv_` + two hex digits + 32 random bytes.
     let shard = body.token.strip_prefix(TOKEN_PREFIX).and_then(Shard::of_tagged).ok_or_else(not_found)?;
     let db = cx.shard_db(shard).ok_or_else(not_found)?;
+    let (shard, invite) = forwarding::invitation(cx, shard, &db, &sha256_hex(body.token.as_bytes())).await?;
+    let db = cx.shard_db(shard).ok_or_else(not_found)?;
     cx.enter(shard);
-    let invite = invitations::by_token_hash(&db, &sha256_hex(body.token.as_bytes())).await?;
     let invite = invite.filter(|i| i.is_open(cx.now_ms)).ok_or_else(not_found)?;
     let ws = workspaces::get(&db, &invite.workspace_id).await?.ok_or_else(not_found)?;
     if ws.status != "active" {

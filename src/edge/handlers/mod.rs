@@ -8,6 +8,7 @@ pub mod discovery;
 pub mod invitations;
 pub mod me;
 pub mod netpolicy;
+pub mod operator;
 pub mod passkeys;
 pub mod saml;
 pub mod scim;
@@ -159,5 +160,6 @@ pub async fn dispatch(
         Op::WebhookTest => webhooks::test(cx, &who()?, &id()?).await,
         Op::WebhookDeliveries => webhooks::deliveries(cx, &who()?, &id()?).await,
         Op::WebhookRedeliver => webhooks::redeliver(cx, &who()?, &id()?).await,
+        Op::WorkspaceMove => operator::move_workspace(cx, &id()?).await,
     }
 }

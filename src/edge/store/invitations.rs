@@ -62,6 +62,11 @@ pub async fn by_token_hash(db: &Db, token_hash: &str) -> ApiResult<Option<Invita
     db::first(db, &format!("SELECT {COLUMNS} FROM invitations WHERE token_hash = ?1"), &[text(token_hash)]).await
 }
 
+/// [`by_token_hash`] as a statement, for a batch (`edge::forwarding` adds its probe).
+pub fn by_token_hash_statement(db: &Db, token_hash: &str) -> ApiResult<D1PreparedStatement> {
+    db::stmt(db, &format!("SELECT {COLUMNS} FROM invitations WHERE token_hash = ?1"), &[text(token_hash)])
+}
+
 /// Replaces any open invitation for the same email, then inserts this one.
 pub fn upsert(db: &Db, row: &InvitationRow, token_hash: &str) -> ApiResult<Vec<D1PreparedStatement>> {
     Ok(vec![

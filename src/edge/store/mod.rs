@@ -9,6 +9,7 @@ pub mod ledger;
 pub mod mfa;
 pub mod netpolicy;
 pub mod probe;
+pub mod relocation;
 pub mod saml;
 pub mod session_index;
 pub mod scim;

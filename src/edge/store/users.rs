@@ -131,11 +131,13 @@ pub const GUARD_FAILED: &str = "integer overflow";
 
 /// The check that lets a request run on a principal cached by its isolate: it fails (and so
 /// aborts the D1 batch it leads, writing nothing) unless the user's [`FINGERPRINT`] is still
-/// `fingerprint` and, for a PAT, the token is still live at `now`. `abs` of the smallest
+/// `fingerprint`, the workspace has not moved to another shard, and, for a PAT, the token is
+/// still live at `now`. `abs` of the smallest
 /// integer is SQLite's way to raise an error from a plain SELECT.
 pub fn guard(db: &Db, user: &UserRow, pat_id: Option<&str>, now: i64) -> ApiResult<D1PreparedStatement> {
     let sql = format!(
         "SELECT CASE WHEN EXISTS (SELECT 1 FROM {JOINED} WHERE u.workspace_id = ?1 AND u.id = ?2 AND {FINGERPRINT} = ?3) \
+         AND NOT EXISTS (SELECT 1 FROM relocations r WHERE r.workspace_id = ?1) \
          AND (?4 IS NULL OR EXISTS (SELECT 1 FROM api_tokens t WHERE t.id = ?4 AND t.kind = 'pat' \
          AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?5))) \
          THEN 1 ELSE abs(-9223372036854775807 - 1) END AS ok"
