@@ -549,7 +549,8 @@ mod tests {
 
     #[test]
     fn where_clause_exact_actions_use_in() {
-        let (sql, params) = parse(&[("action", "USER_LOGIN,USER_LOGOUT")]).unwrap().where_clause(WorkspaceRef::Id("ws_1"));
+        let (sql, params) =
+            parse(&[("action", "USER_LOGIN,USER_LOGOUT")]).unwrap().where_clause(WorkspaceRef::Id("ws_1"));
         assert_eq!(sql, "workspace_id = ?1 AND hash IS NOT NULL AND action IN (?2, ?3)");
         assert_eq!(params, vec![text("ws_1"), text("USER_LOGIN"), text("USER_LOGOUT")]);
     }
@@ -576,7 +577,8 @@ mod tests {
 
     #[test]
     fn where_clause_mixed_actions_or_together() {
-        let (sql, params) = parse(&[("action", "USER_*,PAT_CREATED,SCIM_*")]).unwrap().where_clause(WorkspaceRef::Id("ws_1"));
+        let (sql, params) =
+            parse(&[("action", "USER_*,PAT_CREATED,SCIM_*")]).unwrap().where_clause(WorkspaceRef::Id("ws_1"));
         assert_eq!(
             sql,
             "workspace_id = ?1 AND hash IS NOT NULL AND (action IN (?2) OR (action >= ?3 AND action < ?4) OR (action >= ?5 AND action < ?6))"

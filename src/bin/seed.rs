@@ -801,7 +801,8 @@ impl Out {
         std::fs::create_dir_all(dir).expect("create the output directory"); // ok: host CLI
         for (n, sql) in self.shards.iter().enumerate() {
             let meta = format!("INSERT OR IGNORE INTO shard_meta (shard) VALUES ({n});\n");
-            std::fs::write(format!("{dir}/shard-{n}.sql"), meta + &sql.join("\n")).expect("write shard SQL"); // ok: host CLI
+            std::fs::write(format!("{dir}/shard-{n}.sql"), meta + &sql.join("\n")).expect("write shard SQL");
+            // ok: host CLI
         }
         let meta = "INSERT OR IGNORE INTO directory_meta (version) VALUES (1);\n".to_string();
         std::fs::write(format!("{dir}/directory.sql"), meta + &self.directory.join("\n")).expect("write directory SQL");

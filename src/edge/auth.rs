@@ -259,7 +259,8 @@ async fn by_cookie(cx: &Ctx, plan: Plan<'_>, use_cache: bool) -> ApiResult<(Prin
     let key = format!("sid:{}", claims.sid);
     if let Some((user, shard)) = cached(&key, cx.now_ms).filter(|_| use_cache) {
         arm_guard(cx, &user, shard, None)?;
-        let (check, read) = futures_util::join!(sessions.check(&claims.sid, cx.now_ms), run_plan(cx, plan, &claims.wid));
+        let (check, read) =
+            futures_util::join!(sessions.check(&claims.sid, cx.now_ms), run_plan(cx, plan, &claims.wid));
         let check = check?;
         if let Some(err) = check.state.error() {
             return Err(err);

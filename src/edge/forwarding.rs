@@ -80,7 +80,13 @@ fn no_reads(_: &Db, _: WorkspaceRef<'_>) -> ApiResult<Vec<D1PreparedStatement>> 
 }
 
 /// A user of a workspace named by a signed credential (`mfaToken`), wherever the workspace is now.
-pub async fn user(cx: &Ctx, shard: Shard, db: &Db, workspace_id: &str, user_id: &str) -> ApiResult<(Shard, Option<UserRow>)> {
+pub async fn user(
+    cx: &Ctx,
+    shard: Shard,
+    db: &Db,
+    workspace_id: &str,
+    user_id: &str,
+) -> ApiResult<(Shard, Option<UserRow>)> {
     let lookup = |db: &Db| users::get_stmt(db, workspace_id, user_id);
     let probe = Probe::Workspace(workspace_id);
     let (shard, first, _) = with_plan(cx, shard, db, &lookup, probe, &no_reads, WorkspaceRef::Id(workspace_id)).await?;
@@ -88,7 +94,12 @@ pub async fn user(cx: &Ctx, shard: Shard, db: &Db, workspace_id: &str, user_id: 
 }
 
 /// An invitation by its token's hash, wherever its workspace is now.
-pub async fn invitation(cx: &Ctx, shard: Shard, db: &Db, token_hash: &str) -> ApiResult<(Shard, Option<InvitationRow>)> {
+pub async fn invitation(
+    cx: &Ctx,
+    shard: Shard,
+    db: &Db,
+    token_hash: &str,
+) -> ApiResult<(Shard, Option<InvitationRow>)> {
     let lookup = |db: &Db| invitations::by_token_hash_statement(db, token_hash);
     let probe = Probe::Token(token_hash);
     let (shard, first, _) = with_plan(cx, shard, db, &lookup, probe, &no_reads, WorkspaceRef::Id("")).await?;

@@ -98,7 +98,8 @@ async fn route(cx: &mut Ctx) -> ApiResult<Reply> {
     // The handler's first read, when known now, rides in the credential check's round trip.
     let planned = handlers::Prefetch::plan(cx, route.op, param.as_deref());
     if route.access == Access::Scim {
-        let (client, read) = auth::authenticate_scim(cx, &|db, workspace| statements(planned.as_ref(), db, workspace)).await?;
+        let (client, read) =
+            auth::authenticate_scim(cx, &|db, workspace| statements(planned.as_ref(), db, workspace)).await?;
         netgate::enforce(cx, client.gate(), Surface::Scim, client.actor()).await?;
         limits::credential(cx, &client.token_id, true).await?;
         let prefetched = planned.map(|p| (p, read));

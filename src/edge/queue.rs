@@ -72,7 +72,12 @@ pub async fn enqueue(env: &Env, shard: Shard, jobs: Vec<Job>) {
 /// database in one round trip; then, after the response, wakes the deliveries they fanned out
 /// to and seals the ledger (`Context::wait_until`: sealing is deterministic and idempotent, and
 /// the verify and export endpoints seal first). Every audited change of a request goes here.
-pub async fn record(cx: &Ctx, origin: &Origin<'_>, events: &[Event], changes: Vec<D1PreparedStatement>) -> ApiResult<()> {
+pub async fn record(
+    cx: &Ctx,
+    origin: &Origin<'_>,
+    events: &[Event],
+    changes: Vec<D1PreparedStatement>,
+) -> ApiResult<()> {
     let db = cx.db()?;
     let jobs = ledger::record(&db, origin, events, changes).await?;
     if events.is_empty() {
@@ -100,8 +105,10 @@ async fn record_now(env: &Env, shard: Shard, origin: &Origin<'_>, events: &[Even
 async fn send(env: &Env, shard: Shard, jobs: Vec<Job>, delay_secs: u32) -> ApiResult<()> {
     let queue = queue(env)?;
     for chunk in jobs.chunks(100) {
-        let messages: Vec<_> =
-            chunk.iter().map(|j| MessageBuilder::new(Envelope { shard, job: j.clone() }).delay_seconds(delay_secs).build()).collect();
+        let messages: Vec<_> = chunk
+            .iter()
+            .map(|j| MessageBuilder::new(Envelope { shard, job: j.clone() }).delay_seconds(delay_secs).build())
+            .collect();
         queue.send_batch(messages).await.map_err(|e| fault("queue send", e))?;
     }
     Ok(())
@@ -155,7 +162,8 @@ async fn drain(env: &Env, shard: Shard, sub: &str) -> ApiResult<()> {
         if message.state == "pending" {
             wait_until(message.next_attempt_at).await;
         }
-        if message.state != "pending" || deliver(env, shard, sub, &message.id, true).await? != Some(Outcome::Delivered) {
+        if message.state != "pending" || deliver(env, shard, sub, &message.id, true).await? != Some(Outcome::Delivered)
+        {
             return redrain(env, shard, sub, REDRAIN_SECS).await;
         }
     }
@@ -245,8 +253,15 @@ async fn settle(
     // Only the attempt whose compare-and-set opened the circuit audits it: concurrent failures
     // in one queue batch share `now`, so comparing timestamps cannot tell them apart.
     if open_at.is_some_and(|i| store::opened(results.get(i))) {
-        audit(env, shard, sub, Action::WebhookCircuitOpened, json!({"consecutiveFailures": sub.circuit_threshold}), now)
-            .await?;
+        audit(
+            env,
+            shard,
+            sub,
+            Action::WebhookCircuitOpened,
+            json!({"consecutiveFailures": sub.circuit_threshold}),
+            now,
+        )
+        .await?;
     }
     if outcome == Outcome::Gone {
         audit(env, shard, sub, Action::WebhookDisabled, json!({"reason": "gone", "responseStatus": 410}), now).await?;
@@ -364,7 +379,9 @@ pub async fn scheduled(env: &Env) {
         };
         match swept.await {
             Ok(n) => log_json(json!({"level": "info", "msg": "webhook sweep", "shard": shard.0, "resent": n})),
-            Err(e) => log_json(json!({"level": "error", "msg": "webhook sweep failed", "shard": shard.0, "error": e.body()})),
+            Err(e) => {
+                log_json(json!({"level": "error", "msg": "webhook sweep failed", "shard": shard.0, "error": e.body()}))
+            }
         }
     }
 }

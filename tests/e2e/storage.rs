@@ -20,6 +20,23 @@ fn one_round_trip(what: &str, r: &Resp) {
     assert_eq!(round_trips(r), 1, "{what} must make one D1 round trip");
 }
 
+/// Asserts a path costs one D1 round trip when no concurrent writer of the same workspace is
+/// in its way: other e2e tests run in parallel, and a page that catches a row awaiting its seal,
+/// or a cached principal whose workspace just changed, pays extra (docs/api.md, Storage). So
+/// `attempt` (a warm-up then the request) may run up to five times until one costs 1.
+fn one_round_trip_unraced(what: &str, attempt: impl Fn() -> Resp) {
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        let r = attempt();
+        assert_eq!(r.status, 200, "{what}: {}", r.body);
+        if round_trips(&r) == 1 {
+            return;
+        }
+        seen.push(round_trips(&r));
+    }
+    panic!("{what} never made exactly one D1 round trip: {seen:?}");
+}
+
 /// The token with its two-hex-digit shard tag replaced.
 fn on_shard(token: &str, prefix: &str, tag: &str) -> String {
     let rest = token.strip_prefix(prefix).unwrap();
@@ -36,10 +53,12 @@ fn me_is_one_round_trip_with_a_pat_and_with_a_cookie() {
 #[test]
 fn an_audit_page_is_one_round_trip_and_shows_the_write_just_made() {
     let pat = admin_pat();
-    one_round_trip("audit page with a PAT", &req("GET", "/api/settings/audit-log?limit=5").bearer(&pat).send());
+    one_round_trip_unraced("audit page with a PAT", || {
+        req("GET", "/api/settings/audit-log?limit=5").bearer(&pat).send()
+    });
     let session = login(ADMIN);
-    let page = req("GET", "/api/settings/audit-log?limit=5").session(&session).send();
-    one_round_trip("audit page with a cookie", &page);
+    let page = || req("GET", "/api/settings/audit-log?limit=5").session(&session).send();
+    one_round_trip_unraced("audit page with a cookie", page);
     // Writers seal the ledger after their response: a page read at once still lists the write.
     for i in 0..5 {
         let minted =
@@ -166,8 +185,10 @@ fn an_admin_write_is_one_round_trip_and_a_stale_cached_principal_writes_nothing(
     let deputy = login(NEIGHBOUR_DEPUTY);
     let workspace = req("GET", "/api/settings/workspace").session(&admin).send().ok();
     let body = json!({"signInPolicy": workspace["signInPolicy"]});
-    let write = req("PATCH", "/api/settings/workspace").session(&admin).json(&body).send();
-    one_round_trip("PATCH /api/settings/workspace (the change, its audit row and outbox rows)", &write);
+    one_round_trip_unraced("PATCH /api/settings/workspace (the change, its audit row and outbox rows)", || {
+        req("GET", "/api/settings/workspace").session(&admin).send().ok();
+        req("PATCH", "/api/settings/workspace").session(&admin).json(&body).send()
+    });
     let admin_log = "/api/settings/audit-log?action=WORKSPACE_SETTINGS_UPDATED&userId=u_neighbour_admin&limit=1";
     let log = req("GET", admin_log).session(&admin).send().ok();
     assert_eq!(log["items"][0]["actor"]["id"], "u_neighbour_admin", "{log}");

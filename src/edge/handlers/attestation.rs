@@ -38,7 +38,8 @@ pub async fn put(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         data: json!({"before": before, "after": policy}),
     };
     let origin = who.origin(cx);
-    queue::record(cx,
+    queue::record(
+        cx,
         &origin,
         &[event],
         vec![attestation::put(&db, who.workspace_id(), &policy, &who.user.id, cx.now_ms)?],

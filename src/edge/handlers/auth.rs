@@ -14,8 +14,8 @@ use crate::edge::http::{Ctx, Reply};
 use crate::edge::queue;
 use crate::edge::sessions::{SessionRecord, SessionsClient, ABSOLUTE_MS, IDLE_MS};
 use crate::edge::store::ledger::{Actor, Event, Origin};
-use crate::edge::store::{directory, session_index};
 use crate::edge::store::users::{self, UserRow};
+use crate::edge::store::{directory, session_index};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::netpolicy::policy::Surface;
 use crate::session::{device, jwe, password, signin};
@@ -225,7 +225,8 @@ pub async fn login_second_factor(cx: &mut Ctx) -> ApiResult<Reply> {
     let expired = || ApiError::with_reason(ErrorCode::ChallengeExpired, "sign in with the password again");
     let rest = body.mfa_token.strip_prefix("mfa_").filter(|t| t.len() <= 200).ok_or_else(expired)?;
     let mut parts = rest.splitn(4, '.');
-    let (Some(tag), Some(workspace_id), Some(user_id), Some(_)) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(tag), Some(workspace_id), Some(user_id), Some(_)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(expired());
     };

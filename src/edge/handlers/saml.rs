@@ -293,7 +293,9 @@ async fn enabled_provider(cx: &Ctx, id: &str) -> ApiResult<Provider> {
         }
         None => None,
     };
-    found.filter(|p| p.enabled != 0).ok_or_else(|| ApiError::with_reason(ErrorCode::SamlNotConfigured, "no enabled SAML provider with this id"))
+    found
+        .filter(|p| p.enabled != 0)
+        .ok_or_else(|| ApiError::with_reason(ErrorCode::SamlNotConfigured, "no enabled SAML provider with this id"))
 }
 
 /// SSO is refused when the workspace is inactive or password-only.

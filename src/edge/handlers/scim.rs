@@ -9,12 +9,12 @@ use crate::audit::actions::Action;
 use crate::edge::auth::ScimClient;
 use crate::edge::crypto::{hash_password, new_id};
 use crate::edge::db::Db;
+use crate::edge::handlers::{Prefetch, Prefetched};
 use crate::edge::http::{Ctx, Reply, SCIM_JSON};
 use crate::edge::queue;
 use crate::edge::sessions::SessionsClient;
-use crate::edge::store::ledger::{Event, Origin};
-use crate::edge::handlers::{Prefetch, Prefetched};
 use crate::edge::store::directory;
+use crate::edge::store::ledger::{Event, Origin};
 use crate::edge::store::scim as store;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::routes::Op;
@@ -585,7 +585,6 @@ async fn delete_group(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
     let group = stored_group(cx, c, id).await?;
     let db = cx.db()?;
     let events = [event(c, Action::ScimGroupDeleted, &group.id, json!({"displayName": group.display_name}))];
-    queue::record(cx, &origin(cx, c), &events, vec![store::delete_group(&db, &c.workspace_id, &group.id)?])
-        .await?;
+    queue::record(cx, &origin(cx, c), &events, vec![store::delete_group(&db, &c.workspace_id, &group.id)?]).await?;
     Ok(Reply { status: 204, headers: Vec::new(), body: crate::edge::http::Body::Empty })
 }

@@ -57,8 +57,7 @@ pub async fn workspace_update(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply>
             "after": {"signInPolicy": after.sign_in_policy, "mfaRequired": after.mfa_required != 0},
         }),
     };
-    queue::record(cx, &who.origin(cx), &[event], vec![workspaces::update_sign_in(&db, &after, cx.now_ms)?])
-        .await?;
+    queue::record(cx, &who.origin(cx), &[event], vec![workspaces::update_sign_in(&db, &after, cx.now_ms)?]).await?;
     after.updated_at = cx.now_ms;
     Ok(Reply::json(after.to_json()))
 }

@@ -330,12 +330,8 @@ pub async fn require(cx: &Ctx, who: &Principal, purpose: Purpose) -> ApiResult<(
         Err(r) => (Action::StepUpTokenRefused, Err(refusal_error(purpose, r))),
     };
     let code = result.as_ref().err().map(|e: &ApiError| e.code.as_str());
-    queue::record(cx,
-        &who.origin(cx),
-        &[event(who, action, json!({"purpose": purpose.code(), "code": code}))],
-        vec![],
-    )
-    .await?;
+    queue::record(cx, &who.origin(cx), &[event(who, action, json!({"purpose": purpose.code(), "code": code}))], vec![])
+        .await?;
     result
 }
 

@@ -95,13 +95,7 @@ pub async fn unused_backup_codes(db: &Db, workspace_id: &str, user_id: &str) -> 
 }
 
 /// Spends a backup code; `false` if it was already spent (two racing uses: one wins).
-pub async fn spend_backup_code(
-    db: &Db,
-    workspace_id: &str,
-    user_id: &str,
-    hash: &str,
-    now: i64,
-) -> ApiResult<bool> {
+pub async fn spend_backup_code(db: &Db, workspace_id: &str, user_id: &str, hash: &str, now: i64) -> ApiResult<bool> {
     let spent: Option<Hash> = db::first(
         db,
         "UPDATE backup_codes SET used_at = ?4 WHERE workspace_id = ?1 AND user_id = ?2 AND code_hash = ?3 AND used_at IS NULL \

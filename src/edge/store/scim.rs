@@ -38,7 +38,9 @@ fn args(scope: Scope<'_>, filter: Option<&SqlFilter>, extra: &[JsValue]) -> Vec<
 fn clause(scope: Scope<'_>, filter: Option<&SqlFilter>) -> (String, usize) {
     match (filter, scope) {
         (Some(f), Scope::Id(_)) => (format!("({})", f.sql), 2 + f.params.len()),
-        (Some(f), Scope::OfToken { .. }) => (format!("({})", f.sql_with_workspace(&scope.sql("?1"))), 2 + f.params.len()),
+        (Some(f), Scope::OfToken { .. }) => {
+            (format!("({})", f.sql_with_workspace(&scope.sql("?1"))), 2 + f.params.len())
+        }
         (None, _) => ("1".into(), 2),
     }
 }

@@ -9,8 +9,8 @@ use crate::edge::db::Db;
 
 use crate::edge::db::{self, int, opt_text, text};
 use crate::edge::sessions::LoginCounters;
-use crate::error::ApiResult;
 use crate::edge::store::workspaces::WorkspaceRow;
+use crate::error::ApiResult;
 use crate::session::signin::{Account, SignInPolicy};
 
 /// What an authenticated request relies on, as one string: it changes whenever the user's
@@ -122,7 +122,8 @@ impl UserRow {
 /// The memberships of an email among `workspace_ids` (the directory's candidates on this shard).
 pub async fn by_email(db: &Db, email: &str, workspace_ids: &[&str]) -> ApiResult<Vec<UserRow>> {
     let ids = serde_json::Value::from(workspace_ids.to_vec()).to_string();
-    let sql = format!("{} WHERE u.email = ?1 AND u.workspace_id IN (SELECT value FROM json_each(?2)) LIMIT 20", select());
+    let sql =
+        format!("{} WHERE u.email = ?1 AND u.workspace_id IN (SELECT value FROM json_each(?2)) LIMIT 20", select());
     db::all(db, &sql, &[text(email), text(&ids)]).await
 }
 
@@ -156,8 +157,12 @@ pub fn decode(result: &D1Result) -> ApiResult<Option<UserRow>> {
 }
 
 pub async fn get(db: &Db, workspace_id: &str, user_id: &str) -> ApiResult<Option<UserRow>> {
-    db::first(db, &format!("{} WHERE u.workspace_id = ?1 AND u.id = ?2", select()), &[text(workspace_id), text(user_id)])
-        .await
+    db::first(
+        db,
+        &format!("{} WHERE u.workspace_id = ?1 AND u.id = ?2", select()),
+        &[text(workspace_id), text(user_id)],
+    )
+    .await
 }
 
 pub async fn list(db: &Db, workspace_id: &str) -> ApiResult<Vec<UserRow>> {
@@ -169,13 +174,7 @@ pub async fn list(db: &Db, workspace_id: &str) -> ApiResult<Vec<UserRow>> {
     .await
 }
 
-pub fn set_role_status(
-    db: &Db,
-    u: &UserRow,
-    role: &str,
-    status: &str,
-    now: i64,
-) -> ApiResult<D1PreparedStatement> {
+pub fn set_role_status(db: &Db, u: &UserRow, role: &str, status: &str, now: i64) -> ApiResult<D1PreparedStatement> {
     let args: [JsValue; 5] = [text(&u.workspace_id), text(&u.id), text(role), text(status), int(now)];
     db::stmt(db, "UPDATE users SET role = ?3, status = ?4, updated_at = ?5, version = version + 1 WHERE workspace_id = ?1 AND id = ?2", &args)
 }
