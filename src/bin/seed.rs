@@ -6,7 +6,7 @@
 //! by `--secrets` as JSON, and are minted fresh each run: applying the SQL to databases that
 //! already have them changes nothing.
 //!
-//! Usage: `seed [--fixtures] --secrets FILE --out DIR`
+//! Usage: `seed [--fixtures] [--bench] --secrets FILE --out DIR`
 
 use axissynapse_edge::audit::ledger;
 use axissynapse_edge::session::{password, tokens};
@@ -763,6 +763,41 @@ fn bulk_audit_sql(ws: &str, user: &str, tag: &str, rows: i64) -> Vec<String> {
     statements
 }
 
+/// `--bench`: the noisy-neighbour bench's two quiet tenants (bench/noisy_neighbour.py), one on
+/// another shard than the demo workspace and one on the same.
+const BENCH_WORKSPACES: &[Ws] = &[
+    Ws { id: "ws_bench_far", name: "Bench Far", slug: "bench-far", status: "active", policy: "password_and_sso", mfa: 0 },
+    Ws {
+        id: "ws_bench_near",
+        name: "Bench Near",
+        slug: "bench-near",
+        status: "active",
+        policy: "password_and_sso",
+        mfa: 0,
+    },
+];
+
+const BENCH_USERS: &[User] = &[
+    User {
+        id: "u_bench_far",
+        ws: "ws_bench_far",
+        email: "owner@bench-far.test",
+        name: "Far Owner",
+        role: "owner",
+        status: "active",
+        password: "bench-far-password",
+    },
+    User {
+        id: "u_bench_near",
+        ws: "ws_bench_near",
+        email: "owner@bench-near.test",
+        name: "Near Owner",
+        role: "owner",
+        status: "active",
+        password: "bench-near-password",
+    },
+];
+
 /// Tenant shards the seed spreads workspaces over (the `DB_SHARD_<n>` bindings in wrangler.toml).
 const SHARDS: u8 = 4;
 
@@ -835,6 +870,11 @@ fn main() {
         workspaces.extend(FIXTURE_WORKSPACES);
         users.extend(FIXTURE_USERS);
     }
+    let bench = args.iter().any(|a| a == "--bench");
+    if bench {
+        workspaces.extend(BENCH_WORKSPACES);
+        users.extend(BENCH_USERS);
+    }
     let mut out = Out::new();
     for w in &workspaces {
         out.on(w.id, workspace_sql(w));
@@ -882,6 +922,13 @@ fn main() {
         out.on("ws_contract", contract_pat_sql);
         out.on("ws_contract_scim", contract_scim_sql);
         secrets["contract"] = json!({"pat": contract_pat, "scimToken": contract_scim});
+    }
+    if bench {
+        let (far_sql, far) = token_sql(tokens::TokenKind::Pat, "ws_bench_far", "u_bench_far", "Bench PAT", None);
+        let (near_sql, near) = token_sql(tokens::TokenKind::Pat, "ws_bench_near", "u_bench_near", "Bench PAT", None);
+        out.on("ws_bench_far", far_sql);
+        out.on("ws_bench_near", near_sql);
+        secrets["bench"] = json!({"far": far, "near": near});
     }
     out.write(out_dir);
     let passwords: Map<String, Value> = users.iter().map(|u| (u.email.to_string(), json!(u.password))).collect();
