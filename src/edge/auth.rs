@@ -93,7 +93,7 @@ thread_local! {
     /// Principals by `pat:<token hash>` or `sid:<session id>`. A request served from here runs
     /// `users::guard` in its first primary round trip instead of reading the user: one round
     /// trip saved, and nothing is answered or written unless the guard passes in the same D1
-    /// transaction (`edge::finish_guard`).
+    /// transaction (`edge::guard_held`).
     static PRINCIPALS: RefCell<HashMap<String, Cached>> = RefCell::new(HashMap::new());
 }
 

@@ -109,8 +109,21 @@ async fn route(cx: &mut Ctx) -> ApiResult<Reply> {
         // Not a tenant's credential: the handler checks the operator token itself.
         return handlers::dispatch(cx, route.op, param, None, None).await;
     }
-    let outcome = serve(cx, route, param.clone(), planned, true).await;
-    finish_guard(cx, route, param, outcome).await
+    // A request served from an isolate-cached principal runs again, once, on the principal read
+    // afresh when its guard failed (the batch it led wrote nothing; the body is kept). One loop,
+    // so the request's future holds one `serve`, not two.
+    let mut planned = planned;
+    let mut cached = true;
+    loop {
+        let outcome = serve(cx, route, param.clone(), planned, cached).await;
+        if guard_held(cx).await? || !cached {
+            return outcome;
+        }
+        auth::forget_principals();
+        *cx.guard.borrow_mut() = db::Guard::Idle;
+        planned = handlers::Prefetch::plan(cx, route.op, param.as_deref());
+        cached = false;
+    }
 }
 
 /// The planned read's statements (none without a plan).
@@ -145,17 +158,9 @@ async fn serve(
     handlers::dispatch(cx, route.op, param, principal, prefetched).await
 }
 
-/// A request that ran on an isolate-cached principal answers only once its guard has passed:
-/// in the request's first primary round trip, or now, alone, if the handler made none. When it
-/// failed, the batch it led wrote nothing: the request runs again from authentication with the
-/// principal read afresh (the body is kept), so the client sees the answer its current
-/// principal earns.
-async fn finish_guard(
-    cx: &mut Ctx,
-    route: &crate::routes::Route,
-    param: Option<String>,
-    outcome: ApiResult<Reply>,
-) -> ApiResult<Reply> {
+/// Whether the request's principal stands: no guard was armed, or it passed in the request's
+/// first primary round trip, or it passes now, run alone, when the handler made none.
+async fn guard_held(cx: &Ctx) -> ApiResult<bool> {
     if matches!(*cx.guard.borrow(), db::Guard::Pending(_)) {
         if let Err(e) = cx.db()?.batch(Vec::new()).await {
             if !matches!(*cx.guard.borrow(), db::Guard::Failed) {
@@ -163,13 +168,7 @@ async fn finish_guard(
             }
         }
     }
-    if !matches!(*cx.guard.borrow(), db::Guard::Failed) {
-        return outcome;
-    }
-    auth::forget_principals();
-    *cx.guard.borrow_mut() = db::Guard::Idle;
-    let planned = handlers::Prefetch::plan(cx, route.op, param.as_deref());
-    serve(cx, route, param, planned, false).await
+    Ok(!matches!(*cx.guard.borrow(), db::Guard::Failed))
 }
 
 /// A random id per isolate, sent only in development as `X-AxisSynapse-Isolate`: a panic restarts
