@@ -162,8 +162,7 @@ impl Ctx {
     /// The tenant's database for work after the response (`wait_until`): its round trips are
     /// not the request's.
     pub fn background_db(&self) -> ApiResult<Db> {
-        let shard = self.tenant()?;
-        Db::bound(&self.env, &shard.binding(), &Trips::default()).ok_or_else(|| fault("D1 binding", shard.binding()))
+        crate::edge::db::open(&self.env, self.tenant()?)
     }
 
     /// A shard's database; `None` when no such shard is bound (a forged or stale number).

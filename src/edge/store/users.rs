@@ -157,12 +157,7 @@ pub fn decode(result: &D1Result) -> ApiResult<Option<UserRow>> {
 }
 
 pub async fn get(db: &Db, workspace_id: &str, user_id: &str) -> ApiResult<Option<UserRow>> {
-    db::first(
-        db,
-        &format!("{} WHERE u.workspace_id = ?1 AND u.id = ?2", select()),
-        &[text(workspace_id), text(user_id)],
-    )
-    .await
+    Ok(db::all_of(db, get_stmt(db, workspace_id, user_id)?).await?.into_iter().next())
 }
 
 pub async fn list(db: &Db, workspace_id: &str) -> ApiResult<Vec<UserRow>> {
