@@ -20,7 +20,7 @@ export AXIS_PYTHON="$AXIS_TOOLS/scim-venv/bin/python"
 apply_schema "$STATE"
 seed "$STATE" "$AXIS_SECRETS" --fixtures
 setsid wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE" --inspector-port "$(free_port)" \
-  --show-interactive-dev-session=false --var "AUTH_SECRET:$SECRET" --var "OPERATOR_TOKEN:$OPERATOR" >>"$STATE/wrangler.log" 2>&1 &
+  --show-interactive-dev-session=false --var "AUTH_SECRET:$SECRET" --var "OPERATOR_TOKEN:$OPERATOR" --var ACCESS_LOG:on >>"$STATE/wrangler.log" 2>&1 &
 PGID=$!
 trap 'kill -TERM -- "-$PGID" 2>/dev/null; rm -rf "$STATE"' EXIT
 wait_ready "$AXIS_BASE_URL" 60 || { tail -50 "$STATE/wrangler.log"; exit 1; }

@@ -32,7 +32,7 @@ export AXIS_PYTHON="$AXIS_TOOLS/scim-venv/bin/python"
 PGID=""
 start_worker() {
   setsid wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE" --show-interactive-dev-session=false \
-    --var "AUTH_SECRET:$SECRET" --var "OPERATOR_TOKEN:$OPERATOR" >>"$STATE/wrangler.log" 2>&1 &
+    --var "AUTH_SECRET:$SECRET" --var "OPERATOR_TOKEN:$OPERATOR" --var ACCESS_LOG:on >>"$STATE/wrangler.log" 2>&1 &
   PGID=$!
   wait_ready "$AXIS_BASE_URL" 60 || { tail -50 "$STATE/wrangler.log"; exit 1; }
 }

@@ -766,7 +766,14 @@ fn bulk_audit_sql(ws: &str, user: &str, tag: &str, rows: i64) -> Vec<String> {
 /// `--bench`: the noisy-neighbour bench's two quiet tenants (bench/noisy_neighbour.py), one on
 /// another shard than the demo workspace and one on the same.
 const BENCH_WORKSPACES: &[Ws] = &[
-    Ws { id: "ws_bench_far", name: "Bench Far", slug: "bench-far", status: "active", policy: "password_and_sso", mfa: 0 },
+    Ws {
+        id: "ws_bench_far",
+        name: "Bench Far",
+        slug: "bench-far",
+        status: "active",
+        policy: "password_and_sso",
+        mfa: 0,
+    },
     Ws {
         id: "ws_bench_near",
         name: "Bench Near",

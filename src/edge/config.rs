@@ -48,3 +48,12 @@ pub fn rp_id(env: &Env) -> Option<String> {
 pub fn webhook_allow_http_localhost(env: &Env) -> bool {
     var(env, "WEBHOOK_ALLOW_HTTP_LOCALHOST").as_deref() == Some("true")
 }
+
+/// `ACCESS_LOG = "on"`: one JSON line per request (`requestId`, method, path, status, ms).
+/// Off by default: Workers Logs (`[observability]`) already records every invocation with its
+/// Ray ID, which is the `X-Request-Id`, and `wrangler dev` prints each request; a second line
+/// per request costs isolate CPU and doubles the billed log events. Faults and warnings are
+/// logged whatever this says.
+pub fn access_log(env: &Env) -> bool {
+    var(env, "ACCESS_LOG").as_deref() == Some("on")
+}

@@ -37,6 +37,7 @@ pub async fn handle(req: Request, env: Env, wctx: Context) -> worker::Result<Res
         req.headers().get("cf-ray").ok().flatten().or_else(|| crypto::new_id("req_").ok()).unwrap_or_default();
     let environment = config::environment(&env);
     let development = environment.as_deref() == Some("development");
+    let access_log = config::access_log(&env);
     let mut trips = None;
     let reply = match Ctx::new(req, env, wctx, request_id.clone(), environment.as_deref()) {
         Ok(mut cx) => {
@@ -53,7 +54,9 @@ pub async fn handle(req: Request, env: Env, wctx: Context) -> worker::Result<Res
                     error_reply(&e, &request_id)
                 }
             });
-            log_request(&cx, reply.status);
+            if access_log {
+                log_request(&cx, reply.status);
+            }
             match cx.bookmark() {
                 Some(bookmark) => reply.header(http::BOOKMARK_HEADER, bookmark),
                 None => reply,

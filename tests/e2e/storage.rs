@@ -209,3 +209,30 @@ fn an_admin_write_is_one_round_trip_and_a_stale_cached_principal_writes_nothing(
     assert_eq!(before["items"], after["items"], "the refused write left no audit row");
     req("GET", "/api/settings/workspace").session(&deputy).send().ok();
 }
+
+/// `ACCESS_LOG = "on"` (the e2e worker runs with it): each request leaves one JSON line in the
+/// worker's log naming its `X-Request-Id`, method, path and status. Off, the default, Workers
+/// Logs' own invocation record is the only line per request.
+#[test]
+fn access_log_names_each_request() {
+    let r = req("GET", "/api/me").bearer("pat_00not0a0real0token").send();
+    r.expect_error(401, "Unauthorized");
+    let id = r.header("x-request-id").expect("X-Request-Id").to_string();
+    let log = format!("{}/wrangler.log", env("AXIS_STATE"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let line = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if let Some(line) = text.lines().find(|l| l.contains(&id) && l.contains("\"status\"")) {
+            break line.to_string();
+        }
+        assert!(std::time::Instant::now() < deadline, "no access-log line for {id} in {log}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let start = line.find('{').expect("a JSON object");
+    let entry: serde_json::Value = serde_json::from_str(&line[start..]).expect(&line);
+    assert_eq!(entry["requestId"], id);
+    assert_eq!(
+        (entry["method"].as_str(), entry["path"].as_str(), entry["status"].as_u64()),
+        (Some("GET"), Some("/api/me"), Some(401))
+    );
+}
