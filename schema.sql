@@ -41,13 +41,16 @@ CREATE TABLE IF NOT EXISTS users (
   UNIQUE (workspace_id, user_name)
 );
 CREATE INDEX IF NOT EXISTS users_by_email ON users (email);           -- sign-in lookup
-CREATE INDEX IF NOT EXISTS users_by_workspace ON users (workspace_id, created_at);
+CREATE INDEX IF NOT EXISTS users_by_workspace ON users (workspace_id, created_at, id);
 -- SCIM filters compile to SQL over these (src/scim/filter/sql.rs; EXPLAIN QUERY PLAN tested)
 CREATE INDEX IF NOT EXISTS users_scim_external ON users (workspace_id, external_id);
-CREATE INDEX IF NOT EXISTS users_scim_display ON users (workspace_id, display_name);
+CREATE INDEX IF NOT EXISTS users_scim_display ON users (workspace_id, display_name, id);
 CREATE INDEX IF NOT EXISTS users_scim_given ON users (workspace_id, given_name);
-CREATE INDEX IF NOT EXISTS users_scim_family ON users (workspace_id, family_name);
-CREATE INDEX IF NOT EXISTS users_scim_updated ON users (workspace_id, updated_at);
+CREATE INDEX IF NOT EXISTS users_scim_family ON users (workspace_id, family_name, id);
+CREATE INDEX IF NOT EXISTS users_scim_updated ON users (workspace_id, updated_at, id);
+-- SCIM sortBy (src/scim/sort.rs): the nullable keys with no value last, ascending
+CREATE INDEX IF NOT EXISTS users_sort_family ON users (workspace_id, family_name IS NULL, family_name, id);
+CREATE INDEX IF NOT EXISTS users_sort_display ON users (workspace_id, display_name IS NULL, display_name, id);
 
 -- SCIM emails, one row per element, kept with the user's document in the same batch.
 CREATE TABLE IF NOT EXISTS user_emails (
@@ -72,7 +75,8 @@ CREATE TABLE IF NOT EXISTS scim_groups (
   UNIQUE (workspace_id, display_name)
 );
 CREATE INDEX IF NOT EXISTS scim_groups_external ON scim_groups (workspace_id, external_id);
-CREATE INDEX IF NOT EXISTS scim_groups_by_workspace ON scim_groups (workspace_id, created_at);
+CREATE INDEX IF NOT EXISTS scim_groups_by_workspace ON scim_groups (workspace_id, created_at, id);
+CREATE INDEX IF NOT EXISTS scim_groups_by_updated ON scim_groups (workspace_id, updated_at, id);
 
 CREATE TABLE IF NOT EXISTS scim_group_members (
   workspace_id TEXT NOT NULL,

@@ -8,4 +8,5 @@ pub mod patch;
 pub mod path;
 pub mod resource;
 pub mod schema;
+pub mod sort;
 pub mod write;

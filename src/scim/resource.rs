@@ -447,10 +447,14 @@ fn clamped_int(name: &str, text: &str, min: u64, max: u64) -> Result<u64, ParamE
     Ok(value.clamp(min, max))
 }
 
-/// Paging and projection of a list or `.search` request (RFC 7644 §3.4.2.4, §3.4.3).
+/// Paging, sorting and projection of a list or `.search` request (RFC 7644 §3.4.2.3,
+/// §3.4.2.4, §3.4.3). `sort_by` and `sort_order` are kept as given: what they may name depends
+/// on the resource type ([`crate::scim::sort::Sort::parse`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListQuery {
     pub filter: Option<String>,
+    pub sort_by: Option<String>,
+    pub sort_order: Option<String>,
     /// 1-based, `1..=MAX_START_INDEX` (see [`Paging`]).
     pub start_index: u64,
     /// `0..=MAX_COUNT` (see [`Paging`]).
@@ -463,7 +467,8 @@ impl ListQuery {
     /// From query parameters (names case-insensitive).
     pub fn from_params(params: &[(String, String)]) -> Result<Self, ParamError> {
         let get = |name: &str| params.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
-        Self::build(get("filter"), get("startIndex"), get("count"), get("attributes"), get("excludedAttributes"))
+        let sort = (get("sortBy"), get("sortOrder"));
+        Self::build(get("filter"), sort, get("startIndex"), get("count"), get("attributes"), get("excludedAttributes"))
     }
 
     /// From a `.search` body (`SearchRequest`, RFC 7644 §3.4.3).
@@ -487,6 +492,7 @@ impl ListQuery {
         };
         Self::build(
             text("filter")?,
+            (text("sortBy")?, text("sortOrder")?),
             text("startIndex")?,
             text("count")?,
             text("attributes")?,
@@ -496,6 +502,7 @@ impl ListQuery {
 
     fn build(
         filter: Option<String>,
+        (sort_by, sort_order): (Option<String>, Option<String>),
         start: Option<String>,
         count: Option<String>,
         attributes: Option<String>,
@@ -504,6 +511,8 @@ impl ListQuery {
         let paging = Paging::parse(start.as_deref(), count.as_deref())?;
         Ok(Self {
             filter: filter.filter(|f| !f.trim().is_empty()),
+            sort_by,
+            sort_order,
             start_index: paging.start_index,
             count: paging.count,
             attributes,
@@ -536,7 +545,7 @@ pub fn service_provider_config(base: &str, docs: &str) -> Value {
         "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
         "filter": {"supported": true, "maxResults": MAX_COUNT},
         "changePassword": {"supported": true},
-        "sort": {"supported": false},
+        "sort": {"supported": true},
         "etag": {"supported": false},
         "authenticationSchemes": [{
             "type": "oauthbearertoken",
@@ -805,7 +814,8 @@ mod tests {
         let c = service_provider_config("b", "d");
         assert_eq!(c["patch"]["supported"], true);
         assert_eq!(c["filter"]["maxResults"], 200);
-        for off in ["bulk", "sort", "etag"] {
+        assert_eq!(c["sort"]["supported"], true, "sortBy/sortOrder: crate::scim::sort");
+        for off in ["bulk", "etag"] {
             assert_eq!(c[off]["supported"], false, "{off}");
         }
     }

@@ -7,8 +7,8 @@ use crate::common::*;
 use serde_json::{json, Value};
 
 const OWNER: &str = "owner@scim.test";
-const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+pub const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
@@ -27,7 +27,7 @@ fn body(v: Value) -> (String, Vec<u8>) {
     ("application/scim+json".into(), v.to_string().into_bytes())
 }
 
-fn send_json(r: Req, v: Value) -> Resp {
+pub fn send_json(r: Req, v: Value) -> Resp {
     let (ct, bytes) = body(v);
     r.raw(&ct, &bytes).send()
 }
@@ -57,7 +57,7 @@ fn find_by_user_name(token: &str, user_name: &str) -> Value {
     scim("GET", &format!("/Users?filter={q}&startIndex=1&count=100"), token).send().ok()
 }
 
-fn url_escape(s: &str) -> String {
+pub fn url_escape(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),

@@ -35,7 +35,7 @@ use crate::tenancy::WorkspaceRef;
 pub enum Prefetch {
     AuditPage(AuditFilter),
     ScimUser(String),
-    ScimUserPage { filter: Option<SqlFilter>, offset: u64, count: u64 },
+    ScimUserPage { filter: Option<SqlFilter>, window: scim_store::Window },
 }
 
 impl Prefetch {
@@ -51,9 +51,7 @@ impl Prefetch {
         match self {
             Self::AuditPage(f) => audit::page_statements(db, f, workspace),
             Self::ScimUser(id) => Ok(vec![scim_store::user_stmt(db, workspace, id)?]),
-            Self::ScimUserPage { filter, offset, count } => {
-                scim_store::users_stmts(db, workspace, filter.as_ref(), *offset, *count)
-            }
+            Self::ScimUserPage { filter, window } => scim_store::users_stmts(db, workspace, filter.as_ref(), window),
         }
     }
 }

@@ -23,6 +23,7 @@ use crate::scim::filter::{self, sql::SqlFilter};
 use crate::scim::patch::{self, PatchError, PatchErrorKind};
 use crate::scim::resource::{self, ListQuery, Projection, StoredGroup, StoredUser};
 use crate::scim::schema::{self, ResourceType, GROUP_TYPE, USER_TYPE};
+use crate::scim::sort::Sort;
 
 /// Every SCIM route starts here.
 pub use crate::routes::SCIM_PREFIX as PREFIX;
@@ -42,7 +43,7 @@ pub fn plan(cx: &Ctx, op: Op, param: Option<&str>) -> Option<Prefetch> {
                 Some((_, sql)) if sql.exact => Some(sql),
                 Some(_) => return None,
             };
-            Some(Prefetch::ScimUserPage { filter, offset: q.offset(), count: q.count })
+            Some(Prefetch::ScimUserPage { filter, window: window(&USER_TYPE, &q).ok()? })
         }
         _ => None,
     }
@@ -177,6 +178,16 @@ fn compiled(rt: &'static ResourceType, q: &ListQuery) -> ApiResult<Option<(filte
     Ok(Some((parsed, sql)))
 }
 
+/// The order a list asked for (`sortBy`, `sortOrder`), for `rt`'s resources.
+fn sort(rt: &ResourceType, q: &ListQuery) -> ApiResult<Sort> {
+    Sort::parse(rt, q.sort_by.as_deref(), q.sort_order.as_deref()).map_err(invalid_param)
+}
+
+/// The page a list asked for.
+fn window(rt: &ResourceType, q: &ListQuery) -> ApiResult<store::Window> {
+    Ok(store::Window { sort: sort(rt, q)?, offset: q.offset(), limit: q.count })
+}
+
 /// The page of a list: (total, page) where the page starts at `start_index` (1-based). The
 /// offset saturates on 32-bit `usize` (wasm32) rather than wrapping to an earlier page.
 fn page<T>(all: Vec<T>, q: &ListQuery) -> (u64, Vec<T>) {
@@ -189,6 +200,7 @@ fn page<T>(all: Vec<T>, q: &ListQuery) -> (u64, Vec<T>) {
 async fn list_users(cx: &Ctx, c: &ScimClient, q: ListQuery, prefetched: Option<Prefetched>) -> ApiResult<Reply> {
     let projection = Projection::parse(&USER_TYPE, q.attributes.as_deref(), q.excluded_attributes.as_deref())
         .map_err(invalid_param)?;
+    let window = window(&USER_TYPE, &q)?;
     let db = cx.db()?;
     let base = base(cx);
     let ws = c.workspace_id.as_str();
@@ -200,7 +212,7 @@ async fn list_users(cx: &Ctx, c: &ScimClient, q: ListQuery, prefetched: Option<P
     };
     let (total, users) = match (compiled(&USER_TYPE, &q)?, read) {
         (sql, Some((filtered, page))) => page_total(&db, ws, sql.map(|(_, s)| s).as_ref(), &q, page, filtered).await?,
-        (sql, None) => read_users(&cx.lagging_db()?, ws, sql, &q, &base).await?,
+        (sql, None) => read_users(&cx.lagging_db()?, ws, sql, (&q, &window), &base).await?,
     };
     let resources = users.iter().map(|u| projection.apply(&USER_TYPE, &resource::user_resource(u, &base))).collect();
     Ok(scim_json(resource::list_response(resources, total, q.start_index)))
@@ -212,15 +224,15 @@ async fn read_users(
     db: &Db,
     ws: &str,
     compiled: Option<(filter::Filter, SqlFilter)>,
-    q: &ListQuery,
+    (q, window): (&ListQuery, &store::Window),
     base: &str,
 ) -> ApiResult<(u64, Vec<StoredUser>)> {
     Ok(match compiled {
-        None => fetch_user_page(db, ws, None, q).await?,
-        Some((_, sql)) if sql.exact => fetch_user_page(db, ws, Some(&sql), q).await?,
+        None => fetch_user_page(db, ws, None, q, window).await?,
+        Some((_, sql)) if sql.exact => fetch_user_page(db, ws, Some(&sql), q, window).await?,
         Some((parsed, sql)) => {
             scan_guard(store::count_users(db, ws, Some(&sql)).await?)?;
-            let (candidates, _) = store::users(db, ws, Some(&sql), 0, store::MAX_SCAN).await?;
+            let (candidates, _) = store::users(db, ws, Some(&sql), &store::Window::scan(window.sort)).await?;
             let matching: Vec<StoredUser> = candidates
                 .into_iter()
                 .filter(|u| filter::eval::matches(&parsed, &resource::user_resource(u, base)))
@@ -245,8 +257,9 @@ async fn fetch_user_page(
     ws: &str,
     sql: Option<&SqlFilter>,
     q: &ListQuery,
+    window: &store::Window,
 ) -> ApiResult<(u64, Vec<StoredUser>)> {
-    let page = store::users(db, ws, sql, q.offset(), q.count).await?;
+    let page = store::users(db, ws, sql, window).await?;
     page_total(db, ws, sql, q, page, sql.is_some()).await
 }
 
@@ -436,16 +449,17 @@ async fn list_groups(cx: &Ctx, c: &ScimClient, q: ListQuery) -> ApiResult<Reply>
     let projection = Projection::parse(&GROUP_TYPE, q.attributes.as_deref(), q.excluded_attributes.as_deref())
         .map_err(invalid_param)?;
     let members = projection.returns(&GROUP_TYPE, "members");
+    let window = window(&GROUP_TYPE, &q)?;
     // An unfiltered list may lag (a replica); a filter is an IdP's existence check: primary.
     let db = if q.filter.is_none() { cx.lagging_db()? } else { cx.db()? };
     let base = base(cx);
     let ws = c.workspace_id.as_str();
     let (total, groups) = match compiled(&GROUP_TYPE, &q)? {
-        None => fetch_group_page(&db, ws, None, &q, members).await?,
-        Some((_, sql)) if sql.exact => fetch_group_page(&db, ws, Some(&sql), &q, members).await?,
+        None => fetch_group_page(&db, ws, None, &window, members).await?,
+        Some((_, sql)) if sql.exact => fetch_group_page(&db, ws, Some(&sql), &window, members).await?,
         Some((parsed, sql)) => {
             scan_guard(store::count_groups(&db, ws, Some(&sql)).await?)?;
-            let candidates = store::groups(&db, ws, Some(&sql), 0, store::MAX_SCAN, true).await?;
+            let candidates = store::groups(&db, ws, Some(&sql), &store::Window::scan(window.sort), true).await?;
             let matching: Vec<StoredGroup> = candidates
                 .into_iter()
                 .filter(|g| filter::eval::matches(&parsed, &resource::group_resource(g, &base)))
@@ -461,11 +475,11 @@ async fn fetch_group_page(
     db: &Db,
     ws: &str,
     sql: Option<&SqlFilter>,
-    q: &ListQuery,
+    window: &store::Window,
     members: bool,
 ) -> ApiResult<(u64, Vec<StoredGroup>)> {
     let (total, groups) =
-        futures_util::join!(store::count_groups(db, ws, sql), store::groups(db, ws, sql, q.offset(), q.count, members));
+        futures_util::join!(store::count_groups(db, ws, sql), store::groups(db, ws, sql, window, members));
     Ok((total?, groups?))
 }
 

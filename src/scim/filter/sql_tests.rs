@@ -984,6 +984,49 @@ mod plans {
         }
     }
 
+    /// Every order `sortBy`/`sortOrder` can ask for (`crate::scim::sort`), as the unfiltered
+    /// page asks for it (the page's rowids, deep into the workspace): one walk of a covering
+    /// index, forwards or backwards, and never a sort of the workspace in a temporary B-tree.
+    #[test]
+    fn rfc7644_3_4_2_3_every_sort_order_walks_a_covering_index() {
+        use crate::scim::sort::{Sort, SortOrder};
+        let mut queries = Vec::new();
+        let mut labels = Vec::new();
+        for (rt, table, names) in [
+            (
+                &USER_TYPE,
+                "users u",
+                &["userName", "name.familyName", "displayName", "meta.created", "meta.lastModified"][..],
+            ),
+            (&GROUP_TYPE, "scim_groups g", &["displayName", "meta.created", "meta.lastModified"][..]),
+        ] {
+            let alias = &table[table.len() - 1..];
+            for name in names {
+                for order in [SortOrder::Ascending, SortOrder::Descending] {
+                    let sort = Sort { order, ..Sort::parse(rt, Some(name), None).unwrap() };
+                    let sql = format!(
+                        "SELECT {alias}.rowid FROM {table} WHERE {alias}.workspace_id = ?1 ORDER BY {} LIMIT 100 OFFSET 1500",
+                        sort.order_by(alias, rt)
+                    );
+                    queries.push(json!({"sql": sql, "params": ["w_1"]}));
+                    labels.push(format!("{} {name} {order:?}", rt.id));
+                }
+            }
+        }
+        for analyze in [false, true] {
+            let after = if analyze { "ANALYZE;" } else { "" };
+            let out = run_sqlite("sorts", &json!({"ddl": SCHEMA, "inserts": rows(), "after": after, "plans": queries}));
+            for (label, plan) in labels.iter().zip(out["plans"].as_array().unwrap()) {
+                let lines: Vec<&str> = plan.as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+                assert!(
+                    lines.iter().any(|l| l.contains("USING COVERING INDEX")),
+                    "{label} (ANALYZE {analyze}): {lines:?}"
+                );
+                assert!(!lines.iter().any(|l| l.contains("TEMP B-TREE")), "{label} (ANALYZE {analyze}): {lines:?}");
+            }
+        }
+    }
+
     #[test]
     fn indexed_group_filters_search_instead_of_scanning() {
         let filters =
