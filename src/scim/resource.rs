@@ -56,18 +56,13 @@ pub struct StoredGroup {
     pub members: Vec<(String, String)>,
 }
 
-/// `W/"<version>"`: the weak entity tag of a resource version (RFC 7644 §3.14).
-pub fn etag(version: i64) -> String {
-    format!("W/\"{version}\"")
-}
-
 fn meta(resource_type: &str, location: String, created: i64, updated: i64, version: i64) -> Value {
     json!({
         "resourceType": resource_type,
         "created": crate::time::format_ms(created),
         "lastModified": crate::time::format_ms(updated),
         "location": location,
-        "version": etag(version),
+        "version": super::etag::of(version),
     })
 }
 
