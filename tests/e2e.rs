@@ -25,6 +25,8 @@ mod ratelimit;
 mod saml;
 #[path = "e2e/scim.rs"]
 mod scim;
+#[path = "e2e/scim_etag.rs"]
+mod scim_etag;
 #[path = "e2e/sessions.rs"]
 mod sessions;
 #[path = "e2e/stepup.rs"]

@@ -532,7 +532,7 @@ pub fn service_provider_config(base: &str, docs: &str) -> Value {
         "filter": {"supported": true, "maxResults": MAX_COUNT},
         "changePassword": {"supported": true},
         "sort": {"supported": false},
-        "etag": {"supported": false},
+        "etag": {"supported": true},
         "authenticationSchemes": [{
             "type": "oauthbearertoken",
             "name": "OAuth Bearer Token",
@@ -800,7 +800,8 @@ mod tests {
         let c = service_provider_config("b", "d");
         assert_eq!(c["patch"]["supported"], true);
         assert_eq!(c["filter"]["maxResults"], 200);
-        for off in ["bulk", "sort", "etag"] {
+        assert_eq!(c["etag"]["supported"], true);
+        for off in ["bulk", "sort"] {
             assert_eq!(c[off]["supported"], false, "{off}");
         }
     }
