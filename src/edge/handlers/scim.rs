@@ -366,6 +366,18 @@ async fn password_hash(columns: &resource::UserColumns) -> ApiResult<Option<Stri
     Ok(Some(hash_password(pw).await?))
 }
 
+/// The password of a new user: as [`password_hash`], except that one the policy refuses is
+/// left out (the user is created without a password: SSO, or a reset, signs them in) rather
+/// than refusing the user. Okta sends a random placeholder of 8 characters with every create,
+/// "even if password sync isn't enabled" (Okta's SCIM 2.0 reference); a real password change
+/// (PUT, PATCH) is still refused when too weak.
+async fn initial_password_hash(columns: &resource::UserColumns) -> ApiResult<Option<String>> {
+    match columns.password.as_deref().map(crate::session::password::check_policy) {
+        Some(Err(_)) => Ok(None),
+        _ => password_hash(columns).await,
+    }
+}
+
 /// A unique-constraint conflict on a user, named for the client.
 fn user_conflict(err: ApiError) -> ApiError {
     if err.code != ErrorCode::Conflict {
@@ -392,7 +404,7 @@ async fn create_user(cx: &mut Ctx, c: &ScimClient) -> ApiResult<Reply> {
         return Ok(whole(resource::user_resource(&existing, &base), 200));
     }
     let id = new_id("u_")?;
-    let hash = password_hash(&columns).await?;
+    let hash = initial_password_hash(&columns).await?;
     let write = store::UserWrite {
         workspace_id: &c.workspace_id,
         id: &id,
@@ -401,7 +413,12 @@ async fn create_user(cx: &mut Ctx, c: &ScimClient) -> ApiResult<Reply> {
         now: cx.now_ms,
     };
     directory::index_emails(&cx.directory()?, &c.workspace_id, &[&columns.sign_in_email]).await?;
-    let data = json!({"userName": columns.user_name, "externalId": columns.external_id, "active": columns.active});
+    let data = json!({
+        "userName": columns.user_name,
+        "externalId": columns.external_id,
+        "active": columns.active,
+        "passwordSet": hash.is_some(),
+    });
     let events = [event(c, Action::ScimUserProvisioned, &id, data)];
     match queue::record(cx, &origin(cx, c), &events, store::insert_user(&db, &write)?).await {
         Ok(()) => {}
