@@ -27,6 +27,8 @@ mod saml;
 mod scim;
 #[path = "e2e/scim_etag.rs"]
 mod scim_etag;
+#[path = "e2e/scim_vendors.rs"]
+mod scim_vendors;
 #[path = "e2e/sessions.rs"]
 mod sessions;
 #[path = "e2e/stepup.rs"]
