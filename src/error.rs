@@ -80,6 +80,9 @@ pub enum ErrorCode {
     ScimTooMany,
     /// userName (users) or displayName (groups) is already taken in this workspace.
     ScimUniqueness,
+    /// `If-Match` (or a bulk operation's `version`) names a version the resource is no longer
+    /// at; nothing was written.
+    ScimPreconditionFailed,
     /// The SCIM group id does not exist in this workspace.
     GroupNotFound,
     /// The operation exists in SCIM but this server does not implement it.
@@ -176,7 +179,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in table order.
-    pub const ALL: [ErrorCode; 75] = [
+    pub const ALL: [ErrorCode; 76] = [
         Self::NotProvisioned,
         Self::SsoNotAllowed,
         Self::AccountDisabled,
@@ -209,6 +212,7 @@ impl ErrorCode {
         Self::ScimInvalidSyntax,
         Self::ScimTooMany,
         Self::ScimUniqueness,
+        Self::ScimPreconditionFailed,
         Self::GroupNotFound,
         Self::NotImplemented,
         Self::SamlNotConfigured,
@@ -320,6 +324,7 @@ impl ErrorCode {
             | Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::Conflict | Self::NetworkPolicyLockout | Self::ScimUniqueness | Self::WebhookNameTaken => 409,
+            Self::ScimPreconditionFailed => 412,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::AccountLocked | Self::RateLimited => 429,
@@ -365,6 +370,7 @@ impl ErrorCode {
             Self::ScimInvalidSyntax => "SCIM_INVALID_SYNTAX",
             Self::ScimTooMany => "SCIM_TOO_MANY",
             Self::ScimUniqueness => "SCIM_UNIQUENESS",
+            Self::ScimPreconditionFailed => "SCIM_PRECONDITION_FAILED",
             Self::GroupNotFound => "GROUP_NOT_FOUND",
             Self::NotImplemented => "NOT_IMPLEMENTED",
             Self::SamlNotConfigured => "SAML_NOT_CONFIGURED",
@@ -446,6 +452,7 @@ impl ErrorCode {
             Self::ScimInvalidSyntax => "The SCIM request body is malformed.",
             Self::ScimTooMany => "The SCIM filter would match too many resources to evaluate.",
             Self::ScimUniqueness => "A SCIM resource with this unique value already exists.",
+            Self::ScimPreconditionFailed => "The resource is no longer at the version the request names.",
             Self::GroupNotFound => "The group does not exist.",
             Self::NotImplemented => "This operation is not implemented.",
             Self::SamlNotConfigured => "SAML is not configured for this provider id.",

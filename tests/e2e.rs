@@ -25,8 +25,12 @@ mod ratelimit;
 mod saml;
 #[path = "e2e/scim.rs"]
 mod scim;
+#[path = "e2e/scim_etag.rs"]
+mod scim_etag;
 #[path = "e2e/scim_sort.rs"]
 mod scim_sort;
+#[path = "e2e/scim_vendors.rs"]
+mod scim_vendors;
 #[path = "e2e/sessions.rs"]
 mod sessions;
 #[path = "e2e/stepup.rs"]

@@ -376,7 +376,7 @@ impl Action {
             }
             Self::AuditLogExported => json!({"format": "csv", "rows": 1200, "filters": {"action": "ACCOUNT_*"}}),
             Self::ScimUserProvisioned => {
-                json!({"userName": "alice@example.com", "externalId": "00u1abc", "active": true})
+                json!({"userName": "alice@example.com", "externalId": "00u1abc", "active": true, "passwordSet": false})
             }
             Self::ScimUserUpdated => json!({"userName": "alice@example.com", "passwordChanged": false, "version": 4}),
             Self::ScimUserDeactivated => {

@@ -50,6 +50,9 @@ pub type GuardCell = Rc<RefCell<Guard>>;
 
 /// What SQLite says when a guard fails (`abs` of the smallest integer).
 pub const GUARD_FAILED: &str = "integer overflow";
+/// The SQL expression a guard's `CASE` evaluates to fail with [`GUARD_FAILED`]: SQLite's way
+/// to raise an error from a plain SELECT, aborting the batch it leads.
+pub const GUARD_FAIL_SQL: &str = "abs(-9223372036854775807 - 1)";
 
 /// One D1 database as a request sees it. Every query or batch through it counts one round trip.
 #[derive(Clone)]

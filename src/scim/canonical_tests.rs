@@ -40,6 +40,19 @@ fn rfc7644_3_3_read_only_attributes_ignored() {
     assert_eq!(canonicalize(&input, &USER_TYPE).unwrap()[ENTERPRISE_URN]["manager"], json!({"value": "u_2"}));
 }
 
+/// PUT and POST ignore `id`, `meta` and `schemas` whatever their values (RFC 7644 §3.5.1:
+/// "readOnly … Any values provided SHALL be ignored"): Okta's PUT echoes `id` and a partial
+/// `meta`, Entra's POST sends `meta: {resourceType}` and a misspelt extension URN.
+#[test]
+fn rfc7644_3_5_1_put_ignores_id_meta_and_schemas_whatever_they_say() {
+    let expected = canonicalize(&user(), &USER_TYPE).unwrap();
+    let mut echoed = user();
+    echoed["id"] = json!("u_other");
+    echoed["meta"] = json!({"resourceType": "User", "version": "W/\"9\""});
+    echoed["schemas"] = json!([USER_URN, "urn:ietf:params:scim:schemas:extension:enterprise:2.0User"]);
+    assert_eq!(canonicalize(&echoed, &USER_TYPE), Ok(expected));
+}
+
 #[test]
 fn rfc7644_3_10_urn_qualified_and_dotted_keys() {
     let input = json!({

@@ -3,6 +3,7 @@
 
 pub mod canonical;
 pub mod error;
+pub mod etag;
 pub mod filter;
 pub mod patch;
 pub mod path;

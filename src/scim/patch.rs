@@ -53,7 +53,20 @@
 //!   `primary: true` to `false` (RFC 7643 §2.4 "at most once"); if the result still has two,
 //!   the operation set both and the patch fails with `invalidValue`.
 //! - mutability: a path or key naming `id`, `meta`, User `groups` or any read-only attribute or
-//!   sub-attribute is `mutability`, and so is `schemas` (rebuilt from the attributes present).
+//!   sub-attribute is `mutability` — unless the value given is the one the resource already
+//!   has: then it is no modification and the operation (or that key) is a no-op (RFC 7644
+//!   §3.5.2 refuses modifications; Okta renames a group with `{"op":"replace","value":{"id":
+//!   <the same id>,"displayName":…}}`). "Already has" for a single-valued attribute or
+//!   sub-attribute: `id` byte for byte; `meta` (whole, or any of its sub-attributes) when each
+//!   sub-attribute given is what is served — `created`/`lastModified` as the same instant,
+//!   `version` as an entity tag of the same version (`W/"3"` or `"3"`), `resourceType` and
+//!   `location` exactly — so a client may echo back the `meta` it read, but one from an older
+//!   read (another version) is `mutability`. Multi-valued read-only attributes (User `groups`)
+//!   and paths with a filter are always `mutability`; a remove of a read-only attribute too.
+//!   `schemas` is rebuilt from the attributes present: a `schemas` path or key given with
+//!   add/replace is a no-op when its URNs (any case, any order) are the resource's `schemas`
+//!   before the request or after it (add: among them), else `mutability`; remove is
+//!   `mutability`.
 //!   Read-only sub-attributes inside a value are ignored (Okta sends `members[].display`).
 //!   An immutable sub-attribute (`members.value`, `$ref`, `type`) may be set where it has no
 //!   value (new elements, new resources) but not changed or removed in place (`mutability`).
@@ -66,6 +79,8 @@
 //! - an unknown attribute, in a path or a no-path value key, is `invalidPath`; but a path or key
 //!   qualified by a schema URN this resource type does not have (`urn:okta:…`, an Entra custom
 //!   extension) is ignored: the operation, or that key, is a no-op.
+
+use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
@@ -88,10 +103,15 @@ pub fn apply(resource: &Value, body: &Value, rt: &'static ResourceType) -> Resul
         PatchError::value(format!("expected the resource to be an object, found {}", describe(resource)))
     })?;
     let engine = Engine { rt, mode: Mode::Patch };
+    let before = urns(doc.get("schemas"));
     for (index, op) in operations.iter().enumerate() {
         operation_on(&engine, &mut doc, op).map_err(|e| e.context(&op.label(index)))?;
     }
     canonical::finish(&mut doc, rt);
+    let after = urns(doc.get("schemas"));
+    for (index, op) in operations.iter().enumerate() {
+        schemas_given(op, &before, &after).map_err(|e| e.context(&op.label(index)))?;
+    }
     let patched = Value::Object(doc);
     canonical::validate(&patched, rt).map_err(|e| e.context("the patched resource"))?;
     Ok(patched)
@@ -179,7 +199,10 @@ fn member<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
 fn operation_on(engine: &Engine, doc: &mut Map<String, Value>, op: &Operation<'_>) -> Result<(), PatchError> {
     let path = match op.path {
         None => None,
-        Some(text) if text.eq_ignore_ascii_case("schemas") => return Err(schemas_refused()),
+        Some(text) if text.eq_ignore_ascii_case("schemas") => {
+            // Checked against the result by `schemas_given`.
+            return if matches!(op.action, Action::Remove(_)) { Err(schemas_refused()) } else { Ok(()) };
+        }
         Some(text) if is_foreign_urn(text, engine.rt) => return Ok(()),
         Some(text) => Some(parse_path(text, engine.rt)?),
     };
@@ -192,6 +215,49 @@ fn operation_on(engine: &Engine, doc: &mut Map<String, Value>, op: &Operation<'_
         (Action::Replace(value), None) => engine.set_object(doc, None, Write::Replace, value),
         (Action::Add(value), Some(path)) => engine.set(doc, path, Write::Add, value),
         (Action::Replace(value), Some(path)) => engine.set(doc, path, Write::Replace, value),
+    }
+}
+
+/// A resource's `schemas` as a set of lower-cased URNs; `None` unless an array of strings (or
+/// one string).
+fn urns(value: Option<&Value>) -> Option<BTreeSet<String>> {
+    match value? {
+        Value::String(urn) => Some(BTreeSet::from([urn.to_ascii_lowercase()])),
+        Value::Array(items) => items.iter().map(|u| u.as_str().map(str::to_ascii_lowercase)).collect(),
+        _ => None,
+    }
+}
+
+/// The `schemas` an add or replace gives (its path, or a key of its no-path value object) must
+/// be the resource's before or after the request (add: among them); see the module
+/// documentation.
+fn schemas_given(
+    op: &Operation<'_>,
+    before: &Option<BTreeSet<String>>,
+    after: &Option<BTreeSet<String>>,
+) -> Result<(), PatchError> {
+    let (add, value) = match op.action {
+        Action::Add(value) => (true, value),
+        Action::Replace(value) => (false, value),
+        Action::Remove(_) => return Ok(()),
+    };
+    let given = match op.path {
+        Some(path) if path.eq_ignore_ascii_case("schemas") => Some(value),
+        Some(_) => None,
+        None => value.as_object().and_then(|obj| member(obj, "schemas")),
+    };
+    let Some(given) = given else { return Ok(()) };
+    let held = |have: &Option<BTreeSet<String>>| match (urns(Some(given)), have) {
+        (Some(given), Some(have)) if add => given.is_subset(have),
+        (Some(given), Some(have)) => &given == have,
+        _ => false,
+    };
+    match held(before) || held(after) {
+        true => Ok(()),
+        false => Err(PatchError::mutability(format!(
+            "`schemas` follows the attributes present; {} is not the resource's",
+            given.to_string().chars().take(200).collect::<String>()
+        ))),
     }
 }
 

@@ -455,6 +455,17 @@ fn entra_manager_as_bare_id() {
     assert_eq!(u[ENTERPRISE_URN]["manager"], json!({"value": "u_9"}));
 }
 
+/// The Entra provisioning tutorial's sample update sends the single-valued `manager` as a
+/// one-element array, under its bare name.
+#[test]
+fn entra_manager_as_a_one_element_array() {
+    let value = json!([{"$ref": "http://x/scim/Users/u_3", "value": "u_3"}]);
+    let u = patch_user(json!([{"op": "Add", "path": "manager", "value": value}])).unwrap();
+    assert_eq!(u[ENTERPRISE_URN]["manager"], json!({"value": "u_3", "$ref": "http://x/scim/Users/u_3"}));
+    let two = json!([{"value": "u_3"}, {"value": "u_4"}]);
+    assert_eq!(kind(patch_user(json!([{"op": "Add", "path": "manager", "value": two}]))), PatchErrorKind::InvalidValue);
+}
+
 #[test]
 fn entra_replace_filtered_email_creates_missing_element() {
     let ops = json!([{"op": "Replace", "path": "emails[type eq \"home\"].value", "value": "alice@home.example"}]);
@@ -573,6 +584,94 @@ fn mutability_id_meta_groups() {
     for value in [json!({"id": "u_9"}), json!({"meta": {"version": "x"}}), json!({"groups": [{"value": "g_2"}]})] {
         let ops = json!([{"op": "replace", "value": value}]);
         assert_eq!(kind(patch_user(ops)), PatchErrorKind::Mutability, "{value}");
+    }
+}
+
+/// Issue 17: Okta renames a group with a no-path replace that echoes the group's `id`.
+#[test]
+fn okta_group_rename_echoing_the_id_is_no_modification() {
+    let ops = json!([{"op": "replace", "value": {"id": "g_1", "displayName": "Test SCIMv20"}}]);
+    let g = patch_group(ops).unwrap();
+    assert_eq!((g["id"].clone(), g["displayName"].clone()), (json!("g_1"), json!("Test SCIMv20")));
+    let other = json!([{"op": "replace", "value": {"id": "g_2", "displayName": "Test SCIMv20"}}]);
+    assert_eq!(kind(patch_group(other)), PatchErrorKind::Mutability);
+}
+
+/// RFC 7644 §3.5.2: a read-only attribute given the value it has is no modification.
+#[test]
+fn read_only_values_given_as_they_are_are_no_ops() {
+    let meta = user()["meta"].clone();
+    for ops in [
+        json!([{"op": "replace", "path": "id", "value": "u_1"}]),
+        json!([{"op": "add", "path": "urn:ietf:params:scim:schemas:core:2.0:User:id", "value": "u_1"}]),
+        json!([{"op": "replace", "value": {"id": "u_1", "ID": "u_1"}}]),
+        json!([{"op": "replace", "path": "meta", "value": meta}]),
+        json!([{"op": "replace", "value": {"meta": meta, "schemas": [USER_URN, ENTERPRISE_URN]}}]),
+        json!([{"op": "replace", "value": {"meta": {"version": "\"1\""}}}]),
+        json!([{"op": "add", "path": "meta.lastModified", "value": "2026-11-23T15:58:41.123+01:00"}]),
+        json!([{"op": "replace", "path": "meta.created", "value": "2026-11-23T14:58:41.1230Z"}]),
+        json!([{"op": "replace", "path": "meta", "value": {"resourceType": "User", "location": "https://x/Users/u_1"}}]),
+        json!([{"op": "replace", "path": "meta.version", "value": "W/\"1\""}]),
+        json!([{"op": "replace", "path": "manager.displayName", "value": null}]),
+    ] {
+        assert_eq!(patch_user(ops.clone()), Ok(user()), "{ops}");
+    }
+    let mut bare = user();
+    bare.as_object_mut().unwrap().remove("groups");
+    let no_groups = json!([{"op": "add", "value": {"groups": []}}]);
+    assert_eq!(apply(&bare, &body(no_groups), &USER_TYPE), Ok(bare.clone()), "no groups given to a user in none");
+}
+
+#[test]
+fn read_only_values_that_differ_stay_mutability() {
+    for ops in [
+        json!([{"op": "replace", "path": "id", "value": "U_1"}]),
+        json!([{"op": "replace", "value": {"id": "u_9", "displayName": "x"}}]),
+        json!([{"op": "replace", "path": "id", "value": null}]),
+        json!([{"op": "remove", "path": "id"}]),
+        json!([{"op": "remove", "path": "meta.version"}]),
+        json!([{"op": "replace", "path": "meta.version", "value": "W/\"2\""}]),
+        json!([{"op": "replace", "path": "meta.version", "value": "W/\"1\", W/\"2\""}]),
+        json!([{"op": "replace", "path": "meta.lastModified", "value": "2026-11-23T14:58:41.124Z"}]),
+        json!([{"op": "replace", "path": "meta.resourceType", "value": "user"}]),
+        json!([{"op": "replace", "path": "meta", "value": {"version": "W/\"1\"", "created": "2020-01-01T00:00:00Z"}}]),
+        json!([{"op": "replace", "path": "meta", "value": {"version": "W/\"1\"", "etag": "x"}}]),
+        json!([{"op": "replace", "path": "meta", "value": [user()["meta"].clone()]}]),
+        json!([{"op": "replace", "path": "meta", "value": {}}]),
+        json!([{"op": "replace", "path": "manager.displayName", "value": "Bob"}]),
+        json!([{"op": "add", "path": "groups", "value": user()["groups"].clone()}]),
+        json!([{"op": "replace", "path": "groups[value eq \"g_1\"].display", "value": "Engineering"}]),
+    ] {
+        assert_eq!(kind(patch_user(ops.clone())), PatchErrorKind::Mutability, "{ops}");
+    }
+}
+
+#[test]
+fn schemas_given_as_the_resource_has_them_are_no_ops() {
+    for ops in [
+        json!([{"op": "replace", "path": "schemas", "value": [ENTERPRISE_URN.to_uppercase(), USER_URN]}]),
+        json!([{"op": "add", "path": "schemas", "value": [USER_URN]}]),
+        json!([{"op": "replace", "value": {"schemas": [USER_URN, ENTERPRISE_URN], "title": "Engineer"}}]),
+    ] {
+        assert_eq!(patch_user(ops.clone()), Ok(user()), "{ops}");
+    }
+    // The schemas of the result count too: the extension arrives in the same operation.
+    let mut bare = user();
+    bare.as_object_mut().unwrap().remove(ENTERPRISE_URN);
+    bare["schemas"] = json!([USER_URN]);
+    let value = json!({"schemas": [USER_URN, ENTERPRISE_URN], ENTERPRISE_URN: {"department": "Ops"}});
+    let u = apply(&bare, &body(json!([{"op": "replace", "value": value}])), &USER_TYPE).unwrap();
+    assert_eq!(u["schemas"], json!([USER_URN, ENTERPRISE_URN]));
+    for ops in [
+        json!([{"op": "remove", "path": "schemas"}]),
+        json!([{"op": "replace", "path": "schemas", "value": [USER_URN, ENTERPRISE_URN, PATCH_OP_URN]}]),
+        json!([{"op": "add", "path": "schemas", "value": ["urn:example:other"]}]),
+        json!([{"op": "replace", "path": "schemas", "value": [1]}]),
+        json!([{"op": "replace", "path": "schemas", "value": {"urn": USER_URN}}]),
+    ] {
+        let e = patch_user(ops.clone()).unwrap_err();
+        assert_eq!(e.kind, PatchErrorKind::Mutability, "{ops}");
+        assert!(e.detail.starts_with("Operations[0]"), "{}", e.detail);
     }
 }
 

@@ -56,18 +56,13 @@ pub struct StoredGroup {
     pub members: Vec<(String, String)>,
 }
 
-/// `W/"<version>"`: the weak entity tag of a resource version (RFC 7644 §3.14).
-pub fn etag(version: i64) -> String {
-    format!("W/\"{version}\"")
-}
-
 fn meta(resource_type: &str, location: String, created: i64, updated: i64, version: i64) -> Value {
     json!({
         "resourceType": resource_type,
         "created": crate::time::format_ms(created),
         "lastModified": crate::time::format_ms(updated),
         "location": location,
-        "version": etag(version),
+        "version": super::etag::of(version),
     })
 }
 
@@ -546,7 +541,7 @@ pub fn service_provider_config(base: &str, docs: &str) -> Value {
         "filter": {"supported": true, "maxResults": MAX_COUNT},
         "changePassword": {"supported": true},
         "sort": {"supported": true},
-        "etag": {"supported": false},
+        "etag": {"supported": true},
         "authenticationSchemes": [{
             "type": "oauthbearertoken",
             "name": "OAuth Bearer Token",
@@ -815,8 +810,7 @@ mod tests {
         assert_eq!(c["patch"]["supported"], true);
         assert_eq!(c["filter"]["maxResults"], 200);
         assert_eq!(c["sort"]["supported"], true, "sortBy/sortOrder: crate::scim::sort");
-        for off in ["bulk", "etag"] {
-            assert_eq!(c[off]["supported"], false, "{off}");
-        }
+        assert_eq!(c["etag"]["supported"], true);
+        assert_eq!(c["bulk"]["supported"], false);
     }
 }

@@ -6,13 +6,15 @@
 //! sub-attributes refused) from POST/PUT leniency (dropped); see `patch` and `canonical` for
 //! the semantics each gives its clients.
 //!
-//! Dependencies run one way: `error` ← `path` ← `write` ← `canonical` ← `patch`.
+//! Dependencies run one way: `error` ← `path` ← `write` ← `canonical` ← `patch` (and `write`
+//! reads `meta.version` with `etag`).
 
 use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
 use crate::scim::error::PatchError;
+use crate::scim::etag;
 use crate::scim::filter::{self, CompareOp, Filter, Literal};
 use crate::scim::path::{self, PatchPath};
 use crate::scim::schema::{AttrType, Attribute, Mutability, Resolved, ResourceType, Schema};
@@ -73,8 +75,9 @@ impl Engine {
     /// The path a key of an object of attributes names; `None` for keys that are ignored.
     fn key_path(&self, key: &str, within: Option<&'static Schema>) -> Result<Option<PatchPath>, PatchError> {
         if key.eq_ignore_ascii_case("schemas") {
-            // An extension object may carry its own `schemas` (scim2-models writes one): ignored.
-            return if within.is_none() { self.refuse(schemas_refused()) } else { Ok(None) };
+            // POST/PUT input ignores it; PATCH checks it against the result (`patch`); an
+            // extension object may carry its own (scim2-models writes one): ignored.
+            return Ok(None);
         }
         if within.is_none() && path::is_foreign_urn(key, self.rt) {
             return Ok(None);
@@ -109,7 +112,13 @@ impl Engine {
             PatchPath::Extension(schema) => return self.set_object(doc, Some(schema), write, value),
             PatchPath::Attribute { target, filter } => (target, filter.as_ref()),
         };
-        writable(path)?;
+        if let Err(refused) = writable(path) {
+            // A read-only value given as it already is changes nothing: no modification.
+            return match filter.is_none() && holds(doc, target, value) {
+                true => Ok(()),
+                false => Err(refused),
+            };
+        }
         let holder = holder(doc, target)?;
         match target.attr.multi_valued {
             true => self.set_multi(holder, target, filter, write, value),
@@ -145,7 +154,7 @@ impl Engine {
                 let value = scalar(Some(attr), sub, value)?;
                 put(complex_mut(holder, attr)?, Some(attr), sub, value)
             }
-            None if attr.ty == AttrType::Complex => match fields(attr, value, self.mode)? {
+            None if attr.ty == AttrType::Complex => match fields(attr, sole(value), self.mode)? {
                 None => put(holder, None, attr, Value::Null),
                 Some(fields) => merge(complex_mut(holder, attr)?, attr, fields),
             },
@@ -327,6 +336,15 @@ pub(crate) fn scalar(parent: Option<&Attribute>, attr: &Attribute, value: &Value
     }
 }
 
+/// A single-valued complex attribute given as a one-element array is that element (the
+/// Microsoft Entra provisioning sample sends `manager` as `[{"$ref": …, "value": …}]`).
+fn sole(value: &Value) -> &Value {
+    match value.as_array().map(Vec::as_slice) {
+        Some([only]) => only,
+        _ => value,
+    }
+}
+
 /// A sub-attribute by name, case-insensitively (RFC 7643 §2.1).
 pub(crate) fn sub_attribute(attr: &'static Attribute, name: &str) -> Option<&'static Attribute> {
     attr.sub_attributes.iter().find(|s| s.name.eq_ignore_ascii_case(name))
@@ -466,8 +484,69 @@ fn writable(path: &PatchPath) -> Result<(), PatchError> {
     }
 }
 
+/// Whether the read-only attribute (or sub-attribute) `target` already holds `value`, so that
+/// writing it is no modification (RFC 7644 §3.5.2 refuses modifications of read-only
+/// attributes; a client echoing what it read, e.g. Okta's group rename `{"id": <the same id>,
+/// "displayName": …}`, modifies nothing). Single-valued attributes only; see [`same_read_only`].
+fn holds(doc: &Map<String, Value>, target: &Resolved, value: &Value) -> bool {
+    let holder = match target.in_extension() {
+        true => doc.get(target.schema.id).and_then(Value::as_object),
+        false => Some(doc),
+    };
+    let current = holder.and_then(|h| h.get(target.attr.name));
+    match target.sub {
+        None => same_read_only(None, target.attr, current, value),
+        Some(_) if target.attr.multi_valued => false,
+        Some(sub) => same_read_only(Some(target.attr), sub, current.and_then(|c| c.get(sub.name)), value),
+    }
+}
+
+/// Whether `given` is the value `current` of a single-valued read-only attribute: both absent
+/// (null or empty, RFC 7643 §2.5); a complex value giving only sub-attributes it has, each the
+/// same (`meta` echoed whole or in part); date-times naming the same instant (`meta.created`,
+/// `meta.lastModified`, however written); `meta.version` entity tags naming the same version
+/// (`W/"3"` and `"3"`); strings equal, case-insensitively unless caseExact (`id` is); any
+/// other value equal as JSON. A multi-valued one (User `groups`) never is.
+fn same_read_only(
+    parent: Option<&Attribute>,
+    attr: &'static Attribute,
+    current: Option<&Value>,
+    given: &Value,
+) -> bool {
+    let Some(current) = current.filter(|c| !is_empty(c)) else { return is_empty(given) };
+    match (attr.ty, current, given) {
+        _ if attr.multi_valued || is_empty(given) => false,
+        (AttrType::Complex, Value::Object(current), Value::Object(given)) => given.iter().all(|(key, v)| {
+            sub_attribute(attr, key).is_some_and(|sub| same_read_only(Some(attr), sub, current.get(sub.name), v))
+        }),
+        (AttrType::DateTime, Value::String(a), Value::String(b)) => {
+            matches!((crate::time::parse(a), crate::time::parse(b)), (Ok(a), Ok(b)) if a == b)
+        }
+        (_, Value::String(a), Value::String(b))
+            if parent.is_some_and(|p| p.name == "meta") && attr.name == "version" =>
+        {
+            same_version(a, b)
+        }
+        _ => same(Some(attr), current, given),
+    }
+}
+
+/// Two `meta.version` values that are single entity tags with the same opaque part.
+fn same_version(a: &str, b: &str) -> bool {
+    fn opaque(v: &str) -> Option<&str> {
+        match etag::parse(v).ok()? {
+            etag::Condition::Tags(tags) => match tags.as_slice() {
+                [only] => Some(only.opaque),
+                _ => None,
+            },
+            etag::Condition::Any => None,
+        }
+    }
+    opaque(a).is_some_and(|a| opaque(b) == Some(a))
+}
+
 pub(crate) fn schemas_refused() -> PatchError {
-    PatchError::mutability("`schemas` cannot be patched: it follows the attributes present".to_string())
+    PatchError::mutability("`schemas` cannot be removed: it follows the attributes present".to_string())
 }
 
 /// The object holding `target`'s top-level attribute: the resource, or its extension's object.

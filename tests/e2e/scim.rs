@@ -32,7 +32,7 @@ pub fn send_json(r: Req, v: Value) -> Resp {
     r.raw(&ct, &bytes).send()
 }
 
-fn patch(token: &str, path: &str, ops: Value) -> Resp {
+pub fn patch(token: &str, path: &str, ops: Value) -> Resp {
     send_json(scim("PATCH", path, token), json!({"schemas": [PATCH_OP], "Operations": ops}))
 }
 
@@ -72,6 +72,7 @@ fn discovery_is_public_truthful_and_read_only() {
     assert!(spc.header("content-type").unwrap().starts_with("application/scim+json"));
     let spc = spc.ok();
     assert_eq!((spc["patch"]["supported"].clone(), spc["bulk"]["supported"].clone()), (json!(true), json!(false)));
+    assert_eq!(spc["etag"]["supported"], true);
     assert_eq!(spc["filter"]["maxResults"], 200);
     let schemas = req("GET", "/api/scim/v2/Schemas").send().ok();
     assert_eq!(schemas["totalResults"], 3);
@@ -161,6 +162,16 @@ fn okta_lifecycle() {
     assert_eq!(scim("DELETE", &format!("/Users/{id}"), &token).send().status, 204);
     expect_scim_error(&scim("GET", &format!("/Users/{id}"), &token).send(), 404, "USER_NOT_FOUND", None);
     assert_eq!(find_by_user_name(&token, user_name)["totalResults"], 0);
+}
+
+/// How many audit rows of `action` the `scim.test` workspace has about `resource`.
+pub fn audit_rows(resource: &str, action: &str) -> usize {
+    let owner = login(OWNER);
+    let log = req("GET", &format!("/api/settings/audit-log?resourceId={resource}&action={action}"))
+        .session(&owner)
+        .send()
+        .ok();
+    log["items"].as_array().unwrap().len()
 }
 
 fn login_with(email: &str, password: &str) -> Session {
@@ -459,14 +470,6 @@ fn writes_that_change_nothing_write_nothing() {
     assert_eq!((put.status, put.header("etag")), (200, Some("W/\"1\"")), "PUT of the served group: {}", put.body);
 
     // The ledger (and so the webhook fan-out written with it) has one update: the real one.
-    let owner = login(OWNER);
-    let rows = |resource: &str, action: &str| {
-        let log = req("GET", &format!("/api/settings/audit-log?resourceId={resource}&action={action}"))
-            .session(&owner)
-            .send()
-            .ok();
-        log["items"].as_array().unwrap().len()
-    };
-    assert_eq!(rows(&id, "SCIM_USER_UPDATED"), 1);
-    assert_eq!(rows(&gid, "SCIM_GROUP_UPDATED"), 0);
+    assert_eq!(audit_rows(&id, "SCIM_USER_UPDATED"), 1);
+    assert_eq!(audit_rows(&gid, "SCIM_GROUP_UPDATED"), 0);
 }

@@ -7,7 +7,7 @@ include!(concat!(env!("OUT_DIR"), "/openapi_gen.rs"));
 
 pub fn openapi(cx: &Ctx) -> Reply {
     let etag = format!("\"{SPEC_VERSION}\"");
-    let fresh = cx.header("if-none-match").is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let fresh = crate::scim::etag::not_modified(cx.header("if-none-match").as_deref(), SPEC_VERSION);
     let reply = if fresh {
         Reply { status: 304, headers: Vec::new(), body: Body::Empty }
     } else {

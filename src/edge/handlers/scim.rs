@@ -1,16 +1,18 @@
 //! SCIM 2.0 service provider (RFC 7644) under `/api/scim/v2`: discovery (§4), Users and Groups
-//! (§3.3 create, §3.4 read/list/search, §3.5.1 replace, §3.5.2 patch, §3.6 delete). Bodies
-//! and errors are `application/scim+json` (errors: RFC 7644 §3.12 with our code). The pure
-//! core does the protocol work (`crate::scim`); this module reads, writes and audits.
+//! (§3.3 create, §3.4 read/list/search, §3.5.1 replace, §3.5.2 patch, §3.6 delete), with ETags
+//! (§3.14: `If-None-Match` on reads, `If-Match` on writes). Bodies and errors are
+//! `application/scim+json` (errors: RFC 7644 §3.12 with our code). The pure core does the
+//! protocol work (`crate::scim`); this module reads, writes and audits.
 
 use serde_json::{json, Value};
+use worker::D1PreparedStatement;
 
 use crate::audit::actions::Action;
 use crate::edge::auth::ScimClient;
 use crate::edge::crypto::{hash_password, new_id};
-use crate::edge::db::Db;
+use crate::edge::db::{self, Db};
 use crate::edge::handlers::{Prefetch, Prefetched};
-use crate::edge::http::{Ctx, Reply, SCIM_JSON};
+use crate::edge::http::{Body, Ctx, Reply, SCIM_JSON};
 use crate::edge::queue;
 use crate::edge::sessions::SessionsClient;
 use crate::edge::store::directory;
@@ -19,6 +21,7 @@ use crate::edge::store::scim as store;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::routes::Op;
 use crate::scim::canonical;
+use crate::scim::etag::{self, Expect};
 use crate::scim::filter::{self, sql::SqlFilter};
 use crate::scim::patch::{self, PatchError, PatchErrorKind};
 use crate::scim::resource::{self, ListQuery, Projection, StoredGroup, StoredUser};
@@ -58,6 +61,8 @@ pub async fn dispatch(
 ) -> ApiResult<Reply> {
     let id = || param.clone().ok_or_else(|| ApiError::new(ErrorCode::NotFound));
     let c = || client.clone().ok_or_else(|| ApiError::new(ErrorCode::Unauthorized));
+    let if_match = cx.header("if-match");
+    let expected = if_match.as_deref();
     match op {
         Op::ScimServiceProviderConfig => Ok(scim_json(resource::service_provider_config(&base(cx), &docs(cx)))),
         Op::ScimSchemas => Ok(scim_json(resource::discovery_list(resource::schemas(&base(cx))))),
@@ -76,9 +81,9 @@ pub async fn dispatch(
         }
         Op::ScimUserCreate => create_user(cx, &c()?).await,
         Op::ScimUserGet => get_user(cx, &c()?, &id()?, prefetched).await,
-        Op::ScimUserReplace => replace_user(cx, &c()?, &id()?).await,
-        Op::ScimUserPatch => patch_user(cx, &c()?, &id()?).await,
-        Op::ScimUserDelete => delete_user(cx, &c()?, &id()?).await,
+        Op::ScimUserReplace => replace_user(cx, &c()?, &id()?, expected).await,
+        Op::ScimUserPatch => patch_user(cx, &c()?, &id()?, expected).await,
+        Op::ScimUserDelete => delete_user(cx, &c()?, &id()?, expected).await,
         Op::ScimGroupsList => {
             let q = ListQuery::from_params(&cx.query).map_err(invalid_param)?;
             list_groups(cx, &c()?, q).await
@@ -89,9 +94,9 @@ pub async fn dispatch(
         }
         Op::ScimGroupCreate => create_group(cx, &c()?).await,
         Op::ScimGroupGet => get_group(cx, &c()?, &id()?).await,
-        Op::ScimGroupReplace => replace_group(cx, &c()?, &id()?).await,
-        Op::ScimGroupPatch => patch_group(cx, &c()?, &id()?).await,
-        Op::ScimGroupDelete => delete_group(cx, &c()?, &id()?).await,
+        Op::ScimGroupReplace => replace_group(cx, &c()?, &id()?, expected).await,
+        Op::ScimGroupPatch => patch_group(cx, &c()?, &id()?, expected).await,
+        Op::ScimGroupDelete => delete_group(cx, &c()?, &id()?, expected).await,
         Op::ScimRootSearch => {
             c()?;
             Err(ApiError::with_reason(
@@ -130,8 +135,53 @@ fn resource_reply(full: &Value, body: Value, status: u16) -> Reply {
 /// The whole resource as the answer.
 fn whole(full: Value, status: u16) -> Reply {
     let mut reply = resource_reply(&full, Value::Null, status);
-    reply.body = crate::edge::http::Body::Json(full);
+    reply.body = Body::Json(full);
     reply
+}
+
+/// RFC 7644 §3.14 on a read: 304 Not Modified, with the ETag and no body, when
+/// `If-None-Match` names the resource's current version (or is `*`).
+fn not_modified(cx: &Ctx, version: i64) -> Option<Reply> {
+    etag::not_modified(cx.header("if-none-match").as_deref(), &version.to_string())
+        .then(|| Reply { status: 304, headers: Vec::new(), body: Body::Empty }.header("etag", etag::of(version)))
+}
+
+/// RFC 7644 §3.14 on a write: its expected version (`If-Match`, or a bulk operation's
+/// `version`, which means the same) against the stored `version`. `Ok(None)`: unconditional;
+/// `Ok(Some(expect))`: it holds, and the write's batch re-checks `expect` ([`record_write`]);
+/// else 412 `SCIM_PRECONDITION_FAILED`.
+pub fn precondition(expected: Option<&str>, version: i64) -> ApiResult<Option<Expect>> {
+    etag::if_match(expected, version).map_err(|e| ApiError::with_reason(ErrorCode::ScimPreconditionFailed, e.0))
+}
+
+/// What a conditional write's batch re-checks: the row, and what it must still be.
+type Guard<'a> = Option<(store::Table, &'a str, Expect)>;
+
+/// Records a write (`queue::record`: the change, its audit row and webhook outbox rows, one D1
+/// batch), led by the precondition guard when the request carried one: a row that another
+/// writer changed since this request read it fails the guard, the batch writes nothing, and the
+/// answer is 412 `SCIM_PRECONDITION_FAILED`.
+async fn record_write(
+    cx: &Ctx,
+    c: &ScimClient,
+    events: &[Event],
+    mut changes: Vec<D1PreparedStatement>,
+    guard: Guard<'_>,
+) -> ApiResult<()> {
+    if let Some((table, id, expect)) = guard {
+        changes.insert(0, store::precondition_guard(&cx.db()?, table, &c.workspace_id, id, expect)?);
+    }
+    queue::record(cx, &origin(cx, c), events, changes).await.map_err(|e| {
+        let failed =
+            e.code == ErrorCode::InternalError && e.reason.as_deref().is_some_and(|r| r.contains(db::GUARD_FAILED));
+        match (guard, failed) {
+            (Some(_), true) => ApiError::with_reason(
+                ErrorCode::ScimPreconditionFailed,
+                "the resource changed while this request ran; nothing was written",
+            ),
+            _ => e,
+        }
+    })
 }
 
 fn invalid_param(e: resource::ParamError) -> ApiError {
@@ -298,6 +348,9 @@ async fn get_user(cx: &Ctx, c: &ScimClient, id: &str, prefetched: Option<Prefetc
         }
         _ => stored_user(cx, c, id).await?,
     };
+    if let Some(reply) = not_modified(cx, user.version) {
+        return Ok(reply);
+    }
     let full = resource::user_resource(&user, &base(cx));
     Ok(resource_reply(&full, projection_of(cx, &USER_TYPE)?.apply(&USER_TYPE, &full), 200))
 }
@@ -326,6 +379,18 @@ async fn password_hash(columns: &resource::UserColumns) -> ApiResult<Option<Stri
     Ok(Some(hash_password(pw).await?))
 }
 
+/// The password of a new user: as [`password_hash`], except that one the policy refuses is
+/// left out (the user is created without a password: SSO, or a reset, signs them in) rather
+/// than refusing the user. Okta sends a random placeholder of 8 characters with every create,
+/// "even if password sync isn't enabled" (Okta's SCIM 2.0 reference); a real password change
+/// (PUT, PATCH) is still refused when too weak.
+async fn initial_password_hash(columns: &resource::UserColumns) -> ApiResult<Option<String>> {
+    match columns.password.as_deref().map(crate::session::password::check_policy) {
+        Some(Err(_)) => Ok(None),
+        _ => password_hash(columns).await,
+    }
+}
+
 /// A unique-constraint conflict on a user, named for the client.
 fn user_conflict(err: ApiError) -> ApiError {
     if err.code != ErrorCode::Conflict {
@@ -352,7 +417,7 @@ async fn create_user(cx: &mut Ctx, c: &ScimClient) -> ApiResult<Reply> {
         return Ok(whole(resource::user_resource(&existing, &base), 200));
     }
     let id = new_id("u_")?;
-    let hash = password_hash(&columns).await?;
+    let hash = initial_password_hash(&columns).await?;
     let write = store::UserWrite {
         workspace_id: &c.workspace_id,
         id: &id,
@@ -361,7 +426,12 @@ async fn create_user(cx: &mut Ctx, c: &ScimClient) -> ApiResult<Reply> {
         now: cx.now_ms,
     };
     directory::index_emails(&cx.directory()?, &c.workspace_id, &[&columns.sign_in_email]).await?;
-    let data = json!({"userName": columns.user_name, "externalId": columns.external_id, "active": columns.active});
+    let data = json!({
+        "userName": columns.user_name,
+        "externalId": columns.external_id,
+        "active": columns.active,
+        "passwordSet": hash.is_some(),
+    });
     let events = [event(c, Action::ScimUserProvisioned, &id, data)];
     match queue::record(cx, &origin(cx, c), &events, store::insert_user(&db, &write)?).await {
         Ok(()) => {}
@@ -377,8 +447,15 @@ async fn create_user(cx: &mut Ctx, c: &ScimClient) -> ApiResult<Reply> {
 }
 
 /// Stores `next` over `before`: audit, and on deactivation revoke sessions and tokens. A write
-/// that changes nothing (`resource::unchanged`) is not made: `before` is the answer.
-async fn save_user(cx: &Ctx, c: &ScimClient, before: &StoredUser, next: &Value) -> ApiResult<Reply> {
+/// that changes nothing (`resource::unchanged`) is not made: `before` is the answer. `expect`:
+/// the precondition the write's batch re-checks.
+async fn save_user(
+    cx: &Ctx,
+    c: &ScimClient,
+    before: &StoredUser,
+    next: &Value,
+    expect: Option<Expect>,
+) -> ApiResult<Reply> {
     let current = resource::user_resource(before, &base(cx));
     if resource::unchanged(&current, next) {
         return Ok(whole(current, 200));
@@ -408,7 +485,8 @@ async fn save_user(cx: &Ctx, c: &ScimClient, before: &StoredUser, next: &Value) 
     }
     let data = json!({"userName": columns.user_name, "passwordChanged": hash.is_some(), "version": before.version + 1});
     let events = [event(c, action, &before.id, data)];
-    queue::record(cx, &origin(cx, c), &events, changes).await.map_err(user_conflict)?;
+    let guard = expect.map(|e| (store::Table::Users, before.id.as_str(), e));
+    record_write(cx, c, &events, changes, guard).await.map_err(user_conflict)?;
     if email_moved {
         directory::unindex_email(&cx.directory()?, &c.workspace_id, &before.email).await?;
     }
@@ -419,30 +497,38 @@ async fn save_user(cx: &Ctx, c: &ScimClient, before: &StoredUser, next: &Value) 
     Ok(whole(resource::user_resource(&user, &base(cx)), 200))
 }
 
-/// RFC 7644 §3.5.1: the body replaces every attribute the client may write.
-async fn replace_user(cx: &mut Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
+/// RFC 7644 §3.5.1: the body replaces every attribute the client may write. `expected`: the
+/// `If-Match` value (§3.14).
+async fn replace_user(cx: &mut Ctx, c: &ScimClient, id: &str, expected: Option<&str>) -> ApiResult<Reply> {
     let before = stored_user(cx, c, id).await?;
+    let expect = precondition(expected, before.version)?;
     let next = canonical_body(cx, &USER_TYPE).await?;
-    save_user(cx, c, &before, &next).await
+    save_user(cx, c, &before, &next, expect).await
 }
 
-/// RFC 7644 §3.5.2: all operations or none.
-async fn patch_user(cx: &mut Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
+/// RFC 7644 §3.5.2: all operations or none. `expected`: the `If-Match` value (§3.14).
+async fn patch_user(cx: &mut Ctx, c: &ScimClient, id: &str, expected: Option<&str>) -> ApiResult<Reply> {
     let before = stored_user(cx, c, id).await?;
+    let expect = precondition(expected, before.version)?;
     let body: Value = cx.json_within(MAX_BODY).await?;
     let current = resource::user_resource(&before, &base(cx));
     let next = patch::apply(&current, &body, &USER_TYPE).map_err(patch_error)?;
-    save_user(cx, c, &before, &next).await
+    save_user(cx, c, &before, &next, expect).await
 }
 
-async fn delete_user(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
+/// RFC 7644 §3.6. `expected`: the `If-Match` value (§3.14).
+async fn delete_user(cx: &Ctx, c: &ScimClient, id: &str, expected: Option<&str>) -> ApiResult<Reply> {
     let user = stored_user(cx, c, id).await?;
-    SessionsClient::new(&cx.env, &c.workspace_id, &user.id)?.revoke_except(None, cx.now_ms).await?;
+    let expect = precondition(expected, user.version)?;
     let db = cx.db()?;
     let events = [event(c, Action::ScimUserDeleted, &user.id, json!({"userName": user.user_name}))];
-    queue::record(cx, &origin(cx, c), &events, store::delete_user(&db, &c.workspace_id, &user.id)?).await?;
+    let guard = expect.map(|e| (store::Table::Users, user.id.as_str(), e));
+    record_write(cx, c, &events, store::delete_user(&db, &c.workspace_id, &user.id)?, guard).await?;
+    // After the write, so a refused precondition revokes nothing; a session that outlives its
+    // user for that moment is refused like any session whose user is gone.
+    SessionsClient::new(&cx.env, &c.workspace_id, &user.id)?.revoke_except(None, cx.now_ms).await?;
     directory::unindex_email(&cx.directory()?, &c.workspace_id, &user.email).await?;
-    Ok(Reply { status: 204, headers: Vec::new(), body: crate::edge::http::Body::Empty })
+    Ok(Reply { status: 204, headers: Vec::new(), body: Body::Empty })
 }
 
 async fn list_groups(cx: &Ctx, c: &ScimClient, q: ListQuery) -> ApiResult<Reply> {
@@ -492,6 +578,9 @@ async fn stored_group(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<StoredGro
 
 async fn get_group(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
     let group = stored_group(cx, c, id).await?;
+    if let Some(reply) = not_modified(cx, group.version) {
+        return Ok(reply);
+    }
     let projection = projection_of(cx, &GROUP_TYPE)?;
     let full = resource::group_resource(&group, &base(cx));
     Ok(resource_reply(&full, projection.apply(&GROUP_TYPE, &full), 200))
@@ -553,8 +642,15 @@ async fn create_group(cx: &mut Ctx, c: &ScimClient) -> ApiResult<Reply> {
 
 /// Stores `next` over `before` with its audit row; a write that changes nothing
 /// (`resource::group_change`, e.g. an add of members already there, or only of ids that are
-/// not users here) is not made: `before` is the answer.
-async fn save_group(cx: &Ctx, c: &ScimClient, before: &StoredGroup, next: &Value) -> ApiResult<Reply> {
+/// not users here) is not made: `before` is the answer. `expect`: the precondition the write's
+/// batch re-checks.
+async fn save_group(
+    cx: &Ctx,
+    c: &ScimClient,
+    before: &StoredGroup,
+    next: &Value,
+    expect: Option<Expect>,
+) -> ApiResult<Reply> {
     let (members, ignored) = member_ids(cx, c, next).await?;
     let Some(change) = resource::group_change(before, next, &members) else {
         return Ok(whole(resource::group_resource(before, &base(cx)), 200));
@@ -576,29 +672,37 @@ async fn save_group(cx: &Ctx, c: &ScimClient, before: &StoredGroup, next: &Value
         "membersIgnored": some(&ignored),
     });
     let events = [event(c, Action::ScimGroupUpdated, &before.id, data)];
-    queue::record(cx, &origin(cx, c), &events, store::update_group(&db, &write)?).await.map_err(group_conflict)?;
+    let guard = expect.map(|e| (store::Table::Groups, before.id.as_str(), e));
+    record_write(cx, c, &events, store::update_group(&db, &write)?, guard).await.map_err(group_conflict)?;
     let group = stored_group(cx, c, &before.id).await?;
     Ok(whole(resource::group_resource(&group, &base(cx)), 200))
 }
 
-async fn replace_group(cx: &mut Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
+/// RFC 7644 §3.5.1. `expected`: the `If-Match` value (§3.14).
+async fn replace_group(cx: &mut Ctx, c: &ScimClient, id: &str, expected: Option<&str>) -> ApiResult<Reply> {
     let before = stored_group(cx, c, id).await?;
+    let expect = precondition(expected, before.version)?;
     let next = canonical_body(cx, &GROUP_TYPE).await?;
-    save_group(cx, c, &before, &next).await
+    save_group(cx, c, &before, &next, expect).await
 }
 
-async fn patch_group(cx: &mut Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
+/// RFC 7644 §3.5.2. `expected`: the `If-Match` value (§3.14).
+async fn patch_group(cx: &mut Ctx, c: &ScimClient, id: &str, expected: Option<&str>) -> ApiResult<Reply> {
     let before = stored_group(cx, c, id).await?;
+    let expect = precondition(expected, before.version)?;
     let body: Value = cx.json_within(MAX_BODY).await?;
     let current = resource::group_resource(&before, &base(cx));
     let next = patch::apply(&current, &body, &GROUP_TYPE).map_err(patch_error)?;
-    save_group(cx, c, &before, &next).await
+    save_group(cx, c, &before, &next, expect).await
 }
 
-async fn delete_group(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
+/// RFC 7644 §3.6. `expected`: the `If-Match` value (§3.14).
+async fn delete_group(cx: &Ctx, c: &ScimClient, id: &str, expected: Option<&str>) -> ApiResult<Reply> {
     let group = stored_group(cx, c, id).await?;
+    let expect = precondition(expected, group.version)?;
     let db = cx.db()?;
     let events = [event(c, Action::ScimGroupDeleted, &group.id, json!({"displayName": group.display_name}))];
-    queue::record(cx, &origin(cx, c), &events, vec![store::delete_group(&db, &c.workspace_id, &group.id)?]).await?;
-    Ok(Reply { status: 204, headers: Vec::new(), body: crate::edge::http::Body::Empty })
+    let guard = expect.map(|e| (store::Table::Groups, group.id.as_str(), e));
+    record_write(cx, c, &events, vec![store::delete_group(&db, &c.workspace_id, &group.id)?], guard).await?;
+    Ok(Reply { status: 204, headers: Vec::new(), body: Body::Empty })
 }

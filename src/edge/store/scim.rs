@@ -11,6 +11,7 @@ use worker::{D1PreparedStatement, D1Result};
 use crate::edge::db::{self, int, opt_text, text, Db};
 use crate::edge::http::fault;
 use crate::error::ApiResult;
+use crate::scim::etag::Expect;
 use crate::scim::filter::sql::{SqlFilter, SqlParam};
 use crate::scim::resource::{StoredGroup, StoredUser, UserColumns, MAX_START_INDEX};
 use crate::scim::schema::{ResourceType, GROUP_TYPE, USER_TYPE};
@@ -484,6 +485,34 @@ fn membership_changes(db: &Db, w: &GroupWrite<'_>) -> ApiResult<Vec<D1PreparedSt
         )?);
     }
     Ok(out)
+}
+
+/// The SCIM table a precondition guard reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    Users,
+    Groups,
+}
+
+/// The first statement of a conditional write's batch (RFC 7644 §3.14, `If-Match`): it fails
+/// with [`db::GUARD_FAILED`], aborting the batch before anything is written, unless row `id`
+/// of the workspace still exists and, for [`Expect::Version`], is still at that version. So a
+/// writer that changed the row between this request's read and its write is caught too.
+pub fn precondition_guard(db: &Db, table: Table, ws: &str, id: &str, expect: Expect) -> ApiResult<D1PreparedStatement> {
+    let table = match table {
+        Table::Users => "users",
+        Table::Groups => "scim_groups",
+    };
+    let version = match expect {
+        Expect::Exists => None,
+        Expect::Version(v) => Some(v),
+    };
+    let sql = format!(
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM {table} WHERE workspace_id = ?1 AND id = ?2 \
+         AND (?3 IS NULL OR version = ?3)) THEN 1 ELSE {} END AS ok",
+        db::GUARD_FAIL_SQL
+    );
+    db::stmt(db, &sql, &[text(ws), text(id), db::opt_int(version)])
 }
 
 pub fn delete_group(db: &Db, ws: &str, id: &str) -> ApiResult<D1PreparedStatement> {

@@ -141,7 +141,8 @@ pub fn guard(db: &Db, user: &UserRow, pat_id: Option<&str>, now: i64) -> ApiResu
          AND NOT EXISTS (SELECT 1 FROM relocations r WHERE r.workspace_id = ?1) \
          AND (?4 IS NULL OR EXISTS (SELECT 1 FROM api_tokens t WHERE t.id = ?4 AND t.kind = 'pat' \
          AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?5))) \
-         THEN 1 ELSE abs(-9223372036854775807 - 1) END AS ok"
+         THEN 1 ELSE {} END AS ok",
+        db::GUARD_FAIL_SQL
     );
     let args = [text(&user.workspace_id), text(&user.id), text(&user.fingerprint), opt_text(pat_id), int(now)];
     db::stmt(db, &sql, &args)
