@@ -1,5 +1,6 @@
 //! SCIM 2.0 service provider (RFC 7644) under `/api/scim/v2`: discovery (§4), Users and Groups
-//! (§3.3 create, §3.4 read/list/search, §3.5.1 replace, §3.5.2 patch, §3.6 delete). Bodies
+//! (§3.3 create, §3.4 read/list/search, §3.5.1 replace, §3.5.2 patch, §3.6 delete); Bulk (§3.7)
+//! is `scim_bulk`, which runs its operations through the write functions here. Bodies
 //! and errors are `application/scim+json` (errors: RFC 7644 §3.12 with our code). The pure
 //! core does the protocol work (`crate::scim`); this module reads, writes and audits.
 
@@ -58,6 +59,15 @@ pub async fn dispatch(
 ) -> ApiResult<Reply> {
     let id = || param.clone().ok_or_else(|| ApiError::new(ErrorCode::NotFound));
     let c = || client.clone().ok_or_else(|| ApiError::new(ErrorCode::Unauthorized));
+    let body = match op {
+        Op::ScimUserCreate
+        | Op::ScimUserReplace
+        | Op::ScimUserPatch
+        | Op::ScimGroupCreate
+        | Op::ScimGroupReplace
+        | Op::ScimGroupPatch => cx.json_within(MAX_BODY).await?,
+        _ => Value::Null,
+    };
     match op {
         Op::ScimServiceProviderConfig => Ok(scim_json(resource::service_provider_config(&base(cx), &docs(cx)))),
         Op::ScimSchemas => Ok(scim_json(resource::discovery_list(resource::schemas(&base(cx))))),
@@ -74,10 +84,10 @@ pub async fn dispatch(
             let body: Value = cx.json_within(MAX_BODY).await?;
             list_users(cx, &c()?, ListQuery::from_search(&body).map_err(invalid_param)?, None).await
         }
-        Op::ScimUserCreate => create_user(cx, &c()?).await,
+        Op::ScimUserCreate => create_user(cx, &c()?, body).await,
         Op::ScimUserGet => get_user(cx, &c()?, &id()?, prefetched).await,
-        Op::ScimUserReplace => replace_user(cx, &c()?, &id()?).await,
-        Op::ScimUserPatch => patch_user(cx, &c()?, &id()?).await,
+        Op::ScimUserReplace => replace_user(cx, &c()?, &id()?, body).await,
+        Op::ScimUserPatch => patch_user(cx, &c()?, &id()?, body).await,
         Op::ScimUserDelete => delete_user(cx, &c()?, &id()?).await,
         Op::ScimGroupsList => {
             let q = ListQuery::from_params(&cx.query).map_err(invalid_param)?;
@@ -87,11 +97,12 @@ pub async fn dispatch(
             let body: Value = cx.json_within(MAX_BODY).await?;
             list_groups(cx, &c()?, ListQuery::from_search(&body).map_err(invalid_param)?).await
         }
-        Op::ScimGroupCreate => create_group(cx, &c()?).await,
+        Op::ScimGroupCreate => create_group(cx, &c()?, body).await,
         Op::ScimGroupGet => get_group(cx, &c()?, &id()?).await,
-        Op::ScimGroupReplace => replace_group(cx, &c()?, &id()?).await,
-        Op::ScimGroupPatch => patch_group(cx, &c()?, &id()?).await,
+        Op::ScimGroupReplace => replace_group(cx, &c()?, &id()?, body).await,
+        Op::ScimGroupPatch => patch_group(cx, &c()?, &id()?, body).await,
         Op::ScimGroupDelete => delete_group(cx, &c()?, &id()?).await,
+        Op::ScimBulk => super::scim_bulk::bulk(cx, &c()?).await,
         Op::ScimRootSearch => {
             c()?;
             Err(ApiError::with_reason(
@@ -103,7 +114,7 @@ pub async fn dispatch(
     }
 }
 
-fn base(cx: &Ctx) -> String {
+pub(super) fn base(cx: &Ctx) -> String {
     format!("{}{PREFIX}", cx.origin)
 }
 
@@ -111,7 +122,7 @@ fn docs(cx: &Ctx) -> String {
     format!("{}/api/developers/openapi.json", cx.origin)
 }
 
-fn scim_json(value: Value) -> Reply {
+pub(super) fn scim_json(value: Value) -> Reply {
     Reply::json(value).header("content-type", SCIM_JSON)
 }
 
@@ -281,7 +292,7 @@ async fn page_total(
     Ok((total, users))
 }
 
-async fn stored_user(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<StoredUser> {
+pub(super) async fn stored_user(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<StoredUser> {
     let db = cx.db()?;
     store::user(&db, &c.workspace_id, id).await?.ok_or_else(|| user_not_found(id))
 }
@@ -308,12 +319,11 @@ fn projection_of(cx: &Ctx, rt: &ResourceType) -> ApiResult<Projection> {
 }
 
 /// Canonical form of a POST/PUT body, validated.
-async fn canonical_body(cx: &mut Ctx, rt: &'static ResourceType) -> ApiResult<Value> {
-    let body: Value = cx.json_within(MAX_BODY).await?;
+fn canonical_body(body: &Value, rt: &'static ResourceType) -> ApiResult<Value> {
     if !body.is_object() {
         return Err(ApiError::with_reason(ErrorCode::ScimInvalidSyntax, "a resource object is expected"));
     }
-    let resource = canonical::canonicalize(&body, rt).map_err(patch_error)?;
+    let resource = canonical::canonicalize(body, rt).map_err(patch_error)?;
     canonical::validate(&resource, rt).map_err(patch_error)?;
     Ok(resource)
 }
@@ -343,8 +353,8 @@ fn user_conflict(err: ApiError) -> ApiError {
 }
 
 /// RFC 7644 §3.3, made idempotent on (workspace, userName): an existing user answers 200.
-async fn create_user(cx: &mut Ctx, c: &ScimClient) -> ApiResult<Reply> {
-    let resource = canonical_body(cx, &USER_TYPE).await?;
+pub(super) async fn create_user(cx: &Ctx, c: &ScimClient, body: Value) -> ApiResult<Reply> {
+    let resource = canonical_body(&body, &USER_TYPE)?;
     let columns = resource::user_columns(&resource);
     let db = cx.db()?;
     let base = base(cx);
@@ -420,22 +430,21 @@ async fn save_user(cx: &Ctx, c: &ScimClient, before: &StoredUser, next: &Value) 
 }
 
 /// RFC 7644 §3.5.1: the body replaces every attribute the client may write.
-async fn replace_user(cx: &mut Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
+pub(super) async fn replace_user(cx: &Ctx, c: &ScimClient, id: &str, body: Value) -> ApiResult<Reply> {
     let before = stored_user(cx, c, id).await?;
-    let next = canonical_body(cx, &USER_TYPE).await?;
+    let next = canonical_body(&body, &USER_TYPE)?;
     save_user(cx, c, &before, &next).await
 }
 
 /// RFC 7644 §3.5.2: all operations or none.
-async fn patch_user(cx: &mut Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
+pub(super) async fn patch_user(cx: &Ctx, c: &ScimClient, id: &str, body: Value) -> ApiResult<Reply> {
     let before = stored_user(cx, c, id).await?;
-    let body: Value = cx.json_within(MAX_BODY).await?;
     let current = resource::user_resource(&before, &base(cx));
     let next = patch::apply(&current, &body, &USER_TYPE).map_err(patch_error)?;
     save_user(cx, c, &before, &next).await
 }
 
-async fn delete_user(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
+pub(super) async fn delete_user(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
     let user = stored_user(cx, c, id).await?;
     SessionsClient::new(&cx.env, &c.workspace_id, &user.id)?.revoke_except(None, cx.now_ms).await?;
     let db = cx.db()?;
@@ -483,7 +492,7 @@ async fn fetch_group_page(
     Ok((total?, groups?))
 }
 
-async fn stored_group(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<StoredGroup> {
+pub(super) async fn stored_group(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<StoredGroup> {
     let db = cx.db()?;
     store::group(&db, &c.workspace_id, id)
         .await?
@@ -529,8 +538,8 @@ fn group_conflict(err: ApiError) -> ApiError {
     }
 }
 
-async fn create_group(cx: &mut Ctx, c: &ScimClient) -> ApiResult<Reply> {
-    let resource = canonical_body(cx, &GROUP_TYPE).await?;
+pub(super) async fn create_group(cx: &Ctx, c: &ScimClient, body: Value) -> ApiResult<Reply> {
+    let resource = canonical_body(&body, &GROUP_TYPE)?;
     let (members, ignored) = member_ids(cx, c, &resource).await?;
     let id = new_id("g_")?;
     let display_name = resource["displayName"].as_str().unwrap_or_default();
@@ -581,21 +590,20 @@ async fn save_group(cx: &Ctx, c: &ScimClient, before: &StoredGroup, next: &Value
     Ok(whole(resource::group_resource(&group, &base(cx)), 200))
 }
 
-async fn replace_group(cx: &mut Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
+pub(super) async fn replace_group(cx: &Ctx, c: &ScimClient, id: &str, body: Value) -> ApiResult<Reply> {
     let before = stored_group(cx, c, id).await?;
-    let next = canonical_body(cx, &GROUP_TYPE).await?;
+    let next = canonical_body(&body, &GROUP_TYPE)?;
     save_group(cx, c, &before, &next).await
 }
 
-async fn patch_group(cx: &mut Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
+pub(super) async fn patch_group(cx: &Ctx, c: &ScimClient, id: &str, body: Value) -> ApiResult<Reply> {
     let before = stored_group(cx, c, id).await?;
-    let body: Value = cx.json_within(MAX_BODY).await?;
     let current = resource::group_resource(&before, &base(cx));
     let next = patch::apply(&current, &body, &GROUP_TYPE).map_err(patch_error)?;
     save_group(cx, c, &before, &next).await
 }
 
-async fn delete_group(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
+pub(super) async fn delete_group(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
     let group = stored_group(cx, c, id).await?;
     let db = cx.db()?;
     let events = [event(c, Action::ScimGroupDeleted, &group.id, json!({"displayName": group.display_name}))];
