@@ -68,7 +68,8 @@ pub enum ErrorCode {
     UserNotFound,
     /// A request tried to change a read-only attribute.
     MutabilityViolation,
-    /// A PATCH path names no attribute this server stores, or is malformed.
+    /// A PATCH path names no attribute this server stores, or is malformed; or a Bulk
+    /// operation's path names no endpoint.
     ScimInvalidPath,
     /// A PATCH path or filter matched nothing to change (or `remove` had no path).
     ScimNoTarget,
@@ -87,6 +88,12 @@ pub enum ErrorCode {
     GroupNotFound,
     /// The operation exists in SCIM but this server does not implement it.
     NotImplemented,
+    /// A SCIM Bulk request has more than maxOperations operations or a body over maxPayloadSize.
+    ScimBulkTooLarge,
+    /// A Bulk operation's bulkId references form a cycle, which this server does not break.
+    ScimBulkCircularReference,
+    /// A Bulk operation references (bulkId) a POST of the same request that failed or did not run.
+    ScimBulkDependencyFailed,
     // --- SAML single sign-on -----------------------------------------------------------------
     /// No enabled SAML identity provider has this id.
     SamlNotConfigured,
@@ -179,7 +186,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in table order.
-    pub const ALL: [ErrorCode; 76] = [
+    pub const ALL: [ErrorCode; 79] = [
         Self::NotProvisioned,
         Self::SsoNotAllowed,
         Self::AccountDisabled,
@@ -215,6 +222,9 @@ impl ErrorCode {
         Self::ScimPreconditionFailed,
         Self::GroupNotFound,
         Self::NotImplemented,
+        Self::ScimBulkTooLarge,
+        Self::ScimBulkCircularReference,
+        Self::ScimBulkDependencyFailed,
         Self::SamlNotConfigured,
         Self::InvalidSamlResponse,
         Self::SamlSignatureInvalid,
@@ -323,9 +333,14 @@ impl ErrorCode {
             | Self::WebhookMessageNotFound
             | Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
-            Self::Conflict | Self::NetworkPolicyLockout | Self::ScimUniqueness | Self::WebhookNameTaken => 409,
+            Self::Conflict
+            | Self::NetworkPolicyLockout
+            | Self::ScimUniqueness
+            | Self::WebhookNameTaken
+            | Self::ScimBulkCircularReference
+            | Self::ScimBulkDependencyFailed => 409,
             Self::ScimPreconditionFailed => 412,
-            Self::PayloadTooLarge => 413,
+            Self::PayloadTooLarge | Self::ScimBulkTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::AccountLocked | Self::RateLimited => 429,
             Self::InternalError => 500,
@@ -373,6 +388,9 @@ impl ErrorCode {
             Self::ScimPreconditionFailed => "SCIM_PRECONDITION_FAILED",
             Self::GroupNotFound => "GROUP_NOT_FOUND",
             Self::NotImplemented => "NOT_IMPLEMENTED",
+            Self::ScimBulkTooLarge => "SCIM_BULK_TOO_LARGE",
+            Self::ScimBulkCircularReference => "SCIM_BULK_CIRCULAR_REFERENCE",
+            Self::ScimBulkDependencyFailed => "SCIM_BULK_DEPENDENCY_FAILED",
             Self::SamlNotConfigured => "SAML_NOT_CONFIGURED",
             Self::InvalidSamlResponse => "INVALID_SAML_RESPONSE",
             Self::SamlSignatureInvalid => "SAML_SIGNATURE_INVALID",
@@ -455,6 +473,9 @@ impl ErrorCode {
             Self::ScimPreconditionFailed => "The resource is no longer at the version the request names.",
             Self::GroupNotFound => "The group does not exist.",
             Self::NotImplemented => "This operation is not implemented.",
+            Self::ScimBulkTooLarge => "The bulk request exceeds maxOperations or maxPayloadSize.",
+            Self::ScimBulkCircularReference => "The bulkId references of these operations form a cycle.",
+            Self::ScimBulkDependencyFailed => "The operation refers to a resource whose creation failed.",
             Self::SamlNotConfigured => "SAML is not configured for this provider id.",
             Self::InvalidSamlResponse => "The SAML response is invalid.",
             Self::SamlSignatureInvalid => "The SAML signature could not be verified.",

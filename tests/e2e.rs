@@ -25,6 +25,8 @@ mod ratelimit;
 mod saml;
 #[path = "e2e/scim.rs"]
 mod scim;
+#[path = "e2e/scim_bulk.rs"]
+mod scim_bulk;
 #[path = "e2e/scim_etag.rs"]
 mod scim_etag;
 #[path = "e2e/scim_sort.rs"]

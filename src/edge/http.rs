@@ -374,11 +374,16 @@ impl Reply {
     }
 }
 
-/// The error envelope as a reply. Internal detail is logged, never sent.
-pub fn error_reply(err: &ApiError, request_id: &str) -> Reply {
+/// Logs an internal error's detail (it is never sent) with the request id.
+pub fn log_fault(err: &ApiError, request_id: &str) {
     if err.code == ErrorCode::InternalError {
         log_json(json!({"level": "error", "requestId": request_id, "detail": err.reason}));
     }
+}
+
+/// The error envelope as a reply. Internal detail is logged, never sent.
+pub fn error_reply(err: &ApiError, request_id: &str) -> Reply {
+    log_fault(err, request_id);
     let mut reply = Reply::json(err.public_body(request_id)).status(err.status());
     if let Some(secs) = err.retry_after {
         reply = reply.header("retry-after", secs.to_string());

@@ -191,7 +191,7 @@ fn operation(op: &Value) -> Result<Operation<'_>, PatchError> {
 }
 
 /// A message member by name, any case.
-fn member<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+pub(crate) fn member<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     obj.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value)
 }
 

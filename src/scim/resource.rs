@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Map, Value};
 
+use super::bulk;
 use super::schema::{self, Attribute, ResourceType, Returned, ENTERPRISE_URN, GROUP_URN, USER_URN};
 
 pub const LIST_URN: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
@@ -537,7 +538,7 @@ pub fn service_provider_config(base: &str, docs: &str) -> Value {
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
         "documentationUri": docs,
         "patch": {"supported": true},
-        "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+        "bulk": {"supported": true, "maxOperations": bulk::MAX_OPERATIONS, "maxPayloadSize": bulk::MAX_PAYLOAD_SIZE},
         "filter": {"supported": true, "maxResults": MAX_COUNT},
         "changePassword": {"supported": true},
         "sort": {"supported": true},
@@ -811,6 +812,6 @@ mod tests {
         assert_eq!(c["filter"]["maxResults"], 200);
         assert_eq!(c["sort"]["supported"], true, "sortBy/sortOrder: crate::scim::sort");
         assert_eq!(c["etag"]["supported"], true);
-        assert_eq!(c["bulk"]["supported"], false);
+        assert_eq!(c["bulk"], json!({"supported": true, "maxOperations": 1000, "maxPayloadSize": 1048576}));
     }
 }

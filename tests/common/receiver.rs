@@ -11,6 +11,20 @@ pub struct Receiver {
     pub port: u16,
 }
 
+/// A receiver on a free port and a webhook subscription named `tag` in `session`'s workspace
+/// that delivers the events `filters` match to it, the receiver already holding its secret:
+/// (the receiver, the subscription as created).
+pub fn subscribed(session: &super::Session, tag: &str, filters: &[&str]) -> (Receiver, Value) {
+    let receiver = Receiver::start(free_port(), tag, json!({}));
+    let subscription = super::req("POST", "/api/settings/webhooks")
+        .session(session)
+        .json(&json!({"name": tag, "url": receiver.url(), "eventFilters": filters}))
+        .send()
+        .ok();
+    receiver.control(json!({"secrets": [subscription["secret"]]}));
+    (receiver, subscription)
+}
+
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
     let socket = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");

@@ -7,7 +7,8 @@
 //! session id comes from its sign-in), arms B with a session, a PAT and a SCIM token, and then
 //! plays `MATRIX`: one line per documented operation, `(method, path, body, checks)`, where
 //! `{id}` / `{providerId}` in the path become the A resource of that route family
-//! (`TenantA::targets`) and `{userName}` / `{groupName}` in the body A's SCIM names. The checks:
+//! (`TenantA::targets`) and `{userName}` / `{groupName}` / `{userId}` / `{groupId}` in the body
+//! A's SCIM names and ids. The checks:
 //!
 //! - `Public`: no credentials and no tenant data; the sample request answers below 500.
 //! - `SsoPublic`: a public SSO route about A's provider; it answers without A's IdP
@@ -96,6 +97,17 @@ const REPLACE_GROUP: &str =
     r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"taken over","members":[]}"#;
 const EMPTY_GROUP: &str =
     r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"members"}]}"#;
+/// B's Bulk request on A's user and group by id (deactivate, take over, delete, with and without
+/// a `version`) and on A's userName: every operation must miss, the request still answers 200.
+const BULK_ATTACK: &str = concat!(
+    r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":["#,
+    r#"{"method":"PATCH","path":"/Users/{userId}","data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"#,
+    r#""Operations":[{"op":"replace","value":{"active":false}}]}},"#,
+    r#"{"method":"PUT","path":"/Groups/{groupId}","data":{"displayName":"taken over","members":[]}},"#,
+    r#"{"method":"DELETE","path":"/Users/{userId}","version":"W/\"1\""},"#,
+    r#"{"method":"DELETE","path":"/Groups/{groupId}"},"#,
+    r#"{"method":"POST","path":"/Users","bulkId":"claim","data":{"userName":"{userName}","password":"x"}}]}"#
+);
 const REDIRECT_HOOK: &str = r#"{"url":"https://evil.example.com/steal","enabled":true}"#;
 const ROTATE_NOW: &str = r#"{"overlapSeconds":0}"#;
 const REDELIVER_ALL: &str = r#"{"failedSince":"2026-01-01T00:00:00Z"}"#;
@@ -152,6 +164,7 @@ const MATRIX: &[(&str, &str, &str, &[Check])] = &[
     ("GET", "/api/scim/v2/ResourceTypes", NONE, &[Public]),
     ("GET", "/api/scim/v2/ResourceTypes/{id}", NONE, &[Public]),
     ("POST", "/api/scim/v2/.search", SEARCH_USER, &[WrongKind(B::Pat)]),
+    ("POST", "/api/scim/v2/Bulk", BULK_ATTACK, &[OwnOnly(B::Scim), WrongKind(B::Pat)]),
     ("GET", "/api/scim/v2/Users", NONE, &[OwnOnly(B::Scim)]),
     ("POST", "/api/scim/v2/Users", CLAIM_USER_NAME, &[Cross(B::Scim, 400, "SCIM_INVALID_VALUE")]),
     ("POST", "/api/scim/v2/Users/.search", SEARCH_USER, &[OwnOnly(B::Scim)]),
@@ -390,7 +403,11 @@ impl TenantA {
 
     /// The concrete URL and body of a MATRIX line.
     fn fill(&self, path: &str, body: &str) -> (String, String) {
-        let body = body.replace("{userName}", &self.user_name).replace("{groupName}", &self.group_name);
+        let body = body
+            .replace("{userName}", &self.user_name)
+            .replace("{groupName}", &self.group_name)
+            .replace("{userId}", &self.user)
+            .replace("{groupId}", &self.group);
         let Some(open) = path.find('{') else { return (path.to_string(), body) };
         let close = open + path[open..].find('}').expect("closing brace");
         let targets = self.targets();

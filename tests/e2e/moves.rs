@@ -13,7 +13,7 @@
 //! `Retry-After` while reads go on; a second request completes the move (which also shows that
 //! running a move again after it stopped half-way is safe).
 
-use crate::common::receiver::{free_port, Receiver};
+use crate::common::receiver::subscribed;
 use crate::common::*;
 use crate::scim::{expect_scim_error, scim};
 use serde_json::{json, Value};
@@ -134,13 +134,7 @@ fn a_workspace_moves_and_back_and_every_credential_keeps_working() {
     let group_id = group.json()["id"].as_str().unwrap().to_string();
     let invitation = invite(&session, "invitee@mover.test");
     assert!(invitation.starts_with("inv_01"), "{invitation}");
-    let receiver = Receiver::start(free_port(), "mover", json!({}));
-    let hook = req("POST", "/api/settings/webhooks")
-        .session(&session)
-        .json(&json!({"name": "mover", "url": receiver.url(), "eventFilters": ["WORKSPACE_MOVED"]}))
-        .send()
-        .ok();
-    receiver.control(json!({"secrets": [hook["secret"]]}));
+    let (receiver, _) = subscribed(&session, "mover", &["WORKSPACE_MOVED"]);
     let before = verify(&pat);
     assert!(before["rows"].as_u64().unwrap() > 10_000, "{before}");
     let users_before = user_names(&scim_token);

@@ -6,11 +6,11 @@
 use crate::common::*;
 use serde_json::{json, Value};
 
-const OWNER: &str = "owner@scim.test";
+pub const OWNER: &str = "owner@scim.test";
 pub const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 pub fn scim_token(name: &str) -> String {
     let owner = login(OWNER);
@@ -51,7 +51,7 @@ pub fn expect_scim_error(resp: &Resp, status: u16, code: &str, scim_type: Option
     b
 }
 
-fn find_by_user_name(token: &str, user_name: &str) -> Value {
+pub fn find_by_user_name(token: &str, user_name: &str) -> Value {
     let filter = format!("userName eq \"{user_name}\"");
     let q: String = url_escape(&filter);
     scim("GET", &format!("/Users?filter={q}&startIndex=1&count=100"), token).send().ok()
@@ -71,7 +71,7 @@ fn discovery_is_public_truthful_and_read_only() {
     let spc = req("GET", "/api/scim/v2/ServiceProviderConfig").send();
     assert!(spc.header("content-type").unwrap().starts_with("application/scim+json"));
     let spc = spc.ok();
-    assert_eq!((spc["patch"]["supported"].clone(), spc["bulk"]["supported"].clone()), (json!(true), json!(false)));
+    assert_eq!((spc["patch"]["supported"].clone(), spc["bulk"]["supported"].clone()), (json!(true), json!(true)));
     assert_eq!(spc["etag"]["supported"], true);
     assert_eq!(spc["filter"]["maxResults"], 200);
     let schemas = req("GET", "/api/scim/v2/Schemas").send().ok();

@@ -12,6 +12,7 @@ pub mod operator;
 pub mod passkeys;
 pub mod saml;
 pub mod scim;
+pub mod scim_bulk;
 pub mod settings;
 pub mod stepup;
 pub mod totp;
@@ -89,7 +90,8 @@ pub async fn dispatch(
         | Op::ScimGroupReplace
         | Op::ScimGroupPatch
         | Op::ScimGroupDelete
-        | Op::ScimRootSearch => scim::dispatch(cx, op, param, None, None).await,
+        | Op::ScimRootSearch
+        | Op::ScimBulk => scim::dispatch(cx, op, param, None, None).await,
         Op::OpenApi => Ok(discovery::openapi(cx)),
         Op::EventsCatalog => Ok(discovery::events()),
         Op::Login => auth::login(cx).await,

@@ -1,6 +1,7 @@
 //! SCIM 2.0 service provider (RFC 7644) under `/api/scim/v2`: discovery (§4), Users and Groups
 //! (§3.3 create, §3.4 read/list/search, §3.5.1 replace, §3.5.2 patch, §3.6 delete), with ETags
-//! (§3.14: `If-None-Match` on reads, `If-Match` on writes). Bodies and errors are
+//! (§3.14: `If-None-Match` on reads, `If-Match` on writes); Bulk (§3.7) is `scim_bulk`, which
+//! runs its operations through the write functions here. Bodies and errors are
 //! `application/scim+json` (errors: RFC 7644 §3.12 with our code). The pure core does the
 //! protocol work (`crate::scim`); this module reads, writes and audits.
 
@@ -63,6 +64,15 @@ pub async fn dispatch(
     let c = || client.clone().ok_or_else(|| ApiError::new(ErrorCode::Unauthorized));
     let if_match = cx.header("if-match");
     let expected = if_match.as_deref();
+    let body = match op {
+        Op::ScimUserCreate
+        | Op::ScimUserReplace
+        | Op::ScimUserPatch
+        | Op::ScimGroupCreate
+        | Op::ScimGroupReplace
+        | Op::ScimGroupPatch => cx.json_within(MAX_BODY).await?,
+        _ => Value::Null,
+    };
     match op {
         Op::ScimServiceProviderConfig => Ok(scim_json(resource::service_provider_config(&base(cx), &docs(cx)))),
         Op::ScimSchemas => Ok(scim_json(resource::discovery_list(resource::schemas(&base(cx))))),
@@ -79,10 +89,10 @@ pub async fn dispatch(
             let body: Value = cx.json_within(MAX_BODY).await?;
             list_users(cx, &c()?, ListQuery::from_search(&body).map_err(invalid_param)?, None).await
         }
-        Op::ScimUserCreate => create_user(cx, &c()?).await,
+        Op::ScimUserCreate => create_user(cx, &c()?, body).await,
         Op::ScimUserGet => get_user(cx, &c()?, &id()?, prefetched).await,
-        Op::ScimUserReplace => replace_user(cx, &c()?, &id()?, expected).await,
-        Op::ScimUserPatch => patch_user(cx, &c()?, &id()?, expected).await,
+        Op::ScimUserReplace => replace_user(cx, &c()?, &id()?, body, expected).await,
+        Op::ScimUserPatch => patch_user(cx, &c()?, &id()?, body, expected).await,
         Op::ScimUserDelete => delete_user(cx, &c()?, &id()?, expected).await,
         Op::ScimGroupsList => {
             let q = ListQuery::from_params(&cx.query).map_err(invalid_param)?;
@@ -92,11 +102,12 @@ pub async fn dispatch(
             let body: Value = cx.json_within(MAX_BODY).await?;
             list_groups(cx, &c()?, ListQuery::from_search(&body).map_err(invalid_param)?).await
         }
-        Op::ScimGroupCreate => create_group(cx, &c()?).await,
+        Op::ScimGroupCreate => create_group(cx, &c()?, body).await,
         Op::ScimGroupGet => get_group(cx, &c()?, &id()?).await,
-        Op::ScimGroupReplace => replace_group(cx, &c()?, &id()?, expected).await,
-        Op::ScimGroupPatch => patch_group(cx, &c()?, &id()?, expected).await,
+        Op::ScimGroupReplace => replace_group(cx, &c()?, &id()?, body, expected).await,
+        Op::ScimGroupPatch => patch_group(cx, &c()?, &id()?, body, expected).await,
         Op::ScimGroupDelete => delete_group(cx, &c()?, &id()?, expected).await,
+        Op::ScimBulk => super::scim_bulk::bulk(cx, &c()?).await,
         Op::ScimRootSearch => {
             c()?;
             Err(ApiError::with_reason(
@@ -108,7 +119,7 @@ pub async fn dispatch(
     }
 }
 
-fn base(cx: &Ctx) -> String {
+pub(super) fn base(cx: &Ctx) -> String {
     format!("{}{PREFIX}", cx.origin)
 }
 
@@ -116,7 +127,7 @@ fn docs(cx: &Ctx) -> String {
     format!("{}/api/developers/openapi.json", cx.origin)
 }
 
-fn scim_json(value: Value) -> Reply {
+pub(super) fn scim_json(value: Value) -> Reply {
     Reply::json(value).header("content-type", SCIM_JSON)
 }
 
@@ -331,7 +342,7 @@ async fn page_total(
     Ok((total, users))
 }
 
-async fn stored_user(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<StoredUser> {
+pub(super) async fn stored_user(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<StoredUser> {
     let db = cx.db()?;
     store::user(&db, &c.workspace_id, id).await?.ok_or_else(|| user_not_found(id))
 }
@@ -361,12 +372,11 @@ fn projection_of(cx: &Ctx, rt: &ResourceType) -> ApiResult<Projection> {
 }
 
 /// Canonical form of a POST/PUT body, validated.
-async fn canonical_body(cx: &mut Ctx, rt: &'static ResourceType) -> ApiResult<Value> {
-    let body: Value = cx.json_within(MAX_BODY).await?;
+fn canonical_body(body: &Value, rt: &'static ResourceType) -> ApiResult<Value> {
     if !body.is_object() {
         return Err(ApiError::with_reason(ErrorCode::ScimInvalidSyntax, "a resource object is expected"));
     }
-    let resource = canonical::canonicalize(&body, rt).map_err(patch_error)?;
+    let resource = canonical::canonicalize(body, rt).map_err(patch_error)?;
     canonical::validate(&resource, rt).map_err(patch_error)?;
     Ok(resource)
 }
@@ -408,8 +418,8 @@ fn user_conflict(err: ApiError) -> ApiError {
 }
 
 /// RFC 7644 §3.3, made idempotent on (workspace, userName): an existing user answers 200.
-async fn create_user(cx: &mut Ctx, c: &ScimClient) -> ApiResult<Reply> {
-    let resource = canonical_body(cx, &USER_TYPE).await?;
+pub(super) async fn create_user(cx: &Ctx, c: &ScimClient, body: Value) -> ApiResult<Reply> {
+    let resource = canonical_body(&body, &USER_TYPE)?;
     let columns = resource::user_columns(&resource);
     let db = cx.db()?;
     let base = base(cx);
@@ -498,26 +508,37 @@ async fn save_user(
 }
 
 /// RFC 7644 §3.5.1: the body replaces every attribute the client may write. `expected`: the
-/// `If-Match` value (§3.14).
-async fn replace_user(cx: &mut Ctx, c: &ScimClient, id: &str, expected: Option<&str>) -> ApiResult<Reply> {
+/// `If-Match` value, or a Bulk operation's `version` (§3.14, §3.7).
+pub(super) async fn replace_user(
+    cx: &Ctx,
+    c: &ScimClient,
+    id: &str,
+    body: Value,
+    expected: Option<&str>,
+) -> ApiResult<Reply> {
     let before = stored_user(cx, c, id).await?;
     let expect = precondition(expected, before.version)?;
-    let next = canonical_body(cx, &USER_TYPE).await?;
+    let next = canonical_body(&body, &USER_TYPE)?;
     save_user(cx, c, &before, &next, expect).await
 }
 
-/// RFC 7644 §3.5.2: all operations or none. `expected`: the `If-Match` value (§3.14).
-async fn patch_user(cx: &mut Ctx, c: &ScimClient, id: &str, expected: Option<&str>) -> ApiResult<Reply> {
+/// RFC 7644 §3.5.2: all operations or none. `expected`: as for [`replace_user`].
+pub(super) async fn patch_user(
+    cx: &Ctx,
+    c: &ScimClient,
+    id: &str,
+    body: Value,
+    expected: Option<&str>,
+) -> ApiResult<Reply> {
     let before = stored_user(cx, c, id).await?;
     let expect = precondition(expected, before.version)?;
-    let body: Value = cx.json_within(MAX_BODY).await?;
     let current = resource::user_resource(&before, &base(cx));
     let next = patch::apply(&current, &body, &USER_TYPE).map_err(patch_error)?;
     save_user(cx, c, &before, &next, expect).await
 }
 
-/// RFC 7644 §3.6. `expected`: the `If-Match` value (§3.14).
-async fn delete_user(cx: &Ctx, c: &ScimClient, id: &str, expected: Option<&str>) -> ApiResult<Reply> {
+/// RFC 7644 §3.6. `expected`: as for [`replace_user`].
+pub(super) async fn delete_user(cx: &Ctx, c: &ScimClient, id: &str, expected: Option<&str>) -> ApiResult<Reply> {
     let user = stored_user(cx, c, id).await?;
     let expect = precondition(expected, user.version)?;
     let db = cx.db()?;
@@ -569,7 +590,7 @@ async fn fetch_group_page(
     Ok((total?, groups?))
 }
 
-async fn stored_group(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<StoredGroup> {
+pub(super) async fn stored_group(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<StoredGroup> {
     let db = cx.db()?;
     store::group(&db, &c.workspace_id, id)
         .await?
@@ -618,8 +639,8 @@ fn group_conflict(err: ApiError) -> ApiError {
     }
 }
 
-async fn create_group(cx: &mut Ctx, c: &ScimClient) -> ApiResult<Reply> {
-    let resource = canonical_body(cx, &GROUP_TYPE).await?;
+pub(super) async fn create_group(cx: &Ctx, c: &ScimClient, body: Value) -> ApiResult<Reply> {
+    let resource = canonical_body(&body, &GROUP_TYPE)?;
     let (members, ignored) = member_ids(cx, c, &resource).await?;
     let id = new_id("g_")?;
     let display_name = resource["displayName"].as_str().unwrap_or_default();
@@ -678,26 +699,37 @@ async fn save_group(
     Ok(whole(resource::group_resource(&group, &base(cx)), 200))
 }
 
-/// RFC 7644 §3.5.1. `expected`: the `If-Match` value (§3.14).
-async fn replace_group(cx: &mut Ctx, c: &ScimClient, id: &str, expected: Option<&str>) -> ApiResult<Reply> {
+/// RFC 7644 §3.5.1. `expected`: as for [`replace_user`].
+pub(super) async fn replace_group(
+    cx: &Ctx,
+    c: &ScimClient,
+    id: &str,
+    body: Value,
+    expected: Option<&str>,
+) -> ApiResult<Reply> {
     let before = stored_group(cx, c, id).await?;
     let expect = precondition(expected, before.version)?;
-    let next = canonical_body(cx, &GROUP_TYPE).await?;
+    let next = canonical_body(&body, &GROUP_TYPE)?;
     save_group(cx, c, &before, &next, expect).await
 }
 
-/// RFC 7644 §3.5.2. `expected`: the `If-Match` value (§3.14).
-async fn patch_group(cx: &mut Ctx, c: &ScimClient, id: &str, expected: Option<&str>) -> ApiResult<Reply> {
+/// RFC 7644 §3.5.2. `expected`: as for [`replace_user`].
+pub(super) async fn patch_group(
+    cx: &Ctx,
+    c: &ScimClient,
+    id: &str,
+    body: Value,
+    expected: Option<&str>,
+) -> ApiResult<Reply> {
     let before = stored_group(cx, c, id).await?;
     let expect = precondition(expected, before.version)?;
-    let body: Value = cx.json_within(MAX_BODY).await?;
     let current = resource::group_resource(&before, &base(cx));
     let next = patch::apply(&current, &body, &GROUP_TYPE).map_err(patch_error)?;
     save_group(cx, c, &before, &next, expect).await
 }
 
-/// RFC 7644 §3.6. `expected`: the `If-Match` value (§3.14).
-async fn delete_group(cx: &Ctx, c: &ScimClient, id: &str, expected: Option<&str>) -> ApiResult<Reply> {
+/// RFC 7644 §3.6. `expected`: as for [`replace_user`].
+pub(super) async fn delete_group(cx: &Ctx, c: &ScimClient, id: &str, expected: Option<&str>) -> ApiResult<Reply> {
     let group = stored_group(cx, c, id).await?;
     let expect = precondition(expected, group.version)?;
     let db = cx.db()?;
