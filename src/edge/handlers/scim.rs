@@ -91,8 +91,8 @@ pub async fn dispatch(
         }
         Op::ScimUserCreate => create_user(cx, &c()?, body).await,
         Op::ScimUserGet => get_user(cx, &c()?, &id()?, prefetched).await,
-        Op::ScimUserReplace => replace_user(cx, &c()?, &id()?, body, expected).await,
-        Op::ScimUserPatch => patch_user(cx, &c()?, &id()?, body, expected).await,
+        Op::ScimUserReplace => change_user(cx, &c()?, (&id()?, Change::Replace), body, expected).await,
+        Op::ScimUserPatch => change_user(cx, &c()?, (&id()?, Change::Patch), body, expected).await,
         Op::ScimUserDelete => delete_user(cx, &c()?, &id()?, expected).await,
         Op::ScimGroupsList => {
             let q = ListQuery::from_params(&cx.query).map_err(invalid_param)?;
@@ -104,8 +104,8 @@ pub async fn dispatch(
         }
         Op::ScimGroupCreate => create_group(cx, &c()?, body).await,
         Op::ScimGroupGet => get_group(cx, &c()?, &id()?).await,
-        Op::ScimGroupReplace => replace_group(cx, &c()?, &id()?, body, expected).await,
-        Op::ScimGroupPatch => patch_group(cx, &c()?, &id()?, body, expected).await,
+        Op::ScimGroupReplace => change_group(cx, &c()?, (&id()?, Change::Replace), body, expected).await,
+        Op::ScimGroupPatch => change_group(cx, &c()?, (&id()?, Change::Patch), body, expected).await,
         Op::ScimGroupDelete => delete_group(cx, &c()?, &id()?, expected).await,
         Op::ScimBulk => super::scim_bulk::bulk(cx, &c()?).await,
         Op::ScimRootSearch => {
@@ -507,37 +507,40 @@ async fn save_user(
     Ok(whole(resource::user_resource(&user, &base(cx)), 200))
 }
 
-/// RFC 7644 §3.5.1: the body replaces every attribute the client may write. `expected`: the
-/// `If-Match` value, or a Bulk operation's `version` (§3.14, §3.7).
-pub(super) async fn replace_user(
+/// How a PUT or a PATCH body makes the next resource from the stored one.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Change {
+    /// RFC 7644 §3.5.1: the body replaces every attribute the client may write.
+    Replace,
+    /// RFC 7644 §3.5.2: all operations or none.
+    Patch,
+}
+
+impl Change {
+    fn next(self, current: &Value, body: &Value, rt: &'static ResourceType) -> ApiResult<Value> {
+        match self {
+            Self::Replace => canonical_body(body, rt),
+            Self::Patch => patch::apply(current, body, rt).map_err(patch_error),
+        }
+    }
+}
+
+/// PUT or PATCH of a user. `expected`: the `If-Match` value, or a Bulk operation's `version`
+/// (§3.14, §3.7).
+pub(super) async fn change_user(
     cx: &Ctx,
     c: &ScimClient,
-    id: &str,
+    (id, change): (&str, Change),
     body: Value,
     expected: Option<&str>,
 ) -> ApiResult<Reply> {
     let before = stored_user(cx, c, id).await?;
     let expect = precondition(expected, before.version)?;
-    let next = canonical_body(&body, &USER_TYPE)?;
+    let next = change.next(&resource::user_resource(&before, &base(cx)), &body, &USER_TYPE)?;
     save_user(cx, c, &before, &next, expect).await
 }
 
-/// RFC 7644 §3.5.2: all operations or none. `expected`: as for [`replace_user`].
-pub(super) async fn patch_user(
-    cx: &Ctx,
-    c: &ScimClient,
-    id: &str,
-    body: Value,
-    expected: Option<&str>,
-) -> ApiResult<Reply> {
-    let before = stored_user(cx, c, id).await?;
-    let expect = precondition(expected, before.version)?;
-    let current = resource::user_resource(&before, &base(cx));
-    let next = patch::apply(&current, &body, &USER_TYPE).map_err(patch_error)?;
-    save_user(cx, c, &before, &next, expect).await
-}
-
-/// RFC 7644 §3.6. `expected`: as for [`replace_user`].
+/// RFC 7644 §3.6. `expected`: as for [`change_user`].
 pub(super) async fn delete_user(cx: &Ctx, c: &ScimClient, id: &str, expected: Option<&str>) -> ApiResult<Reply> {
     let user = stored_user(cx, c, id).await?;
     let expect = precondition(expected, user.version)?;
@@ -699,36 +702,21 @@ async fn save_group(
     Ok(whole(resource::group_resource(&group, &base(cx)), 200))
 }
 
-/// RFC 7644 §3.5.1. `expected`: as for [`replace_user`].
-pub(super) async fn replace_group(
+/// PUT or PATCH of a group. `expected`: as for [`change_user`].
+pub(super) async fn change_group(
     cx: &Ctx,
     c: &ScimClient,
-    id: &str,
+    (id, change): (&str, Change),
     body: Value,
     expected: Option<&str>,
 ) -> ApiResult<Reply> {
     let before = stored_group(cx, c, id).await?;
     let expect = precondition(expected, before.version)?;
-    let next = canonical_body(&body, &GROUP_TYPE)?;
+    let next = change.next(&resource::group_resource(&before, &base(cx)), &body, &GROUP_TYPE)?;
     save_group(cx, c, &before, &next, expect).await
 }
 
-/// RFC 7644 §3.5.2. `expected`: as for [`replace_user`].
-pub(super) async fn patch_group(
-    cx: &Ctx,
-    c: &ScimClient,
-    id: &str,
-    body: Value,
-    expected: Option<&str>,
-) -> ApiResult<Reply> {
-    let before = stored_group(cx, c, id).await?;
-    let expect = precondition(expected, before.version)?;
-    let current = resource::group_resource(&before, &base(cx));
-    let next = patch::apply(&current, &body, &GROUP_TYPE).map_err(patch_error)?;
-    save_group(cx, c, &before, &next, expect).await
-}
-
-/// RFC 7644 §3.6. `expected`: as for [`replace_user`].
+/// RFC 7644 §3.6. `expected`: as for [`change_user`].
 pub(super) async fn delete_group(cx: &Ctx, c: &ScimClient, id: &str, expected: Option<&str>) -> ApiResult<Reply> {
     let group = stored_group(cx, c, id).await?;
     let expect = precondition(expected, group.version)?;

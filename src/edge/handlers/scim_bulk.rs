@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use super::scim;
+use super::scim::{self, Change};
 use crate::edge::auth::ScimClient;
 use crate::edge::http::{fault, log_fault, Body, Ctx, Reply};
 use crate::error::{ApiResult, ErrorCode};
@@ -37,12 +37,12 @@ async fn run(cx: &Ctx, c: &ScimClient, op: Ready) -> ApiResult<Reply> {
     let version = op.version.as_deref();
     match (op.method, op.kind) {
         (Method::Post, Kind::User) => scim::create_user(cx, c, op.data).await,
-        (Method::Put, Kind::User) => scim::replace_user(cx, c, id, op.data, version).await,
-        (Method::Patch, Kind::User) => scim::patch_user(cx, c, id, op.data, version).await,
+        (Method::Put, Kind::User) => scim::change_user(cx, c, (id, Change::Replace), op.data, version).await,
+        (Method::Patch, Kind::User) => scim::change_user(cx, c, (id, Change::Patch), op.data, version).await,
         (Method::Delete, Kind::User) => scim::delete_user(cx, c, id, version).await,
         (Method::Post, Kind::Group) => scim::create_group(cx, c, op.data).await,
-        (Method::Put, Kind::Group) => scim::replace_group(cx, c, id, op.data, version).await,
-        (Method::Patch, Kind::Group) => scim::patch_group(cx, c, id, op.data, version).await,
+        (Method::Put, Kind::Group) => scim::change_group(cx, c, (id, Change::Replace), op.data, version).await,
+        (Method::Patch, Kind::Group) => scim::change_group(cx, c, (id, Change::Patch), op.data, version).await,
         (Method::Delete, Kind::Group) => scim::delete_group(cx, c, id, version).await,
     }
 }
