@@ -12,9 +12,16 @@ pub const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
+/// The `scim.test` owner's session, signed in once for the whole run: every SCIM test mints
+/// its token with it, and signing in once per test would trip the per-account sign-in limit.
+pub fn owner() -> &'static Session {
+    static OWNER_SESSION: std::sync::OnceLock<Session> = std::sync::OnceLock::new();
+    OWNER_SESSION.get_or_init(|| login(OWNER))
+}
+
 pub fn scim_token(name: &str) -> String {
-    let owner = login(OWNER);
-    let minted = req("POST", "/api/settings/scim-tokens").session(&owner).json(&json!({"name": name})).send();
+    let owner = owner();
+    let minted = req("POST", "/api/settings/scim-tokens").session(owner).json(&json!({"name": name})).send();
     assert_eq!(minted.status, 201, "{}", minted.body);
     minted.json()["token"].as_str().unwrap().to_string()
 }
@@ -166,9 +173,9 @@ fn okta_lifecycle() {
 
 /// How many audit rows of `action` the `scim.test` workspace has about `resource`.
 pub fn audit_rows(resource: &str, action: &str) -> usize {
-    let owner = login(OWNER);
+    let owner = owner();
     let log = req("GET", &format!("/api/settings/audit-log?resourceId={resource}&action={action}"))
-        .session(&owner)
+        .session(owner)
         .send()
         .ok();
     log["items"].as_array().unwrap().len()
@@ -277,13 +284,13 @@ fn errors_are_rfc7644_bodies_with_our_codes() {
     expect_scim_error(&anon, 401, "Unauthorized", None);
     assert!(anon.header("www-authenticate").is_some());
     expect_scim_error(&scim("GET", "/Users", &admin_pat()).send(), 401, "Unauthorized", None);
-    let owner = login(OWNER);
-    let list = req("GET", "/api/settings/scim-tokens").session(&owner).send().ok();
+    let owner = owner();
+    let list = req("GET", "/api/settings/scim-tokens").session(owner).send().ok();
     let tid = list["tokens"].as_array().unwrap().iter().find(|t| t["name"] == "errors").unwrap()["id"]
         .as_str()
         .unwrap()
         .to_string();
-    req("DELETE", &format!("/api/settings/scim-tokens/{tid}")).session(&owner).send().ok();
+    req("DELETE", &format!("/api/settings/scim-tokens/{tid}")).session(owner).send().ok();
     expect_scim_error(&scim("GET", "/Users", &token).send(), 401, "TOKEN_REVOKED", None);
 }
 

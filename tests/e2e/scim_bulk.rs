@@ -6,7 +6,7 @@
 use crate::common::receiver::subscribed;
 use crate::common::*;
 use crate::scim::{
-    expect_scim_error, find_by_user_name, scim, scim_token, send_json, GROUP_URN, OWNER, PATCH_OP, USER_URN,
+    expect_scim_error, find_by_user_name, owner, scim, scim_token, send_json, GROUP_URN, PATCH_OP, USER_URN,
 };
 use serde_json::{json, Value};
 
@@ -96,10 +96,10 @@ fn users_and_a_group_that_references_them_by_bulk_id() {
     assert_eq!(alice_served["groups"][0]["value"], group.as_str());
 
     // Audited like the single calls: one row each, the group's naming its two members.
-    let owner = login(OWNER);
-    assert_eq!(audit_rows(&owner, &alice, "SCIM_USER_PROVISIONED").len(), 1);
-    assert_eq!(audit_rows(&owner, &bob, "SCIM_USER_PROVISIONED").len(), 1);
-    let created = audit_rows(&owner, &group, "SCIM_GROUP_CREATED");
+    let owner = owner();
+    assert_eq!(audit_rows(owner, &alice, "SCIM_USER_PROVISIONED").len(), 1);
+    assert_eq!(audit_rows(owner, &bob, "SCIM_USER_PROVISIONED").len(), 1);
+    let created = audit_rows(owner, &group, "SCIM_GROUP_CREATED");
     assert_eq!((created.len(), created[0]["data"]["members"].as_u64()), (1, Some(2)), "{created:?}");
 
     // POST /Users stays idempotent on userName inside a bulk: the same user, 200.
@@ -109,7 +109,7 @@ fn users_and_a_group_that_references_them_by_bulk_id() {
         None,
     );
     assert_eq!((again[0]["status"].as_str(), id_of(&again[0])), (Some("200"), alice.clone()));
-    assert_eq!(audit_rows(&owner, &alice, "SCIM_USER_PROVISIONED").len(), 1);
+    assert_eq!(audit_rows(owner, &alice, "SCIM_USER_PROVISIONED").len(), 1);
 }
 
 /// RFC 7644 §3.7.3: PUT, PATCH and DELETE, with `version` preconditions, a path that names a
@@ -173,12 +173,12 @@ fn put_patch_and_delete_with_versions() {
     assert_eq!(get(&fresh).ok()["title"], "Fresh");
     expect_scim_error(&get(deleted), 404, "USER_NOT_FOUND", None);
 
-    let owner = login(OWNER);
-    assert_eq!(audit_rows(&owner, put, "SCIM_USER_UPDATED").len(), 1);
-    assert_eq!(audit_rows(&owner, patched, "SCIM_USER_UPDATED").len(), 1);
-    assert_eq!(audit_rows(&owner, stale, "SCIM_USER_UPDATED").len(), 0, "a failed precondition writes nothing");
-    assert_eq!(audit_rows(&owner, &fresh, "SCIM_USER_UPDATED").len(), 1);
-    assert_eq!(audit_rows(&owner, deleted, "SCIM_USER_DELETED").len(), 1);
+    let owner = owner();
+    assert_eq!(audit_rows(owner, put, "SCIM_USER_UPDATED").len(), 1);
+    assert_eq!(audit_rows(owner, patched, "SCIM_USER_UPDATED").len(), 1);
+    assert_eq!(audit_rows(owner, stale, "SCIM_USER_UPDATED").len(), 0, "a failed precondition writes nothing");
+    assert_eq!(audit_rows(owner, &fresh, "SCIM_USER_UPDATED").len(), 1);
+    assert_eq!(audit_rows(owner, deleted, "SCIM_USER_DELETED").len(), 1);
 }
 
 /// failOnErrors: the job stops after that many failures; what did not run is not listed and
@@ -303,12 +303,12 @@ fn a_failing_operation_writes_nothing() {
     let created = send_json(scim("POST", "/Users", &token), user("bulk.atomic@scim.test")).ok();
     let id = created["id"].as_str().unwrap().to_string();
     let taken = send_json(scim("POST", "/Users", &token), user("bulk.taken@scim.test")).ok();
-    let mut weak = user("bulk.weak@scim.test");
-    weak["password"] = json!("short");
+    let mut invalid = user("bulk.invalid@scim.test");
+    invalid["emails"] = json!([{"value": "a@scim.test", "primary": true}, {"value": "b@scim.test", "primary": true}]);
     let ops = run(
         &token,
         json!([
-            {"method": "POST", "path": "/Users", "bulkId": "weak", "data": weak},
+            {"method": "POST", "path": "/Users", "bulkId": "invalid", "data": invalid},
             {"method": "PATCH", "path": format!("/Users/{id}"), "bulkId": "ro",
              "data": {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "id", "value": "u_other"}]}},
             {"method": "PUT", "path": format!("/Users/{id}"), "bulkId": "taken", "data": user("BULK.TAKEN@scim.test")},
@@ -320,18 +320,18 @@ fn a_failing_operation_writes_nothing() {
     let outcome: Vec<(&str, &str)> = ops.iter().map(|e| (e["bulkId"].as_str().unwrap(), code(e))).collect();
     assert_eq!(
         outcome,
-        [("weak", "SCIM_INVALID_VALUE"), ("ro", "MUTABILITY_VIOLATION"), ("taken", "SCIM_UNIQUENESS"), ("ok", "")]
+        [("invalid", "SCIM_INVALID_VALUE"), ("ro", "MUTABILITY_VIOLATION"), ("taken", "SCIM_UNIQUENESS"), ("ok", "")]
     );
     assert_eq!(entry(&ops, "taken")["status"], "409");
-    assert_eq!(find_by_user_name(&token, "bulk.weak@scim.test")["totalResults"], 0);
+    assert_eq!(find_by_user_name(&token, "bulk.invalid@scim.test")["totalResults"], 0);
     let after = scim("GET", &format!("/Users/{id}"), &token).send();
     assert_eq!(after.header("etag"), Some("W/\"2\""), "only the good PATCH wrote: {}", after.body);
     assert_eq!(
         (after.json()["userName"].clone(), after.json()["title"].clone()),
         (json!("bulk.atomic@scim.test"), json!("Kept"))
     );
-    let owner = login(OWNER);
-    assert_eq!(audit_rows(&owner, &id, "SCIM_USER_UPDATED").len(), 1);
+    let owner = owner();
+    assert_eq!(audit_rows(owner, &id, "SCIM_USER_UPDATED").len(), 1);
     assert_eq!(
         scim("GET", &format!("/Users/{}", taken["id"].as_str().unwrap()), &token).send().ok()["userName"],
         "bulk.taken@scim.test"
@@ -342,8 +342,8 @@ fn a_failing_operation_writes_nothing() {
 #[test]
 fn each_operation_is_emitted_as_a_webhook() {
     let token = scim_token("bulk hooks");
-    let owner = login(OWNER);
-    let (receiver, sub) = subscribed(&owner, "scim-bulk", &["SCIM_*"]);
+    let owner = owner();
+    let (receiver, sub) = subscribed(owner, "scim-bulk", &["SCIM_*"]);
     let ops = run(
         &token,
         json!([
@@ -366,7 +366,7 @@ fn each_operation_is_emitted_as_a_webhook() {
         (&group_id, "SCIM_GROUP_CREATED"),
         (&user_id, "SCIM_USER_DELETED"),
     ] {
-        let rows = audit_rows(&owner, resource, action);
+        let rows = audit_rows(owner, resource, action);
         assert_eq!(rows.len(), 1, "{action}: {rows:?}");
         events.push(rows[0]["id"].as_str().unwrap().to_string());
     }
@@ -379,5 +379,5 @@ fn each_operation_is_emitted_as_a_webhook() {
         assert_eq!(delivered[0]["verified"], json!([true]), "{:?}", delivered[0]);
     }
     let id = sub["id"].as_str().unwrap();
-    req("DELETE", &format!("/api/settings/webhooks/{id}")).session(&owner).send().ok();
+    req("DELETE", &format!("/api/settings/webhooks/{id}")).session(owner).send().ok();
 }

@@ -8,13 +8,15 @@ use crate::scim::{expect_scim_error, scim, scim_token, send_json, url_escape, GR
 use serde_json::{json, Value};
 
 /// `(userName after the test's tag, familyName, displayName)` of the users each test creates,
-/// in creation order (one with an upper-case userName: strings sort case-insensitively).
+/// in creation order (one with an upper-case userName: strings sort case-insensitively; one
+/// without each optional value: it sorts last, or first descending). No two share a value, so
+/// the expected order never depends on the `id` tie-break.
 const PEOPLE: [(&str, Option<&str>, Option<&str>); 5] = [
     ("-c@sort.scim.test", Some("Zed"), Some("carol")),
     ("-A@SORT.scim.test", Some("alpha"), None),
     ("-e@sort.scim.test", None, Some("Eve")),
     ("-b@sort.scim.test", Some("Mid"), Some("bob")),
-    ("-d@sort.scim.test", None, None),
+    ("-d@sort.scim.test", Some("beta"), Some("Dan")),
 ];
 
 fn user_name(tag: &str, i: usize) -> String {
@@ -50,7 +52,7 @@ fn listed(token: &str, filter: &str, sort: &str) -> Value {
 }
 
 /// The expected order of PEOPLE by `key` (a value of each person or none), ascending or not:
-/// values compared case-insensitively, then creation order; no value last when ascending.
+/// values compared case-insensitively; no value last when ascending.
 fn expected(tag: &str, key: impl Fn(usize) -> Option<String>, ascending: bool) -> Vec<String> {
     let mut order: Vec<usize> = (0..PEOPLE.len()).collect();
     order.sort_by_key(|&i| (key(i).is_none(), key(i).map(|v| v.to_lowercase()), i));
