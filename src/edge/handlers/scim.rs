@@ -62,17 +62,16 @@ pub async fn dispatch(
 ) -> ApiResult<Reply> {
     let id = || param.clone().ok_or_else(|| ApiError::new(ErrorCode::NotFound));
     let c = || client.clone().ok_or_else(|| ApiError::new(ErrorCode::Unauthorized));
-    let if_match = cx.header("if-match");
-    let expected = if_match.as_deref();
-    let body = match op {
-        Op::ScimUserCreate
-        | Op::ScimUserReplace
-        | Op::ScimUserPatch
-        | Op::ScimGroupCreate
-        | Op::ScimGroupReplace
-        | Op::ScimGroupPatch => cx.json_within(MAX_BODY).await?,
-        _ => Value::Null,
+    // Only writes read the body and `If-Match`: reads (the hot path) pay for neither.
+    let (body, if_match) = match op {
+        Op::ScimUserCreate | Op::ScimGroupCreate => (cx.json_within(MAX_BODY).await?, None),
+        Op::ScimUserReplace | Op::ScimUserPatch | Op::ScimGroupReplace | Op::ScimGroupPatch => {
+            (cx.json_within(MAX_BODY).await?, cx.header("if-match"))
+        }
+        Op::ScimUserDelete | Op::ScimGroupDelete => (Value::Null, cx.header("if-match")),
+        _ => (Value::Null, None),
     };
+    let expected = if_match.as_deref();
     match op {
         Op::ScimServiceProviderConfig => Ok(scim_json(resource::service_provider_config(&base(cx), &docs(cx)))),
         Op::ScimSchemas => Ok(scim_json(resource::discovery_list(resource::schemas(&base(cx))))),

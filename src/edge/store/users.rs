@@ -127,9 +127,6 @@ pub async fn by_email(db: &Db, email: &str, workspace_ids: &[&str]) -> ApiResult
     db::all(db, &sql, &[text(email), text(&ids)]).await
 }
 
-/// What a batch's first statement fails with when [`guard`] finds the principal changed.
-pub const GUARD_FAILED: &str = "integer overflow";
-
 /// The check that lets a request run on a principal cached by its isolate: it fails (and so
 /// aborts the D1 batch it leads, writing nothing) unless the user's [`FINGERPRINT`] is still
 /// `fingerprint`, the workspace has not moved to another shard, and, for a PAT, the token is
