@@ -35,3 +35,69 @@ fn migrations_build_exactly_the_schema() {
     let objects: usize = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
     assert!(objects > 40, "schema has its tables and indexes ({objects})");
 }
+
+/// Inserts, deletes, a move's upsert of rows that are already there and a workspace's
+/// clean-up, then checks `workspace_counts` (kept by triggers) against `COUNT(*)`, on the
+/// schema and on a database that had its rows before migration 0006 ran (the back-fill).
+const COUNTS: &str = r#"
+import glob, sqlite3, sys
+def user(db, ws, i):
+    db.execute("INSERT INTO users (id, workspace_id, email, user_name, role, created_at, updated_at) "
+               "VALUES (?, ?, ?, ?, 'member', 1, 1)", (f"u_{ws}_{i}", ws, f"{i}@{ws}", f"{i}@{ws}"))
+def group(db, ws, i):
+    db.execute("INSERT INTO scim_groups (id, workspace_id, display_name, created_at, updated_at) VALUES (?, ?, ?, 1, 1)",
+               (f"g_{ws}_{i}", ws, f"group {i}"))
+def fill(db):
+    db.execute("PRAGMA foreign_keys = ON")
+    for ws in ("ws_a", "ws_b", "ws_c"):
+        db.execute("INSERT INTO workspaces (id, name, slug, created_at, updated_at) VALUES (?, ?, ?, 1, 1)", (ws, ws, ws))
+        for i in range(7 if ws == "ws_a" else 3):
+            user(db, ws, i)
+        for i in range(2):
+            group(db, ws, i)
+def churn(db):
+    db.execute("DELETE FROM users WHERE id IN ('u_ws_a_1', 'u_ws_a_2')")
+    db.execute("DELETE FROM scim_groups WHERE id = 'g_ws_b_0'")
+    # A move copies rows with an upsert: a row already there is updated, not counted again.
+    db.execute("INSERT INTO users (id, workspace_id, email, user_name, role, created_at, updated_at) "
+               "SELECT id, workspace_id, email, user_name, role, created_at, 2 FROM users WHERE workspace_id = 'ws_b' "
+               "AND true ON CONFLICT DO UPDATE SET updated_at = excluded.updated_at")
+    db.execute("DELETE FROM users WHERE workspace_id = 'ws_c'")
+    db.execute("DELETE FROM scim_groups WHERE workspace_id = 'ws_c'")
+    user(db, "ws_c", 9)
+def check(db, when):
+    want = {ws: (u, g) for ws, u, g in db.execute(
+        "SELECT w.id, (SELECT COUNT(*) FROM users WHERE workspace_id = w.id), "
+        "(SELECT COUNT(*) FROM scim_groups WHERE workspace_id = w.id) FROM workspaces w")}
+    got = {ws: (u, g) for ws, u, g in db.execute("SELECT workspace_id, user_count, group_count FROM workspace_counts")}
+    if want != got:
+        sys.exit(f"{when}: counted {got}, rows {want}")
+    return want
+db = sqlite3.connect(":memory:")
+db.executescript(open("schema.sql").read())
+fill(db); check(db, "after inserts"); churn(db)
+final = check(db, "after deletes and upserts")
+assert final == {"ws_a": (5, 2), "ws_b": (3, 1), "ws_c": (1, 0)}, final
+old = sqlite3.connect(":memory:")
+migrations = sorted(glob.glob("migrations/*.sql"))
+before = [m for m in migrations if m < "migrations/0006"]
+for m in before:
+    old.executescript(open(m).read())
+fill(old)
+for m in migrations[len(before):]:
+    old.executescript(open(m).read())
+check(old, "after the back-fill"); churn(old); check(old, "migrated, after deletes and upserts")
+print("ok")
+"#;
+
+#[test]
+fn workspace_counts_follow_every_insert_and_delete() {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(COUNTS)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
+}

@@ -69,13 +69,20 @@ fn meta(resource_type: &str, location: String, created: i64, updated: i64, versi
 
 /// The full User resource (before projection). `base` is the SCIM base URL (…/api/scim/v2).
 pub fn user_resource(u: &StoredUser, base: &str) -> Value {
-    let mut r = match &u.doc {
-        Value::Object(m) => m.clone(),
+    into_user_resource(u.clone(), base)
+}
+
+/// [`user_resource`] made from the stored user itself, its document moved rather than copied
+/// (a list page renders a hundred).
+pub fn into_user_resource(u: StoredUser, base: &str) -> Value {
+    let mut r = match u.doc {
+        Value::Object(m) => m,
         _ => Map::new(),
     };
     let provisioned = !r.is_empty();
-    r.insert("id".into(), json!(u.id));
-    r.insert("userName".into(), json!(u.user_name));
+    let meta = meta("User", format!("{base}/Users/{}", u.id), u.created_at, u.updated_at, u.version);
+    r.insert("id".into(), Value::String(u.id));
+    r.insert("userName".into(), Value::String(u.user_name));
     if !u.active {
         r.insert("active".into(), json!(false)); // also when an admin disabled the user
     } else if !provisioned {
@@ -90,8 +97,8 @@ pub fn user_resource(u: &StoredUser, base: &str) -> Value {
     if !u.groups.is_empty() {
         let groups: Vec<Value> = u
             .groups
-            .iter()
-            .map(|(id, name)| json!({"value": id, "display": name, "$ref": format!("{base}/Groups/{id}"), "type": "direct"}))
+            .into_iter()
+            .map(|(id, name)| json!({"$ref": format!("{base}/Groups/{id}"), "value": id, "display": name, "type": "direct"}))
             .collect();
         r.insert("groups".into(), Value::Array(groups));
     }
@@ -103,7 +110,7 @@ pub fn user_resource(u: &StoredUser, base: &str) -> Value {
     }
     r.insert("schemas".into(), Value::Array(schemas));
     r.remove("password");
-    r.insert("meta".into(), meta("User", format!("{base}/Users/{}", u.id), u.created_at, u.updated_at, u.version));
+    r.insert("meta".into(), meta);
     Value::Object(r)
 }
 
@@ -274,24 +281,22 @@ impl Projection {
 
     /// Whether the projection keeps the top-level attribute `key` (of some value).
     pub fn returns(&self, rt: &ResourceType, key: &str) -> bool {
-        rt.resolve(None, key, None).is_some_and(|def| self.keep(key, def.attr, &Value::Null).is_some())
+        rt.resolve(None, key, None).is_some_and(|def| self.keep(key, def.attr, Value::Null).is_some())
     }
 
-    /// Applies the projection to a full resource.
-    pub fn apply(&self, rt: &ResourceType, resource: &Value) -> Value {
-        let Value::Object(all) = resource else { return resource.clone() };
-        let mut out = Map::new();
-        for (key, value) in all {
-            if let Some(v) = self.top_level(rt, key, value) {
-                out.insert(key.clone(), v);
-            }
-        }
-        Value::Object(out)
+    /// Applies the projection to a full resource, moving the kept values (no copies).
+    pub fn apply(&self, rt: &ResourceType, resource: Value) -> Value {
+        let Value::Object(all) = resource else { return resource };
+        let kept = all.into_iter().filter_map(|(key, value)| {
+            let value = self.top_level(rt, &key, value)?;
+            Some((key, value))
+        });
+        Value::Object(kept.collect())
     }
 
-    fn top_level(&self, rt: &ResourceType, key: &str, value: &Value) -> Option<Value> {
+    fn top_level(&self, rt: &ResourceType, key: &str, value: Value) -> Option<Value> {
         if key == "schemas" {
-            return Some(value.clone());
+            return Some(value);
         }
         if let Some(ext) = rt.extensions.iter().find(|s| s.id == key) {
             return self.extension(ext.attributes, key, value);
@@ -300,23 +305,24 @@ impl Projection {
         self.keep(key, def.attr, value)
     }
 
-    fn extension(&self, attrs: &'static [Attribute], urn: &str, value: &Value) -> Option<Value> {
+    fn extension(&self, attrs: &'static [Attribute], urn: &str, value: Value) -> Option<Value> {
         let Value::Object(fields) = value else { return None };
         let kept: Map<String, Value> = fields
-            .iter()
+            .into_iter()
             .filter_map(|(k, v)| {
                 let attr = attrs.iter().find(|a| a.name == k)?;
-                self.keep(&format!("{urn}:{k}"), attr, v).map(|v| (k.clone(), v))
+                let v = self.keep(&format!("{urn}:{k}"), attr, v)?;
+                Some((k, v))
             })
             .collect();
         (!kept.is_empty()).then_some(Value::Object(kept))
     }
 
     /// `key` is the attribute's canonical key (extension attributes: `urn:name`).
-    fn keep(&self, key: &str, attr: &Attribute, value: &Value) -> Option<Value> {
+    fn keep(&self, key: &str, attr: &Attribute, value: Value) -> Option<Value> {
         match attr.returned {
             Returned::Never => return None,
-            Returned::Always => return Some(value.clone()),
+            Returned::Always => return Some(value),
             _ => {}
         }
         let named = |list: &[(String, Option<String>)]| -> Vec<Option<String>> {
@@ -337,7 +343,7 @@ impl Projection {
                 } else if subs.contains(&None) {
                     Some(value)
                 } else {
-                    Some(only_subs(&value, &subs.into_iter().flatten().collect::<Vec<_>>()))
+                    Some(only_subs(value, &subs.into_iter().flatten().collect::<Vec<_>>()))
                 }
             }
         }
@@ -361,36 +367,40 @@ fn key_of(rt: &ResourceType, name: &str) -> Result<(String, Option<String>), Par
     Ok((top, resolved.sub.map(|s| s.name.to_string())))
 }
 
-type ObjectMap<'a> = &'a dyn Fn(&Map<String, Value>) -> Map<String, Value>;
-
-fn map_objects(value: &Value, f: ObjectMap<'_>) -> Value {
+/// Applies `keep` to every object in `value` (itself, or the items of a multi-valued one).
+fn retain_subs(value: Value, keep: &dyn Fn(&String) -> bool) -> Value {
     match value {
-        Value::Object(m) => Value::Object(f(m)),
-        Value::Array(items) => Value::Array(items.iter().map(|i| map_objects(i, f)).collect()),
-        other => other.clone(),
+        Value::Object(mut m) => {
+            m.retain(|k, _| keep(k));
+            Value::Object(m)
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(|i| retain_subs(i, keep)).collect()),
+        other => other,
     }
 }
 
-fn without_subs(value: &Value, subs: &[String]) -> Value {
+fn without_subs(value: Value, subs: &[String]) -> Value {
     if subs.is_empty() {
-        return value.clone();
+        return value;
     }
-    map_objects(value, &|m| m.iter().filter(|(k, _)| !subs.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect())
+    retain_subs(value, &|k| !subs.contains(k))
 }
 
-fn only_subs(value: &Value, subs: &[String]) -> Value {
-    map_objects(value, &|m| m.iter().filter(|(k, _)| subs.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect())
+fn only_subs(value: Value, subs: &[String]) -> Value {
+    retain_subs(value, &|k| subs.contains(k))
 }
 
 /// A ListResponse page (RFC 7644 §3.4.2).
 pub fn list_response(resources: Vec<Value>, total: u64, start_index: u64) -> Value {
-    json!({
+    let mut page = json!({
         "schemas": [LIST_URN],
         "totalResults": total,
         "startIndex": start_index,
         "itemsPerPage": resources.len(),
-        "Resources": resources,
-    })
+    });
+    // Moved in, not through `json!`, which would serialize a copy of every resource.
+    page["Resources"] = Value::Array(resources);
+    page
 }
 
 /// The paging parameters of a list or `.search` request (RFC 7644 §3.4.2.4), every integer
@@ -630,7 +640,7 @@ mod tests {
     fn rfc7644_3_4_2_5_projection() {
         let r = user_resource(&stored(), "b");
         let only = Projection::parse(&USER_TYPE, Some("userName,name.givenName,emails.value"), None).unwrap();
-        let p = only.apply(&USER_TYPE, &r);
+        let p = only.apply(&USER_TYPE, r.clone());
         assert_eq!(p["userName"], "Alice@Example.com");
         assert_eq!(p["name"], json!({"givenName": "Alice"}));
         assert_eq!(p["emails"], json!([{"value": "alice@example.com"}]));
@@ -638,9 +648,9 @@ mod tests {
         assert!(p.get("meta").is_none() && p.get("title").is_none());
         assert!(only.returns(&USER_TYPE, "emails") && !only.returns(&USER_TYPE, "title"));
         let ext = Projection::parse(&USER_TYPE, Some(&format!("{ENTERPRISE_URN}:department")), None).unwrap();
-        assert_eq!(ext.apply(&USER_TYPE, &r)[ENTERPRISE_URN], json!({"department": "R&D"}));
+        assert_eq!(ext.apply(&USER_TYPE, r.clone())[ENTERPRISE_URN], json!({"department": "R&D"}));
         let without = Projection::parse(&USER_TYPE, None, Some("emails,meta,name.familyName")).unwrap();
-        let p = without.apply(&USER_TYPE, &r);
+        let p = without.apply(&USER_TYPE, r.clone());
         assert!(p.get("emails").is_none() && p.get("meta").is_none());
         assert_eq!(p["name"], json!({"givenName": "Alice"}));
         assert_eq!(p["id"], "u_1");

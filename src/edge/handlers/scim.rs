@@ -274,7 +274,7 @@ async fn list_users(cx: &Ctx, c: &ScimClient, q: ListQuery, prefetched: Option<P
         (sql, Some((filtered, page))) => page_total(&db, ws, sql.map(|(_, s)| s).as_ref(), &q, page, filtered).await?,
         (sql, None) => read_users(&cx.lagging_db()?, ws, sql, (&q, &window), &base).await?,
     };
-    let resources = users.iter().map(|u| projection.apply(&USER_TYPE, &resource::user_resource(u, &base))).collect();
+    let resources = users.into_iter().map(|u| projection.apply(&USER_TYPE, resource::into_user_resource(u, &base))).collect();
     Ok(scim_json(resource::list_response(resources, total, q.start_index)))
 }
 
@@ -362,7 +362,7 @@ async fn get_user(cx: &Ctx, c: &ScimClient, id: &str, prefetched: Option<Prefetc
         return Ok(reply);
     }
     let full = resource::user_resource(&user, &base(cx));
-    Ok(resource_reply(&full, projection_of(cx, &USER_TYPE)?.apply(&USER_TYPE, &full), 200))
+    Ok(resource_reply(&full, projection_of(cx, &USER_TYPE)?.apply(&USER_TYPE, full.clone()), 200))
 }
 
 fn projection_of(cx: &Ctx, rt: &ResourceType) -> ApiResult<Projection> {
@@ -576,7 +576,7 @@ async fn list_groups(cx: &Ctx, c: &ScimClient, q: ListQuery) -> ApiResult<Reply>
             page(matching, &q)
         }
     };
-    let resources = groups.iter().map(|g| projection.apply(&GROUP_TYPE, &resource::group_resource(g, &base))).collect();
+    let resources = groups.iter().map(|g| projection.apply(&GROUP_TYPE, resource::group_resource(g, &base))).collect();
     Ok(scim_json(resource::list_response(resources, total, q.start_index)))
 }
 
@@ -606,7 +606,7 @@ async fn get_group(cx: &Ctx, c: &ScimClient, id: &str) -> ApiResult<Reply> {
     }
     let projection = projection_of(cx, &GROUP_TYPE)?;
     let full = resource::group_resource(&group, &base(cx));
-    Ok(resource_reply(&full, projection.apply(&GROUP_TYPE, &full), 200))
+    Ok(resource_reply(&full, projection.apply(&GROUP_TYPE, full.clone()), 200))
 }
 
 /// The member ids a group resource lists that are users of the workspace, and the others,

@@ -71,8 +71,9 @@ pub const TABLES: &[Table] = &[
 ];
 
 /// Tables of the shard schema that hold no workspace's rows: the shard's identity, and the
-/// forwarding a move leaves behind (written by the move itself).
-pub const NOT_MOVED: &[&str] = &["shard_meta", "relocations", "relocated_tokens"];
+/// forwarding a move leaves behind (written by the move itself), and the counts that triggers
+/// keep on each shard as the moved rows arrive and leave.
+pub const NOT_MOVED: &[&str] = &["shard_meta", "relocations", "relocated_tokens", "workspace_counts"];
 
 /// Rows read per page.
 pub const PAGE_ROWS: i64 = 500;
