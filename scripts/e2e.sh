@@ -11,6 +11,9 @@ source scripts/env.sh
 source scripts/wrangler-local.sh
 bash scripts/build.sh
 STATE=$(mktemp -d /tmp/axis-e2e.XXXXXX)
+# wrangler appends every inspector event (each D1 result among them) to a debug log: keep it
+# with the run's state, which is deleted at the end, instead of under .wrangler/ for good.
+export WRANGLER_LOG_PATH="$STATE/wrangler-debug.log"
 PORT=$(free_port)
 SECRET=$(head -c 32 /dev/urandom | base64 | tr -d '=+/')
 OPERATOR=$(head -c 32 /dev/urandom | base64 | tr -d '=+/')

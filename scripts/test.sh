@@ -21,6 +21,9 @@ echo "== build"
 bash scripts/build.sh
 
 STATE=$(mktemp -d /tmp/axis-e2e.XXXXXX)
+# wrangler appends every inspector event (each D1 result among them) to a debug log: keep it
+# with the run's state, which is deleted at the end, instead of under .wrangler/ for good.
+export WRANGLER_LOG_PATH="$STATE/wrangler-debug.log"
 PORT=$(free_port)
 SECRET=$(head -c 32 /dev/urandom | base64 | tr -d '=+/')
 # The operator API (workspace moves, tests/e2e/moves.rs) answers only with this token set.
