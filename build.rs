@@ -1,6 +1,8 @@
 //! Build-time generation: the served OpenAPI document is `api/openapi.json`, minified, with
 //! its content hash as the spec version (`X-AxisSynapse-Spec-Version`, ETag); and the
-//! curated AAGUID catalog compiled from `data/aaguids.json`.
+//! curated AAGUID catalog compiled from `data/aaguids.json`; and the admin portal's assets
+//! (every file of `assets/portal/`, with a content-hash ETag) plus `errors.json`, the meaning
+//! and fix of each error code from `api/error-codes.md`.
 
 use sha2::{Digest, Sha256};
 use std::{env, fs, path::Path};
@@ -12,6 +14,61 @@ mod catalog;
 fn main() {
     openapi();
     aaguid_catalog();
+    portal_assets();
+}
+
+/// `assets/portal/*` and `errors.json` → `OUT_DIR/portal_assets.rs`: a table of
+/// `Asset { name, content_type, etag, body }` the worker serves under `/portal/assets/`.
+fn portal_assets() {
+    println!("cargo:rerun-if-changed=assets/portal");
+    println!("cargo:rerun-if-changed=api/error-codes.md");
+    let out = env::var("OUT_DIR").expect("OUT_DIR is set by cargo");
+    let errors = error_fixes(&fs::read_to_string("api/error-codes.md").expect("api/error-codes.md is readable"));
+    let errors_path = Path::new(&out).join("portal_errors.json");
+    fs::write(&errors_path, errors).expect("writes portal_errors.json");
+    let mut files: Vec<(String, std::path::PathBuf)> = fs::read_dir("assets/portal")
+        .expect("assets/portal is readable")
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.is_file())
+        .map(|p| (p.file_name().and_then(|n| n.to_str()).expect("a UTF-8 name").to_string(), p))
+        .collect();
+    files.push(("errors.json".to_string(), errors_path));
+    files.sort();
+    let mut table = String::from("pub const ASSETS: &[Asset] = &[\n");
+    for (name, path) in files {
+        let body = fs::read(&path).expect("a readable asset");
+        let digest = Sha256::digest(&body);
+        let etag: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let content_type = match name.rsplit('.').next() {
+            Some("html") => "text/html; charset=utf-8",
+            Some("css") => "text/css; charset=utf-8",
+            Some("js") => "text/javascript; charset=utf-8",
+            Some("json") => "application/json",
+            Some("svg") => "image/svg+xml",
+            other => panic!("assets/portal/{name}: no content type for {other:?}"),
+        };
+        let absolute = fs::canonicalize(&path).expect("an asset path");
+        table.push_str(&format!(
+            "    Asset {{ name: {name:?}, content_type: {content_type:?}, etag: \"\\\"{etag}\\\"\", body: include_str!({absolute:?}) }},\n"
+        ));
+    }
+    table.push_str("];\n");
+    fs::write(Path::new(&out).join("portal_assets.rs"), table).expect("writes portal_assets.rs");
+}
+
+/// `{"CODE": {"status": 401, "meaning": "…", "fix": "…"}}` from the table rows of
+/// `api/error-codes.md` (`| status | CODE | meaning. Fix: fix |`).
+fn error_fixes(markdown: &str) -> String {
+    let mut codes = serde_json::Map::new();
+    for line in markdown.lines() {
+        let cells: Vec<&str> = line.trim().trim_matches('|').split('|').map(str::trim).collect();
+        let [status, code, text] = cells.as_slice() else { continue };
+        let Ok(status) = status.parse::<u16>() else { continue };
+        let (meaning, fix) = text.split_once(" Fix: ").unwrap_or((text, ""));
+        codes.insert(code.to_string(), serde_json::json!({"status": status, "meaning": meaning, "fix": fix}));
+    }
+    assert!(codes.len() > 50, "api/error-codes.md: only {} codes parsed", codes.len());
+    serde_json::to_string(&codes).expect("serialises")
 }
 
 /// `data/aaguids.json` (provenance in `data/README.md`) → `OUT_DIR/aaguid_catalog.rs`.

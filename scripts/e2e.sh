@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Focused e2e run while developing: build, start a throwaway `wrangler dev`, seed it, and run
-# `cargo test --test e2e` with the given filter (e.g. `bash scripts/e2e.sh scim::`).
+# `cargo test --test e2e` with the given filter (e.g. `bash scripts/e2e.sh scim::`), or with
+# `--browser [files]` the browser tests (default: all of tests/browser/).
 # `make test` runs everything; this runs one slice of it against the same setup. It installs
 # what running needs plus the test venv, whose Python runs the tests' webhook receiver and SAML
 # IdP (scripts/setup.sh --venv; nothing when they are present).
@@ -27,4 +28,10 @@ setsid wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE" --inspec
 PGID=$!
 trap 'kill -TERM -- "-$PGID" 2>/dev/null; rm -rf "$STATE"' EXIT
 wait_ready "$AXIS_BASE_URL" 60 || { tail -50 "$STATE/wrangler.log"; exit 1; }
-cargo test --test e2e -- --test-threads=4 "$@"
+if [ "${1:-}" = "--browser" ]; then
+  shift
+  # WebAuthn needs a secure context and a domain RP ID: localhost is both.
+  AXIS_BROWSER_URL="http://localhost:$PORT" node --test "${@:-tests/browser/}"
+else
+  cargo test --test e2e -- --test-threads=4 "$@"
+fi

@@ -53,7 +53,16 @@ echo "== e2e (wrangler dev on $AXIS_BASE_URL, state $STATE)"
 apply_schema "$STATE"
 seed "$STATE" "$AXIS_SECRETS" --fixtures
 start_worker
-cargo test --test e2e -- --test-threads=4
+# keep_logs: on a failure, what the worker and wrangler said goes to target/test-logs/ (the
+# state dir is deleted on exit), and its non-request lines to the console.
+keep_logs() {
+  mkdir -p target/test-logs
+  cp "$STATE/wrangler.log" target/test-logs/ 2>/dev/null || true
+  tail -c 20000000 "$STATE/wrangler-debug.log" >target/test-logs/wrangler-debug.log 2>/dev/null || true
+  echo "== wrangler's own lines (all of it in target/test-logs/)"
+  grep -v '^\[wrangler:info\] [A-Z]* /' "$STATE/wrangler.log" | grep -v '"requestId"' | tail -40 || true
+}
+cargo test --test e2e -- --test-threads=4 || { keep_logs; exit 1; }
 
 echo "== SCIM conformance (scim2-tester, scim-sanity) against the demo workspace"
 "$AXIS_TOOLS/scim-venv/bin/python" tests/conformance/scim_conformance.py "$AXIS_BASE_URL" \

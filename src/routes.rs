@@ -51,6 +51,8 @@ pub enum Op {
     AttestationPut,
     AttestationTest,
     SecurityPage,
+    Portal,
+    PortalAsset,
     SignatureBench,
     BindingBench,
     SamlBench,
@@ -172,6 +174,9 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/developers/events.json", Op::EventsCatalog, Access::Public),
     route("GET", "/api/developers/step-up-purposes.json", Op::StepUpPurposes, Access::Public),
     route("GET", "/account/security", Op::SecurityPage, Access::Public),
+    route("GET", "/portal", Op::Portal, Access::Public),
+    route("GET", "/portal/{page}", Op::Portal, Access::Public),
+    route("GET", "/portal/assets/{file}", Op::PortalAsset, Access::Public),
     route("GET", "/api/developers/bench/signature", Op::SignatureBench, Access::Public),
     route("GET", "/api/developers/bench/binding", Op::BindingBench, Access::Public),
     route("GET", "/api/developers/bench/saml", Op::SamlBench, Access::Public),
@@ -391,7 +396,7 @@ mod tests {
         for (method, path) in documented_operations(&doc) {
             let op = &doc["paths"][&path][method.to_lowercase()];
             for (status, response) in op["responses"].as_object().expect("responses") {
-                let bodiless = matches!(status.as_str(), "204" | "302" | "303" | "304");
+                let bodiless = matches!(status.as_str(), "204" | "302" | "303" | "304" | "308");
                 let described = response.get("$ref").is_some()
                     || response["content"].as_object().is_some_and(|c| c.values().all(|m| m.get("schema").is_some()));
                 assert!(bodiless || described, "{method} {path} {status} has no body schema");

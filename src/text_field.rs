@@ -45,8 +45,11 @@ impl std::fmt::Display for FieldError {
 }
 
 impl From<FieldError> for ApiError {
+    /// A `ValidationError` whose body also names the `field`, so a form can show the error
+    /// next to it.
     fn from(e: FieldError) -> Self {
-        ApiError::with_reason(ErrorCode::ValidationError, e.to_string())
+        let field = serde_json::Value::String(e.field.clone());
+        ApiError::with_reason(ErrorCode::ValidationError, e.to_string()).field("field", field)
     }
 }
 

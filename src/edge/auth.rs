@@ -155,7 +155,7 @@ pub async fn authenticate(
     if principal.restricted && !route.op.allowed_while_enrolling() {
         return Err(ApiError::with_reason(
             ErrorCode::MfaRequired,
-            "this session can only enrol a second factor at /account/security",
+            "this session can only enrol a second factor at /portal/security",
         ));
     }
     if matches!(access, Access::Admin | Access::AdminSession) && !principal.user.is_admin() {

@@ -148,11 +148,11 @@ pub async fn login(cx: &mut Ctx) -> ApiResult<Reply> {
 
 /// MFA is required and the user has no factor: 401 MFA_REQUIRED, with an enrolment-only
 /// session (cookies set) that reaches only the enrolment routes, so the user can enrol a
-/// passkey or authenticator app at /account/security and then sign in with it.
+/// passkey or authenticator app at /portal/security and then sign in with it.
 async fn enrolment_session(cx: &Ctx, user: &UserRow) -> ApiResult<Reply> {
     let reply = open_session(cx, user, vec![], vec![], Opening::EnrolmentOnly).await?;
     let err =
-        ApiError::with_reason(ErrorCode::MfaRequired, "enrol a second factor at /account/security, then sign in again")
+        ApiError::with_reason(ErrorCode::MfaRequired, "enrol a second factor at /portal/security, then sign in again")
             .field("enrolmentSession", json!(true));
     Ok(Reply { status: err.status(), body: crate::edge::http::Body::Json(err.body()), headers: reply.headers })
 }

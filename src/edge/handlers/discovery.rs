@@ -27,17 +27,3 @@ pub fn events() -> Reply {
 pub fn step_up_purposes() -> Reply {
     Reply::json(crate::stepup::purposes::catalog()).header("cache-control", "public, max-age=300")
 }
-
-/// `/account/security`: a minimal page that enrols passkeys and performs step-up in a browser.
-pub fn security_page() -> Reply {
-    Reply {
-        status: 200,
-        headers: Vec::new(),
-        body: Body::Text(include_str!("../../../assets/account-security.html").to_string()),
-    }
-    .header("content-type", "text/html; charset=utf-8")
-    .header(
-        "content-security-policy",
-        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-    )
-}

@@ -22,7 +22,13 @@ use crate::time::format_ms;
 pub const MAX_LIVE_TOKENS: usize = 50;
 
 pub fn me(who: &Principal) -> Reply {
-    Reply::json(json!({"user": who.user.to_json(), "workspaceId": who.workspace_id(), "sessionId": who.session_id()}))
+    Reply::json(json!({
+        "user": who.user.to_json(),
+        "workspaceId": who.workspace_id(),
+        "sessionId": who.session_id(),
+        // An enrolment-only session (MFA required, no factor yet) reaches only the enrolment routes.
+        "enrolmentOnly": who.restricted,
+    }))
 }
 
 fn session_json(r: &SessionRecord, current: Option<&str>) -> Value {

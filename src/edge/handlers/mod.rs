@@ -10,6 +10,7 @@ pub mod me;
 pub mod netpolicy;
 pub mod operator;
 pub mod passkeys;
+pub mod portal;
 pub mod saml;
 pub mod scim;
 pub mod scim_bulk;
@@ -122,7 +123,9 @@ pub async fn dispatch(
         Op::InvitationAccept => invitations::accept(cx).await,
         Op::PasswordChange => me::change_password(cx, &who()?).await,
         Op::StepUpPurposes => Ok(discovery::step_up_purposes()),
-        Op::SecurityPage => Ok(discovery::security_page()),
+        Op::SecurityPage => Ok(portal::security_redirect()),
+        Op::Portal => portal::page(param.as_deref()),
+        Op::PortalAsset => portal::asset(cx, &id()?),
         Op::SignatureBench => bench::signature(cx).await,
         Op::BindingBench => bench::binding(cx).await,
         Op::SamlBench => bench::saml(cx).await,

@@ -88,7 +88,7 @@ pub async fn challenge_options(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply
         let accepts: Vec<&str> = purpose.factors().iter().map(|f| f.code()).collect();
         return Err(ApiError::with_reason(
             ErrorCode::NoFactorAvailable,
-            format!("{} accepts {}; enrol one at /account/security", purpose.code(), accepts.join(", ")),
+            format!("{} accepts {}; enrol one at /portal/security", purpose.code(), accepts.join(", ")),
         ));
     }
     let mut webauthn_options = Value::Null;

@@ -1,0 +1,6 @@
+// Users and invitations (issue 18). Built out by its own change.
+import { h, show } from "./dom.js";
+
+export async function render(main) {
+  show(main, h("h1", {}, "Users and invitations"));
+}
