@@ -75,8 +75,16 @@ def check(db, when):
     return want
 db = sqlite3.connect(":memory:")
 db.executescript(open("schema.sql").read())
-fill(db); check(db, "after inserts"); churn(db)
+fill(db); check(db, "after inserts")
+stamp = lambda ws: db.execute("SELECT user_changes FROM workspace_counts WHERE workspace_id = ?", (ws,)).fetchone()[0]
+before = {ws: stamp(ws) for ws in ("ws_a", "ws_b", "ws_c")}
+churn(db)
 final = check(db, "after deletes and upserts")
+# The order stamp moves with every insert and delete, not with an update that keeps the order.
+assert stamp("ws_a") > before["ws_a"] and stamp("ws_c") > before["ws_c"], (before, stamp("ws_a"))
+assert stamp("ws_b") == before["ws_b"], "the upsert of existing rows kept their order"
+db.execute("UPDATE users SET created_at = 5 WHERE id = 'u_ws_b_0'")
+assert stamp("ws_b") > before["ws_b"], "a new created_at reorders"
 assert final == {"ws_a": (5, 2), "ws_b": (3, 1), "ws_c": (1, 0)}, final
 old = sqlite3.connect(":memory:")
 migrations = sorted(glob.glob("migrations/*.sql"))

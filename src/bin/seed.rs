@@ -244,6 +244,8 @@ const FIXTURE_WORKSPACES: &[Ws] = &[
         policy: "password_and_sso",
         mfa: 1,
     },
+    // Only tests/e2e/scim_sort.rs's anchor test writes here: it compares whole lists.
+    Ws { id: "ws_anchor", name: "Anchor Co", slug: "anchor", status: "active", policy: "password_and_sso", mfa: 0 },
 ];
 
 /// Rows of hash-chained history seeded into `ws_bulk`: more than one export may carry.
@@ -661,6 +663,15 @@ const FIXTURE_USERS: &[User] = &[
         role: "member",
         status: "active",
         password: "portal-test-password",
+    },
+    User {
+        id: "u_anchor_owner",
+        ws: "ws_anchor",
+        email: "owner@anchor.test",
+        name: "Anne Chor",
+        role: "owner",
+        status: "active",
+        password: "anchor-owner-password",
     },
     // A display name that is markup: the portal must show it as text (tests/browser/).
     User {

@@ -346,6 +346,8 @@ fn refusal(why: csrf::Refusal) -> ApiError {
 pub struct ScimClient {
     pub workspace_id: String,
     pub token_id: String,
+    /// The presented token's hash: what the prefetched reads were scoped by.
+    pub token_hash: String,
     pub network_policy_version: i64,
 }
 
@@ -400,6 +402,7 @@ pub async fn authenticate_scim(cx: &Ctx, plan: Plan<'_>) -> ApiResult<(ScimClien
     let client = ScimClient {
         workspace_id: row.token.workspace_id,
         token_id: row.token.id,
+        token_hash: hash,
         network_policy_version: row.network_policy_version,
     };
     Ok((client, read))

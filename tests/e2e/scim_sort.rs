@@ -159,3 +159,65 @@ fn unsortable_attributes_and_orders_are_refused() {
     let config = req("GET", "/api/scim/v2/ServiceProviderConfig").send().ok();
     assert_eq!(config["sort"]["supported"], true);
 }
+
+/// Every id of the `anchor.test` workspace's users in the default order (creation, then id),
+/// read in one page in the reverse order, which never seeks from a page anchor.
+fn default_order(token: &str) -> Vec<String> {
+    let list = scim("GET", "/Users?sortBy=meta.created&sortOrder=descending&count=1000", token).send().ok();
+    let mut ids: Vec<String> =
+        list["Resources"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect();
+    ids.reverse();
+    ids
+}
+
+fn page_ids(token: &str, start: usize, count: usize) -> Vec<String> {
+    let list = scim("GET", &format!("/Users?startIndex={start}&count={count}"), token).send().ok();
+    list["Resources"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect()
+}
+
+/// Deep pages seek from the anchors earlier pages left (src/scim/anchors.rs): every page, read
+/// in order, at random, and after inserts and deletes have moved the list under the anchors,
+/// is exactly the slice of the full list. Ten users come from one Bulk request, so they share
+/// a `meta.created` and only the `id` orders them.
+#[test]
+fn rfc7644_3_4_2_4_deep_pages_from_anchors_match_the_whole_list() {
+    let owner = login("owner@anchor.test");
+    let minted = req("POST", "/api/settings/scim-tokens").session(&owner).json(&json!({"name": "anchors"})).send();
+    let token = minted.json()["token"].as_str().unwrap().to_string();
+    let create = |name: String| {
+        let resp = send_json(scim("POST", "/Users", &token), json!({"schemas": [USER_URN], "userName": name}));
+        assert_eq!(resp.status, 201, "{}", resp.body);
+    };
+    (0..12).for_each(|i| create(format!("a{i}@anchor.test")));
+    let ops: Vec<Value> = (0..10)
+        .map(|i| json!({"method": "POST", "path": "/Users", "bulkId": format!("b{i}"),
+                        "data": {"schemas": [USER_URN], "userName": format!("bulk{i}@anchor.test")}}))
+        .collect();
+    let bulk = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": ops});
+    assert_eq!(send_json(scim("POST", "/Bulk", &token), bulk).status, 200);
+    (12..20).for_each(|i| create(format!("a{i}@anchor.test")));
+
+    let check = |start: usize, count: usize, why: &str| {
+        let all = default_order(&token);
+        let want: Vec<String> = all.iter().skip(start - 1).take(count).cloned().collect();
+        assert_eq!(page_ids(&token, start, count), want, "startIndex {start} count {count}: {why}");
+    };
+    let whole = default_order(&token);
+    assert_eq!(whole.len(), 31, "30 users and the owner");
+    // In order, as an import pages: each page starts right after the last one's anchor.
+    for start in (1..=31).step_by(4) {
+        check(start, 4, "in order");
+    }
+    // At random: the nearest anchor before each start.
+    for start in [29, 7, 18, 3, 25, 12, 30, 2] {
+        check(start, 3, "at random");
+    }
+    // Deletes before the anchors and an insert: the list moved, the anchors no longer hold.
+    for id in [&whole[2], &whole[15]] {
+        assert_eq!(scim("DELETE", &format!("/Users/{id}"), &token).send().status, 204);
+    }
+    create("late@anchor.test".to_string());
+    for start in [20, 9, 26, 1, 14] {
+        check(start, 5, "after the list moved");
+    }
+}

@@ -265,8 +265,9 @@ async fn list_users(cx: &Ctx, c: &ScimClient, q: ListQuery, prefetched: Option<P
     let base = base(cx);
     let ws = c.workspace_id.as_str();
     let read = match prefetched {
-        Some((Prefetch::ScimUserPage { filter, .. }, results)) => {
-            Some((filter.is_some(), store::decode_users(&results, filter.is_some())?))
+        Some((Prefetch::ScimUserPage { filter, window }, results)) => {
+            // The prefetched statements were scoped by the token's hash: their list's name.
+            Some((filter.is_some(), store::decode_users(&results, filter.is_some(), &window, &c.token_hash)?))
         }
         _ => None,
     };

@@ -3,6 +3,8 @@
 //! live SCIM token; bound at `?1`); filters arrive
 //! compiled to SQL by `scim::filter::sql` with their own parameters from `?2`.
 
+use std::cell::RefCell;
+
 use serde::Deserialize;
 use serde_json::Value;
 use wasm_bindgen::JsValue;
@@ -15,6 +17,7 @@ use crate::scim::etag::Expect;
 use crate::scim::filter::sql::{SqlFilter, SqlParam};
 use crate::scim::resource::{StoredGroup, StoredUser, UserColumns, MAX_START_INDEX};
 use crate::scim::schema::{ResourceType, GROUP_TYPE, USER_TYPE};
+use crate::scim::anchors::{Anchor, Anchors};
 use crate::scim::sort::Sort;
 /// Whose rows a read may see (`?1` binds its value).
 pub use crate::tenancy::WorkspaceRef as Scope;
@@ -99,6 +102,9 @@ struct UserJson {
 #[derive(Deserialize)]
 struct Count {
     n: u64,
+    /// The order stamp ([`ORDER_STAMP`]) of an unfiltered count.
+    #[serde(default)]
+    stamp: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -126,14 +132,21 @@ struct Counted {
 const USERS: Counted = Counted { from: "users u", column: "user_count" };
 const GROUPS: Counted = Counted { from: "scim_groups g", column: "group_count" };
 
+/// The state of a workspace's user order, as one number: `workspace_counts.user_changes` (moved
+/// by every insert, delete or reordering update) and this database's shard, so a workspace that
+/// moved shards never meets its old anchors.
+const ORDER_STAMP: &str = "c.user_changes * 256 + COALESCE((SELECT shard FROM shard_meta LIMIT 1), 0)";
+
 /// How many rows of the table match. Unfiltered, that is the workspace's count, which triggers
 /// keep in `workspace_counts` (schema.sql): one point read, where `COUNT(*)` walked an index
-/// entry per row (5 ms at 100,000 users, on every page).
+/// entry per row (5 ms at 100,000 users, on every page). The users' count also reads the order
+/// stamp, in the same batch as the page, for the page's anchors.
 fn count_stmt(db: &Db, t: &Counted, scope: Scope<'_>, filter: Option<&SqlFilter>) -> ApiResult<D1PreparedStatement> {
     let workspace = scope.sql("?1");
     let sql = match filter {
         None => format!(
-            "SELECT COALESCE((SELECT {} FROM workspace_counts WHERE workspace_id = {workspace}), 0) AS n",
+            "SELECT COALESCE(c.{}, 0) AS n, {ORDER_STAMP} AS stamp FROM (SELECT 1) \
+             LEFT JOIN workspace_counts c ON c.workspace_id = {workspace}",
             t.column
         ),
         Some(_) => {
@@ -150,9 +163,9 @@ async fn count(db: &Db, t: &Counted, ws: &str, filter: Option<&SqlFilter>) -> Ap
     Ok(rows.first().map_or(0, |c| c.n))
 }
 
-/// The count a [`count_stmt`] read.
-fn decode_count(result: &D1Result) -> ApiResult<u64> {
-    Ok(db::rows::<Count>(result)?.first().map_or(0, |c| c.n))
+/// The count a [`count_stmt`] read, and the order stamp when it read one.
+fn decode_count(result: &D1Result) -> ApiResult<(u64, Option<i64>)> {
+    Ok(db::rows::<Count>(result)?.first().map_or((0, None), |c| (c.n, c.stamp)))
 }
 
 /// A page of `table` in the window's order. Unfiltered, the page's rowids come from one walk of
@@ -199,7 +212,14 @@ pub async fn count_users(db: &Db, ws: &str, filter: Option<&SqlFilter>) -> ApiRe
     count(db, &USERS, ws, filter).await
 }
 
+thread_local! {
+    /// Page anchors of the lists this isolate has served (src/scim/anchors.rs).
+    static ANCHORS: RefCell<Anchors> = RefCell::new(Anchors::default());
+}
+
 /// The statements for a page of users (see [`users`]): the page, and without a filter the count.
+/// An unfiltered page in the default order seeks from the nearest anchor the isolate holds for
+/// the list (`scope`'s value names it).
 pub fn users_stmts(
     db: &Db,
     scope: Scope<'_>,
@@ -213,21 +233,93 @@ pub fn users_stmts(
         None => format!("{USER_JSON} AS user"),
     };
     let from = Listing { table: "users u", columns: &columns, rt: &USER_TYPE };
-    let mut statements = vec![page_stmt(db, &from, scope, filter, window)?];
+    let anchor = filter.is_none().then(|| anchor_before(scope.value(), window)).flatten();
+    let page = match anchor {
+        Some((stamp, anchor)) => anchored_page_stmt(db, &columns, scope, window, stamp, &anchor)?,
+        None => page_stmt(db, &from, scope, filter, window)?,
+    };
+    let mut statements = vec![page];
     if filter.is_none() {
         statements.push(count_stmt(db, &USERS, scope, None)?);
     }
     Ok(statements)
 }
 
+/// The anchor a page of the default order can seek from, with the stamp it holds for.
+fn anchor_before(list: &str, window: &Window) -> Option<(i64, Anchor)> {
+    if window.sort != Sort::default() || window.offset == 0 {
+        return None;
+    }
+    ANCHORS.with(|a| a.borrow_mut().before(list, window.offset))
+}
+
+/// A page of users in the default order that skips only the rows between `anchor` and the
+/// window, while the order stamp still reads `stamp`; otherwise it walks from the start. Both
+/// walks are in the statement and the stamp picks one through their `LIMIT`s (SQLite reads a
+/// `LIMIT` of 0 before it opens the index), so a moved list costs a walk, never a wrong page.
+fn anchored_page_stmt(
+    db: &Db,
+    columns: &str,
+    scope: Scope<'_>,
+    window: &Window,
+    stamp: i64,
+    anchor: &Anchor,
+) -> ApiResult<D1PreparedStatement> {
+    let order = window.sort.order_by("u", &USER_TYPE);
+    let ws = scope.sql("?1");
+    let held = format!("(SELECT {ORDER_STAMP} FROM workspace_counts c WHERE c.workspace_id = {ws}) = ?2");
+    let sql = format!(
+        "SELECT {columns} FROM users u WHERE u.rowid IN (\
+         SELECT rowid FROM (SELECT u.rowid FROM users u WHERE u.workspace_id = {ws} AND (u.created_at, u.id) > (?3, ?4) \
+         ORDER BY {order} LIMIT (CASE WHEN {held} THEN ?5 ELSE 0 END) OFFSET ?6) \
+         UNION ALL SELECT rowid FROM (SELECT u.rowid FROM users u WHERE u.workspace_id = {ws} \
+         ORDER BY {order} LIMIT (CASE WHEN {held} THEN 0 ELSE ?5 END) OFFSET ?7)) ORDER BY {order}"
+    );
+    let exact = |n: u64| int(n.min(MAX_START_INDEX) as i64);
+    let gap = window.offset.saturating_sub(anchor.position + 1);
+    let args = [
+        text(scope.value()),
+        int(stamp),
+        int(anchor.created_at),
+        text(&anchor.id),
+        exact(window.limit),
+        exact(gap),
+        exact(window.offset),
+    ];
+    db::stmt(db, &sql, &args)
+}
+
+/// Remembers where a page of the default order starts and ends, for later pages of `list`.
+fn remember(list: &str, window: &Window, stamp: i64, users: &[StoredUser]) {
+    let (Some(first), Some(last)) = (users.first(), users.last()) else { return };
+    if window.sort != Sort::default() {
+        return;
+    }
+    let at = |position: u64, u: &StoredUser| Anchor { position, created_at: u.created_at, id: u.id.clone() };
+    let end = window.offset + users.len() as u64 - 1;
+    ANCHORS.with(|a| a.borrow_mut().record(list, stamp, [at(window.offset, first), at(end, last)]));
+}
+
 /// What [`users_stmts`] read: the page and, when filtered, how many matched in all (`None`:
-/// the filtered page was empty, so the window count is unknown).
-pub fn decode_users(results: &[D1Result], filtered: bool) -> ApiResult<(Vec<StoredUser>, Option<u64>)> {
+/// the filtered page was empty, so the window count is unknown). An unfiltered page leaves its
+/// anchors under `list` (the value of the scope the statements were made with).
+pub fn decode_users(
+    results: &[D1Result],
+    filtered: bool,
+    window: &Window,
+    list: &str,
+) -> ApiResult<(Vec<StoredUser>, Option<u64>)> {
     let page = results.first().ok_or_else(|| fault("SCIM users", "no page result"))?;
     let (users, matched) = decode_rows(page)?;
     let total = match (filtered, results.get(1)) {
         (true, _) => matched,
-        (false, Some(count)) => Some(decode_count(count)?),
+        (false, Some(count)) => {
+            let (n, stamp) = decode_count(count)?;
+            if let Some(stamp) = stamp {
+                remember(list, window, stamp, &users);
+            }
+            Some(n)
+        }
         (false, None) => None,
     };
     Ok((users, total))
@@ -254,7 +346,7 @@ pub async fn users(
 ) -> ApiResult<(Vec<StoredUser>, Option<u64>)> {
     let statements = users_stmts(db, Scope::Id(ws), filter, window)?;
     let results = db.batch(statements).await.map_err(|e| fault("SCIM users", e))?;
-    decode_users(&results, filter.is_some())
+    decode_users(&results, filter.is_some(), window, ws)
 }
 
 pub fn user_stmt(db: &Db, scope: Scope<'_>, id: &str) -> ApiResult<D1PreparedStatement> {
