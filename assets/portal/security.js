@@ -209,6 +209,11 @@ function totpSection(me, onEnrolled) {
   const start = h("button", { type: "button", class: "primary" }, "Set up an authenticator app");
   const begin = async () => {
     const result = await busy(start, () => guarded("POST", "/api/me/totp"));
+    if (result.status === 409) {
+      start.hidden = true;
+      show(body, h("p", { class: "ok", tabindex: "-1" }, "An authenticator app is already set up for your account."));
+      return body.firstChild.focus();
+    }
     if (!result.ok) return show(body, await problem(result));
     const { secret, otpauthUri } = result.body;
     const form = h("form", { class: "totp-confirm", novalidate: true },
@@ -222,8 +227,8 @@ function totpSection(me, onEnrolled) {
       if (!confirmed.ok) return report(form, naming(confirmed, { INVALID_MFA_CODE: "code", ValidationError: "code" }));
       start.remove();
       show(body, h("p", { class: "ok" }, "Your authenticator app is set up."), backupCodes(confirmed.body.backupCodes));
+      onEnrolled?.(false);
       body.querySelector("h3").focus();
-      onEnrolled?.();
     });
     show(body,
       h("ol", { class: "steps" },
@@ -262,7 +267,7 @@ function backupCodes(codes) {
 function sessionSection() {
   const wrap = h("div", { class: "table-wrap" });
   const note = status();
-  const others = h("button", { type: "button", class: "danger" }, "Sign out all other sessions");
+  const others = h("button", { type: "button", class: "danger" }, "End all other sessions");
   const reload = async () => {
     const result = await api("GET", "/api/me/sessions");
     if (!result.ok) return show(wrap, await problem(result));
@@ -273,8 +278,8 @@ function sessionSection() {
       h("td", {}, when(s.createdAt)),
       h("td", {}, when(s.lastSeenAt)),
       h("td", {}, s.current ? h("span", { class: "muted" }, "–")
-        : h("button", { type: "button", "aria-label": `Sign out ${s.deviceLabel || "this session"} (signed in ${when(s.createdAt)})`,
-          onclick: (e) => revoke(s, e.currentTarget) }, "Sign out"))));
+        : h("button", { type: "button", "aria-label": `End session: ${s.deviceLabel || "unknown device"}, signed in ${when(s.createdAt)}`,
+          onclick: (e) => revoke(s, e.currentTarget) }, "End session"))));
     show(wrap, h("table", {},
       h("caption", { class: "muted" }, `${rows.length} active session${rows.length === 1 ? "" : "s"}`),
       h("thead", {}, h("tr", {}, ["Device", "Where", "Signed in", "Last seen", "Action"].map((t) => h("th", { scope: "col" }, t)))),
@@ -285,18 +290,18 @@ function sessionSection() {
     const result = await busy(button, () => guarded("DELETE", `/api/me/sessions/${encodeURIComponent(s.id)}`));
     if (!result.ok) return show(note, await problem(result));
     await reload();
-    said(note, `Signed out ${s.deviceLabel || "that session"}.`);
+    said(note, `Ended the session on ${s.deviceLabel || "that device"}; it is signed out.`);
     others.focus();
   };
   others.addEventListener("click", async () => {
-    const ok = await confirmAction("Sign out everywhere else?", "Every other browser and device signed in to your account " +
-      "will be signed out.", "Sign them out");
+    const ok = await confirmAction("End every other session?", "Every other browser and device signed in to your account " +
+      "will be signed out.", "End them");
     if (!ok) return;
     const result = await guarded("POST", "/api/me/sessions/revoke-others");
     if (!result.ok) return show(note, await problem(result));
     const n = result.body.revoked.length;
     await reload();
-    said(note, `Signed out ${n} other session${n === 1 ? "" : "s"}.`);
+    said(note, `Ended ${n} other session${n === 1 ? "" : "s"}.`);
   });
   return { el: section("sessions", "Sessions", wrap, h("div", { class: "actions" }, others), note), reload };
 }
@@ -401,14 +406,15 @@ function signInAgain() {
       h("button", { type: "button", class: "primary", onclick: async () => {
         await api("POST", "/api/auth/logout");
         location.assign("/portal");
-      } }, "Sign out and sign in again")));
+      } }, "Sign in again")));
 }
 
 export async function render(main, me) {
   if (me.enrolmentOnly) {
     const done = h("div", { class: "enrolled" });
-    const finished = () => {
+    const finished = (focus = true) => {
       if (!done.firstChild) show(done, signInAgain());
+      if (focus) done.querySelector("button").focus();
     };
     show(main,
       h("h1", {}, "Set up a second factor"),

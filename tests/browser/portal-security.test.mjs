@@ -191,7 +191,7 @@ test("authenticator app through the QR flow, backup codes shown once, then a tok
     await atSecurity(page);
     assert.equal(await page.getByText(codes[0]).count(), 0);
     await page.getByRole("button", { name: "Set up an authenticator app" }).click();
-    await page.locator("#totp .problem").filter({ hasText: /already enrolled/ }).waitFor();
+    await page.locator("#totp .ok").filter({ hasText: /already set up/ }).waitFor();
 
     // A personal access token: minting asks for a step-up (the app's next code).
     await page.getByLabel("Token name").fill("CI deploy");
@@ -247,22 +247,22 @@ test("sessions: another browser is listed, signed out from here, and signed out 
     await page.locator("#sessions tr[data-current]").getByText("This device").waitFor();
     await audit(page, "security-sessions");
 
-    await page.locator("#sessions tbody tr:not([data-current])").getByRole("button", { name: /^Sign out / }).click();
-    await page.getByRole("status").filter({ hasText: "Signed out" }).waitFor();
+    await page.locator("#sessions tbody tr:not([data-current])").getByRole("button", { name: /^End session: / }).click();
+    await page.getByRole("status").filter({ hasText: "Ended the session" }).waitFor();
     assert.equal(await rows.count(), 1);
     assert.equal((await call(there.page, "GET", "/api/me")).status, 401);
     await there.page.reload();
     await there.page.waitForURL((url) => url.pathname === "/portal");
 
-    // Sign out every other session, after a confirmation.
+    // End every other session, after a confirmation.
     await signIn(third.page, email);
     await atSecurity(third.page);
     await page.reload();
     await atSecurity(page);
     await rows.nth(1).waitFor();
-    await page.getByRole("button", { name: "Sign out all other sessions" }).click();
-    await page.getByRole("button", { name: "Sign them out" }).click();
-    await page.getByRole("status").filter({ hasText: "Signed out 1 other session" }).waitFor();
+    await page.getByRole("button", { name: "End all other sessions" }).click();
+    await page.getByRole("button", { name: "End them" }).click();
+    await page.getByRole("status").filter({ hasText: "Ended 1 other session" }).waitFor();
     assert.equal((await call(third.page, "GET", "/api/me")).status, 401);
     assert.equal((await call(page, "GET", "/api/me")).status, 200);
 
@@ -313,7 +313,7 @@ test("enrolment-only: only the two ways to add a factor, then sign in again with
 
     await page.getByLabel("Name for the new passkey").fill("Enrolment key");
     await page.getByRole("button", { name: "Add a passkey" }).click();
-    const again = page.getByRole("button", { name: "Sign out and sign in again" });
+    const again = page.getByRole("button", { name: "Sign in again" });
     await again.waitFor();
     await audit(page, "security-enrolment-done");
     await again.click();
