@@ -246,6 +246,16 @@ const FIXTURE_WORKSPACES: &[Ws] = &[
     },
     // Only tests/e2e/scim_sort.rs's anchor test writes here: it compares whole lists.
     Ws { id: "ws_anchor", name: "Anchor Co", slug: "anchor", status: "active", policy: "password_and_sso", mfa: 0 },
+    // The security page's passkey test sets an attestation policy that blocks Chromium's
+    // virtual authenticator: its own workspace, so no other test's enrolment is refused.
+    Ws {
+        id: "ws_portal_sec",
+        name: "Portal Security Co",
+        slug: "portal-sec",
+        status: "active",
+        policy: "password_and_sso",
+        mfa: 0,
+    },
 ];
 
 /// Rows of hash-chained history seeded into `ws_bulk`: more than one export may carry.
@@ -754,6 +764,34 @@ const FIXTURE_USERS: &[User] = &[
         role: "member",
         status: "active",
         password: "victim-password",
+    },
+    // The security page's tests (tests/browser/portal-security.test.mjs).
+    User {
+        id: "u_portal_sec_passkeys",
+        ws: "ws_portal_sec",
+        email: "passkeys@portal-sec.test",
+        name: "Pass Keys",
+        role: "owner",
+        status: "active",
+        password: "portal-test-password",
+    },
+    User {
+        id: "u_portal_sec_enrol",
+        ws: "ws_portal_mfa",
+        email: "enrol-security@portal-mfa.test",
+        name: "En Rolment",
+        role: "member",
+        status: "active",
+        password: "portal-test-password",
+    },
+    User {
+        id: "u_portal_sec_sessions",
+        ws: "ws_portal_sec",
+        email: "sessions@portal-sec.test",
+        name: "Sess Ions",
+        role: "member",
+        status: "active",
+        password: "portal-test-password",
     },
 ];
 

@@ -1,5 +1,5 @@
 //! Host tests over a registration captured from a real browser: Debian Chromium's CTAP2
-//! virtual authenticator, driven by `tests/browser/passkeys.test.mjs` with AXIS_CAPTURE_FILE
+//! virtual authenticator, driven by `tests/browser/portal-security.test.mjs` with AXIS_CAPTURE_FILE
 //! (see `tests/fixtures/webauthn/README.md`). The same bytes the worker accepted over HTTP
 //! must pass the pure core, and fail it once tampered.
 

@@ -39,7 +39,8 @@ impl CredentialRow {
             "id": self.id,
             "nickname": self.nickname,
             "aaguid": self.aaguid,
-            "authenticator": authenticator_name(&self.aaguid),
+            "authenticator": catalog_entry(&self.aaguid).map(|e| e.name.to_string()),
+            "authenticatorCategory": catalog_entry(&self.aaguid).map(|e| e.category.code()),
             "transports": self.transports(),
             "backupEligible": self.backup_eligible != 0,
             "backedUp": self.backup_state != 0,
@@ -51,10 +52,10 @@ impl CredentialRow {
     }
 }
 
-/// The catalog's name for an AAGUID, if it is a known authenticator.
-fn authenticator_name(aaguid: &str) -> Option<String> {
+/// The catalog's entry (name, category) for an AAGUID, if it is a known authenticator.
+fn catalog_entry(aaguid: &str) -> Option<&'static crate::attestation_policy::CatalogEntry> {
     use crate::attestation_policy::{lookup, parse_aaguid, CATALOG};
-    parse_aaguid(aaguid).and_then(|a| lookup(CATALOG, &a)).map(|e| e.name.to_string())
+    parse_aaguid(aaguid).and_then(|a| lookup(CATALOG, &a))
 }
 
 pub async fn list(db: &Db, workspace_id: &str, user_id: &str) -> ApiResult<Vec<CredentialRow>> {
