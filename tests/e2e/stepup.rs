@@ -234,7 +234,7 @@ fn step_up_purposes_are_served_in_discovery() {
         assert!(purposes.contains(&p), "{p}");
     }
     let old = req("GET", "/account/security").send();
-    assert_eq!((old.status, old.header("location").as_deref()), (308, Some("/portal/security")));
+    assert_eq!((old.status, old.header("location")), (308, Some("/portal/security")));
     let page = req("GET", "/portal/security").send();
     assert_eq!(page.status, 200);
     assert!(page.header("content-type").unwrap().starts_with("text/html"));
