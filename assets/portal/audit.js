@@ -224,49 +224,62 @@ async function drawChart(section, filters) {
   const busiest = data.buckets.reduce((a, b) => (b.total > (a?.total ?? -1) ? b : a), null);
   const summary = total === 0
     ? `No events from ${range}.`
-    : `${total} events from ${range}: ${perCategory.map(([c, n]) => `${c} ${n}`).join(", ")}. ` +
+    : `${total} ${total === 1 ? "event" : "events"} from ${range}: ${perCategory.map(([c, n]) => `${c} ${n}`).join(", ")}. ` +
       `Busiest hour: ${when(busiest.hour)} with ${busiest.total}.`;
 
-  const W = 720, H = 240, left = 44, right = 8, top = 10, bottom = 34;
-  const plotW = W - left - right, plotH = H - top - bottom;
-  const slot = plotW / hours;
-  const barW = Math.max(1, slot * 0.8);
-  const y = (n) => top + plotH - (n / max) * plotH;
-  const graph = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": "chart-svg-title chart-summary",
-    class: "chart", preserveAspectRatio: "none" },
-    svg("title", { id: "chart-svg-title" }, `Events per hour by category, ${range}`));
-  // Axes and gridlines: 0, half and the maximum.
-  for (const n of [...new Set([0, Math.round(max / 2), max])]) {
-    graph.append(svg("line", { x1: left, x2: W - right, y1: y(n), y2: y(n), stroke: "#cfd6e0", "stroke-width": 1 }),
-      svg("text", { x: left - 6, y: y(n) + 4, "text-anchor": "end", "font-size": 12, fill: "#4a5568" }, String(n)));
-  }
-  // Hour labels: about six across.
-  const every = Math.max(1, Math.ceil(hours / 6));
-  for (let i = 0; i < hours; i += every) {
-    const d = new Date((first + i) * HOUR);
-    const label = hours > 24 ? `${d.getMonth() + 1}/${d.getDate()} ${d.getHours()}h` : `${String(d.getHours()).padStart(2, "0")}:00`;
-    graph.append(svg("text", { x: left + i * slot + slot / 2, y: H - bottom + 16, "text-anchor": "middle", "font-size": 12, fill: "#4a5568" }, label));
-  }
-  graph.append(svg("text", { x: left + plotW / 2, y: H - 2, "text-anchor": "middle", "font-size": 12, fill: "#4a5568" }, "Hour (your time zone)"));
-  for (let i = 0; i < hours; i++) {
-    const bucket = byHour.get(first + i);
-    if (!bucket) continue;
-    let base = 0;
-    data.categories.forEach((category, ci) => {
-      const n = bucket.counts[category] || 0;
-      if (!n) return;
-      const y0 = y(base + n);
-      graph.append(svg("rect", { x: left + i * slot + (slot - barW) / 2, y: y0, width: barW, height: Math.max(1, y(base) - y0),
-        fill: colour(category, ci), class: "bar", "data-category": category, "data-count": n },
-        svg("title", {}, `${when(bucket.hour)}: ${category} ${n}`)));
-      base += n;
-    });
-  }
-  graph.append(svg("line", { x1: left, x2: W - right, y1: top + plotH, y2: top + plotH, stroke: "#16202e", "stroke-width": 1 }));
+  /** The SVG at `W` user units wide: drawn for the width it is shown at, so its text stays legible. */
+  const plot = (W) => {
+    const H = 240, left = 44, right = 8, top = 10, bottom = 34;
+    const plotW = W - left - right, plotH = H - top - bottom;
+    const slot = plotW / hours;
+    const barW = Math.min(48, Math.max(1, slot * 0.8));
+    const y = (n) => top + plotH - (n / max) * plotH;
+    const graph = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": "chart-svg-title chart-summary",
+      class: "chart" },
+      svg("title", { id: "chart-svg-title" }, `Events per hour by category, ${range}`));
+    // Axes and gridlines: 0, half and the maximum.
+    for (const n of [...new Set([0, Math.round(max / 2), max])]) {
+      graph.append(svg("line", { x1: left, x2: W - right, y1: y(n), y2: y(n), stroke: "#cfd6e0", "stroke-width": 1 }),
+        svg("text", { x: left - 6, y: y(n) + 4, "text-anchor": "end", "font-size": 12, fill: "#4a5568" }, String(n)));
+    }
+    // Hour labels: one per ~90 units at most (fewer on a narrow screen).
+    const every = Math.max(1, Math.ceil(hours / Math.max(2, Math.floor(plotW / 90))));
+    for (let i = 0; i < hours; i += every) {
+      const d = new Date((first + i) * HOUR);
+      const label = hours > 25 ? `${d.getMonth() + 1}/${d.getDate()} ${d.getHours()}h` : `${String(d.getHours()).padStart(2, "0")}:00`;
+      graph.append(svg("text", { x: left + i * slot + slot / 2, y: H - bottom + 16, "text-anchor": "middle", "font-size": 12, fill: "#4a5568" }, label));
+    }
+    graph.append(svg("text", { x: left + plotW / 2, y: H - 2, "text-anchor": "middle", "font-size": 12, fill: "#4a5568" }, "Hour (your time zone)"));
+    for (let i = 0; i < hours; i++) {
+      const bucket = byHour.get(first + i);
+      if (!bucket) continue;
+      let base = 0;
+      data.categories.forEach((category, ci) => {
+        const n = bucket.counts[category] || 0;
+        if (!n) return;
+        const y0 = y(base + n);
+        graph.append(svg("rect", { x: left + i * slot + (slot - barW) / 2, y: y0, width: barW, height: Math.max(1, y(base) - y0),
+          fill: colour(category, ci), class: "bar", "data-category": category, "data-count": n },
+          svg("title", {}, `${when(bucket.hour)}: ${category} ${n}`)));
+        base += n;
+      });
+    }
+    graph.append(svg("line", { x1: left, x2: W - right, y1: top + plotH, y2: top + plotH, stroke: "#16202e", "stroke-width": 1 }));
+    return graph;
+  };
   const legend = h("ul", { class: "legend", "aria-label": "Categories" },
     perCategory.map(([c, n], i) => h("li", {},
       svg("svg", { width: 14, height: 14, "aria-hidden": "true", focusable: "false" },
         svg("rect", { width: 14, height: 14, rx: 2, fill: colour(c, i) })),
       ` ${c} (${n})`)));
-  show(section, title, h("figure", { class: "chart-figure" }, graph, legend, h("figcaption", { id: "chart-summary" }, summary)));
+  const width = () => Math.max(300, Math.round(section.clientWidth - 40));
+  let drawn = width();
+  const figure = h("figure", { class: "chart-figure" }, plot(drawn), legend, h("figcaption", { id: "chart-summary" }, summary));
+  show(section, title, figure);
+  // Redrawn (from the same answer) when the page's width changes.
+  new ResizeObserver(() => {
+    if (!figure.isConnected || Math.abs(width() - drawn) < 24) return;
+    drawn = width();
+    figure.firstElementChild.replaceWith(plot(drawn));
+  }).observe(section);
 }

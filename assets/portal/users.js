@@ -70,16 +70,23 @@ function userRow(u, me, say, reload) {
     "aria-describedby": `role-${u.id}-error`, disabled: locked },
     ROLES.filter((r) => r !== "owner" || me.user.role === "owner" || u.role === "owner")
       .map((r) => h("option", { value: r, selected: r === u.role }, r)));
-  const form = h("form", { class: "role-form", novalidate: true }, role, error, h("div", { class: "form-error" }));
-  role.addEventListener("change", async () => {
+  // The change is sent by a button, not on `change`: arrow keys on a select change its value.
+  const save = h("button", { type: "submit", class: "primary", hidden: true, "aria-label": `Save the role of ${nameOf(u)}` }, "Save");
+  const form = h("form", { class: "role-form", novalidate: true }, role, save, error, h("div", { class: "form-error" }));
+  role.addEventListener("change", () => { save.hidden = role.value === u.role; });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    save.disabled = true;
     const result = await guarded("PATCH", `/api/settings/users/${encodeURIComponent(u.id)}`, { role: role.value });
+    save.disabled = false;
     if (!result.ok) {
-      role.value = u.role;
       if (!result.cancelled) await report(form, result);
       return;
     }
     await report(form, null);
     u.role = result.body.role;
+    save.hidden = true;
+    role.focus();
     say(`${nameOf(u)} is now ${u.role}.`);
   });
   const disabled = u.status === "disabled";
@@ -172,9 +179,9 @@ async function listInvitations(section, say) {
       if (!done.cancelled) show(box, await problem(done));
       return;
     }
-    say(`The invitation for ${inv.email} is revoked.`);
     await listInvitations(section, say);
     section.querySelector("button")?.focus();
+    say(`The invitation for ${inv.email} is revoked.`);
   };
   const row = (inv) => h("tr", { "data-invitation": inv.id },
     h("td", { "data-label": "Email" }, inv.email),

@@ -47,20 +47,20 @@ test("audit log: badge, chart, paging, a row's data, filters in the URL, exports
     assert.equal(seqs.at(-1), 1, "down to the first seeded row");
 
     // Filters through the form land in the URL; a reload shows the same view.
-    await page.getByLabel("Action").fill("ACCOUNT_SIGNIN_FAILED");
-    await page.getByLabel("Text").fill("HYPERLINK");
+    await page.getByLabel("Action", { exact: true }).fill("ACCOUNT_SIGNIN_FAILED");
+    await page.getByLabel("Text", { exact: true }).fill("HYPERLINK");
     await page.getByRole("button", { name: "Apply filters" }).click();
     await page.waitForURL((url) => url.searchParams.get("action") === "ACCOUNT_SIGNIN_FAILED" && url.searchParams.get("q") === "HYPERLINK");
     await page.getByText(/All 12 matching events shown/).waitFor();
     await page.reload();
     await page.getByText(/All 12 matching events shown/).waitFor();
-    assert.equal(await page.getByLabel("Action").inputValue(), "ACCOUNT_SIGNIN_FAILED");
-    assert.equal(await page.getByLabel("Text").inputValue(), "HYPERLINK");
+    assert.equal(await page.getByLabel("Action", { exact: true }).inputValue(), "ACCOUNT_SIGNIN_FAILED");
+    assert.equal(await page.getByLabel("Text", { exact: true }).inputValue(), "HYPERLINK");
 
     // A shared link with a time range: the seeded failures of the first two minutes.
     await page.goto(`${base}/portal/audit?${FAILED_WINDOW}`);
     await page.getByText("All 12 matching events shown.").waitFor();
-    assert.ok(await page.getByLabel("From").inputValue(), "the range is in the form");
+    assert.ok(await page.getByLabel("From", { exact: true }).inputValue(), "the range is in the form");
     const failedSeqs = await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.dataset.seq)));
     assert.deepEqual(failedSeqs, [120, 110, 100, 90, 80, 70, 60, 50, 40, 30, 20, 10]);
     // The chart of that range: one hour, 12 ACCOUNT events.
@@ -127,6 +127,7 @@ test("users: role change, disable with confirmation, invite shown once, revoke, 
 
     // Role change.
     await page.getByRole("combobox", { name: "Role of Pro Mote" }).selectOption("admin");
+    await page.getByRole("button", { name: "Save the role of Pro Mote" }).click();
     await page.getByText("Pro Mote is now admin.").waitFor();
     const promoted = await call(page, "GET", "/api/settings/users");
     assert.equal(promoted.body.users.find((u) => u.id === "u_portal_promote").role, "admin");
@@ -170,7 +171,7 @@ test("users: role change, disable with confirmation, invite shown once, revoke, 
     await page.getByRole("button", { name: "Revoke the invitation for invitee@browser.test" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Revoke" }).click();
     await page.getByText("The invitation for invitee@browser.test is revoked.").waitFor();
-    assert.equal(await invitation.count(), 0);
+    await invitation.waitFor({ state: "detached" });
     const open_ = await call(page, "GET", "/api/settings/invitations");
     assert.ok(!open_.body.invitations.some((i) => i.email === "invitee@browser.test"));
     assert.equal(await page.evaluate(() => window.__xss), undefined);
