@@ -406,6 +406,9 @@ impl TenantA {
             ("/api/settings/webhooks/", self.webhook.clone()),
             ("/api/settings/saml-providers/", self.saml.clone()),
             ("/api/saml/", self.saml.clone()),
+            // The portal's pages and files are the same for everyone.
+            ("/portal/assets/", "app.js".into()),
+            ("/portal/", "audit".into()),
         ]
     }
 
