@@ -30,6 +30,7 @@ pub enum Op {
     AuditQuery,
     AuditExport,
     AuditVerify,
+    AuditHistogram,
     InvitationList,
     InvitationCreate,
     InvitationRevoke,
@@ -262,6 +263,7 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/settings/audit-log", Op::AuditQuery, Access::Admin),
     route("GET", "/api/settings/audit-log/export", Op::AuditExport, Access::Admin),
     route("GET", "/api/settings/audit-log/verify", Op::AuditVerify, Access::Admin),
+    route("GET", "/api/settings/audit-log/histogram", Op::AuditHistogram, Access::Admin),
     route("POST", "/api/operator/workspaces/{workspaceId}/move", Op::WorkspaceMove, Access::Operator),
 ];
 

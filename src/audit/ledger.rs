@@ -106,6 +106,16 @@ pub enum ChainBreak {
     HashMismatch { seq: i64, expected: String, actual: String },
 }
 
+impl ChainBreak {
+    /// Where the chain first fails: the missing `seq` of a gap, else the row that does not verify.
+    pub fn seq(&self) -> i64 {
+        match self {
+            Self::SeqGap { expected, .. } => *expected,
+            Self::PrevHashMismatch { seq, .. } | Self::HashMismatch { seq, .. } => *seq,
+        }
+    }
+}
+
 /// The verified head of a chain (or of a verified stretch of it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainSummary {
@@ -364,6 +374,7 @@ pub(crate) mod tests {
         let mut rows = chain(5);
         rows.remove(2);
         assert_eq!(verify_chain(&rows, GENESIS_HASH, 1), Err(ChainBreak::SeqGap { expected: 3, actual: 4 }));
+        assert_eq!(ChainBreak::SeqGap { expected: 3, actual: 4 }.seq(), 3);
     }
 
     #[test]

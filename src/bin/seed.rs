@@ -262,6 +262,8 @@ const FIXTURE_WORKSPACES: &[Ws] = &[
 const BULK_AUDIT_ROWS: i64 = 50_250;
 /// Rows of hash-chained history seeded into `ws_mover`, the workspace the move test moves.
 const MOVER_AUDIT_ROWS: i64 = 10_000;
+/// Rows of seeded history in `ws_browser` (the portal's audit page pages through them).
+const BROWSER_AUDIT_ROWS: i64 = 120;
 
 const FIXTURE_USERS: &[User] = &[
     User {
@@ -793,6 +795,34 @@ const FIXTURE_USERS: &[User] = &[
         status: "active",
         password: "portal-test-password",
     },
+    // The users page's browser test changes these two (tests/browser/portal-admin.test.mjs).
+    User {
+        id: "u_portal_promote",
+        ws: "ws_browser",
+        email: "promote@browser.test",
+        name: "Pro Mote",
+        role: "member",
+        status: "active",
+        password: "portal-test-password",
+    },
+    User {
+        id: "u_portal_disable",
+        ws: "ws_browser",
+        email: "disable@browser.test",
+        name: "Dis Able",
+        role: "member",
+        status: "active",
+        password: "portal-test-password",
+    },
+    User {
+        id: "u_portal_refused",
+        ws: "ws_browser",
+        email: "refused@browser.test",
+        name: "Re Fused",
+        role: "member",
+        status: "active",
+        password: "portal-test-password",
+    },
 ];
 
 fn quote(s: &str) -> String {
@@ -1043,6 +1073,10 @@ fn main() {
         let (invite_sql, invite) = invitation_sql("ws_sso", "newbie@sso.test", "u_sso");
         out.on("ws_sso", invite_sql);
         secrets["ssoInvitation"] = json!(invite);
+        // A known history for the portal's audit page test: 120 rows from 2026-01-01T00:00:01Z.
+        for sql in bulk_audit_sql("ws_browser", "u_portal_audit", "browser", BROWSER_AUDIT_ROWS) {
+            out.on("ws_browser", sql);
+        }
         for sql in bulk_audit_sql("ws_bulk", "u_bulk_admin", "bulk", BULK_AUDIT_ROWS) {
             out.on("ws_bulk", sql);
         }

@@ -1273,3 +1273,82 @@ fn verify_confirms_the_bulk_and_demo_chains() {
         .unwrap_or_else(|| panic!("row {rows} not on the newest page"));
     assert_eq!(head["hash"], body["headHash"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Histogram (the portal's chart)
+// ---------------------------------------------------------------------------------------------
+
+const HISTOGRAM: &str = "/api/settings/audit-log/histogram";
+
+/// `{hour: {category: n}}` of a histogram answer, checking each bucket's total.
+fn buckets(body: &Value) -> Vec<(String, Vec<(String, i64)>)> {
+    body["buckets"]
+        .as_array()
+        .unwrap_or_else(|| panic!("buckets: {body}"))
+        .iter()
+        .map(|b| {
+            let counts: Vec<(String, i64)> = b["counts"]
+                .as_object()
+                .unwrap_or_else(|| panic!("counts: {b}"))
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_i64().unwrap()))
+                .collect();
+            assert_eq!(b["total"].as_i64(), Some(counts.iter().map(|(_, n)| n).sum::<i64>()), "{b}");
+            (b["hour"].as_str().unwrap().to_string(), counts)
+        })
+        .collect()
+}
+
+#[test]
+fn histogram_counts_the_filtered_rows_per_hour_and_category() {
+    let s = login(BULK_ADMIN);
+    let who = Who::Session(&s);
+    // Seeded row n is at 2026-01-01T00:00:00Z + n s: hour 0 holds rows 1..=3599, later hours
+    // 3600 each; every 10th row is a failed sign-in; every row is an ACCOUNT_* action.
+    let window = [("from", "2026-01-01T00:00:00Z"), ("to", "2026-01-01T02:59:59.999Z")];
+    let body = get(who, HISTOGRAM, &window).ok();
+    assert_eq!(body["bucketMs"], 3_600_000);
+    assert_eq!(body["from"], "2026-01-01T00:00:00.000Z");
+    assert_eq!(body["to"], "2026-01-01T02:59:59.999Z");
+    assert_eq!(body["categories"], json!(["ACCOUNT"]));
+    let hours = ["2026-01-01T00:00:00.000Z", "2026-01-01T01:00:00.000Z", "2026-01-01T02:00:00.000Z"];
+    let want = |counts: [i64; 3]| -> Vec<(String, Vec<(String, i64)>)> {
+        hours.iter().zip(counts).map(|(h, n)| (h.to_string(), vec![("ACCOUNT".to_string(), n)])).collect()
+    };
+    assert_eq!(buckets(&body), want([3599, 3600, 3600]));
+    // The query's filters apply.
+    let mut failed = window.to_vec();
+    failed.push(("action", "ACCOUNT_SIGNIN_FAILED"));
+    assert_eq!(buckets(&get(who, HISTOGRAM, &failed).ok()), want([359, 360, 360]));
+    let mut texts = window.to_vec();
+    texts.push(("q", "\"n\":5}"));
+    let only_5 = get(who, HISTOGRAM, &texts).ok();
+    assert_eq!(buckets(&only_5), vec![(hours[0].to_string(), vec![("ACCOUNT".to_string(), 1)])]);
+    // Hours without rows are left out; a range with none is empty.
+    let empty = get(who, HISTOGRAM, &[("from", "2025-06-01T00:00:00Z"), ("to", "2025-06-02T00:00:00Z")]).ok();
+    assert_eq!(empty["buckets"], json!([]));
+    assert_eq!(empty["categories"], json!([]));
+    // At most 31 days of hours; `from` after `to` and bad times are refused, naming the parameter.
+    get(who, HISTOGRAM, &[("from", "2026-01-01T00:00:00Z"), ("to", "2026-01-31T23:59:59.999Z")]).ok();
+    for (params, param) in [
+        (vec![("from", "2026-01-01T00:00:00Z"), ("to", "2026-02-01T00:00:00Z")], "from"),
+        (vec![("from", "2026-01-02"), ("to", "2026-01-01")], "from"),
+        (vec![("to", "yesterday")], "to"),
+        (vec![("action", "lower")], "action"),
+    ] {
+        let body = get(who, HISTOGRAM, &params).expect_error(400, "ValidationError");
+        let reason = body["reason"].as_str().unwrap_or_default();
+        assert!(reason.starts_with(&format!("{param}: ")), "{params:?}: {body}");
+    }
+    // Default range: the last 24 hours, which hold this session's sign-in.
+    let recent = get(who, HISTOGRAM, &[]).ok();
+    let span = parse_ts(recent["to"].as_str().unwrap()) - parse_ts(recent["from"].as_str().unwrap());
+    assert_eq!(span, 24 * 3_600_000 - 1);
+    assert!(recent["categories"].as_array().unwrap().contains(&json!("ACCOUNT")), "{recent}");
+    // Admins only; other workspaces' rows never count.
+    get(Who::Session(&login(MEMBER)), HISTOGRAM, &[]).expect_error(403, "Forbidden");
+    get(Who::Anonymous, HISTOGRAM, &[]).expect_error(401, "Unauthorized");
+    let demo = login(ADMIN);
+    let other = get(Who::Session(&demo), HISTOGRAM, &window).ok();
+    assert_eq!(other["buckets"], json!([]), "ws_demo sees none of ws_bulk's seeded history");
+}

@@ -212,6 +212,7 @@ const MATRIX: &[(&str, &str, &str, &[Check])] = &[
     ("GET", "/api/settings/audit-log", NONE, &[OwnLedger(B::Pat), MemberOnAdmin]),
     ("GET", "/api/settings/audit-log/export", NONE, &[OwnLedger(B::Pat), MemberOnAdmin]),
     ("GET", "/api/settings/audit-log/verify", NONE, &[OwnLedger(B::Pat), MemberOnAdmin]),
+    ("GET", "/api/settings/audit-log/histogram", NONE, &[OwnLedger(B::Pat), MemberOnAdmin]),
 ];
 
 const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -405,6 +406,9 @@ impl TenantA {
             ("/api/settings/webhooks/", self.webhook.clone()),
             ("/api/settings/saml-providers/", self.saml.clone()),
             ("/api/saml/", self.saml.clone()),
+            // The portal's pages and files are the same for everyone.
+            ("/portal/assets/", "app.js".into()),
+            ("/portal/", "audit".into()),
         ]
     }
 

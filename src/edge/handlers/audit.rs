@@ -170,7 +170,9 @@ pub async fn verify(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         let rows = store::chain_page(&db, who.workspace_id(), after, i64::from(PAGE_ROWS), sealed_head).await?;
         for entry in &rows {
             if let Err(broken) = verifier.push(entry) {
-                return Ok(Reply::json(json!({"ok": false, "break": format!("{broken:?}")})));
+                return Ok(Reply::json(
+                    json!({"ok": false, "break": format!("{broken:?}"), "brokenAtSeq": broken.seq()}),
+                ));
             }
         }
         match rows.last() {
@@ -180,4 +182,54 @@ pub async fn verify(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     }
     let s = verifier.summary();
     Ok(Reply::json(json!({"ok": true, "rows": s.rows, "headSeq": s.head_seq, "headHash": s.head_hash})))
+}
+
+/// One histogram bucket's width: an hour.
+pub const HOUR_MS: i64 = 3_600_000;
+/// The widest histogram range: 31 days of hourly buckets.
+pub const HISTOGRAM_MAX_HOURS: i64 = 31 * 24;
+
+/// Events per UTC hour and category (the action's first segment) over `from`..=`to` (default:
+/// the 24 hours up to now), with the query's other filters. Only hours with events are listed.
+pub async fn histogram(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
+    let mut f = filter(cx)?;
+    let to = f.to_ms.unwrap_or(cx.now_ms);
+    let from = f.from_ms.unwrap_or(to - 24 * HOUR_MS + 1);
+    if from > to {
+        return Err(ApiError::with_reason(ErrorCode::ValidationError, "from: must not be later than `to`"));
+    }
+    if to / HOUR_MS - from / HOUR_MS >= HISTOGRAM_MAX_HOURS {
+        return Err(ApiError::with_reason(
+            ErrorCode::ValidationError,
+            format!("from: the range spans at most {HISTOGRAM_MAX_HOURS} hours (31 days)"),
+        ));
+    }
+    (f.from_ms, f.to_ms) = (Some(from), Some(to));
+    let db = cx.db()?;
+    store::seal(&db, who.workspace_id()).await?;
+    let cells = store::histogram(&db, &f, who.workspace_id()).await?;
+    let mut categories: Vec<&str> = cells.iter().map(|c| c.category.as_str()).collect();
+    categories.sort_unstable();
+    categories.dedup();
+    let mut buckets: Vec<serde_json::Value> = Vec::new();
+    let mut current: Option<(i64, serde_json::Map<String, serde_json::Value>)> = None;
+    for cell in &cells {
+        if current.as_ref().is_some_and(|(hour, _)| *hour != cell.hour) {
+            buckets.extend(current.take().map(bucket));
+        }
+        current.get_or_insert_with(|| (cell.hour, serde_json::Map::new())).1.insert(cell.category.clone(), json!(cell.n));
+    }
+    buckets.extend(current.map(bucket));
+    Ok(Reply::json(json!({
+        "from": crate::time::format_ms(from),
+        "to": crate::time::format_ms(to),
+        "bucketMs": HOUR_MS,
+        "categories": categories,
+        "buckets": buckets,
+    })))
+}
+
+fn bucket((hour, counts): (i64, serde_json::Map<String, serde_json::Value>)) -> serde_json::Value {
+    let total: i64 = counts.values().filter_map(serde_json::Value::as_i64).sum();
+    json!({"hour": crate::time::format_ms(hour * HOUR_MS), "total": total, "counts": counts})
 }

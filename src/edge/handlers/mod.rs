@@ -117,6 +117,7 @@ pub async fn dispatch(
         Op::AuditQuery => audit::query(cx, &who()?, prefetched).await,
         Op::AuditExport => audit::export(cx, &who()?).await,
         Op::AuditVerify => audit::verify(cx, &who()?).await,
+        Op::AuditHistogram => audit::histogram(cx, &who()?).await,
         Op::InvitationList => invitations::list(cx, &who()?).await,
         Op::InvitationCreate => invitations::create(cx, &who()?).await,
         Op::InvitationRevoke => invitations::revoke(cx, &who()?, &id()?).await,

@@ -224,3 +224,27 @@ pub async fn chain_page(db: &Db, workspace_id: &str, after: i64, limit: i64, upt
     );
     db::all(db, &sql, &[text(workspace_id), int(after), int(limit), int(upto)]).await
 }
+
+/// One cell of an hourly histogram: the rows of one category in one UTC hour.
+#[derive(Debug, serde::Deserialize)]
+pub struct HourCount {
+    /// Hours since the Unix epoch (`at / 3_600_000`).
+    pub hour: i64,
+    /// The action's first `_`-separated segment (`ACCOUNT`, `WORKSPACE`, …).
+    pub category: String,
+    pub n: i64,
+}
+
+/// Rows matching the filter, counted per UTC hour and category, oldest hour first. The
+/// filter's time range bounds the scan (the `(workspace_id, at)` index); its cursor is ignored.
+pub async fn histogram(db: &Db, f: &AuditFilter, workspace_id: &str) -> ApiResult<Vec<HourCount>> {
+    let f = AuditFilter { cursor: None, ..f.clone() };
+    let (condition, params) = f.where_clause(WorkspaceRef::Id(workspace_id));
+    let args: Vec<_> = params.iter().map(db::value).collect();
+    let sql = format!(
+        "SELECT at / 3600000 AS hour, \
+         CASE WHEN instr(action, '_') > 0 THEN substr(action, 1, instr(action, '_') - 1) ELSE action END AS category, \
+         COUNT(*) AS n FROM audit_log WHERE {condition} GROUP BY hour, category ORDER BY hour, category"
+    );
+    db::all(db, &sql, &args).await
+}
