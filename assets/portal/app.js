@@ -1,5 +1,6 @@
 // The portal's entry module: who is signed in (GET /api/me), the navigation, and the page for
-// the path (/portal, /portal/security, /portal/audit, /portal/users). Pages are modules with
+// the path (/portal, /portal/security, /portal/audit, /portal/users, /portal/saml, /portal/scim,
+// /portal/network, /portal/attestation, /portal/webhooks). Pages are modules with
 // `render(main, me)`.
 import { h, show } from "./dom.js";
 import { api } from "./api.js";
@@ -9,6 +10,11 @@ const PAGES = {
   security: { title: "Account security", load: () => import("./security.js"), signedIn: true },
   audit: { title: "Audit log", load: () => import("./audit.js"), signedIn: true, admin: true },
   users: { title: "Users", load: () => import("./users.js"), signedIn: true, admin: true },
+  saml: { title: "SSO", load: () => import("./saml.js"), signedIn: true, admin: true },
+  scim: { title: "Directory sync", load: () => import("./scim.js"), signedIn: true, admin: true },
+  network: { title: "Network policy", load: () => import("./network.js"), signedIn: true, admin: true },
+  attestation: { title: "Passkey policy", load: () => import("./attestation.js"), signedIn: true, admin: true },
+  webhooks: { title: "Webhooks", load: () => import("./webhooks.js"), signedIn: true, admin: true },
 };
 
 const isAdmin = (me) => me && ["owner", "admin"].includes(me.user.role) && !me.enrolmentOnly;

@@ -22,7 +22,7 @@ pub struct Asset {
 include!(concat!(env!("OUT_DIR"), "/portal_assets.rs"));
 
 /// The portal's pages: `/portal` is the sign-in page.
-pub const PAGES: &[&str] = &["signin", "security", "audit", "users"];
+pub const PAGES: &[&str] = &["signin", "security", "audit", "users", "saml", "scim", "network", "attestation", "webhooks"];
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
