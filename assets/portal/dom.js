@@ -31,15 +31,68 @@ export function show(el, ...children) {
   return fill(el, {}, children);
 }
 
-/** A labelled input: {label, name, type, ...attributes}. The error slot follows the input. */
-export function field({ label, name, type = "text", hint, ...attrs }) {
-  const id = `f-${name}`;
+/**
+ * A labelled input: {label, name, type, ...attributes}, with the id `${prefix}-${name}` (a
+ * prefix keeps ids apart when several forms on one page share names). The error slot follows
+ * the input.
+ */
+export function field({ label, name, type = "text", hint, prefix = "f", ...attrs }) {
+  const id = `${prefix}-${name}`;
   const input = h("input", { id, name, type, "aria-describedby": `${id}-error${hint ? ` ${id}-hint` : ""}`, ...attrs });
   return h("div", { class: "field" },
     h("label", { for: id }, label),
     hint ? h("p", { id: `${id}-hint`, class: "hint" }, hint) : null,
     input,
     h("p", { id: `${id}-error`, class: "field-error", "aria-live": "polite" }));
+}
+
+/** A section titled by its heading, whose id is `${id}-title`. */
+export function section(id, title, ...children) {
+  return h("section", { id, "aria-labelledby": `${id}-title` }, h("h2", { id: `${id}-title` }, title), ...children);
+}
+
+/** A live region for a section's outcome ("Passkey added."). */
+export const status = () => h("div", { class: "status", role: "status", "aria-live": "polite" });
+
+/** Says `text` in a live region made by status(); an empty text clears it. */
+export const said = (el, text, kind = "ok") => show(el, text ? h("p", { class: kind }, text) : null);
+
+/** Runs `work` with `button` disabled meanwhile; its result. */
+export async function busy(button, work) {
+  button.disabled = true;
+  try {
+    return await work();
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** A confirmation in a modal dialog (keyboard: focus trapped, Escape cancels); true to go on. */
+export function confirmAction(title, text, yes) {
+  let d = document.getElementById("confirm-dialog");
+  if (!d) {
+    d = h("dialog", { id: "confirm-dialog", "aria-labelledby": "confirm-title", "aria-describedby": "confirm-text" });
+    document.body.append(d);
+  }
+  const opener = document.activeElement;
+  return new Promise((resolve) => {
+    const done = (answer) => {
+      if (d.open) d.close();
+      resolve(answer);
+    };
+    show(d,
+      h("h2", { id: "confirm-title" }, title),
+      h("p", { id: "confirm-text" }, text),
+      h("div", { class: "actions" },
+        h("button", { type: "button", class: "danger", onclick: () => done(true) }, yes),
+        h("button", { type: "button", onclick: () => done(false) }, "Cancel")));
+    d.addEventListener("close", () => {
+      resolve(false);
+      if (opener?.isConnected) opener.focus();
+    }, { once: true });
+    d.showModal();
+    d.querySelector("button:last-child").focus();
+  });
 }
 
 /** The values of a form's named inputs. */
