@@ -107,12 +107,19 @@ export function when(iso) {
   return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString();
 }
 
-/** Text copied to the clipboard, with a spoken confirmation. */
+/**
+ * Text copied to the clipboard, with a spoken confirmation. A button named by `aria-label`
+ * ("Copy the base URL") says "Copied the base URL" meanwhile, so its name keeps its visible text.
+ */
 export async function copy(text, button) {
   await navigator.clipboard.writeText(text);
-  const before = button.textContent;
+  const [before, label] = [button.textContent, button.getAttribute("aria-label")];
   button.textContent = "Copied";
-  setTimeout(() => { button.textContent = before; }, 1500);
+  if (label) button.setAttribute("aria-label", label.replace(/^Copy\b/, "Copied"));
+  setTimeout(() => {
+    button.textContent = before;
+    if (label) button.setAttribute("aria-label", label);
+  }, 1500);
 }
 
 /** Offers `text` as a file download. */
