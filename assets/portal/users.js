@@ -2,7 +2,7 @@
 // the role, disable or enable: PATCH /api/settings/users/{id}), inviting an email with a role
 // (the token is shown once, with Copy), and the open invitations (revoke). Destructive actions
 // ask first; every write goes through guarded() for the step-up dialog.
-import { h, show, field, values, when, copy } from "./dom.js";
+import { h, show, field, values, when, confirmAction, shownOnce } from "./dom.js";
 import { api, guarded, report, problem } from "./api.js";
 
 const ROLES = ["owner", "admin", "member"];
@@ -20,30 +20,6 @@ export async function render(main, me) {
 }
 
 const nameOf = (u) => u.displayName || u.email;
-
-/** A confirmation in a modal dialog (focus trapped, returned on close); resolves true or false. */
-function confirmAction({ title, text, action }) {
-  return new Promise((resolve) => {
-    const opener = document.activeElement;
-    const dialog = h("dialog", { class: "confirm", "aria-labelledby": "confirm-title" });
-    const done = (answer) => {
-      dialog.close();
-      dialog.remove();
-      opener?.focus?.();
-      resolve(answer);
-    };
-    show(dialog,
-      h("h2", { id: "confirm-title" }, title),
-      h("p", {}, text),
-      h("div", { class: "actions" },
-        h("button", { type: "button", class: "danger", onclick: () => done(true) }, action),
-        h("button", { type: "button", onclick: () => done(false) }, "Cancel")));
-    dialog.addEventListener("cancel", (e) => { e.preventDefault(); done(false); });
-    document.body.append(dialog);
-    dialog.showModal();
-    dialog.querySelector("button:last-child").focus();
-  });
-}
 
 // ---------------------------------------------------------------------------------------------
 // Users
@@ -94,8 +70,8 @@ function userRow(u, me, say, reload) {
     "aria-label": `${disabled ? "Enable" : "Disable"} ${nameOf(u)}` }, disabled ? "Enable" : "Disable");
   toggle.addEventListener("click", async () => {
     if (!disabled) {
-      const sure = await confirmAction({ title: `Disable ${nameOf(u)}?`,
-        text: `${u.email} will be signed out everywhere at once and cannot sign in until enabled again.`, action: "Disable" });
+      const sure = await confirmAction(`Disable ${nameOf(u)}?`,
+        `${u.email} will be signed out everywhere at once and cannot sign in until enabled again.`, "Disable");
       if (!sure) return;
     }
     const result = await guarded("PATCH", `/api/settings/users/${encodeURIComponent(u.id)}`, { status: disabled ? "active" : "disabled" });
@@ -139,24 +115,11 @@ function inviteForm(section, me, refresh) {
     await report(form, result.cancelled ? null : result);
     if (!result.ok) return;
     form.reset();
-    const token = result.body.token;
-    const copyButton = h("button", { type: "button" }, "Copy");
-    copyButton.addEventListener("click", async () => {
-      try {
-        await copy(token, copyButton);
-      } catch {
-        getSelection().selectAllChildren(secret);
-        copyButton.textContent = "Press Ctrl+C to copy";
-      }
-    });
-    const secret = h("p", { class: "secret", id: "invitation-token" }, token);
-    show(once, h("div", { class: "ok" },
-      h("p", {}, `Invitation for ${result.body.email} (${result.body.role}), valid until ${when(result.body.expiresAt)}.`),
-      h("p", {}, h("strong", {}, "This token is shown once."), " Send it to the invitee now; it cannot be shown again."),
-      h("p", { class: "visually-hidden" }, "Invitation token:"),
-      secret,
-      h("div", { class: "actions" }, copyButton,
-        h("button", { type: "button", class: "link", onclick: () => { once.replaceChildren(); form.elements.email.focus(); } }, "Done"))));
+    const { box, copyButton } = shownOnce({ id: "invitation-token", value: result.body.token, label: "Invitation token:",
+      lines: [`Invitation for ${result.body.email} (${result.body.role}), valid until ${when(result.body.expiresAt)}.`,
+        [h("strong", {}, "This token is shown once."), " Send it to the invitee now; it cannot be shown again."]],
+      done: () => { once.replaceChildren(); form.elements.email.focus(); } });
+    show(once, box);
     copyButton.focus();
     await refresh();
   });
@@ -171,8 +134,8 @@ async function listInvitations(section, say) {
   if (!list.length) return show(section, title, h("p", { class: "muted" }, "No open invitations."));
   const box = h("div", { class: "form-error" });
   const revoke = async (inv) => {
-    const sure = await confirmAction({ title: `Revoke the invitation for ${inv.email}?`,
-      text: "Its token stops working at once. You can invite the email again later.", action: "Revoke" });
+    const sure = await confirmAction(`Revoke the invitation for ${inv.email}?`,
+      "Its token stops working at once. You can invite the email again later.", "Revoke");
     if (!sure) return;
     const done = await guarded("DELETE", `/api/settings/invitations/${encodeURIComponent(inv.id)}`);
     if (!done.ok) {
