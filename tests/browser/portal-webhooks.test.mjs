@@ -10,7 +10,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { launch, open, signIn, audit, base, call } from "./portal.mjs";
+import { launch, open, signIn, audit, base, call, memberRefused } from "./portal.mjs";
 
 const MARKUP = "<img src=x onerror=\"window.__xss=1\">";
 const FILTER = "WORKSPACE_*";
@@ -201,3 +201,6 @@ test("webhooks: add, test, log, health, circuit, re-enable, redeliver, rotate, e
     await hook.close();
   }
 });
+
+test("a member is refused the webhooks page", () => memberRefused("refused@browser.test",
+  [["/portal/webhooks", "webhooks-refused", "Webhooks"]], "/api/settings/webhooks"));
