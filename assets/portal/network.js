@@ -40,9 +40,12 @@ export async function render(main) {
     say: (text) => { status.textContent = text; } };
   page.changed = () => { page.say("Unsaved changes: the policy in force is unchanged until you save."); page.onChange?.(); };
   const sections = [settings(page), rulesSection(page), importSection(page), testSection(page), saveSection(page), whatIfSection(page)];
-  show(main, h("h1", {}, "Network policy"),
-    h("p", { class: "muted" }, `Version ${page.version}. Edit the draft below, test it, replay it over the audit log, then save.`),
-    status, ...sections);
+  page.versionText = h("p", { class: "muted" });
+  page.showVersion = () => {
+    page.versionText.textContent = `Version ${page.version} is in force. Edit the draft below, test it, replay it over the audit log, then save.`;
+  };
+  page.showVersion();
+  show(main, h("h1", {}, "Network policy"), page.versionText, status, ...sections);
 }
 
 /** The stored policy with every optional part filled in. */
@@ -332,6 +335,7 @@ function saveSection(page) {
     if (result.cancelled) return;
     if (result.ok) {
       page.version = result.body.version;
+      page.showVersion();
       Object.assign(page.draft, normalise(result.body.policy));
       page.redrawRules();
       show(outcome, h("p", { class: "ok" }, `Saved: version ${page.version} is in force since ${when(new Date().toISOString())}.`));
