@@ -122,7 +122,7 @@ test("network policy: rules, import, test an address, what-if, lockout guard, sa
     await page.getByLabel("Admins are exempt from the policy.").check();
     await page.getByRole("button", { name: "Save policy" }).click();
     await page.locator(".save-outcome .ok").getByText(/Saved: version 2/).waitFor();
-    await page.getByText("Version 2 is in force.", { exact: false }).waitFor();
+    await page.getByText(/^Version 2 is in force\./).waitFor();
     const saved = await call(page, "GET", "/api/settings/network-policy");
     assert.deepEqual(saved.body.policy.rules.map((r) => [r.id, r.cidr, r.label]),
       [["rule-2", "203.0.113.0/24", "Café wifi"], ["rule-3", "198.51.100.0/24", "Office"], ["rule-4", "2001:db8::/32", "VPN"]]);
