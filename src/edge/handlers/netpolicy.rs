@@ -24,6 +24,11 @@ fn invalid(reason: impl std::fmt::Display) -> ApiError {
     ApiError::with_reason(ErrorCode::ValidationError, reason.to_string())
 }
 
+/// A 400 about one request field.
+fn invalid_field(field: &str, reason: impl std::fmt::Display) -> ApiError {
+    invalid(reason).field("field", json!(field))
+}
+
 /// [`Policy::validate`], a refusal naming the part of the policy it is about in `field`.
 fn validate(policy: &Policy) -> ApiResult<()> {
     policy.validate().map_err(|e| invalid_field(&e.field(policy), e))
@@ -98,11 +103,6 @@ struct WhatIf {
     policy: Policy,
     from: Option<String>,
     to: Option<String>,
-}
-
-/// A 400 about one request field.
-fn invalid_field(field: &str, reason: impl std::fmt::Display) -> ApiError {
-    invalid(reason).field("field", json!(field))
 }
 
 fn instant(value: Option<&str>, field: &str) -> ApiResult<Option<i64>> {
