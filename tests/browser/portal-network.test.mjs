@@ -47,7 +47,7 @@ test("network policy: rules, import, test an address, what-if, lockout guard, sa
     await cidr.focus();
     await page.keyboard.type("10.0.0.1/8");
     await page.keyboard.press("Enter");
-    assert.match(await page.locator("#f-cidr-error").textContent(), /did you mean 10\.0\.0\.0\/8\?/);
+    await page.locator("#f-cidr-error", { hasText: /did you mean 10\.0\.0\.0\/8\?/ }).waitFor();
     assert.equal(await cidr.getAttribute("aria-invalid"), "true");
     await cidr.fill("203.0.113.0/24");
     await page.getByLabel("Label", { exact: true }).fill("Café");
