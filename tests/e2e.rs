@@ -19,6 +19,8 @@ mod isolation;
 mod moves;
 #[path = "e2e/netpolicy.rs"]
 mod netpolicy;
+#[path = "e2e/netpolicy_whatif.rs"]
+mod netpolicy_whatif;
 #[path = "e2e/ratelimit.rs"]
 mod ratelimit;
 #[path = "e2e/saml.rs"]

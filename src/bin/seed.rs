@@ -303,6 +303,19 @@ const FIXTURE_WORKSPACES: &[Ws] = &[
         policy: "password_and_sso",
         mfa: 0,
     },
+    // The network-policy what-if e2e test (tests/e2e/netpolicy_whatif.rs) counts every ledger row
+    // with an address here: no other test may write to it.
+    Ws { id: "ws_whatif", name: "What-if Co", slug: "whatif", status: "active", policy: "password_and_sso", mfa: 0 },
+    // The portal's network page (tests/browser/portal-network.test.mjs) saves policies and
+    // replays its ledger here: its own workspace, so no other test is blocked or counted.
+    Ws {
+        id: "ws_portal_net",
+        name: "Portal Network Co",
+        slug: "portal-net",
+        status: "active",
+        policy: "password_and_sso",
+        mfa: 0,
+    },
 ];
 
 /// Rows of hash-chained history seeded into `ws_bulk`: more than one export may carry.
@@ -912,6 +925,41 @@ const FIXTURE_USERS: &[User] = &[
         email: "hooks@portal-hooks.test",
         name: "Hook Admin",
         role: "admin",
+        status: "active",
+        password: "portal-test-password",
+    },
+        id: "u_whatif_owner",
+        ws: "ws_whatif",
+        email: "owner@whatif.test",
+        name: "Wat Owner",
+        role: "owner",
+        status: "active",
+        password: "whatif-owner-password",
+    },
+    User {
+        id: "u_whatif_member",
+        ws: "ws_whatif",
+        email: "member@whatif.test",
+        name: "Wat Member",
+        role: "member",
+        status: "active",
+        password: "whatif-member-password",
+    },
+    User {
+        id: "u_portal_net_admin",
+        ws: "ws_portal_net",
+        email: "admin@portal-net.test",
+        name: "Net Admin",
+        role: "admin",
+        status: "active",
+        password: "portal-test-password",
+    },
+    User {
+        id: "u_portal_net_member",
+        ws: "ws_portal_net",
+        email: "member@portal-net.test",
+        name: "Net Member",
+        role: "member",
         status: "active",
         password: "portal-test-password",
     },

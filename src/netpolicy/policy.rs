@@ -164,6 +164,31 @@ impl fmt::Display for PolicyError {
 
 impl std::error::Error for PolicyError {}
 
+impl PolicyError {
+    /// The part of `policy` the error is about, as a path for the error body's `field`:
+    /// `rules`, `rules[3].cidr`, `adminBypass.rules[0].id`, ….
+    pub fn field(&self, policy: &Policy) -> String {
+        let admin = match &policy.admin_bypass {
+            AdminBypass::AdminAllowlist(rules) => rules.as_slice(),
+            AdminBypass::None | AdminBypass::AdminsExempt => &[],
+        };
+        let paths = policy.rules.iter().enumerate().map(|(i, r)| (format!("rules[{i}]"), r));
+        let mut all = paths.chain(admin.iter().enumerate().map(|(i, r)| (format!("adminBypass.rules[{i}]"), r)));
+        let found = match self {
+            Self::TooManyRules { .. } if policy.rules.len() <= MAX_RULES => return "adminBypass.rules".into(),
+            Self::TooManyRules { .. } | Self::EmptyAllowlist => return "rules".into(),
+            Self::EmptyAdminAllowlist => return "adminBypass.rules".into(),
+            Self::InvalidId { id } => {
+                all.find(|(_, r)| r.id.chars().take(MAX_ID_LEN).eq(id.chars())).map(|(p, _)| (p, "id"))
+            }
+            Self::DuplicateId { id } => all.filter(|(_, r)| r.id == *id).nth(1).map(|(p, _)| (p, "id")),
+            Self::LabelTooLong { id, .. } => all.find(|(_, r)| r.id == *id).map(|(p, _)| (p, "label")),
+            Self::DuplicateCidr { second, .. } => all.find(|(_, r)| r.id == *second).map(|(p, _)| (p, "cidr")),
+        };
+        found.map_or_else(|| "rules".into(), |(path, part)| format!("{path}.{part}"))
+    }
+}
+
 impl Policy {
     /// Checks limits, ids (unique across both lists), labels and duplicate CIDRs.
     pub fn validate(&self) -> Result<(), PolicyError> {
@@ -508,6 +533,32 @@ mod tests {
             r#"{"allowed":false,"enforced":true,"matchedRule":"x","reason":"r"}"#
         );
         assert_eq!(serde_json::to_string(&Surface::SignIn).unwrap(), "\"SIGN_IN\"");
+    }
+
+    #[test]
+    fn validation_errors_name_their_field() {
+        let p = Policy {
+            mode: Mode::Denylist,
+            rules: vec![rule("a", "10.0.0.0/8"), rule("b", "11.0.0.0/8"), rule("c", "10.0.0.0/8")],
+            admin_bypass: AdminBypass::AdminAllowlist(vec![rule("vpn", "1.2.3.4"), rule("b", "1.2.3.5")]),
+            ..Policy::default()
+        };
+        let field = |p: &Policy| p.validate().unwrap_err().field(p);
+        assert_eq!(field(&p), "rules[2].cidr");
+        let p = Policy { rules: p.rules[..2].to_vec(), ..p };
+        assert_eq!(field(&p), "adminBypass.rules[1].id");
+        let mut p = Policy { admin_bypass: AdminBypass::AdminsExempt, ..p };
+        p.rules[1].label = "l".repeat(201);
+        assert_eq!(field(&p), "rules[1].label");
+        p.rules[0].id = "bad id".into();
+        assert_eq!(field(&p), "rules[0].id");
+        assert_eq!(field(&Policy { mode: Mode::Allowlist, ..Policy::default() }), "rules");
+        let empty_admin = Policy { admin_bypass: AdminBypass::AdminAllowlist(vec![]), ..Policy::default() };
+        assert_eq!(field(&empty_admin), "adminBypass.rules");
+        let many: Vec<Rule> = (0..=MAX_RULES).map(|i| rule(&format!("r{i}"), "10.0.0.0/8")).collect();
+        let admin_many = Policy { admin_bypass: AdminBypass::AdminAllowlist(many.clone()), ..Policy::default() };
+        assert_eq!(field(&admin_many), "adminBypass.rules");
+        assert_eq!(field(&Policy { rules: many, ..Policy::default() }), "rules");
     }
 
     #[test]

@@ -112,6 +112,9 @@ const BULK_ATTACK: &str = concat!(
     r#"{"method":"POST","path":"/Users","bulkId":"claim","data":{"userName":"{userName}","#,
     r#""emails":[{"value":"{bEmail}","primary":true}]}}]}"#
 );
+/// A draft that refuses every address: B's what-if lists whom it would block, which must be B's
+/// own users and addresses only.
+const WHAT_IF: &str = r#"{"policy":{"mode":"denylist","rules":[{"id":"all","cidr":"0.0.0.0/0"},{"id":"all6","cidr":"::/0"}]}}"#;
 const REDIRECT_HOOK: &str = r#"{"url":"https://evil.example.com/steal","enabled":true}"#;
 const ROTATE_NOW: &str = r#"{"overlapSeconds":0}"#;
 const REDELIVER_ALL: &str = r#"{"failedSince":"2026-01-01T00:00:00Z"}"#;
@@ -190,6 +193,7 @@ const MATRIX: &[(&str, &str, &str, &[Check])] = &[
     ("GET", "/api/settings/network-policy", NONE, &[OwnOnly(B::Pat), MemberOnAdmin]),
     ("PUT", "/api/settings/network-policy", NONE, &[MemberOnAdmin]),
     ("POST", "/api/settings/network-policy/test", NONE, &[MemberOnAdmin]),
+    ("POST", "/api/settings/network-policy/what-if", WHAT_IF, &[OwnOnly(B::Pat), MemberOnAdmin]),
     ("GET", "/api/settings/attestation-policy", NONE, &[MemberOnAdmin]),
     ("PUT", "/api/settings/attestation-policy", NONE, &[MemberOnAdmin]),
     ("POST", "/api/settings/attestation-policy/test", NONE, &[MemberOnAdmin]),

@@ -145,6 +145,7 @@ pub async fn dispatch(
         Op::NetworkPolicyGet => netpolicy::get(cx, &who()?).await,
         Op::NetworkPolicyPut => netpolicy::put(cx, &who()?).await,
         Op::NetworkPolicyTest => netpolicy::test(cx, &who()?).await,
+        Op::NetworkPolicyWhatIf => netpolicy::what_if(cx, &who()?).await,
         Op::AttestationGet => attestation::get(cx, &who()?).await,
         Op::AttestationPut => attestation::put(cx, &who()?).await,
         Op::AttestationTest => attestation::test(cx, &who()?).await,

@@ -27,6 +27,7 @@ use crate::edge::db::{self, int, opt_text, text};
 use crate::edge::http::fault;
 use crate::edge::store::webhooks::{self, Job};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::netpolicy::whatif::{LedgerGroup, Window, REPLAYED_ACTORS};
 use crate::tenancy::WorkspaceRef;
 use crate::webhooks::payload;
 
@@ -247,4 +248,33 @@ pub async fn histogram(db: &Db, f: &AuditFilter, workspace_id: &str) -> ApiResul
          COUNT(*) AS n FROM audit_log WHERE {condition} GROUP BY hour, category ORDER BY hour, category"
     );
     db::all(db, &sql, &args).await
+}
+
+/// The rows of `[from_ms, to_ms)` that record a client request (an address and a
+/// [`REPLAYED_ACTORS`] actor), grouped by address, action and actor, with the actor's email and
+/// role when it is a user of the workspace: the input of the network-policy what-if. One scan
+/// of the `(workspace_id, at)` index.
+pub async fn request_groups(db: &Db, workspace_id: &str, window: Window) -> ApiResult<Vec<LedgerGroup>> {
+    let [user, pat, scim] = REPLAYED_ACTORS;
+    db::all(
+        db,
+        "SELECT g.ip, g.action, g.actor_type, g.actor_id, g.surface, g.n, u.email, u.role FROM ( \
+           SELECT ip, action, actor_type, actor_id, \
+             CASE WHEN action IN (?4, ?5) THEN json_extract(data, '$.surface') END AS surface, COUNT(*) AS n \
+           FROM audit_log WHERE workspace_id = ?1 AND at >= ?2 AND at < ?3 AND ip IS NOT NULL \
+             AND actor_type IN (?6, ?7, ?8) \
+           GROUP BY ip, action, actor_type, actor_id, surface) g \
+         LEFT JOIN users u ON u.workspace_id = ?1 AND u.id = g.actor_id",
+        &[
+            text(workspace_id),
+            int(window.from_ms),
+            int(window.to_ms),
+            text(Action::NetworkPolicyBlocked.code()),
+            text(Action::NetworkPolicyWouldBlock.code()),
+            text(user),
+            text(pat),
+            text(scim),
+        ],
+    )
+    .await
 }
