@@ -928,6 +928,7 @@ const FIXTURE_USERS: &[User] = &[
         status: "active",
         password: "portal-test-password",
     },
+    User {
         id: "u_whatif_owner",
         ws: "ws_whatif",
         email: "owner@whatif.test",
