@@ -211,7 +211,7 @@ function drawRules(page, box) {
     } }, `Show ${Math.min(PAGE, rules.length - page.shown)} more`)
     : null;
   show(box, h("p", { class: "muted" }, `${rules.length} rule${rules.length === 1 ? "" : "s"}${rules.length > page.shown ? `, the first ${page.shown} shown` : ""}.`),
-    h("div", { class: "table-wrap" }, h("table", { class: "rules-table" },
+    h("div", { class: "table-wrap" }, h("table", { class: "stack-table rules-table" },
       h("caption", { class: "visually-hidden" }, "Rules of the draft policy"),
       h("thead", {}, h("tr", {}, ["CIDR", "Label", "ID", "Actions"].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, rules.slice(0, page.shown).map(row)))),
@@ -419,7 +419,7 @@ const LABEL = Object.fromEntries(SURFACES.map(([, wire, label]) => [wire, label]
 function whatIfReport(r) {
   const cols = [["rows", "Rows"], ["allow", "Allowed"], ["block", "Blocked"], ["monitor", "Would block (monitor)"],
     ["actuallyBlocked", "Blocked at the time"], ["newlyBlocked", "Newly blocked"], ["newlyAllowed", "Newly allowed"]];
-  const table = h("div", { class: "table-wrap" }, h("table", { class: "whatif-table" },
+  const table = h("div", { class: "table-wrap" }, h("table", { class: "stack-table whatif-table" },
     h("caption", {}, `From ${when(r.window.from)} to ${when(r.window.to)}: ${r.rows} rows replayed`,
       r.skipped ? `, ${r.skipped} with an unreadable address skipped` : "", "."),
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Surface"), cols.map(([, t]) => h("th", { scope: "col" }, t)))),

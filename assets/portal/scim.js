@@ -163,7 +163,7 @@ async function requests(el, names, refresh) {
       h("td", { "data-label": "Token" }, names.get(row.actor?.id) || row.actor?.id || "–"));
   }));
   show(el, title, intro, h("div", { class: "actions" }, again),
-    h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-labelledby": "scim-activity-title" }, h("table", { class: "scim-table" },
+    h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-labelledby": "scim-activity-title" }, h("table", { class: "stack-table scim-table" },
       h("caption", { class: "visually-hidden" }, "Recent SCIM requests"),
       h("thead", {}, h("tr", {}, ["Time", "Request", "Status", "Outcome", "Error", "Token"].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, lines))));
