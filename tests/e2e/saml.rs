@@ -362,4 +362,15 @@ fn certificates_show_their_subject_and_validity() {
     let days = certs[0]["daysLeft"].as_i64().unwrap();
     assert!((3000..3700).contains(&days), "{days}");
     assert_eq!(certs[0]["expired"], false);
+    // A rotation sends the list back: the old one removed by its `der`.
+    let id = p["id"].as_str().unwrap();
+    let path = format!("/api/settings/saml-providers/{id}");
+    let rotated = req("PATCH", &path).session(&owner).json(&json!({"certificates": [certs[1]["der"]]})).send().ok();
+    assert_eq!(rotated["certificates"].as_array().unwrap().len(), 1);
+    assert_eq!(rotated["certificates"][0]["sha256"], certs[1]["sha256"]);
+    // Refusals name the field.
+    let bad = req("PATCH", &path).session(&owner).json(&json!({"metadataXml": "<nope/>"})).send();
+    assert_eq!(bad.expect_error(400, "SAML_METADATA_INVALID")["field"], "metadataXml");
+    let bad = req("PATCH", &path).session(&owner).json(&json!({"certificates": ["not a cert"]})).send();
+    assert_eq!(bad.expect_error(400, "SAML_CERTIFICATE_INVALID")["field"], "certificates");
 }

@@ -57,8 +57,9 @@ pub(crate) fn certificate_key(b64: &str) -> Option<CoseKey> {
     certificate_public_key(&der).ok()
 }
 
-/// A configured certificate as an admin sees it: fingerprint, key type, subject and validity
-/// (days left against `now_ms`).
+/// A configured certificate as an admin sees it: fingerprint, key type, the certificate itself
+/// (public; what `certificates` takes back, for a rotation), subject and validity (days left
+/// against `now_ms`).
 fn certificate_view(c: &str, now_ms: i64) -> Value {
     let der = base64::engine::general_purpose::STANDARD.decode(c).unwrap_or_default();
     let kind = match certificate_key(c) {
@@ -66,7 +67,7 @@ fn certificate_view(c: &str, now_ms: i64) -> Value {
         Some(CoseKey::Rs256 { .. }) => "RSA",
         _ => "unsupported",
     };
-    let mut view = json!({"sha256": hex(&sha2::Sha256::digest(&der)), "keyType": kind});
+    let mut view = json!({"sha256": hex(&sha2::Sha256::digest(&der)), "keyType": kind, "der": c});
     if let Ok(d) = certificate_details(&der) {
         view["subject"] = json!(d.subject);
         view["notBefore"] = json!(crate::time::format_ms(d.not_before_ms));
@@ -116,7 +117,9 @@ pub(crate) fn certificate(text: &str) -> ApiResult<String> {
         .flat_map(|l| l.chars())
         .filter(|c| !c.is_ascii_whitespace())
         .collect();
-    let refused = |why: &str| ApiError::with_reason(ErrorCode::SamlCertificateInvalid, why.to_string());
+    let refused = |why: &str| {
+        ApiError::with_reason(ErrorCode::SamlCertificateInvalid, why.to_string()).field("field", json!("certificates"))
+    };
     let der = base64::engine::general_purpose::STANDARD.decode(&body).map_err(|_| refused("not PEM or base64 DER"))?;
     certificate_public_key(&der)
         .map_err(|e| refused(&format!("not an X.509 certificate with a P-256 or RSA key: {e}")))?;
@@ -138,15 +141,15 @@ fn sso_url(cx: &Ctx, url: &str) -> ApiResult<String> {
 /// Applies a create or update body to `p`, importing IdP metadata first when given.
 fn apply(cx: &Ctx, p: &mut Provider, body: ProviderBody) -> ApiResult<()> {
     if let Some(xml) = &body.metadata_xml {
-        let idp = metadata::parse_idp_metadata(xml)
-            .map_err(|e| ApiError::with_reason(ErrorCode::SamlMetadataInvalid, e.to_string()))?;
+        let refused = |why: String| {
+            ApiError::with_reason(ErrorCode::SamlMetadataInvalid, why).field("field", json!("metadataXml"))
+        };
+        let idp = metadata::parse_idp_metadata(xml).map_err(|e| refused(e.to_string()))?;
         p.idp_entity_id = idp.entity_id;
         match (idp.sso_post_url, idp.sso_redirect_url) {
             (Some(url), _) => (p.sso_url, p.sso_binding) = (url, "post".into()),
             (None, Some(url)) => (p.sso_url, p.sso_binding) = (url, "redirect".into()),
-            (None, None) => {
-                return Err(ApiError::with_reason(ErrorCode::SamlMetadataInvalid, "no SingleSignOnService"))
-            }
+            (None, None) => return Err(refused("no SingleSignOnService".into())),
         }
         let certs: Vec<String> =
             idp.signing_certificates.iter().map(|d| base64::engine::general_purpose::STANDARD.encode(d)).collect();
@@ -205,7 +208,8 @@ fn complete(p: &Provider) -> ApiResult<()> {
         return Err(ApiError::with_reason(
             ErrorCode::SamlCertificateInvalid,
             "certificates: one IdP signing certificate, or two during a rotation",
-        ));
+        )
+        .field("field", json!("certificates")));
     }
     if p.idp_entity_id.is_empty() || p.sso_url.is_empty() {
         return Err(invalid("idpEntityId and ssoUrl (or metadataXml) are required"));
