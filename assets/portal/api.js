@@ -66,6 +66,12 @@ export async function explain(result) {
   return { message, fix: fix.trim(), code, field: body.field || named?.[1], reason: body.reason };
 }
 
+/** What a SAML sign-in check (`check` of an ACS refusal) means, from error-codes.md. */
+export async function checkMeaning(check) {
+  const errors = await errorCatalog();
+  return (errors.checks?.[check] || "").replaceAll("`", "");
+}
+
 /** The sentence for a failed result, as an element. */
 export async function problem(result) {
   const e = await explain(result);

@@ -31,10 +31,14 @@ export function show(el, ...children) {
   return fill(el, {}, children);
 }
 
-/** A labelled input: {label, name, type, ...attributes}. The error slot follows the input. */
-export function field({ label, name, type = "text", hint, ...attrs }) {
-  const id = `f-${name}`;
-  const input = h("input", { id, name, type, "aria-describedby": `${id}-error${hint ? ` ${id}-hint` : ""}`, ...attrs });
+/**
+ * A labelled input: {label, name, type, ...attributes}; `type: "textarea"` makes a textarea;
+ * `id` (default `f-<name>`) when a page shows the same field more than once. The error slot
+ * follows the input.
+ */
+export function field({ label, name, type = "text", hint, id = `f-${name}`, ...attrs }) {
+  const described = { "aria-describedby": `${id}-error${hint ? ` ${id}-hint` : ""}`, ...attrs };
+  const input = type === "textarea" ? h("textarea", { id, name, ...described }) : h("input", { id, name, type, ...described });
   return h("div", { class: "field" },
     h("label", { for: id }, label),
     hint ? h("p", { id: `${id}-hint`, class: "hint" }, hint) : null,
@@ -70,4 +74,28 @@ export function download(name, text, type = "text/plain") {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** A confirmation in a modal dialog (focus trapped, returned on close); resolves true or false. */
+export function confirmAction({ title, text, action }) {
+  return new Promise((resolve) => {
+    const opener = document.activeElement;
+    const dialog = h("dialog", { class: "confirm", "aria-labelledby": "confirm-title" });
+    const done = (answer) => {
+      dialog.close();
+      dialog.remove();
+      opener?.focus?.();
+      resolve(answer);
+    };
+    show(dialog,
+      h("h2", { id: "confirm-title" }, title),
+      h("p", {}, text),
+      h("div", { class: "actions" },
+        h("button", { type: "button", class: "danger", onclick: () => done(true) }, action),
+        h("button", { type: "button", onclick: () => done(false) }, "Cancel")));
+    dialog.addEventListener("cancel", (e) => { e.preventDefault(); done(false); });
+    document.body.append(dialog);
+    dialog.showModal();
+    dialog.querySelector("button:last-child").focus();
+  });
 }

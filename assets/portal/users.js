@@ -2,7 +2,7 @@
 // the role, disable or enable: PATCH /api/settings/users/{id}), inviting an email with a role
 // (the token is shown once, with Copy), and the open invitations (revoke). Destructive actions
 // ask first; every write goes through guarded() for the step-up dialog.
-import { h, show, field, values, when, copy } from "./dom.js";
+import { h, show, field, values, when, copy, confirmAction } from "./dom.js";
 import { api, guarded, report, problem } from "./api.js";
 
 const ROLES = ["owner", "admin", "member"];
@@ -20,30 +20,6 @@ export async function render(main, me) {
 }
 
 const nameOf = (u) => u.displayName || u.email;
-
-/** A confirmation in a modal dialog (focus trapped, returned on close); resolves true or false. */
-function confirmAction({ title, text, action }) {
-  return new Promise((resolve) => {
-    const opener = document.activeElement;
-    const dialog = h("dialog", { class: "confirm", "aria-labelledby": "confirm-title" });
-    const done = (answer) => {
-      dialog.close();
-      dialog.remove();
-      opener?.focus?.();
-      resolve(answer);
-    };
-    show(dialog,
-      h("h2", { id: "confirm-title" }, title),
-      h("p", {}, text),
-      h("div", { class: "actions" },
-        h("button", { type: "button", class: "danger", onclick: () => done(true) }, action),
-        h("button", { type: "button", onclick: () => done(false) }, "Cancel")));
-    dialog.addEventListener("cancel", (e) => { e.preventDefault(); done(false); });
-    document.body.append(dialog);
-    dialog.showModal();
-    dialog.querySelector("button:last-child").focus();
-  });
-}
 
 // ---------------------------------------------------------------------------------------------
 // Users

@@ -99,5 +99,6 @@ mod tests {
         let errors: serde_json::Value = serde_json::from_str(asset_named("errors.json").expect("errors.json").body).unwrap();
         assert_eq!(errors["STEP_UP_REQUIRED"]["status"], 401);
         assert!(errors["ACCOUNT_LOCKED"]["fix"].as_str().is_some_and(|f| f.contains("Retry-After")));
+        assert!(errors["checks"]["audience_mismatch"].as_str().is_some_and(|m| m.contains("spEntityId")), "{errors}");
     }
 }

@@ -147,8 +147,8 @@ fn apply(cx: &Ctx, p: &mut Provider, body: ProviderBody) -> ApiResult<()> {
         let idp = metadata::parse_idp_metadata(xml).map_err(|e| refused(e.to_string()))?;
         p.idp_entity_id = idp.entity_id;
         match (idp.sso_post_url, idp.sso_redirect_url) {
-            (Some(url), _) => (p.sso_url, p.sso_binding) = (url, "post".into()),
-            (None, Some(url)) => (p.sso_url, p.sso_binding) = (url, "redirect".into()),
+            (Some(url), _) => (p.sso_url, p.sso_binding) = (sso_url(cx, &url)?, "post".into()),
+            (None, Some(url)) => (p.sso_url, p.sso_binding) = (sso_url(cx, &url)?, "redirect".into()),
             (None, None) => return Err(refused("no SingleSignOnService".into())),
         }
         let certs: Vec<String> =
