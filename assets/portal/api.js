@@ -104,3 +104,16 @@ export async function report(form, result) {
   }
   if (slot) slot.replaceChildren(await problem(result));
 }
+
+/**
+ * A form's write through guarded(), its submit button disabled meanwhile; a refusal is shown
+ * in the form (report()), a success clears its errors. Answers the result.
+ */
+export async function submit(form, method, path, body) {
+  const button = form.querySelector("button[type=submit]");
+  if (button) button.disabled = true;
+  const result = await guarded(method, path, body);
+  if (button) button.disabled = false;
+  await report(form, result.cancelled ? null : result);
+  return result;
+}

@@ -6,7 +6,7 @@
 // in words) shows here. Adding a provider takes the IdP's metadata (pasted or a file read in
 // the page) or its fields. Writes go through guarded() for the step-up dialog.
 import { h, show, field, values, when, copy, download, confirmAction } from "./dom.js";
-import { api, guarded, report, problem, explain, checkMeaning } from "./api.js";
+import { api, guarded, submit, problem, explain, checkMeaning } from "./api.js";
 
 const BASE = "/api/settings/saml-providers";
 const path = (id, rest = "") => `${BASE}/${encodeURIComponent(id)}${rest}`;
@@ -146,8 +146,7 @@ function rotationForm(p, saved) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const pem = form.elements.certificates.value.trim();
-    const result = await guarded("PATCH", path(p.id), { certificates: [...p.certificates.map((c) => c.der), pem] });
-    await report(form, result.cancelled ? null : result);
+    const result = await submit(form, "PATCH", path(p.id), { certificates: [...p.certificates.map((c) => c.der), pem] });
     if (result.ok) await saved(`A second certificate is added to ${p.name}.`);
   });
   return form;
@@ -173,8 +172,7 @@ function settingsForm(p, say, reload) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const body = { enabled: form.elements.enabled.checked, jitProvisioning: form.elements.jitProvisioning.checked };
-    const result = await guarded("PATCH", path(p.id), body);
-    await report(form, result.cancelled ? null : result);
+    const result = await submit(form, "PATCH", path(p.id), body);
     if (!result.ok) return;
     say(`${p.name} is ${result.body.enabled ? "enabled" : "disabled"}, just-in-time provisioning ${result.body.jitProvisioning ? "on" : "off"}.`);
     await reload();
@@ -190,8 +188,7 @@ function metadataForm(p, say, reload) {
     h("div", { class: "actions" }, h("button", { type: "submit" }, "Import metadata")));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const result = await guarded("PATCH", path(p.id), { metadataXml: form.elements.metadataXml.value });
-    await report(form, result.cancelled ? null : result);
+    const result = await submit(form, "PATCH", path(p.id), { metadataXml: form.elements.metadataXml.value });
     if (!result.ok) return;
     say(`${p.name} is updated from the metadata.`);
     await reload();
@@ -341,11 +338,7 @@ function addForm(section, say, reload) {
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Add identity provider")));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const button = form.querySelector("button[type=submit]");
-    button.disabled = true;
-    const result = await guarded("POST", BASE, createBody(values(form)));
-    button.disabled = false;
-    await report(form, result.cancelled ? null : result);
+    const result = await submit(form, "POST", BASE, createBody(values(form)));
     if (!result.ok) return;
     form.reset();
     say(`${result.body.name} is added. Give the IdP our entity ID and ACS URL, then run a test sign-in.`);

@@ -139,24 +139,41 @@ const NAMES: &[(&[u8], &str)] = &[
 
 /// A Name as RFC 4514 text: RDNs most specific (last) first, `, ` between them, `+` inside one.
 fn distinguished_name(name: &[u8]) -> Result<String, WebauthnError> {
+    let mut rdns: Vec<String> = name_attributes(name)?
+        .iter()
+        .map(|rdn| {
+            let parts = rdn.iter().map(|(oid, tag, value)| {
+                let label = NAMES.iter().find(|(o, _)| o == oid).map_or_else(|| dotted(oid), |(_, n)| n.to_string());
+                format!("{label}={}", escape(&any_string(*tag, value)))
+            });
+            parts.collect::<Vec<_>>().join("+")
+        })
+        .collect();
+    rdns.reverse();
+    Ok(rdns.join(", "))
+}
+
+/// One attribute of a Name: its type OID, its value's tag and its value.
+type NameAttribute<'a> = (&'a [u8], u8, &'a [u8]);
+
+/// The attributes of a Name (RFC 5280 §4.1.2.4), RDN by RDN in DER order.
+fn name_attributes(name: &[u8]) -> Result<Vec<Vec<NameAttribute<'_>>>, WebauthnError> {
     let mut rdns = Vec::new();
     let mut reader = Reader::new(name);
     while !reader.is_empty() {
         let mut attributes = Reader::new(reader.tagged(der::SET, "RelativeDistinguishedName is not a SET")?);
-        let mut parts = Vec::new();
+        let mut rdn = Vec::new();
         while !attributes.is_empty() {
             let mut attribute =
                 Reader::new(attributes.tagged(der::SEQUENCE, "AttributeTypeAndValue is not a SEQUENCE")?);
             let oid = attribute.tagged(der::OID, "attribute type is not an OID")?;
             let (tag, value) = attribute.any()?;
             attribute.finish("extra fields in AttributeTypeAndValue")?;
-            let label = NAMES.iter().find(|(o, _)| *o == oid).map_or_else(|| dotted(oid), |(_, n)| n.to_string());
-            parts.push(format!("{label}={}", escape(&any_string(tag, value))));
+            rdn.push((oid, tag, value));
         }
-        rdns.push(parts.join("+"));
+        rdns.push(rdn);
     }
-    rdns.reverse();
-    Ok(rdns.join(", "))
+    Ok(rdns)
 }
 
 /// An OID as dotted decimal (for attribute types without a short name).
@@ -228,21 +245,12 @@ fn check_version(tbs: &mut Reader<'_>) -> Result<(), WebauthnError> {
 }
 
 fn check_subject_ou(subject: &[u8]) -> Result<(), WebauthnError> {
-    let mut found = Vec::new();
-    let mut rdns = Reader::new(subject);
-    while !rdns.is_empty() {
-        let mut attributes = Reader::new(rdns.tagged(der::SET, "RelativeDistinguishedName is not a SET")?);
-        while !attributes.is_empty() {
-            let mut attribute =
-                Reader::new(attributes.tagged(der::SEQUENCE, "AttributeTypeAndValue is not a SEQUENCE")?);
-            let oid = attribute.tagged(der::OID, "attribute type is not an OID")?;
-            let (tag, value) = attribute.any()?;
-            attribute.finish("extra fields in AttributeTypeAndValue")?;
-            if oid == OID_OU {
-                found.push(directory_string(tag, value));
-            }
-        }
-    }
+    let found: Vec<String> = name_attributes(subject)?
+        .into_iter()
+        .flatten()
+        .filter(|(oid, _, _)| *oid == OID_OU)
+        .map(|(_, tag, value)| directory_string(tag, value))
+        .collect();
     match found.as_slice() {
         [ou] if ou == REQUIRED_OU => Ok(()),
         _ => Err(WebauthnError::CertificateSubjectOu { expected: REQUIRED_OU, actual: found }),
