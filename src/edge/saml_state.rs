@@ -112,7 +112,8 @@ impl SamlStateClient {
 
     /// Whether the test was open, fresh and not started yet (it now is).
     pub async fn start_test(&self, test_id: &str, request_id: &str, now: i64) -> ApiResult<bool> {
-        objects::call(&self.stub, &Command::StartTest { test_id: test_id.into(), request_id: request_id.into(), now }).await
+        objects::call(&self.stub, &Command::StartTest { test_id: test_id.into(), request_id: request_id.into(), now })
+            .await
     }
 
     pub async fn settle(&self, test_id: &str, verdict: &str) -> ApiResult<bool> {
@@ -171,7 +172,8 @@ impl SamlState {
             }
             Command::StartTest { test_id, request_id, now } => {
                 let k = key("test", &test_id);
-                let Some(mut test) = storage.get::<Entry>(&k).await?.filter(|t| t.expires_at > now && !t.started) else {
+                let Some(mut test) = storage.get::<Entry>(&k).await?.filter(|t| t.expires_at > now && !t.started)
+                else {
                     return Response::from_json(&false);
                 };
                 test.started = true;

@@ -458,7 +458,8 @@ mod tests {
     #[test]
     fn saml_fixture_certificates_show_subject_and_validity() {
         // `openssl x509 -noout -subject -dates -nameopt RFC2253` of the same files.
-        let rsa = certificate_details(&fixture(include_str!("../../tests/fixtures/saml/keys/idp-rsa.crt.pem"))).unwrap();
+        let rsa =
+            certificate_details(&fixture(include_str!("../../tests/fixtures/saml/keys/idp-rsa.crt.pem"))).unwrap();
         assert_eq!(rsa.subject, "CN=idp.example.test signing, O=AxisSynapse test fixtures, C=US");
         assert_eq!(rsa.not_before_ms, crate::time::parse("2026-01-01T00:00:00Z").unwrap());
         assert_eq!(rsa.not_after_ms, crate::time::parse("2036-01-01T00:00:00Z").unwrap());
@@ -485,9 +486,17 @@ mod tests {
         };
         assert_eq!(read(der::UTC_TIME, "491231235959Z"), Ok(crate::time::parse("2049-12-31T23:59:59Z").unwrap()));
         assert_eq!(read(der::UTC_TIME, "500101000000Z"), Ok(crate::time::parse("1950-01-01T00:00:00Z").unwrap()));
-        assert_eq!(read(der::GENERALIZED_TIME, "20510101000000Z"), Ok(crate::time::parse("2051-01-01T00:00:00Z").unwrap()));
-        for (tag, bad) in [(der::UTC_TIME, "4912312359Z"), (der::UTC_TIME, "491231235959+0100"),
-            (der::GENERALIZED_TIME, "491231235959Z"), (der::UTC_TIME, "491331235959Z"), (der::INTEGER, "491231235959Z")] {
+        assert_eq!(
+            read(der::GENERALIZED_TIME, "20510101000000Z"),
+            Ok(crate::time::parse("2051-01-01T00:00:00Z").unwrap())
+        );
+        for (tag, bad) in [
+            (der::UTC_TIME, "4912312359Z"),
+            (der::UTC_TIME, "491231235959+0100"),
+            (der::GENERALIZED_TIME, "491231235959Z"),
+            (der::UTC_TIME, "491331235959Z"),
+            (der::INTEGER, "491231235959Z"),
+        ] {
             assert!(matches!(read(tag, bad), Err(WebauthnError::Der(_))), "{bad}");
         }
     }
@@ -506,10 +515,7 @@ mod tests {
             rdn(&[0x55, 0x04, 0x03], der::BMP_STRING, &[0x00, 0x49, 0x00, 0x64, 0x00, 0x50]),
         ]
         .concat();
-        assert_eq!(
-            distinguished_name(&name).unwrap(),
-            "CN=IdP, 1.3.6.1.4.1.311=\\ #x\\ , O=Ex\\, \\\"Ä\\\" AG, C=DE"
-        );
+        assert_eq!(distinguished_name(&name).unwrap(), "CN=IdP, 1.3.6.1.4.1.311=\\ #x\\ , O=Ex\\, \\\"Ä\\\" AG, C=DE");
         assert!(distinguished_name(&[der::SEQUENCE, 0]).is_err());
     }
 

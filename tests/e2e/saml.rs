@@ -331,7 +331,11 @@ fn a_failed_test_sign_in_names_the_failed_check() {
         let response = idp(&request, "alice@saml.test", key, args);
         assert_test_page(&acs(id, &response));
         let v = verdict(&owner, id, &test_id).ok()["verdict"].clone();
-        assert_eq!((v["ok"].as_bool(), v["code"].as_str(), v["check"].as_str()), (Some(false), Some(*code), Some(*check)), "{v}");
+        assert_eq!(
+            (v["ok"].as_bool(), v["code"].as_str(), v["check"].as_str()),
+            (Some(false), Some(*code), Some(*check)),
+            "{v}"
+        );
         assert!(v["reason"].as_str().is_some_and(|r| !r.is_empty()), "{v}");
         // The Response cannot be used again, as a test or to sign in.
         let again = acs(id, &response);
@@ -339,10 +343,16 @@ fn a_failed_test_sign_in_names_the_failed_check() {
     }
     let audit = req("GET", "/api/settings/audit-log?action=SAML_PROVIDER_TESTED").session(&owner).send().ok();
     let checks: Vec<&Value> = audit["items"].as_array().unwrap().iter().map(|e| &e["data"]["check"]).collect();
-    assert!(checks.contains(&&json!("audience_mismatch")) && checks.contains(&&json!("signature_not_trusted")), "{audit}");
+    assert!(
+        checks.contains(&&json!("audience_mismatch")) && checks.contains(&&json!("signature_not_trusted")),
+        "{audit}"
+    );
     // Members and other workspaces cannot start one.
     let member = login("alice@saml.test");
-    req("POST", &format!("/api/settings/saml-providers/{id}/test")).session(&member).send().expect_error(403, "Forbidden");
+    req("POST", &format!("/api/settings/saml-providers/{id}/test"))
+        .session(&member)
+        .send()
+        .expect_error(403, "Forbidden");
     let stranger = login(OTHER_ADMIN);
     req("POST", &format!("/api/settings/saml-providers/{id}/test"))
         .session(&stranger)

@@ -259,7 +259,12 @@ pub async fn create(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     stepup::require_if_enrolled(cx, who, Purpose::SamlProviderChange).await?;
     let db = cx.db()?;
     directory::index_saml_provider(&cx.directory()?, &p.id, &p.workspace_id).await?;
-    let e = event(Action::SamlProviderCreated, who.actor(), &p, json!({"idpEntityId": p.idp_entity_id, "ssoUrl": p.sso_url}));
+    let e = event(
+        Action::SamlProviderCreated,
+        who.actor(),
+        &p,
+        json!({"idpEntityId": p.idp_entity_id, "ssoUrl": p.sso_url}),
+    );
     queue::record(cx, &who.origin(cx), &[e], vec![store::insert(&db, &p)?]).await?;
     Ok(Reply::json(view(cx, &p)))
 }
@@ -319,7 +324,8 @@ pub async fn test_result(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<R
         .filter(|t| !t.is_empty() && t.len() <= 64)
         .ok_or_else(|| invalid("testId: the id that POST …/test answered"))?
         .to_string();
-    let status = SamlStateClient::new(&cx.env, &p.id)?.take_test(&test_id, cx.now_ms).await?.ok_or_else(test_not_found)?;
+    let status =
+        SamlStateClient::new(&cx.env, &p.id)?.take_test(&test_id, cx.now_ms).await?.ok_or_else(test_not_found)?;
     let verdict = status.verdict.map(|v| serde_json::from_str::<Value>(&v).unwrap_or(Value::Null));
     let state = if verdict.is_some() { "done" } else { "pending" };
     Ok(Reply::json(json!({"testId": test_id, "status": state, "verdict": verdict})))
@@ -453,7 +459,10 @@ fn relay_state(cx: &Ctx) -> ApiResult<Option<&str>> {
     match cx.query_param("relayState") {
         None => Ok(None),
         Some(value) => authn_request::safe_relay_state(value).map(Some).ok_or_else(|| {
-            ApiError::with_reason(ErrorCode::SamlRelayStateInvalid, "relayState must be a same-origin path such as /home")
+            ApiError::with_reason(
+                ErrorCode::SamlRelayStateInvalid,
+                "relayState must be a same-origin path such as /home",
+            )
         }),
     }
 }
