@@ -31,6 +31,8 @@ mod scim_bulk;
 mod scim_etag;
 #[path = "e2e/scim_sort.rs"]
 mod scim_sort;
+#[path = "e2e/scim_summary.rs"]
+mod scim_summary;
 #[path = "e2e/scim_vendors.rs"]
 mod scim_vendors;
 #[path = "e2e/sessions.rs"]

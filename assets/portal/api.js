@@ -1,7 +1,7 @@
 // The portal's one way to call the API: same-origin fetch with the session cookie (which is
 // what passes the API's CSRF rule), JSON in and out, errors explained in words with the fix
 // from error-codes.md, and the step-up retry.
-import { h, show } from "./dom.js";
+import { h, show, busy } from "./dom.js";
 
 let catalog = null;
 function errorCatalog() {
@@ -110,10 +110,7 @@ export async function report(form, result) {
  * in the form (report()), a success clears its errors. Answers the result.
  */
 export async function submit(form, method, path, body) {
-  const button = form.querySelector("button[type=submit]");
-  if (button) button.disabled = true;
-  const result = await guarded(method, path, body);
-  if (button) button.disabled = false;
+  const result = await busy(form.querySelector("button[type=submit]"), () => guarded(method, path, body));
   await report(form, result.cancelled ? null : result);
   return result;
 }

@@ -32,11 +32,12 @@ export function show(el, ...children) {
 }
 
 /**
- * A labelled input: {label, name, type, ...attributes}; `type: "textarea"` makes a textarea;
- * `id` (default `f-<name>`) when a page shows the same field more than once. The error slot
- * follows the input.
+ * A labelled input: {label, name, type, ...attributes}, with the id `${prefix}-${name}` (a
+ * prefix keeps ids apart when several forms on one page share names); `type: "textarea"`
+ * makes a textarea. The error slot follows the input.
  */
-export function field({ label, name, type = "text", hint, id = `f-${name}`, ...attrs }) {
+export function field({ label, name, type = "text", hint, prefix = "f", ...attrs }) {
+  const id = `${prefix}-${name}`;
   const described = { "aria-describedby": `${id}-error${hint ? ` ${id}-hint` : ""}`, ...attrs };
   const input = type === "textarea" ? h("textarea", { id, name, ...described }) : h("input", { id, name, type, ...described });
   return h("div", { class: "field" },
@@ -44,6 +45,55 @@ export function field({ label, name, type = "text", hint, id = `f-${name}`, ...a
     hint ? h("p", { id: `${id}-hint`, class: "hint" }, hint) : null,
     input,
     h("p", { id: `${id}-error`, class: "field-error", "aria-live": "polite" }));
+}
+
+/** A section titled by its heading, whose id is `${id}-title`. */
+export function section(id, title, ...children) {
+  return h("section", { id, "aria-labelledby": `${id}-title` }, h("h2", { id: `${id}-title` }, title), ...children);
+}
+
+/** A live region for a section's outcome ("Passkey added."). */
+export const status = () => h("div", { class: "status", role: "status", "aria-live": "polite" });
+
+/** Says `text` in a live region made by status(); an empty text clears it. */
+export const said = (el, text, kind = "ok") => show(el, text ? h("p", { class: kind }, text) : null);
+
+/** Runs `work` with `button` disabled meanwhile; its result. */
+export async function busy(button, work) {
+  button.disabled = true;
+  try {
+    return await work();
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** A confirmation in a modal dialog (keyboard: focus trapped, Escape cancels); true to go on. */
+export function confirmAction(title, text, yes) {
+  let d = document.getElementById("confirm-dialog");
+  if (!d) {
+    d = h("dialog", { id: "confirm-dialog", "aria-labelledby": "confirm-title", "aria-describedby": "confirm-text" });
+    document.body.append(d);
+  }
+  const opener = document.activeElement;
+  return new Promise((resolve) => {
+    const done = (answer) => {
+      if (d.open) d.close();
+      resolve(answer);
+    };
+    show(d,
+      h("h2", { id: "confirm-title" }, title),
+      h("p", { id: "confirm-text" }, text),
+      h("div", { class: "actions" },
+        h("button", { type: "button", class: "danger", onclick: () => done(true) }, yes),
+        h("button", { type: "button", onclick: () => done(false) }, "Cancel")));
+    d.addEventListener("close", () => {
+      resolve(false);
+      if (opener?.isConnected) opener.focus();
+    }, { once: true });
+    d.showModal();
+    d.querySelector("button:last-child").focus();
+  });
 }
 
 /** The values of a form's named inputs. */
@@ -58,12 +108,19 @@ export function when(iso) {
   return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString();
 }
 
-/** Text copied to the clipboard, with a spoken confirmation. */
+/**
+ * Text copied to the clipboard, with a spoken confirmation. A button named by `aria-label`
+ * ("Copy the base URL") says "Copied the base URL" meanwhile, so its name keeps its visible text.
+ */
 export async function copy(text, button) {
   await navigator.clipboard.writeText(text);
-  const before = button.textContent;
+  const [before, label] = [button.textContent, button.getAttribute("aria-label")];
   button.textContent = "Copied";
-  setTimeout(() => { button.textContent = before; }, 1500);
+  if (label) button.setAttribute("aria-label", label.replace(/^Copy\b/, "Copied"));
+  setTimeout(() => {
+    button.textContent = before;
+    if (label) button.setAttribute("aria-label", label);
+  }, 1500);
 }
 
 /** Offers `text` as a file download. */
@@ -74,28 +131,4 @@ export function download(name, text, type = "text/plain") {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
-/** A confirmation in a modal dialog (focus trapped, returned on close); resolves true or false. */
-export function confirmAction({ title, text, action }) {
-  return new Promise((resolve) => {
-    const opener = document.activeElement;
-    const dialog = h("dialog", { class: "confirm", "aria-labelledby": "confirm-title" });
-    const done = (answer) => {
-      dialog.close();
-      dialog.remove();
-      opener?.focus?.();
-      resolve(answer);
-    };
-    show(dialog,
-      h("h2", { id: "confirm-title" }, title),
-      h("p", {}, text),
-      h("div", { class: "actions" },
-        h("button", { type: "button", class: "danger", onclick: () => done(true) }, action),
-        h("button", { type: "button", onclick: () => done(false) }, "Cancel")));
-    dialog.addEventListener("cancel", (e) => { e.preventDefault(); done(false); });
-    document.body.append(dialog);
-    dialog.showModal();
-    dialog.querySelector("button:last-child").focus();
-  });
 }

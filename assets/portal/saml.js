@@ -16,7 +16,7 @@ const WARN_DAYS = 30;
 export async function render(main) {
   const status = h("p", { class: "status", role: "status", "aria-live": "polite" });
   const list = h("div", { class: "saml-providers" });
-  const add = h("section", { "aria-labelledby": "add-title" });
+  const add = h("section", { class: "saml-add", "aria-labelledby": "add-title" });
   show(main, h("h1", {}, "SSO (SAML)"), status, list, add);
   const say = (text) => { status.textContent = text; };
   const reload = () => listProviders(list, say);
@@ -67,7 +67,7 @@ function spDetails(p) {
   save.addEventListener("click", async () => download(`axissynapse-${p.id}-metadata.xml`, await metadata(p), "application/samlmetadata+xml"));
   return h("div", { class: "saml-block" },
     h("h3", {}, "Give these to your identity provider"),
-    h("dl", { class: "pairs" },
+    h("dl", { class: "facts" },
       item("SP entity ID (audience)", p.spEntityId, `Copy the SP entity ID of ${p.name}`),
       item("ACS URL (reply URL)", p.acsUrl, `Copy the ACS URL of ${p.name}`),
       item("Metadata URL", p.metadataUrl, `Copy the metadata URL of ${p.name}`)),
@@ -83,7 +83,7 @@ async function metadata(p) {
 function idpDetails(p) {
   return h("div", { class: "saml-block" },
     h("h3", {}, "Identity provider"),
-    h("dl", { class: "pairs" },
+    h("dl", { class: "facts" },
       item("IdP entity ID (issuer)", p.idpEntityId),
       item("SSO URL", p.ssoUrl),
       item("Binding", p.ssoBinding === "redirect" ? "HTTP-Redirect" : "HTTP-POST"),
@@ -112,8 +112,8 @@ function certificates(p, say, reload) {
     await reload();
   };
   const remove = async (c) => {
-    const sure = await confirmAction({ title: `Remove the certificate ${c.subject || c.sha256}?`,
-      text: "Responses signed with its key stop being accepted at once.", action: "Remove" });
+    const sure = await confirmAction(`Remove the certificate ${c.subject || c.sha256}?`,
+      "Responses signed with its key stop being accepted at once.", "Remove");
     if (!sure) return;
     const result = await guarded("PATCH", path(p.id), { certificates: p.certificates.filter((o) => o !== c).map((o) => o.der) });
     if (result.ok) await saved(`A certificate of ${p.name} is removed.`);
@@ -139,7 +139,7 @@ function certificates(p, say, reload) {
 function rotationForm(p, saved) {
   const form = h("form", { class: "rotation", novalidate: true },
     h("h4", {}, "Add the IdP's next certificate (rotation)"),
-    field({ label: "Certificate (PEM or base64)", name: "certificates", type: "textarea", rows: 5, id: `f-certificates-${p.id}`,
+    field({ label: "Certificate (PEM or base64)", name: "certificates", type: "textarea", rows: 5, prefix: `f-${p.id}`,
       hint: "Both certificates are accepted until you remove the old one." }),
     h("div", { class: "form-error" }),
     h("div", { class: "actions" }, h("button", { type: "submit" }, "Add certificate")));
@@ -198,7 +198,7 @@ function metadataForm(p, say, reload) {
 
 /** The metadata textarea and a file input whose file is read into it (FileReader). */
 function metadataFields(id) {
-  const area = field({ label: "IdP metadata XML", name: "metadataXml", type: "textarea", rows: 6, id: `f-metadataXml-${id}`,
+  const area = field({ label: "IdP metadata XML", name: "metadataXml", type: "textarea", rows: 6, prefix: `f-${id}`,
     hint: "Paste the XML, or choose the downloaded file." });
   const fileId = `metadata-file-${id}`;
   const file = h("input", { type: "file", id: fileId, accept: ".xml,application/xml,text/xml,application/samlmetadata+xml" });
@@ -299,7 +299,7 @@ async function verdictView(result) {
 function passed(v) {
   return h("div", { class: "ok" },
     h("p", {}, h("strong", {}, "Test sign-in passed."), " Every check held."),
-    h("dl", { class: "pairs" },
+    h("dl", { class: "facts" },
       h("dt", {}, "NameID"), h("dd", {}, h("code", {}, v.nameId)),
       h("dt", {}, "NameID format"), h("dd", {}, v.nameIdFormat || "–"),
       h("dt", {}, "Email"), h("dd", {}, v.email || "–"),

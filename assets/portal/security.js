@@ -2,28 +2,12 @@
 // authenticator app (QR code made in the page by qr.js), sessions, password and personal
 // access tokens. An enrolment-only session (MFA-required workspace, no factor yet) sees only
 // the two ways to add a factor, and is then asked to sign in again.
-import { h, svg, show, values, when, copy, download } from "./dom.js";
+import { h, show, field, section, status, said, busy, confirmAction, values, when, copy, download } from "./dom.js";
 import { api, guarded, report, problem } from "./api.js";
+import { KINDS, kindOf, icon } from "./icons.js";
+import { tokenSection } from "./tokens.js";
 import { create, ceremonyError } from "./webauthn.js";
 import { qrSvg } from "./qr.js";
-
-/** A labelled input whose id starts with `prefix` (several forms on one page share names). */
-function input(prefix, { label, name, type = "text", hint, ...attrs }) {
-  const id = `${prefix}-${name}`;
-  return h("div", { class: "field" },
-    h("label", { for: id }, label),
-    hint ? h("p", { id: `${id}-hint`, class: "hint" }, hint) : null,
-    h("input", { id, name, type, "aria-describedby": `${id}-error${hint ? ` ${id}-hint` : ""}`, ...attrs }),
-    h("p", { id: `${id}-error`, class: "field-error", "aria-live": "polite" }));
-}
-
-function section(id, title, ...children) {
-  return h("section", { id, "aria-labelledby": `${id}-title` }, h("h2", { id: `${id}-title` }, title), ...children);
-}
-
-/** A live region for a section's outcome ("Passkey added."). */
-const status = () => h("div", { class: "status", role: "status", "aria-live": "polite" });
-const said = (el, text, kind = "ok") => show(el, text ? h("p", { class: kind }, text) : null);
 
 /** The same result with the field the password and code forms name (the API says it in words). */
 function naming(result, fields) {
@@ -31,88 +15,14 @@ function naming(result, fields) {
   return name && !result.body.field ? { ...result, body: { ...result.body, field: name } } : result;
 }
 
-async function busy(button, work) {
-  button.disabled = true;
-  try {
-    return await work();
-  } finally {
-    button.disabled = false;
-  }
-}
-
-/** A confirmation in a modal dialog (keyboard: focus trapped, Escape cancels); true to go on. */
-function confirmAction(title, text, yes) {
-  let d = document.getElementById("confirm-dialog");
-  if (!d) {
-    d = h("dialog", { id: "confirm-dialog", "aria-labelledby": "confirm-title", "aria-describedby": "confirm-text" });
-    document.body.append(d);
-  }
-  const opener = document.activeElement;
-  return new Promise((resolve) => {
-    const done = (answer) => {
-      if (d.open) d.close();
-      resolve(answer);
-    };
-    show(d,
-      h("h2", { id: "confirm-title" }, title),
-      h("p", { id: "confirm-text" }, text),
-      h("div", { class: "actions" },
-        h("button", { type: "button", class: "danger", onclick: () => done(true) }, yes),
-        h("button", { type: "button", onclick: () => done(false) }, "Cancel")));
-    d.addEventListener("close", () => {
-      resolve(false);
-      if (opener?.isConnected) opener.focus();
-    }, { once: true });
-    d.showModal();
-    d.querySelector("button:last-child").focus();
-  });
-}
-
 // ---- Passkeys ---------------------------------------------------------------------------
-
-const KINDS = {
-  key: "Security key",
-  platform: "Built into a device",
-  manager: "Password manager (synced)",
-  phone: "Phone",
-  unknown: "Authenticator not in the catalog",
-};
-
-/** What kind of authenticator a passkey lives on, from the catalog category and transports. */
-export function kindOf(passkey) {
-  const category = passkey.authenticatorCategory;
-  if (category === "hardware" || category === "fips_hardware") return "key";
-  if (category === "platform") return "platform";
-  if (category === "synced") return "manager";
-  if ((passkey.transports || []).includes("hybrid")) return "phone";
-  return "unknown";
-}
-
-const SHAPES = {
-  key: [["rect", { x: 8, y: 2, width: 8, height: 6, rx: 1 }], ["rect", { x: 5, y: 8, width: 14, height: 14, rx: 3 }],
-    ["circle", { cx: 12, cy: 15, r: 2.5 }]],
-  platform: [["rect", { x: 4, y: 5, width: 16, height: 11, rx: 1.5 }], ["path", { d: "M2 19.5h20" }]],
-  manager: [["path", { d: "M7 19h10a4 4 0 0 0 .6-7.95A6 6 0 0 0 6.2 9.6 4.7 4.7 0 0 0 7 19z" }],
-    ["circle", { cx: 12, cy: 14, r: 1.6 }]],
-  phone: [["rect", { x: 7, y: 2, width: 10, height: 20, rx: 2 }], ["path", { d: "M11 18.5h2" }]],
-  unknown: [["circle", { cx: 12, cy: 12, r: 9 }], ["path", { d: "M9.5 9.5a2.5 2.5 0 1 1 3.5 2.3c-.6.3-1 .8-1 1.5v.6" }],
-    ["circle", { cx: 12, cy: 16.8, r: 0.4 }]],
-};
-
-/** The category's icon: decorative (the words next to it say the same). */
-function icon(kind) {
-  return svg("svg", { class: "passkey-icon", viewBox: "0 0 24 24", width: 32, height: 32, "aria-hidden": "true",
-    focusable: "false", "data-kind": kind, fill: "none", stroke: "currentColor", "stroke-width": 1.8,
-    "stroke-linecap": "round", "stroke-linejoin": "round" },
-  SHAPES[kind].map(([tag, attrs]) => svg(tag, attrs)));
-}
 
 function passkeySection(me, onEnrolled) {
   const list = h("ul", { class: "passkeys", "aria-label": "Your passkeys" });
   const note = status();
   const form = h("form", { class: "add-passkey", novalidate: true },
     h("h3", {}, "Add a passkey"),
-    input("passkey-add", { label: "Name for the new passkey", name: "nickname", maxlength: 64, autocomplete: "off",
+    field({ prefix: "passkey-add", label: "Name for the new passkey", name: "nickname", maxlength: 64, autocomplete: "off",
       hint: "So you can tell your passkeys apart, e.g. “Work laptop” or “Blue key”." }),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Add a passkey")),
     h("div", { class: "form-error" }));
@@ -170,7 +80,7 @@ function passkeyItem(p, index, list, note, reload) {
   const rename = () => {
     const prefix = `passkey-rename-${index}`;
     const form = h("form", { class: "rename", novalidate: true },
-      input(prefix, { label: `New name for passkey “${p.nickname}”`, name: "nickname", value: p.nickname, maxlength: 64,
+      field({ prefix, label: `New name for passkey “${p.nickname}”`, name: "nickname", value: p.nickname, maxlength: 64,
         autocomplete: "off" }),
       h("div", { class: "actions" },
         h("button", { type: "submit", class: "primary" }, "Save name"),
@@ -217,7 +127,7 @@ function totpSection(me, onEnrolled) {
     if (!result.ok) return show(body, await problem(result));
     const { secret, otpauthUri } = result.body;
     const form = h("form", { class: "totp-confirm", novalidate: true },
-      input("totp", { label: "Code from the app", name: "code", inputmode: "numeric", autocomplete: "one-time-code",
+      field({ prefix: "totp", label: "Code from the app", name: "code", inputmode: "numeric", autocomplete: "one-time-code",
         pattern: "[0-9]{6}", maxlength: 6, hint: "The 6-digit code the app shows now." }),
       h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Confirm")),
       h("div", { class: "form-error" }));
@@ -311,8 +221,8 @@ function sessionSection() {
 function passwordSection() {
   const note = status();
   const form = h("form", { class: "password", novalidate: true },
-    input("password", { label: "Current password", name: "currentPassword", type: "password", autocomplete: "current-password" }),
-    input("password", { label: "New password", name: "newPassword", type: "password", autocomplete: "new-password",
+    field({ prefix: "password", label: "Current password", name: "currentPassword", type: "password", autocomplete: "current-password" }),
+    field({ prefix: "password", label: "New password", name: "newPassword", type: "password", autocomplete: "new-password",
       hint: "12 to 256 characters; a passphrase of a few words works well." }),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Change password")),
     h("div", { class: "form-error" }));
@@ -327,74 +237,6 @@ function passwordSection() {
     said(note, `Password changed.${n ? ` ${n} other session${n === 1 ? " was" : "s were"} signed out.` : ""}`);
   });
   return section("password", "Password", form, note);
-}
-
-// ---- Personal access tokens -------------------------------------------------------------
-
-function tokenSection() {
-  const wrap = h("div", { class: "table-wrap" });
-  const note = status();
-  const minted = h("div", { class: "minted" });
-  const form = h("form", { class: "mint", novalidate: true },
-    h("h3", {}, "Create a token"),
-    input("token", { label: "Token name", name: "name", maxlength: 100, autocomplete: "off", hint: "What the token is for." }),
-    input("token", { label: "Expires after (days, optional)", name: "expiresInDays", type: "number", min: 1, max: 365,
-      inputmode: "numeric", hint: "1 to 365; leave empty for a token that does not expire." }),
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Create token")),
-    h("div", { class: "form-error" }));
-  const reload = async () => {
-    const result = await api("GET", "/api/me/tokens");
-    if (!result.ok) return show(wrap, await problem(result));
-    const tokens = result.body.tokens;
-    if (!tokens.length) return show(wrap, h("p", { class: "muted" }, "No personal access tokens."));
-    const state = (t) => (t.revokedAt ? ["bad", "Revoked"] : t.expiresAt && new Date(t.expiresAt) < new Date() ? ["bad", "Expired"]
-      : ["good", "Active"]);
-    show(wrap, h("table", {},
-      h("thead", {}, h("tr", {}, ["Name", "Ends with", "Created", "Expires", "Last used", "Status", "Action"]
-        .map((t) => h("th", { scope: "col" }, t)))),
-      h("tbody", {}, tokens.map((t) => {
-        const [tone, word] = state(t);
-        return h("tr", { "data-id": t.id },
-          h("th", { scope: "row" }, t.name),
-          h("td", {}, h("code", {}, t.hint)),
-          h("td", {}, when(t.createdAt)),
-          h("td", {}, t.expiresAt ? when(t.expiresAt) : "Never"),
-          h("td", {}, t.lastUsedAt ? when(t.lastUsedAt) : "Never"),
-          h("td", {}, h("span", { class: `badge ${tone}` }, word)),
-          h("td", {}, t.revokedAt ? "–" : h("button", { type: "button", class: "danger", "aria-label": `Revoke token ${t.name}`,
-            onclick: () => revoke(t) }, "Revoke")));
-      }))));
-  };
-  const revoke = async (t) => {
-    const ok = await confirmAction("Revoke this token?", `Programs using “${t.name}” will stop working at once.`, "Revoke token");
-    if (!ok) return;
-    const result = await guarded("DELETE", `/api/me/tokens/${encodeURIComponent(t.id)}`);
-    if (!result.ok) return show(note, await problem(result));
-    await reload();
-    said(note, `Token “${t.name}” revoked.`);
-  };
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    said(note, "");
-    show(minted);
-    const { name, expiresInDays } = values(form);
-    const body = { name, ...(expiresInDays ? { expiresInDays: Number(expiresInDays) } : {}) };
-    const result = await busy(form.querySelector("button"), () => guarded("POST", "/api/me/tokens", body));
-    await report(form, result);
-    if (!result.ok) return;
-    form.reset();
-    const copyButton = h("button", { type: "button", onclick: () => copy(result.body.token, copyButton) }, "Copy token");
-    show(minted,
-      h("h3", { tabindex: "-1" }, `Token “${result.body.name}” created`),
-      h("p", { class: "note" }, "Copy it now: you will not see this token again."),
-      h("p", { class: "secret", id: "new-token", "aria-label": "The new token" }, result.body.token),
-      h("div", { class: "actions" }, copyButton));
-    minted.querySelector("h3").focus();
-    await reload();
-  });
-  return { el: section("tokens", "Personal access tokens",
-    h("p", {}, "A token lets a script call the API as you (header Authorization: Bearer …)."),
-    wrap, note, minted, form), reload };
 }
 
 // ---- The page ---------------------------------------------------------------------------
@@ -427,7 +269,11 @@ export async function render(main, me) {
   }
   const passkeys = passkeySection(me);
   const sessions = sessionSection();
-  const tokens = tokenSection();
+  const tokens = tokenSection({
+    id: "tokens", title: "Personal access tokens", path: "/api/me/tokens",
+    intro: "A token lets a script call the API as you (header Authorization: Bearer …).",
+    empty: "No personal access tokens.", usedBy: "Programs",
+  });
   show(main,
     h("h1", {}, "Account security"),
     h("nav", { class: "toc", "aria-label": "On this page" },

@@ -70,8 +70,8 @@ function userRow(u, me, say, reload) {
     "aria-label": `${disabled ? "Enable" : "Disable"} ${nameOf(u)}` }, disabled ? "Enable" : "Disable");
   toggle.addEventListener("click", async () => {
     if (!disabled) {
-      const sure = await confirmAction({ title: `Disable ${nameOf(u)}?`,
-        text: `${u.email} will be signed out everywhere at once and cannot sign in until enabled again.`, action: "Disable" });
+      const sure = await confirmAction(`Disable ${nameOf(u)}?`,
+      `${u.email} will be signed out everywhere at once and cannot sign in until enabled again.`, "Disable");
       if (!sure) return;
     }
     const result = await guarded("PATCH", `/api/settings/users/${encodeURIComponent(u.id)}`, { status: disabled ? "active" : "disabled" });
@@ -143,8 +143,8 @@ async function listInvitations(section, say) {
   if (!list.length) return show(section, title, h("p", { class: "muted" }, "No open invitations."));
   const box = h("div", { class: "form-error" });
   const revoke = async (inv) => {
-    const sure = await confirmAction({ title: `Revoke the invitation for ${inv.email}?`,
-      text: "Its token stops working at once. You can invite the email again later.", action: "Revoke" });
+    const sure = await confirmAction(`Revoke the invitation for ${inv.email}?`,
+      "Its token stops working at once. You can invite the email again later.", "Revoke");
     if (!sure) return;
     const done = await guarded("DELETE", `/api/settings/invitations/${encodeURIComponent(inv.id)}`);
     if (!done.ok) {

@@ -52,6 +52,7 @@ pub enum Action {
     ScimGroupCreated,
     ScimGroupUpdated,
     ScimGroupDeleted,
+    ScimRequestRefused,
     SamlProviderCreated,
     SamlProviderUpdated,
     SamlProviderDeleted,
@@ -68,7 +69,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 57] = [
+    pub const ALL: [Action; 58] = [
         Self::SigninSucceeded,
         Self::SigninFailed,
         Self::SigninMfaChallenged,
@@ -113,6 +114,7 @@ impl Action {
         Self::ScimGroupCreated,
         Self::ScimGroupUpdated,
         Self::ScimGroupDeleted,
+        Self::ScimRequestRefused,
         Self::SamlProviderCreated,
         Self::SamlProviderUpdated,
         Self::SamlProviderDeleted,
@@ -174,6 +176,7 @@ impl Action {
             Self::ScimGroupCreated => "SCIM_GROUP_CREATED",
             Self::ScimGroupUpdated => "SCIM_GROUP_UPDATED",
             Self::ScimGroupDeleted => "SCIM_GROUP_DELETED",
+            Self::ScimRequestRefused => "SCIM_REQUEST_REFUSED",
             Self::SamlProviderCreated => "SAML_PROVIDER_CREATED",
             Self::SamlProviderUpdated => "SAML_PROVIDER_UPDATED",
             Self::SamlProviderDeleted => "SAML_PROVIDER_DELETED",
@@ -249,6 +252,9 @@ impl Action {
             Self::ScimGroupCreated => "An identity provider pushed a new group.",
             Self::ScimGroupUpdated => "A group's name or members changed over SCIM.",
             Self::ScimGroupDeleted => "A group was deleted over SCIM.",
+            Self::ScimRequestRefused => {
+                "A SCIM write (POST, PUT, PATCH or DELETE of a user or group, or Bulk) was refused: its method, path, status and error code. Reads are not recorded."
+            }
             Self::SamlProviderCreated => "A SAML identity provider was configured.",
             Self::SamlProviderUpdated => "A SAML identity provider's settings changed; `data.changed` lists the fields.",
             Self::SamlProviderDeleted => "A SAML identity provider was removed.",
@@ -301,6 +307,7 @@ impl Action {
             | Self::ScimUserReactivated
             | Self::ScimUserDeleted => "user",
             Self::ScimGroupCreated | Self::ScimGroupUpdated | Self::ScimGroupDeleted => "group",
+            Self::ScimRequestRefused => "scim_request",
             Self::SamlProviderCreated
             | Self::SamlProviderUpdated
             | Self::SamlProviderDeleted
@@ -396,6 +403,10 @@ impl Action {
             Self::ScimGroupCreated => json!({"displayName": "Engineering", "members": 12}),
             Self::ScimGroupUpdated => json!({"displayName": "Engineering", "membersAdded": 1, "membersRemoved": 0}),
             Self::ScimGroupDeleted => json!({"displayName": "Engineering"}),
+            Self::ScimRequestRefused => json!({
+                "method": "POST", "path": "/Users", "status": 409, "code": "SCIM_UNIQUENESS",
+                "reason": "userName is already taken in this workspace"
+            }),
             Self::SamlProviderCreated => {
                 json!({"providerId": "samlp_3f9c", "name": "Okta", "idpEntityId": "http://www.okta.com/exk1", "ssoUrl": "https://acme.okta.com/app/acme/exk1/sso/saml"})
             }

@@ -256,6 +256,34 @@ const FIXTURE_WORKSPACES: &[Ws] = &[
         policy: "password_and_sso",
         mfa: 0,
     },
+    // The SCIM setup page's browser test (tests/browser/portal-scim.test.mjs) provisions here
+    // and reads the counts and the last SCIM requests: no other test writes to it.
+    Ws {
+        id: "ws_portal_scim",
+        name: "Portal SCIM Co",
+        slug: "portal-scim",
+        status: "active",
+        policy: "password_and_sso",
+        mfa: 0,
+    },
+    // The passkey-policy page's browser test sets an attestation policy here.
+    Ws {
+        id: "ws_portal_att",
+        name: "Portal Passkey Policy Co",
+        slug: "portal-att",
+        status: "active",
+        policy: "password_and_sso",
+        mfa: 0,
+    },
+    // tests/e2e/scim_summary.rs counts users and groups exactly: no other test writes here.
+    Ws {
+        id: "ws_scim_counts",
+        name: "SCIM Counts Co",
+        slug: "scim-counts",
+        status: "active",
+        policy: "password_and_sso",
+        mfa: 0,
+    },
 ];
 
 /// Rows of hash-chained history seeded into `ws_bulk`: more than one export may carry.
@@ -832,6 +860,33 @@ const FIXTURE_USERS: &[User] = &[
         role: "member",
         status: "active",
         password: "portal-test-password",
+    },
+    User {
+        id: "u_portal_scim",
+        ws: "ws_portal_scim",
+        email: "admin@portal-scim.test",
+        name: "Sky Myers",
+        role: "admin",
+        status: "active",
+        password: "portal-test-password",
+    },
+    User {
+        id: "u_portal_att",
+        ws: "ws_portal_att",
+        email: "admin@portal-att.test",
+        name: "Atte Station",
+        role: "admin",
+        status: "active",
+        password: "portal-test-password",
+    },
+    User {
+        id: "u_scim_counts_owner",
+        ws: "ws_scim_counts",
+        email: "owner@scim-counts.test",
+        name: "Count Er",
+        role: "owner",
+        status: "active",
+        password: "scim-counts-password",
     },
 ];
 

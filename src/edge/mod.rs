@@ -106,7 +106,11 @@ async fn route(cx: &mut Ctx) -> ApiResult<Reply> {
         netgate::enforce(cx, client.gate(), Surface::Scim, client.actor()).await?;
         limits::credential(cx, &client.token_id, true).await?;
         let prefetched = planned.map(|p| (p, read));
-        return handlers::scim::dispatch(cx, route.op, param, Some(client), prefetched).await;
+        let outcome = handlers::scim::dispatch(cx, route.op, param, Some(client.clone()), prefetched).await;
+        if let Err(e) = &outcome {
+            handlers::scim::audit_refusal(cx, route.op, &client, e).await;
+        }
+        return outcome;
     }
     if route.access == Access::Operator {
         // Not a tenant's credential: the handler checks the operator token itself.

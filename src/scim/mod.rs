@@ -9,6 +9,7 @@ pub mod etag;
 pub mod filter;
 pub mod patch;
 pub mod path;
+pub mod refusal;
 pub mod resource;
 pub mod schema;
 pub mod sort;

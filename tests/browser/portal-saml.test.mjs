@@ -72,7 +72,7 @@ test("SSO page: metadata import, certificate expiry, test sign-in passing and fa
 
     // Add a provider from pasted metadata.
     await page.getByLabel("Name", { exact: true }).fill(NAME);
-    await page.locator("#f-metadataXml-new").fill(metadata(idp, "ok"));
+    await page.locator("#f-new-metadataXml").fill(metadata(idp, "ok"));
     await page.getByRole("button", { name: "Add identity provider" }).click();
     await page.getByText("is added. Give the IdP our entity ID").waitFor();
     const section = page.locator("section.saml-provider").last();
@@ -111,7 +111,7 @@ test("SSO page: metadata import, certificate expiry, test sign-in passing and fa
 
     // Metadata re-imported with the IdP's wrong-audience endpoint: the test fails, in words.
     await section.getByText("Update from metadata", { exact: true }).click();
-    await section.locator(`#f-metadataXml-${id}`).fill(metadata(idp, "wrong-audience"));
+    await section.locator(`#f-${id}-metadataXml`).fill(metadata(idp, "wrong-audience"));
     await section.getByRole("button", { name: "Import metadata" }).click();
     await page.getByText("is updated from the metadata").waitFor();
     const again = page.locator(`section[data-provider="${id}"]`);
@@ -123,13 +123,13 @@ test("SSO page: metadata import, certificate expiry, test sign-in passing and fa
     await audit(page, "saml-test-failed");
 
     // Metadata that is not metadata: the error shows next to the field.
-    await page.locator("#f-metadataXml-new").fill("<md:EntityDescriptor/>");
+    await page.locator("#f-new-metadataXml").fill("<md:EntityDescriptor/>");
     await page.getByLabel("Name", { exact: true }).fill("Broken");
     await page.getByRole("button", { name: "Add identity provider" }).click();
-    const error = page.locator("#f-metadataXml-new-error");
+    const error = page.locator("#f-new-metadataXml-error");
     await error.waitFor();
     assert.ok((await error.textContent()).length > 0);
-    assert.equal(await page.locator("#f-metadataXml-new").getAttribute("aria-invalid"), "true");
+    assert.equal(await page.locator("#f-new-metadataXml").getAttribute("aria-invalid"), "true");
     assert.equal(await page.evaluate(() => window.__xss), undefined);
     clean();
   } finally {

@@ -90,6 +90,32 @@ export async function audit(page, name) {
   await screenshots(page, name);
 }
 
+/**
+ * A member signs in and is refused admin pages: each of `pages` ([path, screenshot name, its
+ * navigation link's name]) is not in the navigation and says in an alert that it is for owners
+ * and admins (axe-core and screenshots of it); the API behind them (`api`, a GET) answers 403.
+ */
+export async function memberRefused(email, pages, api) {
+  const browser = await launch();
+  try {
+    const { page, clean } = await open(browser, { withAuthenticator: false });
+    await signIn(page, email);
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    for (const [path, name, link] of pages) {
+      assert.equal(await page.getByRole("link", { name: link, exact: true }).count(), 0, `${link}: not in the navigation`);
+      await page.goto(`${base}${path}`);
+      const alert = page.getByRole("alert");
+      await alert.waitFor();
+      assert.match(await alert.textContent(), /owners and admins/);
+      await audit(page, name);
+    }
+    assert.equal((await call(page, "GET", api)).status, 403);
+    clean();
+  } finally {
+    await browser.close();
+  }
+}
+
 /** RFC 4648 base32 (no padding) → bytes. */
 export function base32(text) {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

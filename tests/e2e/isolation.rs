@@ -165,6 +165,7 @@ const MATRIX: &[(&str, &str, &str, &[Check])] = &[
     ("GET", "/api/settings/scim-tokens", NONE, &[OwnOnly(B::Pat), MemberOnAdmin]),
     ("POST", "/api/settings/scim-tokens", NONE, &[MemberOnAdmin]),
     ("DELETE", "/api/settings/scim-tokens/{id}", NONE, &[Cross(B::Pat, 404, NF), MemberOnAdmin]),
+    ("GET", "/api/settings/scim/summary", NONE, &[OwnOnly(B::Pat), MemberOnAdmin]),
     ("GET", "/api/scim/v2/ServiceProviderConfig", NONE, &[Public]),
     ("GET", "/api/scim/v2/Schemas", NONE, &[Public]),
     ("GET", "/api/scim/v2/Schemas/{id}", NONE, &[Public]),

@@ -114,6 +114,7 @@ pub async fn dispatch(
         Op::ScimTokenList => settings::scim_tokens_list(cx, &who()?).await,
         Op::ScimTokenCreate => settings::scim_token_create(cx, &who()?).await,
         Op::ScimTokenRevoke => settings::scim_token_revoke(cx, &who()?, &id()?).await,
+        Op::ScimSummary => scim::summary(cx, &who()?).await,
         Op::AuditQuery => audit::query(cx, &who()?, prefetched).await,
         Op::AuditExport => audit::export(cx, &who()?).await,
         Op::AuditVerify => audit::verify(cx, &who()?).await,

@@ -9,11 +9,11 @@ use serde_json::{json, Value};
 use worker::D1PreparedStatement;
 
 use crate::audit::actions::Action;
-use crate::edge::auth::ScimClient;
+use crate::edge::auth::{Principal, ScimClient};
 use crate::edge::crypto::{hash_password, new_id};
 use crate::edge::db::{self, Db};
 use crate::edge::handlers::{Prefetch, Prefetched};
-use crate::edge::http::{Body, Ctx, Reply, SCIM_JSON};
+use crate::edge::http::{log_json, Body, Ctx, Reply, SCIM_JSON};
 use crate::edge::queue;
 use crate::edge::sessions::SessionsClient;
 use crate::edge::store::directory;
@@ -25,6 +25,7 @@ use crate::scim::canonical;
 use crate::scim::etag::{self, Expect};
 use crate::scim::filter::{self, sql::SqlFilter};
 use crate::scim::patch::{self, PatchError, PatchErrorKind};
+use crate::scim::refusal::{self, Refusal};
 use crate::scim::resource::{self, ListQuery, Projection, StoredGroup, StoredUser};
 use crate::scim::schema::{self, ResourceType, GROUP_TYPE, USER_TYPE};
 use crate::scim::sort::Sort;
@@ -116,6 +117,33 @@ pub async fn dispatch(
         }
         _ => Err(ApiError::new(ErrorCode::NotFound)),
     }
+}
+
+/// Records a refused write as `SCIM_REQUEST_REFUSED` (`crate::scim::refusal`: writes only, so
+/// an identity provider's polling cannot flood the ledger). A row that cannot be written is
+/// logged; the client still gets the refusal it earned.
+pub async fn audit_refusal(cx: &Ctx, op: Op, c: &ScimClient, e: &ApiError) {
+    if !refusal::audited(op) {
+        return;
+    }
+    let data = refusal::data(&Refusal {
+        method: &cx.method,
+        path: &cx.path,
+        status: e.status(),
+        code: e.code.as_str(),
+        reason: e.reason.as_deref(),
+    });
+    let events = [Event { action: Action::ScimRequestRefused, actor: c.actor(), resource_id: None, data }];
+    if let Err(failed) = queue::record(cx, &origin(cx, c), &events, Vec::new()).await {
+        log_json(json!({"level": "warn", "msg": "refused SCIM write not audited", "error": failed.body()}));
+    }
+}
+
+/// The workspace's SCIM endpoint and what it holds: `{"baseUrl", "users", "groups"}`, the
+/// counts from one point read of the counters triggers keep (`workspace_counts`).
+pub async fn summary(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
+    let counts = store::counts(&cx.db()?, who.workspace_id()).await?;
+    Ok(Reply::json(json!({"baseUrl": base(cx), "users": counts.user_count, "groups": counts.group_count})))
 }
 
 pub(super) fn base(cx: &Ctx) -> String {

@@ -505,6 +505,21 @@ struct GroupRow {
 
 const GROUP_COLUMNS: &str = "g.id, g.display_name, g.external_id, g.version, g.created_at, g.updated_at";
 
+/// A workspace's user and SCIM group counts.
+#[derive(Debug, Default, Deserialize)]
+pub struct Counts {
+    pub user_count: u64,
+    pub group_count: u64,
+}
+
+/// How many users and SCIM groups the workspace holds: one point read of `workspace_counts`
+/// (zero for a workspace with no row yet).
+pub async fn counts(db: &Db, ws: &str) -> ApiResult<Counts> {
+    let sql = "SELECT COALESCE(c.user_count, 0) AS user_count, COALESCE(c.group_count, 0) AS group_count \
+               FROM (SELECT 1) LEFT JOIN workspace_counts c ON c.workspace_id = ?1";
+    Ok(db::first(db, sql, &[text(ws)]).await?.unwrap_or_default())
+}
+
 pub async fn count_groups(db: &Db, ws: &str, filter: Option<&SqlFilter>) -> ApiResult<u64> {
     count(db, &GROUPS, ws, filter).await
 }
