@@ -290,7 +290,8 @@ CREATE TABLE IF NOT EXISTS webhook_messages (
 CREATE INDEX IF NOT EXISTS webhook_messages_due ON webhook_messages (state, next_attempt_at);
 CREATE INDEX IF NOT EXISTS webhook_messages_by_subscription ON webhook_messages (subscription_id, state, seq);
 
--- The delivery log: one row per attempt.
+-- The delivery log: one row per attempt. elapsed_ms: from sending the request to the end of
+-- its answer (or the error); the health view's latency.
 CREATE TABLE IF NOT EXISTS webhook_attempts (
   id               TEXT PRIMARY KEY,
   subscription_id  TEXT NOT NULL REFERENCES webhook_subscriptions(id) ON DELETE CASCADE,
@@ -304,7 +305,8 @@ CREATE TABLE IF NOT EXISTS webhook_attempts (
   error            TEXT,
   elapsed_ms       INTEGER NOT NULL,
   next_retry_at    INTEGER,
-  created_at       INTEGER NOT NULL
+  created_at       INTEGER NOT NULL,
+  sent_at          INTEGER                          -- when the request went out (webhook-timestamp × 1000)
 );
 CREATE INDEX IF NOT EXISTS webhook_attempts_by_subscription ON webhook_attempts (subscription_id, created_at DESC);
 

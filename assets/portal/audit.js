@@ -2,14 +2,14 @@
 // "Load more" button), each row's full data on demand, CSV/NDJSON export of the same filters,
 // the hash chain's integrity, and a chart of events per hour by category
 // (GET /api/settings/audit-log/histogram).
-import { h, svg, show, field, when } from "./dom.js";
+import { h, show, field, when } from "./dom.js";
 import { api, problem } from "./api.js";
+import { HOUR, hourlyChart } from "./chart.js";
 
 const LOG = "/api/settings/audit-log";
 /** The API's filter parameters, as kept in the page's URL. */
 const FILTERS = ["userId", "action", "resourceType", "resourceId", "from", "to", "q"];
 const PAGE = 50;
-const HOUR = 3_600_000;
 const MAX_HOURS = 744;
 /** Category colours (AA contrast against white for the legend swatches' borders). */
 const COLOURS = { ACCOUNT: "#1f4fd1", WORKSPACE: "#b4530a", SCIM: "#1b6b3a", SAML: "#7b2cbf", WEBHOOK: "#a4161a" };
@@ -212,74 +212,6 @@ async function drawChart(section, filters) {
   delete params.to;
   const result = await api("GET", `${LOG}/histogram?${query(params, { from: new Date(from).toISOString(), to: new Date(to).toISOString() })}`);
   if (!result.ok) return show(section, title, await problem(result));
-  const data = result.body;
-  const first = Math.floor(Date.parse(data.from) / HOUR);
-  const last = Math.floor(Date.parse(data.to) / HOUR);
-  const hours = last - first + 1;
-  const byHour = new Map(data.buckets.map((b) => [Math.floor(Date.parse(b.hour) / HOUR), b]));
-  const max = Math.max(1, ...data.buckets.map((b) => b.total));
-  const total = data.buckets.reduce((sum, b) => sum + b.total, 0);
-  const range = `${when(data.from)} to ${when(data.to)}`;
-  const perCategory = data.categories.map((c) => [c, data.buckets.reduce((s, b) => s + (b.counts[c] || 0), 0)]);
-  const busiest = data.buckets.reduce((a, b) => (b.total > (a?.total ?? -1) ? b : a), null);
-  const summary = total === 0
-    ? `No events from ${range}.`
-    : `${total} ${total === 1 ? "event" : "events"} from ${range}: ${perCategory.map(([c, n]) => `${c} ${n}`).join(", ")}. ` +
-      `Busiest hour: ${when(busiest.hour)} with ${busiest.total}.`;
-
-  /** The SVG at `W` user units wide: drawn for the width it is shown at, so its text stays legible. */
-  const plot = (W) => {
-    const H = 240, left = 44, right = 8, top = 10, bottom = 34;
-    const plotW = W - left - right, plotH = H - top - bottom;
-    const slot = plotW / hours;
-    const barW = Math.min(48, Math.max(1, slot * 0.8));
-    const y = (n) => top + plotH - (n / max) * plotH;
-    const graph = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": "chart-svg-title chart-summary",
-      class: "chart" },
-      svg("title", { id: "chart-svg-title" }, `Events per hour by category, ${range}`));
-    // Axes and gridlines: 0, half and the maximum.
-    for (const n of [...new Set([0, Math.round(max / 2), max])]) {
-      graph.append(svg("line", { x1: left, x2: W - right, y1: y(n), y2: y(n), stroke: "#cfd6e0", "stroke-width": 1 }),
-        svg("text", { x: left - 6, y: y(n) + 4, "text-anchor": "end", "font-size": 12, fill: "#4a5568" }, String(n)));
-    }
-    // Hour labels: one per ~90 units at most (fewer on a narrow screen).
-    const every = Math.max(1, Math.ceil(hours / Math.max(2, Math.floor(plotW / 90))));
-    for (let i = 0; i < hours; i += every) {
-      const d = new Date((first + i) * HOUR);
-      const label = hours > 25 ? `${d.getMonth() + 1}/${d.getDate()} ${d.getHours()}h` : `${String(d.getHours()).padStart(2, "0")}:00`;
-      graph.append(svg("text", { x: left + i * slot + slot / 2, y: H - bottom + 16, "text-anchor": "middle", "font-size": 12, fill: "#4a5568" }, label));
-    }
-    graph.append(svg("text", { x: left + plotW / 2, y: H - 2, "text-anchor": "middle", "font-size": 12, fill: "#4a5568" }, "Hour (your time zone)"));
-    for (let i = 0; i < hours; i++) {
-      const bucket = byHour.get(first + i);
-      if (!bucket) continue;
-      let base = 0;
-      data.categories.forEach((category, ci) => {
-        const n = bucket.counts[category] || 0;
-        if (!n) return;
-        const y0 = y(base + n);
-        graph.append(svg("rect", { x: left + i * slot + (slot - barW) / 2, y: y0, width: barW, height: Math.max(1, y(base) - y0),
-          fill: colour(category, ci), class: "bar", "data-category": category, "data-count": n },
-          svg("title", {}, `${when(bucket.hour)}: ${category} ${n}`)));
-        base += n;
-      });
-    }
-    graph.append(svg("line", { x1: left, x2: W - right, y1: top + plotH, y2: top + plotH, stroke: "#16202e", "stroke-width": 1 }));
-    return graph;
-  };
-  const legend = h("ul", { class: "legend", "aria-label": "Categories" },
-    perCategory.map(([c, n], i) => h("li", {},
-      svg("svg", { width: 14, height: 14, "aria-hidden": "true", focusable: "false" },
-        svg("rect", { width: 14, height: 14, rx: 2, fill: colour(c, i) })),
-      ` ${c} (${n})`)));
-  const width = () => Math.max(300, Math.round(section.clientWidth - 40));
-  let drawn = width();
-  const figure = h("figure", { class: "chart-figure" }, plot(drawn), legend, h("figcaption", { id: "chart-summary" }, summary));
-  show(section, title, figure);
-  // Redrawn (from the same answer) when the page's width changes.
-  new ResizeObserver(() => {
-    if (!figure.isConnected || Math.abs(width() - drawn) < 24) return;
-    drawn = width();
-    figure.firstElementChild.replaceWith(plot(drawn));
-  }).observe(section);
+  show(section, title, hourlyChart(section, { id: "chart", title: "Events per hour by category", data: result.body,
+    keys: result.body.categories, colour, noun: "event", legend: "Categories" }));
 }

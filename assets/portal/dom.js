@@ -132,3 +132,27 @@ export function download(name, text, type = "text/plain") {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
+
+/**
+ * A secret shown once (a token, a signing secret): `lines` of explanation, the value (its
+ * element gets `id`), Copy (selecting the text where the clipboard is refused) and Done, which
+ * calls `done`. Returns {box, copyButton}.
+ */
+export function shownOnce({ lines, label, value, id, done }) {
+  const secret = h("p", { class: "secret", id }, value);
+  const copyButton = h("button", { type: "button" }, "Copy");
+  copyButton.addEventListener("click", async () => {
+    try {
+      await copy(value, copyButton);
+    } catch {
+      getSelection().selectAllChildren(secret);
+      copyButton.textContent = "Press Ctrl+C to copy";
+    }
+  });
+  const box = h("div", { class: "ok" },
+    lines.map((line) => h("p", {}, line)),
+    h("p", { class: "visually-hidden" }, label),
+    secret,
+    h("div", { class: "actions" }, copyButton, h("button", { type: "button", class: "link", onclick: done }, "Done")));
+  return { box, copyButton };
+}

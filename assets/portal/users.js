@@ -2,7 +2,7 @@
 // the role, disable or enable: PATCH /api/settings/users/{id}), inviting an email with a role
 // (the token is shown once, with Copy), and the open invitations (revoke). Destructive actions
 // ask first; every write goes through guarded() for the step-up dialog.
-import { h, show, field, values, when, copy, confirmAction } from "./dom.js";
+import { h, show, field, values, when, confirmAction, shownOnce } from "./dom.js";
 import { api, guarded, report, problem, submit } from "./api.js";
 
 const ROLES = ["owner", "admin", "member"];
@@ -71,7 +71,7 @@ function userRow(u, me, say, reload) {
   toggle.addEventListener("click", async () => {
     if (!disabled) {
       const sure = await confirmAction(`Disable ${nameOf(u)}?`,
-      `${u.email} will be signed out everywhere at once and cannot sign in until enabled again.`, "Disable");
+        `${u.email} will be signed out everywhere at once and cannot sign in until enabled again.`, "Disable");
       if (!sure) return;
     }
     const result = await guarded("PATCH", `/api/settings/users/${encodeURIComponent(u.id)}`, { status: disabled ? "active" : "disabled" });
@@ -111,24 +111,11 @@ function inviteForm(section, me, refresh) {
     const result = await submit(form, "POST", "/api/settings/invitations", values(form));
     if (!result.ok) return;
     form.reset();
-    const token = result.body.token;
-    const copyButton = h("button", { type: "button" }, "Copy");
-    copyButton.addEventListener("click", async () => {
-      try {
-        await copy(token, copyButton);
-      } catch {
-        getSelection().selectAllChildren(secret);
-        copyButton.textContent = "Press Ctrl+C to copy";
-      }
-    });
-    const secret = h("p", { class: "secret", id: "invitation-token" }, token);
-    show(once, h("div", { class: "ok" },
-      h("p", {}, `Invitation for ${result.body.email} (${result.body.role}), valid until ${when(result.body.expiresAt)}.`),
-      h("p", {}, h("strong", {}, "This token is shown once."), " Send it to the invitee now; it cannot be shown again."),
-      h("p", { class: "visually-hidden" }, "Invitation token:"),
-      secret,
-      h("div", { class: "actions" }, copyButton,
-        h("button", { type: "button", class: "link", onclick: () => { once.replaceChildren(); form.elements.email.focus(); } }, "Done"))));
+    const { box, copyButton } = shownOnce({ id: "invitation-token", value: result.body.token, label: "Invitation token:",
+      lines: [`Invitation for ${result.body.email} (${result.body.role}), valid until ${when(result.body.expiresAt)}.`,
+        [h("strong", {}, "This token is shown once."), " Send it to the invitee now; it cannot be shown again."]],
+      done: () => { once.replaceChildren(); form.elements.email.focus(); } });
+    show(once, box);
     copyButton.focus();
     await refresh();
   });

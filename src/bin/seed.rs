@@ -284,6 +284,25 @@ const FIXTURE_WORKSPACES: &[Ws] = &[
         policy: "password_and_sso",
         mfa: 0,
     },
+    // The webhook health e2e test (tests/e2e/webhooks.rs) and the webhooks page's browser test
+    // (tests/browser/portal-webhooks.test.mjs): each its own workspace, so no other test's
+    // events reach their subscriptions.
+    Ws {
+        id: "ws_hooks_health",
+        name: "Webhook Health Co",
+        slug: "hooks-health",
+        status: "active",
+        policy: "password_and_sso",
+        mfa: 0,
+    },
+    Ws {
+        id: "ws_portal_hooks",
+        name: "Portal Webhooks Co",
+        slug: "portal-hooks",
+        status: "active",
+        policy: "password_and_sso",
+        mfa: 0,
+    },
 ];
 
 /// Rows of hash-chained history seeded into `ws_bulk`: more than one export may carry.
@@ -887,6 +906,24 @@ const FIXTURE_USERS: &[User] = &[
         role: "owner",
         status: "active",
         password: "scim-counts-password",
+    },
+    User {
+        id: "u_hooks_health_owner",
+        ws: "ws_hooks_health",
+        email: "owner@hooks-health.test",
+        name: "Health Owner",
+        role: "owner",
+        status: "active",
+        password: "hooks-health-owner-password",
+    },
+    User {
+        id: "u_portal_hooks",
+        ws: "ws_portal_hooks",
+        email: "hooks@portal-hooks.test",
+        name: "Hook Admin",
+        role: "admin",
+        status: "active",
+        password: "portal-test-password",
     },
 ];
 

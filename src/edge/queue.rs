@@ -228,6 +228,7 @@ async fn settle(
             Outcome::Gone => "gone",
         },
         response_status: sent.status,
+        sent_at_ms: sent.sent_at_ms,
         response_body: sent.body.clone(),
         error: sent.error.clone(),
         elapsed_ms: sent.elapsed_ms,
@@ -309,6 +310,8 @@ pub struct Sent {
     pub body: Option<String>,
     pub error: Option<String>,
     pub retry_after_secs: Option<u64>,
+    /// When the request went out (Unix ms); its `webhook-timestamp` is this in seconds.
+    pub sent_at_ms: i64,
     pub elapsed_ms: i64,
 }
 
@@ -316,16 +319,18 @@ pub struct Sent {
 /// gives up after `TIMEOUT_MS`.
 pub async fn post(url: &str, secrets: &[Secret], msg_id: &str, body: &[u8]) -> Sent {
     let started = now_ms();
-    let mut sent = match try_post(url, secrets, msg_id, body).await {
+    let mut sent = match try_post(url, secrets, msg_id, started / 1000, body).await {
         Ok(sent) => sent,
-        Err(error) => Sent { status: None, body: None, error: Some(error), retry_after_secs: None, elapsed_ms: 0 },
+        Err(error) => {
+            Sent { status: None, body: None, error: Some(error), retry_after_secs: None, sent_at_ms: 0, elapsed_ms: 0 }
+        }
     };
+    sent.sent_at_ms = started;
     sent.elapsed_ms = now_ms() - started;
     sent
 }
 
-async fn try_post(url: &str, secrets: &[Secret], msg_id: &str, body: &[u8]) -> Result<Sent, String> {
-    let timestamp = now_ms() / 1000;
+async fn try_post(url: &str, secrets: &[Secret], msg_id: &str, timestamp: i64, body: &[u8]) -> Result<Sent, String> {
     let keys: Vec<&Secret> = secrets.iter().collect();
     let headers = Headers::new();
     let signature = sign::signature_header(&keys, msg_id, timestamp, body);
@@ -365,6 +370,7 @@ async fn try_post(url: &str, secrets: &[Secret], msg_id: &str, body: &[u8]) -> R
         body: Some(truncate_response(&bytes)),
         error: None,
         retry_after_secs: retry_after.and_then(|v| parse_retry_after(&v, now_ms())),
+        sent_at_ms: 0,
         elapsed_ms: 0,
     })
 }

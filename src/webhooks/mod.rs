@@ -9,9 +9,11 @@
 //! * `circuit`: the per-subscription circuit breaker state machine.
 //! * `receiver_url`: receiver URL checks (https only, no credentials, no private targets).
 //! * `payload`: the JSON envelope, message ids, the test delivery, response truncation.
+//! * `health`: attempts per hour by outcome and latency percentiles over the last 24 hours.
 
 pub mod circuit;
 pub mod event_filter;
+pub mod health;
 pub mod payload;
 pub mod receiver_url;
 pub mod retry;

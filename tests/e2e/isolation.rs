@@ -201,6 +201,7 @@ const MATRIX: &[(&str, &str, &str, &[Check])] = &[
     ("POST", "/api/settings/webhooks/{id}/rotate-secret", ROTATE_NOW, &[Cross(B::Session, 404, WH_NF), MemberOnAdmin]),
     ("POST", "/api/settings/webhooks/{id}/test", NONE, &[Cross(B::Session, 404, WH_NF), MemberOnAdmin]),
     ("GET", "/api/settings/webhooks/{id}/deliveries", NONE, &[Cross(B::Session, 404, WH_NF), MemberOnAdmin]),
+    ("GET", "/api/settings/webhooks/{id}/health", NONE, &[Cross(B::Session, 404, WH_NF), MemberOnAdmin]),
     ("POST", "/api/settings/webhooks/{id}/redeliver", REDELIVER_ALL, &[Cross(B::Session, 404, WH_NF), MemberOnAdmin]),
     ("GET", "/api/settings/saml-providers", NONE, &[OwnOnly(B::Pat), MemberOnAdmin]),
     ("POST", "/api/settings/saml-providers", NONE, &[MemberOnAdmin]),

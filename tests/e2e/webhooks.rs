@@ -276,6 +276,9 @@ fn the_circuit_opens_parks_deliveries_and_drains_them_in_order_exactly_once() {
     }
     // The three failed messages park when their retry comes due (5 s); the new ones at once.
     wait_sub(&owner, &id, "six parked deliveries", |s| s["backlog"]["parked"] == 6);
+    let listed = req("GET", "/api/settings/webhooks").session(&owner).send().ok();
+    let mine = listed["webhooks"].as_array().unwrap().iter().find(|w| w["id"] == id.as_str()).cloned();
+    assert_eq!(mine.map(|w| w["backlog"]["parked"].clone()), Some(json!(6)), "the list shows the parked count");
 
     let receiver = Receiver::start(port, "circuit", json!({"secrets": [secret]}));
     let enabled = req("PATCH", &format!("/api/settings/webhooks/{id}"))
@@ -363,4 +366,70 @@ fn a_retry_starts_at_its_jittered_due_time() {
         "the retry came {} ms after its due time (delay {delay} ms)",
         retried_at - due
     );
+}
+
+/// The nearest-rank percentile, as the health endpoint defines it.
+fn nearest_rank(sorted: &[i64], pct: usize) -> i64 {
+    sorted[(pct * sorted.len()).div_ceil(100).max(1) - 1]
+}
+
+#[test]
+fn health_counts_the_last_day_of_attempts_by_outcome_with_latency_and_the_log_shows_requests() {
+    let owner = login("owner@hooks-health.test");
+    let receiver = Receiver::start(free_port(), "health", json!({"failFirst": 2, "failStatus": 503}));
+    let created = create(
+        &owner,
+        json!({"name": "<img src=x onerror=alert(1)>", "url": receiver.url(), "eventFilters": [FILTER]}),
+    );
+    let id = created["id"].as_str().unwrap().to_string();
+    receiver.control(json!({"secrets": [created["secret"]]}));
+    let empty = req("GET", &format!("/api/settings/webhooks/{id}/health")).session(&owner).send().ok();
+    assert_eq!((empty["buckets"].clone(), empty["latency"]["samples"].clone()), (json!([]), json!(0)), "{empty}");
+    assert_eq!(empty["latency"]["p50Ms"], Value::Null);
+
+    for _ in 0..3 {
+        bump(&owner);
+    }
+    // The first two deliveries get 503 and are retried after 5 s: five attempts in all.
+    let log = wait_sub_log(&owner, &id, 5);
+    let outcome = |o: &str| log.iter().filter(|d| d["outcome"] == o).count();
+    assert_eq!((outcome("delivered"), outcome("retrying")), (3, 2), "{log:?}");
+    let health = req("GET", &format!("/api/settings/webhooks/{id}/health")).session(&owner).send().ok();
+    let mut counts = std::collections::BTreeMap::new();
+    for bucket in health["buckets"].as_array().unwrap() {
+        let n: i64 = bucket["counts"].as_object().unwrap().values().map(|v| v.as_i64().unwrap()).sum();
+        assert_eq!(bucket["total"], n, "{bucket}");
+        for (k, v) in bucket["counts"].as_object().unwrap() {
+            *counts.entry(k.clone()).or_insert(0) += v.as_i64().unwrap();
+        }
+    }
+    assert_eq!(counts, [("delivered".to_string(), 3), ("retrying".to_string(), 2)].into_iter().collect());
+    assert_eq!(health["outcomes"], json!(["delivered", "retrying"]));
+    let mut elapsed: Vec<i64> = log.iter().map(|d| d["elapsedMs"].as_i64().unwrap()).collect();
+    elapsed.sort_unstable();
+    assert_eq!(health["latency"]["samples"], 5);
+    assert_eq!(health["latency"]["p50Ms"], nearest_rank(&elapsed, 50), "{health} vs {elapsed:?}");
+    assert_eq!(health["latency"]["p95Ms"], nearest_rank(&elapsed, 95), "{health} vs {elapsed:?}");
+    assert_eq!(health["bucketMs"], 3_600_000);
+
+    // Each logged attempt shows what it sent: the message's body and headers, no signature.
+    let received = receiver.received();
+    for d in &log {
+        let request = &d["request"];
+        assert_eq!(request["headers"]["webhook-id"], d["messageId"]);
+        assert!(request["headers"].get("webhook-signature").is_none(), "{request}");
+        let sent_at = axissynapse_edge::time::parse(d["sentAt"].as_str().expect("sentAt")).unwrap();
+        assert_eq!(request["headers"]["webhook-timestamp"], json!((sent_at / 1000).to_string()));
+        assert!(sent_at <= axissynapse_edge::time::parse(d["createdAt"].as_str().unwrap()).unwrap());
+        let body: Value = serde_json::from_str(request["body"].as_str().expect("body")).expect("JSON body");
+        assert_eq!(body["type"], EVENT);
+        assert!(received.iter().any(|r| r["id"] == d["messageId"] && r["eventId"] == body["id"]), "{d}");
+    }
+    assert!(log.iter().any(|d| d["responseStatus"] == 503 && d["outcome"] == "retrying"));
+
+    let stranger = login(OTHER_ADMIN);
+    req("GET", &format!("/api/settings/webhooks/{id}/health"))
+        .session(&stranger)
+        .send()
+        .expect_error(404, "WEBHOOK_NOT_FOUND");
 }

@@ -166,6 +166,7 @@ pub async fn dispatch(
         Op::WebhookRotateSecret => webhooks::rotate(cx, &who()?, &id()?).await,
         Op::WebhookTest => webhooks::test(cx, &who()?, &id()?).await,
         Op::WebhookDeliveries => webhooks::deliveries(cx, &who()?, &id()?).await,
+        Op::WebhookHealth => webhooks::health(cx, &who()?, &id()?).await,
         Op::WebhookRedeliver => webhooks::redeliver(cx, &who()?, &id()?).await,
         Op::WorkspaceMove => operator::move_workspace(cx, &id()?).await,
     }

@@ -1,7 +1,7 @@
 //! Webhook subscriptions (workspace admins, browser session; changes step-up protected and
 //! audited): create (secret shown once), list, get, update, enable (closes the circuit and
 //! drains what was parked, in order), delete, rotate the secret with an overlap, a synchronous
-//! signed test send, the delivery log, and redelivery.
+//! signed test send, the delivery log, its health over the last 24 hours, and redelivery.
 
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -85,9 +85,21 @@ fn new_secret(cx: &Ctx) -> ApiResult<(String, Secret)> {
     Ok((nonce, secret))
 }
 
+/// Every subscription with its backlog (how many deliveries are pending, parked, failed).
 pub async fn list(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
-    let subs = store::list(&cx.db()?, who.workspace_id()).await?;
-    Ok(Reply::json(json!({"webhooks": subs.iter().map(|s| s.to_json(cx.now_ms)).collect::<Vec<_>>()})))
+    let db = cx.db()?;
+    let subs = store::list(&db, who.workspace_id()).await?;
+    let backlogs = store::backlogs(&db, who.workspace_id(), &subs).await?;
+    let views: Vec<Value> = subs
+        .iter()
+        .zip(backlogs)
+        .map(|(s, backlog)| {
+            let mut view = s.to_json(cx.now_ms);
+            view["backlog"] = backlog;
+            view
+        })
+        .collect();
+    Ok(Reply::json(json!({"webhooks": views})))
 }
 
 #[derive(Deserialize)]
@@ -149,7 +161,7 @@ pub async fn create(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
 pub async fn get(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply> {
     let sub = load(cx, who, id).await?;
     let mut view = sub.to_json(cx.now_ms);
-    view["backlog"] = store::backlog(&cx.db()?, &sub.id).await?;
+    view["backlog"] = store::backlog(&cx.db()?, who.workspace_id(), &sub.id).await?;
     Ok(Reply::json(view))
 }
 
@@ -235,7 +247,7 @@ pub async fn update(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
         batch.push(store::unpark(&db, &after.id, cx.now_ms)?);
     }
     if closed {
-        let parked = store::backlog(&db, &after.id).await?["parked"].clone();
+        let parked = store::backlog(&db, who.workspace_id(), &after.id).await?["parked"].clone();
         events.push(Event {
             action: Action::WebhookCircuitClosed,
             actor: who.actor(),
@@ -350,6 +362,13 @@ pub async fn deliveries(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Re
     let sub = load(cx, who, id).await?;
     let rows = store::attempts(&cx.db()?, who.workspace_id(), &sub.id).await?;
     Ok(Reply::json(json!({"deliveries": rows})))
+}
+
+/// Attempts of the last 24 hours per hour by outcome, with p50/p95 latency.
+pub async fn health(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply> {
+    let sub = load(cx, who, id).await?;
+    let cells = store::health(&cx.db()?, who.workspace_id(), &sub.id, cx.now_ms).await?;
+    Ok(Reply::json(crate::webhooks::health::summarise(&cells, cx.now_ms)))
 }
 
 #[derive(Deserialize)]

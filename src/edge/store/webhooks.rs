@@ -19,6 +19,7 @@ use crate::edge::http::fault;
 use crate::error::ApiResult;
 use crate::time::format_ms;
 use crate::webhooks::circuit::{Circuit, CircuitState};
+use crate::webhooks::health::{window_start, Cell};
 
 /// A claimed message is leased for this long; a crash mid-send frees it for the sweeper.
 pub const LEASE_MS: i64 = 60_000;
@@ -343,6 +344,8 @@ pub struct AttemptRecord<'a> {
     pub response_body: Option<String>,
     pub error: Option<String>,
     pub elapsed_ms: i64,
+    /// When the request went out (its `webhook-timestamp` is this in whole seconds).
+    pub sent_at_ms: i64,
     /// `Some` when the message will be tried again at this time.
     pub next_retry_at: Option<i64>,
     pub now_ms: i64,
@@ -358,8 +361,8 @@ pub fn record_attempt(db: &Db, id: &str, a: &AttemptRecord<'_>) -> ApiResult<Vec
     let log = db::stmt(
         db,
         "INSERT INTO webhook_attempts (id, subscription_id, message_id, workspace_id, event_type, attempt, outcome, \
-         response_status, response_body, error, elapsed_ms, next_retry_at, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+         response_status, response_body, error, elapsed_ms, next_retry_at, created_at, sent_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         &[
             text(id),
             text(&a.message.subscription_id),
@@ -374,6 +377,7 @@ pub fn record_attempt(db: &Db, id: &str, a: &AttemptRecord<'_>) -> ApiResult<Vec
             int(a.elapsed_ms),
             opt_int(a.next_retry_at),
             int(a.now_ms),
+            int(a.sent_at_ms),
         ],
     )?;
     let message = db::stmt(
@@ -443,22 +447,52 @@ pub fn unpark(db: &Db, sub: &str, now_ms: i64) -> ApiResult<D1PreparedStatement>
     )
 }
 
-/// Messages waiting per state, for the subscription view.
-pub async fn backlog(db: &Db, sub: &str) -> ApiResult<Value> {
-    #[derive(Deserialize)]
-    struct Row {
-        state: String,
-        n: i64,
-    }
-    let rows: Vec<Row> = db::all(
+#[derive(Deserialize)]
+struct BacklogRow {
+    subscription_id: String,
+    state: String,
+    n: i64,
+}
+
+/// Messages waiting per subscription and state in a workspace (one subscription, or all).
+async fn backlog_rows(db: &Db, ws: &str, sub: Option<&str>) -> ApiResult<Vec<BacklogRow>> {
+    db::all(
         db,
-        "SELECT state, COUNT(*) AS n FROM webhook_messages WHERE subscription_id = ?1 \
-         AND state IN ('pending', 'sending', 'parked', 'failed') GROUP BY state",
-        &[text(sub)],
+        "SELECT subscription_id, state, COUNT(*) AS n FROM webhook_messages WHERE workspace_id = ?1 \
+         AND (?2 IS NULL OR subscription_id = ?2) AND state IN ('pending', 'sending', 'parked', 'failed') \
+         GROUP BY subscription_id, state",
+        &[text(ws), opt_text(sub)],
     )
-    .await?;
-    let count = |s: &str| rows.iter().find(|r| r.state == s).map_or(0, |r| r.n);
-    Ok(json!({"pending": count("pending") + count("sending"), "parked": count("parked"), "failed": count("failed")}))
+    .await
+}
+
+fn backlog_view(rows: &[BacklogRow], sub: &str) -> Value {
+    let count = |s: &str| rows.iter().filter(|r| r.subscription_id == sub && r.state == s).map(|r| r.n).sum::<i64>();
+    json!({"pending": count("pending") + count("sending"), "parked": count("parked"), "failed": count("failed")})
+}
+
+/// Messages waiting per state, for the subscription view.
+pub async fn backlog(db: &Db, ws: &str, sub: &str) -> ApiResult<Value> {
+    Ok(backlog_view(&backlog_rows(db, ws, Some(sub)).await?, sub))
+}
+
+/// [`backlog`] of each of `subs`, in one query.
+pub async fn backlogs(db: &Db, ws: &str, subs: &[Subscription]) -> ApiResult<Vec<Value>> {
+    let rows = backlog_rows(db, ws, None).await?;
+    Ok(subs.iter().map(|s| backlog_view(&rows, &s.id)).collect())
+}
+
+/// One query: the last 24 hours of a subscription's attempts, counted per hour, outcome and
+/// duration (`webhooks::health` turns them into the health view).
+pub async fn health(db: &Db, ws: &str, sub: &str, now_ms: i64) -> ApiResult<Vec<Cell>> {
+    db::all(
+        db,
+        "SELECT created_at / 3600000 AS hour, outcome, elapsed_ms, COUNT(*) AS n FROM webhook_attempts \
+         WHERE workspace_id = ?1 AND subscription_id = ?2 AND created_at >= ?3 AND created_at <= ?4 \
+         GROUP BY hour, outcome, elapsed_ms ORDER BY hour",
+        &[text(ws), text(sub), int(window_start(now_ms)), int(now_ms)],
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -474,15 +508,32 @@ struct AttemptRow {
     elapsed_ms: i64,
     next_retry_at: Option<i64>,
     created_at: i64,
+    sent_at: Option<i64>,
+    request_body: Option<String>,
 }
 
-/// The most recent attempts, newest first.
+/// What was sent: the headers (never the signature, which is derived from the secret) and
+/// the body. `webhook-timestamp` is known for attempts logged since it was recorded.
+fn request(r: &AttemptRow) -> Value {
+    json!({
+        "headers": {
+            "content-type": "application/json",
+            "webhook-id": r.message_id,
+            "webhook-timestamp": r.sent_at.map(|ms| (ms.div_euclid(1000)).to_string()),
+        },
+        "body": r.request_body,
+    })
+}
+
+/// The most recent attempts, newest first, each with the request it sent.
 pub async fn attempts(db: &Db, ws: &str, sub: &str) -> ApiResult<Vec<Value>> {
     let rows: Vec<AttemptRow> = db::all(
         db,
-        "SELECT id, message_id, event_type, attempt, outcome, response_status, response_body, error, elapsed_ms, \
-         next_retry_at, created_at FROM webhook_attempts WHERE workspace_id = ?1 AND subscription_id = ?2 \
-         ORDER BY created_at DESC, rowid DESC LIMIT ?3",
+        "SELECT a.id, a.message_id, a.event_type, a.attempt, a.outcome, a.response_status, a.response_body, a.error, \
+         a.elapsed_ms, a.next_retry_at, a.created_at, a.sent_at, m.body AS request_body FROM webhook_attempts a \
+         LEFT JOIN webhook_messages m ON m.workspace_id = a.workspace_id AND m.subscription_id = a.subscription_id \
+         AND m.id = a.message_id WHERE a.workspace_id = ?1 AND a.subscription_id = ?2 \
+         ORDER BY a.created_at DESC, a.rowid DESC LIMIT ?3",
         &[text(ws), text(sub), int(DELIVERIES_LISTED)],
     )
     .await?;
@@ -501,6 +552,8 @@ pub async fn attempts(db: &Db, ws: &str, sub: &str) -> ApiResult<Vec<Value>> {
                 "elapsedMs": r.elapsed_ms,
                 "nextRetryAt": r.next_retry_at.map(format_ms),
                 "createdAt": format_ms(r.created_at),
+                "sentAt": r.sent_at.map(format_ms),
+                "request": request(&r),
             })
         })
         .collect())
