@@ -12,7 +12,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launch, open, signIn, audit, base, call } from "./portal.mjs";
+import { launch, openSignedIn, audit, base, call } from "./portal.mjs";
 
 const NAME = '<img src=x onerror="window.__xss=1"> Test IdP';
 const ASSERTED = "owner@browser.test";
@@ -64,11 +64,7 @@ test("SSO page: metadata import, certificate expiry, test sign-in passing and fa
   const idp = await startIdp();
   const browser = await launch();
   try {
-    const { page, clean } = await open(browser, { withAuthenticator: false });
-    await signIn(page, "saml@browser.test");
-    await page.getByRole("button", { name: "Sign out" }).waitFor();
-    await page.goto(`${base}/portal/saml`);
-    await page.getByRole("heading", { name: "SSO (SAML)" }).waitFor();
+    const { page, clean } = await openSignedIn(browser, "saml@browser.test", "saml", "SSO (SAML)");
 
     // Add a provider from pasted metadata.
     await page.getByLabel("Name", { exact: true }).fill(NAME);
