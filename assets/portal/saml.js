@@ -108,8 +108,8 @@ function expiry(c) {
 function certificates(p, say, reload) {
   const box = h("div", { class: "form-error" });
   const saved = async (message) => {
-    say(message);
     await reload();
+    say(message);
   };
   const remove = async (c) => {
     const sure = await confirmAction(`Remove the certificate ${c.subject || c.sha256}?`,
@@ -174,8 +174,8 @@ function settingsForm(p, say, reload) {
     const body = { enabled: form.elements.enabled.checked, jitProvisioning: form.elements.jitProvisioning.checked };
     const result = await submit(form, "PATCH", path(p.id), body);
     if (!result.ok) return;
-    say(`${p.name} is ${result.body.enabled ? "enabled" : "disabled"}, just-in-time provisioning ${result.body.jitProvisioning ? "on" : "off"}.`);
     await reload();
+    say(`${p.name} is ${result.body.enabled ? "enabled" : "disabled"}, just-in-time provisioning ${result.body.jitProvisioning ? "on" : "off"}.`);
   });
   return form;
 }
@@ -190,8 +190,8 @@ function metadataForm(p, say, reload) {
     event.preventDefault();
     const result = await submit(form, "PATCH", path(p.id), { metadataXml: form.elements.metadataXml.value });
     if (!result.ok) return;
-    say(`${p.name} is updated from the metadata.`);
     await reload();
+    say(`${p.name} is updated from the metadata.`);
   });
   return h("details", {}, h("summary", {}, "Update from metadata"), form);
 }
@@ -341,8 +341,8 @@ function addForm(section, say, reload) {
     const result = await submit(form, "POST", BASE, createBody(values(form)));
     if (!result.ok) return;
     form.reset();
-    say(`${result.body.name} is added. Give the IdP our entity ID and ACS URL, then run a test sign-in.`);
     await reload();
+    say(`${result.body.name} is added. Give the IdP our entity ID and ACS URL, then run a test sign-in.`);
   });
   show(section, h("h2", { id: "add-title" }, "Add an identity provider"), form);
 }

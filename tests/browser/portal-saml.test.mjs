@@ -53,8 +53,11 @@ async function runTest(page, section, kind) {
   await button.focus();
   await page.keyboard.press("Enter");
   const window = await popup;
-  const verdict = section.locator(`.verdict .${kind}`);
-  await verdict.waitFor({ timeout: 60_000 });
+  // Whichever verdict shows first (passed, failed, or the window closed early), then its kind.
+  const shown = section.locator(".verdict > .ok, .verdict > .problem, .verdict > .note");
+  await shown.waitFor({ timeout: 60_000 });
+  const verdict = section.locator(`.verdict > .${kind}`);
+  assert.equal(await verdict.count(), 1, `a .${kind} verdict, not: ${await shown.textContent()}`);
   await window.waitForEvent("close", { timeout: 10_000 }).catch(() => {});
   assert.ok(window.isClosed(), "the end page closes its window");
   return (await verdict.textContent()).replace(/\s+/g, " ");
