@@ -2,7 +2,7 @@
 //! its content hash as the spec version (`X-AxisSynapse-Spec-Version`, ETag); and the
 //! curated AAGUID catalog compiled from `data/aaguids.json`; and the admin portal's assets
 //! (every file of `assets/portal/`, with a content-hash ETag) plus `errors.json`, the meaning
-//! and fix of each error code from `api/error-codes.md`.
+//! and fix of each error code from `api/error-codes.md`, and the meaning of each SAML sign-in check.
 
 use sha2::{Digest, Sha256};
 use std::{env, fs, path::Path};
@@ -56,18 +56,26 @@ fn portal_assets() {
     fs::write(Path::new(&out).join("portal_assets.rs"), table).expect("writes portal_assets.rs");
 }
 
-/// `{"CODE": {"status": 401, "meaning": "…", "fix": "…"}}` from the table rows of
-/// `api/error-codes.md` (`| status | CODE | meaning. Fix: fix |`).
+/// `{"CODE": {"status": 401, "meaning": "…", "fix": "…"}, "checks": {"check": "…"}}` from the
+/// table rows of `api/error-codes.md` (`| status | CODE | meaning. Fix: fix |`, and the SAML
+/// sign-in checks `| \`check\` | CODE | meaning |`).
 fn error_fixes(markdown: &str) -> String {
     let mut codes = serde_json::Map::new();
+    let mut checks = serde_json::Map::new();
     for line in markdown.lines() {
         let cells: Vec<&str> = line.trim().trim_matches('|').split('|').map(str::trim).collect();
         let [status, code, text] = cells.as_slice() else { continue };
+        if let Some(check) = status.strip_prefix('`').and_then(|c| c.strip_suffix('`')) {
+            checks.insert(check.to_string(), serde_json::json!(text));
+            continue;
+        }
         let Ok(status) = status.parse::<u16>() else { continue };
         let (meaning, fix) = text.split_once(" Fix: ").unwrap_or((text, ""));
         codes.insert(code.to_string(), serde_json::json!({"status": status, "meaning": meaning, "fix": fix}));
     }
     assert!(codes.len() > 50, "api/error-codes.md: only {} codes parsed", codes.len());
+    assert!(checks.len() > 50, "api/error-codes.md: only {} SAML checks parsed", checks.len());
+    codes.insert("checks".to_string(), serde_json::Value::Object(checks));
     serde_json::to_string(&codes).expect("serialises")
 }
 

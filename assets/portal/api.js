@@ -1,7 +1,7 @@
 // The portal's one way to call the API: same-origin fetch with the session cookie (which is
 // what passes the API's CSRF rule), JSON in and out, errors explained in words with the fix
 // from error-codes.md, and the step-up retry.
-import { h, show } from "./dom.js";
+import { h, show, busy } from "./dom.js";
 
 let catalog = null;
 function errorCatalog() {
@@ -66,6 +66,12 @@ export async function explain(result) {
   return { message, fix: fix.trim(), code, field: body.field || named?.[1], reason: body.reason };
 }
 
+/** What a SAML sign-in check (`check` of an ACS refusal) means, from error-codes.md. */
+export async function checkMeaning(check) {
+  const errors = await errorCatalog();
+  return (errors.checks?.[check] || "").replaceAll("`", "");
+}
+
 /** The sentence for a failed result, as an element. */
 export async function problem(result) {
   const e = await explain(result);
@@ -97,4 +103,14 @@ export async function report(form, result) {
     }
   }
   if (slot) slot.replaceChildren(await problem(result));
+}
+
+/**
+ * A form's write through guarded(), its submit button disabled meanwhile; a refusal is shown
+ * in the form (report()), a success clears its errors. Answers the result.
+ */
+export async function submit(form, method, path, body) {
+  const result = await busy(form.querySelector("button[type=submit]"), () => guarded(method, path, body));
+  await report(form, result.cancelled ? null : result);
+  return result;
 }

@@ -33,12 +33,13 @@ export function show(el, ...children) {
 
 /**
  * A labelled input: {label, name, type, ...attributes}, with the id `${prefix}-${name}` (a
- * prefix keeps ids apart when several forms on one page share names). The error slot follows
- * the input.
+ * prefix keeps ids apart when several forms on one page share names); `type: "textarea"`
+ * makes a textarea. The error slot follows the input.
  */
 export function field({ label, name, type = "text", hint, prefix = "f", ...attrs }) {
   const id = `${prefix}-${name}`;
-  const input = h("input", { id, name, type, "aria-describedby": `${id}-error${hint ? ` ${id}-hint` : ""}`, ...attrs });
+  const described = { "aria-describedby": `${id}-error${hint ? ` ${id}-hint` : ""}`, ...attrs };
+  const input = type === "textarea" ? h("textarea", { id, name, ...described }) : h("input", { id, name, type, ...described });
   return h("div", { class: "field" },
     h("label", { for: id }, label),
     hint ? h("p", { id: `${id}-hint`, class: "hint" }, hint) : null,

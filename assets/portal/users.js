@@ -3,7 +3,7 @@
 // (the token is shown once, with Copy), and the open invitations (revoke). Destructive actions
 // ask first; every write goes through guarded() for the step-up dialog.
 import { h, show, field, values, when, confirmAction, shownOnce } from "./dom.js";
-import { api, guarded, report, problem } from "./api.js";
+import { api, guarded, report, problem, submit } from "./api.js";
 
 const ROLES = ["owner", "admin", "member"];
 
@@ -108,11 +108,7 @@ function inviteForm(section, me, refresh) {
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Invite")));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const button = form.querySelector("button[type=submit]");
-    button.disabled = true;
-    const result = await guarded("POST", "/api/settings/invitations", values(form));
-    button.disabled = false;
-    await report(form, result.cancelled ? null : result);
+    const result = await submit(form, "POST", "/api/settings/invitations", values(form));
     if (!result.ok) return;
     form.reset();
     const { box, copyButton } = shownOnce({ id: "invitation-token", value: result.body.token, label: "Invitation token:",

@@ -57,6 +57,7 @@ pub enum Action {
     SamlProviderUpdated,
     SamlProviderDeleted,
     SamlUserProvisioned,
+    SamlProviderTested,
     WebhookCreated,
     WebhookUpdated,
     WebhookDeleted,
@@ -68,7 +69,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 57] = [
+    pub const ALL: [Action; 58] = [
         Self::SigninSucceeded,
         Self::SigninFailed,
         Self::SigninMfaChallenged,
@@ -118,6 +119,7 @@ impl Action {
         Self::SamlProviderUpdated,
         Self::SamlProviderDeleted,
         Self::SamlUserProvisioned,
+        Self::SamlProviderTested,
         Self::WebhookCreated,
         Self::WebhookUpdated,
         Self::WebhookDeleted,
@@ -179,6 +181,7 @@ impl Action {
             Self::SamlProviderUpdated => "SAML_PROVIDER_UPDATED",
             Self::SamlProviderDeleted => "SAML_PROVIDER_DELETED",
             Self::SamlUserProvisioned => "SAML_USER_PROVISIONED",
+            Self::SamlProviderTested => "SAML_PROVIDER_TESTED",
             Self::WebhookCreated => "WEBHOOK_CREATED",
             Self::WebhookUpdated => "WEBHOOK_UPDATED",
             Self::WebhookDeleted => "WEBHOOK_DELETED",
@@ -256,6 +259,7 @@ impl Action {
             Self::SamlProviderUpdated => "A SAML identity provider's settings changed; `data.changed` lists the fields.",
             Self::SamlProviderDeleted => "A SAML identity provider was removed.",
             Self::SamlUserProvisioned => "A SAML sign-in created the user just in time (the provider allows JIT provisioning).",
+            Self::SamlProviderTested => "An admin's test sign-in through a SAML identity provider finished: `data.ok`, and `data.check` when a check failed. No session was opened and no user provisioned.",
             Self::WebhookCreated => "A webhook subscription was created (its secret is never logged).",
             Self::WebhookUpdated => "A webhook subscription was changed (URL, filters, name, threshold, enabled); `data.before`/`data.after` hold what changed.",
             Self::WebhookDeleted => "A webhook subscription was deleted with its outbox and delivery log.",
@@ -304,7 +308,10 @@ impl Action {
             | Self::ScimUserDeleted => "user",
             Self::ScimGroupCreated | Self::ScimGroupUpdated | Self::ScimGroupDeleted => "group",
             Self::ScimRequestRefused => "scim_request",
-            Self::SamlProviderCreated | Self::SamlProviderUpdated | Self::SamlProviderDeleted => "saml_provider",
+            Self::SamlProviderCreated
+            | Self::SamlProviderUpdated
+            | Self::SamlProviderDeleted
+            | Self::SamlProviderTested => "saml_provider",
             Self::SamlUserProvisioned => "user",
             Self::WebhookCreated
             | Self::WebhookUpdated
@@ -409,6 +416,9 @@ impl Action {
             Self::SamlProviderDeleted => json!({"providerId": "samlp_3f9c", "name": "Okta"}),
             Self::SamlUserProvisioned => {
                 json!({"providerId": "samlp_3f9c", "email": "new.hire@example.com", "nameId": "new.hire@example.com"})
+            }
+            Self::SamlProviderTested => {
+                json!({"providerId": "samlp_3f9c", "name": "Okta", "testId": "samlt_9a1e", "ok": false, "check": "audience_mismatch"})
             }
             Self::WebhookCreated => {
                 json!({"subscriptionId": "wh_3f9c", "name": "SIEM", "url": "https://hooks.example.com/axis", "eventFilters": ["*"]})

@@ -745,6 +745,16 @@ const FIXTURE_USERS: &[User] = &[
         status: "active",
         password: "anchor-owner-password",
     },
+    // The SSO page's browser test (tests/browser/portal-saml.test.mjs) adds providers here.
+    User {
+        id: "u_portal_saml",
+        ws: "ws_browser",
+        email: "saml@browser.test",
+        name: "Sam L",
+        role: "admin",
+        status: "active",
+        password: "portal-test-password",
+    },
     // A display name that is markup: the portal must show it as text (tests/browser/).
     User {
         id: "u_portal_xss",

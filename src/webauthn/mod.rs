@@ -16,7 +16,7 @@ mod der;
 pub mod options;
 pub mod registration;
 mod x509;
-pub use x509::certificate_public_key;
+pub use x509::{certificate_details, certificate_public_key, CertificateDetails};
 
 #[cfg(test)]
 mod captured;

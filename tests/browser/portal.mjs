@@ -61,6 +61,19 @@ export async function signIn(page, email, password = PASSWORD) {
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
+/**
+ * A fresh page (no authenticator) signed in as `email` and opened at `/portal/<name>`, once its
+ * heading `title` shows; the same as open().
+ */
+export async function openSignedIn(browser, email, name, title) {
+  const opened = await open(browser, { withAuthenticator: false });
+  await signIn(opened.page, email);
+  await opened.page.getByRole("button", { name: "Sign out" }).waitFor();
+  await opened.page.goto(`${base}/portal/${name}`);
+  await opened.page.getByRole("heading", { name: title }).waitFor();
+  return opened;
+}
+
 /** axe-core on the current page: no serious or critical violation. */
 export async function accessible(page, name) {
   await page.evaluate(AXE);

@@ -212,6 +212,8 @@ const MATRIX: &[(&str, &str, &str, &[Check])] = &[
     ("GET", "/api/settings/saml-providers/{id}", NONE, &[Cross(B::Pat, 404, SAML_NF), MemberOnAdmin]),
     ("PATCH", "/api/settings/saml-providers/{id}", REDIRECT_SSO, &[Cross(B::Session, 404, SAML_NF), MemberOnAdmin]),
     ("DELETE", "/api/settings/saml-providers/{id}", NONE, &[Cross(B::Session, 404, SAML_NF), MemberOnAdmin]),
+    ("POST", "/api/settings/saml-providers/{id}/test", NONE, &[Cross(B::Session, 404, SAML_NF), MemberOnAdmin]),
+    ("GET", "/api/settings/saml-providers/{id}/test", NONE, &[Cross(B::Session, 404, SAML_NF), MemberOnAdmin]),
     ("GET", "/api/saml/{providerId}/metadata", NONE, &[SsoPublic]),
     ("GET", "/api/saml/{providerId}/login", NONE, &[SsoPublic]),
     ("POST", "/api/saml/{providerId}/acs", GARBAGE_RESPONSE, &[SsoPublic]),

@@ -1,6 +1,7 @@
 //! SAML SSO end to end: an admin configures an identity provider; a browser-less client
 //! follows SP-initiated login; `tests/saml/idp.py` (signxml) plays the IdP, answering the
-//! AuthnRequest with a signed Response; the ACS verifies it and sets a working session.
+//! AuthnRequest with a signed Response; the ACS verifies it and sets a working session. An
+//! admin's test sign-in runs the same checks and keeps a verdict instead.
 
 use crate::common::*;
 use serde_json::{json, Value};
@@ -31,7 +32,11 @@ fn login_form(provider: &str, relay: Option<&str>) -> (String, Option<String>) {
         Some(r) => format!("/api/saml/{provider}/login?relayState={r}"),
         None => format!("/api/saml/{provider}/login"),
     };
-    let page = req("GET", &path).send();
+    login_form_at(&path)
+}
+
+fn login_form_at(path: &str) -> (String, Option<String>) {
+    let page = req("GET", path).send();
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.header("content-security-policy").unwrap().contains("form-action https://idp.example.test/sso"));
     let field = |name: &str| {
@@ -238,4 +243,144 @@ fn providers_are_admin_only_and_import_idp_metadata() {
     req("DELETE", &format!("/api/settings/saml-providers/{id}")).session(&owner).send().ok();
     let audit = req("GET", "/api/settings/audit-log?action=SAML_PROVIDER_*").session(&owner).send().ok();
     assert!(audit["items"].as_array().unwrap().len() >= 3);
+}
+
+/// Opens a test sign-in on `provider` as `admin`: the test id and the SAMLRequest its login
+/// page posts to the IdP.
+fn start_test(admin: &Session, provider: &str) -> (String, String) {
+    let started = req("POST", &format!("/api/settings/saml-providers/{provider}/test")).session(admin).send();
+    assert_eq!(started.status, 201, "{}", started.body);
+    let body = started.json();
+    let test_id = body["testId"].as_str().expect("testId").to_string();
+    let login_url = body["loginUrl"].as_str().expect("loginUrl");
+    let path = &login_url[login_url.find("/api/saml/").expect("a login path")..];
+    assert_eq!(path, format!("/api/saml/{provider}/login?test={test_id}"));
+    let (request, relay) = login_form_at(path);
+    assert_eq!(relay, None, "a test carries no relay state");
+    (test_id, request)
+}
+
+fn verdict(admin: &Session, provider: &str, test_id: &str) -> Resp {
+    req("GET", &format!("/api/settings/saml-providers/{provider}/test?testId={test_id}")).session(admin).send()
+}
+
+/// The ACS's answer to a test's Response: the portal-headed page that tells the opener, and
+/// no session.
+fn assert_test_page(done: &Resp) {
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.header("content-type").unwrap().starts_with("text/html"));
+    assert!(done.header("content-security-policy").unwrap().starts_with("default-src 'none'; script-src 'self';"));
+    assert!(done.body.contains("/portal/assets/saml-test.js"), "{}", done.body);
+    assert_eq!(session_cookie(done), None, "a test sign-in opens no session");
+}
+
+#[test]
+fn a_test_sign_in_judges_the_response_but_signs_no_one_in() {
+    let owner = login("owner@saml.test");
+    let p = provider(&owner, "Tested JIT", &["idp-rsa"], json!({"jitProvisioning": true, "enabled": false}));
+    let id = p["id"].as_str().unwrap();
+    let (test_id, request) = start_test(&owner, id);
+    let pending = verdict(&owner, id, &test_id).ok();
+    assert_eq!((pending["status"].as_str(), &pending["verdict"]), (Some("pending"), &Value::Null));
+    // A test starts once.
+    req("GET", &format!("/api/saml/{id}/login?test={test_id}")).send().expect_error(404, "NotFound");
+    req("GET", &format!("/api/saml/{id}/login?test=samlt_guessed")).send().expect_error(404, "NotFound");
+    // The provider is disabled: real sign-ins are still refused.
+    req("GET", &format!("/api/saml/{id}/login")).send().expect_error(404, "SAML_NOT_CONFIGURED");
+
+    let email = "tested.hire@saml.test";
+    assert_test_page(&acs(id, &idp(&request, email, "idp-rsa", &["--given", "Tess"])));
+    // Another workspace's admin cannot read it, and trying does not spend it.
+    let stranger = login(OTHER_ADMIN);
+    verdict(&stranger, id, &test_id).expect_error(404, "SAML_NOT_CONFIGURED");
+    let done = verdict(&owner, id, &test_id).ok();
+    assert_eq!(done["status"], "done", "{done}");
+    let v = &done["verdict"];
+    assert_eq!((v["ok"].as_bool(), v["nameId"].as_str(), v["email"].as_str()), (Some(true), Some(email), Some(email)));
+    assert_eq!(v["account"], "would_provision", "{v}");
+    assert!(v["attributes"].as_array().unwrap().contains(&json!({"name": "givenName", "values": ["Tess"]})), "{v}");
+    // Read once.
+    verdict(&owner, id, &test_id).expect_error(404, "NotFound");
+    // Nobody was provisioned, and the test is audited with its admin as the actor.
+    let users = req("GET", "/api/settings/users").session(&owner).send().ok();
+    assert!(!users["users"].as_array().unwrap().iter().any(|u| u["email"] == email), "{users}");
+    let audit = req("GET", "/api/settings/audit-log?action=SAML_PROVIDER_TESTED").session(&owner).send().ok();
+    let row = audit["items"].as_array().unwrap().iter().find(|e| e["data"]["testId"] == test_id.as_str()).cloned();
+    let row = row.expect("audited");
+    assert_eq!((row["data"]["ok"].as_bool(), row["actor"]["id"].as_str()), (Some(true), Some("u_saml_owner")), "{row}");
+
+    // An existing user is recognised, and still no session is opened.
+    let (test_id, request) = start_test(&owner, id);
+    assert_test_page(&acs(id, &idp(&request, "alice@saml.test", "idp-rsa", &[])));
+    assert_eq!(verdict(&owner, id, &test_id).ok()["verdict"]["account"], "existing");
+}
+
+#[test]
+fn a_failed_test_sign_in_names_the_failed_check() {
+    let owner = login("owner@saml.test");
+    let p = provider(&owner, "Tested strict", &["idp-rsa"], json!({}));
+    let id = p["id"].as_str().unwrap();
+    let cases: &[(&str, &[&str], &str, &str)] = &[
+        ("idp-rsa", &["--audience", "https://other-sp.test"], "SAML_AUDIENCE_MISMATCH", "audience_mismatch"),
+        ("idp-rsa", &["--issuer", "https://evil-idp.test"], "SAML_ISSUER_MISMATCH", "issuer_mismatch"),
+        // Refused before the request is consumed: the test is still found by its request.
+        ("attacker", &[], "SAML_SIGNATURE_INVALID", "signature_not_trusted"),
+    ];
+    for (key, args, code, check) in cases {
+        let (test_id, request) = start_test(&owner, id);
+        let response = idp(&request, "alice@saml.test", key, args);
+        assert_test_page(&acs(id, &response));
+        let v = verdict(&owner, id, &test_id).ok()["verdict"].clone();
+        assert_eq!(
+            (v["ok"].as_bool(), v["code"].as_str(), v["check"].as_str()),
+            (Some(false), Some(*code), Some(*check)),
+            "{v}"
+        );
+        assert!(v["reason"].as_str().is_some_and(|r| !r.is_empty()), "{v}");
+        // The Response cannot be used again, as a test or to sign in.
+        let again = acs(id, &response);
+        assert_eq!((again.status, session_cookie(&again)), (400, None), "{}", again.body);
+    }
+    let audit = req("GET", "/api/settings/audit-log?action=SAML_PROVIDER_TESTED").session(&owner).send().ok();
+    let checks: Vec<&Value> = audit["items"].as_array().unwrap().iter().map(|e| &e["data"]["check"]).collect();
+    assert!(
+        checks.contains(&&json!("audience_mismatch")) && checks.contains(&&json!("signature_not_trusted")),
+        "{audit}"
+    );
+    // Members and other workspaces cannot start one.
+    let member = login("alice@saml.test");
+    req("POST", &format!("/api/settings/saml-providers/{id}/test"))
+        .session(&member)
+        .send()
+        .expect_error(403, "Forbidden");
+    let stranger = login(OTHER_ADMIN);
+    req("POST", &format!("/api/settings/saml-providers/{id}/test"))
+        .session(&stranger)
+        .send()
+        .expect_error(404, "SAML_NOT_CONFIGURED");
+}
+
+#[test]
+fn certificates_show_their_subject_and_validity() {
+    let owner = login("owner@saml.test");
+    let p = provider(&owner, "Certificates", &["idp-rsa", "idp-ec"], json!({}));
+    let certs = p["certificates"].as_array().unwrap();
+    assert_eq!(certs[0]["subject"], "CN=idp.example.test signing, O=AxisSynapse test fixtures, C=US");
+    assert_eq!(certs[1]["subject"], "CN=idp.example.test signing (P-256), O=AxisSynapse test fixtures, C=US");
+    assert_eq!(certs[0]["notBefore"], "2026-01-01T00:00:00.000Z");
+    assert_eq!(certs[0]["notAfter"], "2036-01-01T00:00:00.000Z");
+    let days = certs[0]["daysLeft"].as_i64().unwrap();
+    assert!((3000..3700).contains(&days), "{days}");
+    assert_eq!(certs[0]["expired"], false);
+    // A rotation sends the list back: the old one removed by its `der`.
+    let id = p["id"].as_str().unwrap();
+    let path = format!("/api/settings/saml-providers/{id}");
+    let rotated = req("PATCH", &path).session(&owner).json(&json!({"certificates": [certs[1]["der"]]})).send().ok();
+    assert_eq!(rotated["certificates"].as_array().unwrap().len(), 1);
+    assert_eq!(rotated["certificates"][0]["sha256"], certs[1]["sha256"]);
+    // Refusals name the field.
+    let bad = req("PATCH", &path).session(&owner).json(&json!({"metadataXml": "<nope/>"})).send();
+    assert_eq!(bad.expect_error(400, "SAML_METADATA_INVALID")["field"], "metadataXml");
+    let bad = req("PATCH", &path).session(&owner).json(&json!({"certificates": ["not a cert"]})).send();
+    assert_eq!(bad.expect_error(400, "SAML_CERTIFICATE_INVALID")["field"], "certificates");
 }

@@ -154,6 +154,8 @@ pub async fn dispatch(
         Op::SamlProviderGet => saml::get(cx, &who()?, &id()?).await,
         Op::SamlProviderUpdate => saml::update(cx, &who()?, &id()?).await,
         Op::SamlProviderDelete => saml::delete(cx, &who()?, &id()?).await,
+        Op::SamlProviderTestStart => saml::test_start(cx, &who()?, &id()?).await,
+        Op::SamlProviderTestResult => saml::test_result(cx, &who()?, &id()?).await,
         Op::SamlMetadata => saml::sp_metadata(cx, &id()?).await,
         Op::SamlLogin => saml::login(cx, &id()?).await,
         Op::SamlAcs => saml::acs(cx, &id()?).await,

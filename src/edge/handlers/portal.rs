@@ -43,9 +43,14 @@ pub fn page(page: Option<&str>) -> ApiResult<Reply> {
     if page.is_some_and(|p| !PAGES.contains(&p)) {
         return Err(ApiError::with_reason(ErrorCode::NotFound, format!("the portal has no page {page:?}")));
     }
-    let shell = asset_named("index.html").ok_or_else(|| ApiError::new(ErrorCode::InternalError))?;
-    let reply = Reply { status: 200, headers: Vec::new(), body: Body::Text(shell.body.to_string()) }
-        .header("content-type", shell.content_type)
+    html("index.html")
+}
+
+/// An HTML asset as a page of its own, with the portal's headers.
+fn html(name: &str) -> ApiResult<Reply> {
+    let page = asset_named(name).ok_or_else(|| ApiError::new(ErrorCode::InternalError))?;
+    let reply = Reply { status: 200, headers: Vec::new(), body: Body::Text(page.body.to_string()) }
+        .header("content-type", page.content_type)
         .header("cache-control", "no-store");
     Ok(secured(reply))
 }
@@ -62,6 +67,12 @@ pub fn asset(cx: &Ctx, name: &str) -> ApiResult<Reply> {
             .header("content-type", asset.content_type)
     };
     Ok(secured(reply.header("etag", asset.etag).header("cache-control", "no-cache")))
+}
+
+/// The page the ACS answers at the end of an admin's test sign-in (in the popup the SSO page
+/// opened): the portal's headers, and its script tells the opener the verdict is ready.
+pub fn saml_test_done() -> ApiResult<Reply> {
+    html("saml-test.html")
 }
 
 /// `GET /account/security`: the old test page's address, now the portal's security page.
@@ -88,5 +99,6 @@ mod tests {
         let errors: serde_json::Value = serde_json::from_str(asset_named("errors.json").expect("errors.json").body).unwrap();
         assert_eq!(errors["STEP_UP_REQUIRED"]["status"], 401);
         assert!(errors["ACCOUNT_LOCKED"]["fix"].as_str().is_some_and(|f| f.contains("Retry-After")));
+        assert!(errors["checks"]["audience_mismatch"].as_str().is_some_and(|m| m.contains("spEntityId")), "{errors}");
     }
 }

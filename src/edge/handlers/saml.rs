@@ -3,7 +3,9 @@
 //! metadata, SP-initiated login (HTTP-POST or HTTP-Redirect binding) and the Assertion
 //! Consumer Service, which verifies the Response through the pure core (`crate::saml`) and
 //! Web Crypto, maps the subject to a workspace user (or provisions one just in time) and
-//! opens a session exactly as password sign-in does.
+//! opens a session exactly as password sign-in does. An admin's test sign-in runs the same
+//! login and every ACS check, but opens no session and provisions no one: the verdict (the
+//! asserted identity, or the failed check) is kept for the admin to read once.
 
 use base64::Engine as _;
 use serde::Deserialize;
@@ -16,7 +18,7 @@ use crate::edge::crypto::{hex, new_id, random, verify_signature};
 use crate::edge::handlers::{auth as sign_in, stepup};
 use crate::edge::http::{Body, Ctx, Reply};
 use crate::edge::queue;
-use crate::edge::saml_state::{SamlStateClient, REQUEST_TTL_MS};
+use crate::edge::saml_state::{SamlStateClient, TestRun, REQUEST_TTL_MS};
 use crate::edge::store::ledger::{Actor, Event, Origin};
 use crate::edge::store::saml::{self as store, AttributeMapping, Provider};
 use crate::edge::store::users::{self, NewUser, UserRow};
@@ -28,7 +30,7 @@ use crate::saml::{authn_request, metadata};
 use crate::session::signin::{self, SignInPolicy};
 use crate::stepup::Purpose;
 use crate::text_field;
-use crate::webauthn::{certificate_public_key, CoseKey};
+use crate::webauthn::{certificate_details, certificate_public_key, CoseKey};
 
 /// NameID format asked for when none is configured.
 pub const EMAIL_FORMAT: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
@@ -55,20 +57,29 @@ pub(crate) fn certificate_key(b64: &str) -> Option<CoseKey> {
     certificate_public_key(&der).ok()
 }
 
+/// A configured certificate as an admin sees it: fingerprint, key type, the certificate itself
+/// (public; what `certificates` takes back, for a rotation), subject and validity (days left
+/// against `now_ms`).
+fn certificate_view(c: &str, now_ms: i64) -> Value {
+    let der = base64::engine::general_purpose::STANDARD.decode(c).unwrap_or_default();
+    let kind = match certificate_key(c) {
+        Some(CoseKey::Es256 { .. }) => "EC P-256",
+        Some(CoseKey::Rs256 { .. }) => "RSA",
+        _ => "unsupported",
+    };
+    let mut view = json!({"sha256": hex(&sha2::Sha256::digest(&der)), "keyType": kind, "der": c});
+    if let Ok(d) = certificate_details(&der) {
+        view["subject"] = json!(d.subject);
+        view["notBefore"] = json!(crate::time::format_ms(d.not_before_ms));
+        view["notAfter"] = json!(crate::time::format_ms(d.not_after_ms));
+        view["daysLeft"] = json!(d.days_left(now_ms));
+        view["expired"] = json!(now_ms > d.not_after_ms);
+    }
+    view
+}
+
 fn view(cx: &Ctx, p: &Provider) -> Value {
-    let certificates: Vec<Value> = p
-        .certificates()
-        .iter()
-        .map(|c| {
-            let der = base64::engine::general_purpose::STANDARD.decode(c).unwrap_or_default();
-            let kind = match certificate_key(c) {
-                Some(CoseKey::Es256 { .. }) => "EC P-256",
-                Some(CoseKey::Rs256 { .. }) => "RSA",
-                _ => "unsupported",
-            };
-            json!({"sha256": hex(&sha2::Sha256::digest(&der)), "keyType": kind})
-        })
-        .collect();
+    let certificates: Vec<Value> = p.certificates().iter().map(|c| certificate_view(c, cx.now_ms)).collect();
     json!({
         "id": p.id, "name": p.name, "idpEntityId": p.idp_entity_id, "ssoUrl": p.sso_url,
         "ssoBinding": p.sso_binding, "certificates": certificates, "nameIdFormat": p.name_id_format,
@@ -106,7 +117,9 @@ pub(crate) fn certificate(text: &str) -> ApiResult<String> {
         .flat_map(|l| l.chars())
         .filter(|c| !c.is_ascii_whitespace())
         .collect();
-    let refused = |why: &str| ApiError::with_reason(ErrorCode::SamlCertificateInvalid, why.to_string());
+    let refused = |why: &str| {
+        ApiError::with_reason(ErrorCode::SamlCertificateInvalid, why.to_string()).field("field", json!("certificates"))
+    };
     let der = base64::engine::general_purpose::STANDARD.decode(&body).map_err(|_| refused("not PEM or base64 DER"))?;
     certificate_public_key(&der)
         .map_err(|e| refused(&format!("not an X.509 certificate with a P-256 or RSA key: {e}")))?;
@@ -128,15 +141,15 @@ fn sso_url(cx: &Ctx, url: &str) -> ApiResult<String> {
 /// Applies a create or update body to `p`, importing IdP metadata first when given.
 fn apply(cx: &Ctx, p: &mut Provider, body: ProviderBody) -> ApiResult<()> {
     if let Some(xml) = &body.metadata_xml {
-        let idp = metadata::parse_idp_metadata(xml)
-            .map_err(|e| ApiError::with_reason(ErrorCode::SamlMetadataInvalid, e.to_string()))?;
+        let refused = |why: String| {
+            ApiError::with_reason(ErrorCode::SamlMetadataInvalid, why).field("field", json!("metadataXml"))
+        };
+        let idp = metadata::parse_idp_metadata(xml).map_err(|e| refused(e.to_string()))?;
         p.idp_entity_id = idp.entity_id;
         match (idp.sso_post_url, idp.sso_redirect_url) {
-            (Some(url), _) => (p.sso_url, p.sso_binding) = (url, "post".into()),
-            (None, Some(url)) => (p.sso_url, p.sso_binding) = (url, "redirect".into()),
-            (None, None) => {
-                return Err(ApiError::with_reason(ErrorCode::SamlMetadataInvalid, "no SingleSignOnService"))
-            }
+            (Some(url), _) => (p.sso_url, p.sso_binding) = (sso_url(cx, &url)?, "post".into()),
+            (None, Some(url)) => (p.sso_url, p.sso_binding) = (sso_url(cx, &url)?, "redirect".into()),
+            (None, None) => return Err(refused("no SingleSignOnService".into())),
         }
         let certs: Vec<String> =
             idp.signing_certificates.iter().map(|d| base64::engine::general_purpose::STANDARD.encode(d)).collect();
@@ -195,7 +208,8 @@ fn complete(p: &Provider) -> ApiResult<()> {
         return Err(ApiError::with_reason(
             ErrorCode::SamlCertificateInvalid,
             "certificates: one IdP signing certificate, or two during a rotation",
-        ));
+        )
+        .field("field", json!("certificates")));
     }
     if p.idp_entity_id.is_empty() || p.sso_url.is_empty() {
         return Err(invalid("idpEntityId and ssoUrl (or metadataXml) are required"));
@@ -203,11 +217,11 @@ fn complete(p: &Provider) -> ApiResult<()> {
     Ok(())
 }
 
-fn event(action: Action, who: &Principal, p: &Provider, data: Value) -> Event {
+fn event(action: Action, actor: Actor, p: &Provider, data: Value) -> Event {
     let mut data = data;
     data["providerId"] = json!(p.id);
     data["name"] = json!(p.name);
-    Event { action, actor: who.actor(), resource_id: Some(p.id.clone()), data }
+    Event { action, actor, resource_id: Some(p.id.clone()), data }
 }
 
 pub async fn list(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
@@ -245,7 +259,12 @@ pub async fn create(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     stepup::require_if_enrolled(cx, who, Purpose::SamlProviderChange).await?;
     let db = cx.db()?;
     directory::index_saml_provider(&cx.directory()?, &p.id, &p.workspace_id).await?;
-    let e = event(Action::SamlProviderCreated, who, &p, json!({"idpEntityId": p.idp_entity_id, "ssoUrl": p.sso_url}));
+    let e = event(
+        Action::SamlProviderCreated,
+        who.actor(),
+        &p,
+        json!({"idpEntityId": p.idp_entity_id, "ssoUrl": p.sso_url}),
+    );
     queue::record(cx, &who.origin(cx), &[e], vec![store::insert(&db, &p)?]).await?;
     Ok(Reply::json(view(cx, &p)))
 }
@@ -266,7 +285,7 @@ pub async fn update(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
         .filter(|(k, v)| b.get(*k) != Some(*v) && *k != "updatedAt")
         .map(|(k, _)| k)
         .collect();
-    let e = event(Action::SamlProviderUpdated, who, &after, json!({"changed": changed}));
+    let e = event(Action::SamlProviderUpdated, who.actor(), &after, json!({"changed": changed}));
     queue::record(cx, &who.origin(cx), &[e], vec![store::update(&db, &after)?]).await?;
     Ok(Reply::json(view(cx, &after)))
 }
@@ -275,16 +294,96 @@ pub async fn delete(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
     let db = cx.db()?;
     let p = store::get(&db, who.workspace_id(), id).await?.ok_or(ErrorCode::SamlNotConfigured)?;
     stepup::require_if_enrolled(cx, who, Purpose::SamlProviderChange).await?;
-    let e = event(Action::SamlProviderDeleted, who, &p, json!({}));
+    let e = event(Action::SamlProviderDeleted, who.actor(), &p, json!({}));
     queue::record(cx, &who.origin(cx), &[e], vec![store::delete(&db, who.workspace_id(), &p.id)?]).await?;
     directory::unindex_saml_provider(&cx.directory()?, &p.id).await?;
     Ok(Reply::json(json!({"deleted": true, "id": p.id})))
+}
+
+// ---------------------------------------------------------------- test sign-in (admin)
+
+/// `POST /api/settings/saml-providers/{id}/test`: opens a test sign-in (single use, 10
+/// minutes) and answers the login URL for the admin's browser to open.
+pub async fn test_start(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply> {
+    let p = store::get(&cx.db()?, who.workspace_id(), id).await?.ok_or(ErrorCode::SamlNotConfigured)?;
+    sso_allowed(cx, &p).await?;
+    let test_id = format!("samlt_{}", hex(&random::<16>()?));
+    let expires_at = cx.now_ms + REQUEST_TTL_MS;
+    SamlStateClient::new(&cx.env, &p.id)?.open_test(&test_id, &who.user.id, expires_at).await?;
+    let login_url = format!("{}/api/saml/{}/login?test={test_id}", cx.origin, p.id);
+    let body = json!({"testId": test_id, "loginUrl": login_url, "expiresAt": crate::time::format_ms(expires_at)});
+    Ok(Reply::json(body).status(201))
+}
+
+/// `GET /api/settings/saml-providers/{id}/test?testId=`: `pending` while the sign-in runs,
+/// then its verdict, which is forgotten once read.
+pub async fn test_result(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply> {
+    let p = store::get(&cx.db()?, who.workspace_id(), id).await?.ok_or(ErrorCode::SamlNotConfigured)?;
+    let test_id = cx
+        .query_param("testId")
+        .filter(|t| !t.is_empty() && t.len() <= 64)
+        .ok_or_else(|| invalid("testId: the id that POST …/test answered"))?
+        .to_string();
+    let status =
+        SamlStateClient::new(&cx.env, &p.id)?.take_test(&test_id, cx.now_ms).await?.ok_or_else(test_not_found)?;
+    let verdict = status.verdict.map(|v| serde_json::from_str::<Value>(&v).unwrap_or(Value::Null));
+    let state = if verdict.is_some() { "done" } else { "pending" };
+    Ok(Reply::json(json!({"testId": test_id, "status": state, "verdict": verdict})))
+}
+
+/// A passed test: who the assertion names and what signing in would do with them.
+async fn passed_verdict(cx: &Ctx, p: &Provider, identity: &Identity) -> ApiResult<Value> {
+    let email = subject_email(p, identity);
+    let account = match &email {
+        None => "no_email",
+        Some(email) => match users::by_email(&cx.db()?, email, &[&p.workspace_id]).await?.pop() {
+            Some(user) if user.status == "active" => "existing",
+            Some(_) => "disabled",
+            None if p.jit_provisioning != 0 => "would_provision",
+            None => "not_provisioned",
+        },
+    };
+    let attributes: Vec<Value> =
+        identity.attributes.iter().map(|(name, values)| json!({"name": name, "values": values})).collect();
+    Ok(json!({"ok": true, "nameId": identity.name_id, "nameIdFormat": identity.name_id_format,
+              "email": email, "account": account, "attributes": attributes}))
+}
+
+/// A failed test: the error body the ACS would have answered, with its `check`.
+fn failed_verdict(failure: &AcsFailure) -> Value {
+    let mut verdict = failure.error.body();
+    verdict["ok"] = json!(false);
+    verdict["check"] = json!(failure.check);
+    verdict
+}
+
+/// Keeps a test's verdict for its admin, audits it, and answers the page that tells the
+/// admin's portal window the verdict is ready.
+async fn tested(cx: &Ctx, p: &Provider, run: &TestRun, verdict: Value) -> ApiResult<Reply> {
+    SamlStateClient::new(&cx.env, &p.id)?.settle(&run.test_id, &verdict.to_string()).await?;
+    let mut data = json!({"testId": run.test_id, "ok": verdict["ok"]});
+    if verdict["ok"] == json!(false) {
+        data["check"] = verdict["check"].clone();
+    }
+    let actor = Actor { kind: "user", id: Some(run.actor_id.clone()) };
+    let origin = Origin { workspace_id: &p.workspace_id, ip: cx.client_ip.as_deref(), now_ms: cx.now_ms };
+    queue::record(cx, &origin, &[event(Action::SamlProviderTested, actor, p, data)], vec![]).await?;
+    crate::edge::handlers::portal::saml_test_done()
 }
 
 // ---------------------------------------------------------------- metadata and login
 
 /// The provider behind a public SAML route, if it exists and is enabled.
 async fn enabled_provider(cx: &Ctx, id: &str) -> ApiResult<Provider> {
+    placed_provider(cx, id).await?.filter(|p| p.enabled != 0).ok_or_else(not_enabled)
+}
+
+fn not_enabled() -> ApiError {
+    ApiError::with_reason(ErrorCode::SamlNotConfigured, "no enabled SAML provider with this id")
+}
+
+/// The provider behind a public SAML route, enabled or not (tests run on disabled ones too).
+async fn placed_provider(cx: &Ctx, id: &str) -> ApiResult<Option<Provider>> {
     let placement = directory::saml_provider(&cx.directory()?, id).await?;
     let found = match placement.and_then(|at| cx.shard_db(at.shard).map(|db| (at.shard, db))) {
         Some((shard, db)) => {
@@ -293,9 +392,7 @@ async fn enabled_provider(cx: &Ctx, id: &str) -> ApiResult<Provider> {
         }
         None => None,
     };
-    found
-        .filter(|p| p.enabled != 0)
-        .ok_or_else(|| ApiError::with_reason(ErrorCode::SamlNotConfigured, "no enabled SAML provider with this id"))
+    Ok(found)
 }
 
 /// SSO is refused when the workspace is inactive or password-only.
@@ -314,21 +411,30 @@ pub async fn sp_metadata(cx: &mut Ctx, id: &str) -> ApiResult<Reply> {
 }
 
 /// Starts SP-initiated SSO: a fresh AuthnRequest ID remembered (single use, 10 minutes)
-/// with the relay state, sent by the provider's binding.
+/// with the relay state, sent by the provider's binding. With `test`, the request runs that
+/// admin's test sign-in (once; no relay state) on the provider, enabled or not.
 pub async fn login(cx: &mut Ctx, id: &str) -> ApiResult<Reply> {
-    let p = enabled_provider(cx, id).await?;
-    sso_allowed(cx, &p).await?;
-    let relay = match cx.query_param("relayState") {
-        None => None,
-        Some(value) => Some(authn_request::safe_relay_state(value).ok_or_else(|| {
-            ApiError::with_reason(
-                ErrorCode::SamlRelayStateInvalid,
-                "relayState must be a same-origin path such as /home",
-            )
-        })?),
+    let test = cx.query_param("test").map(str::to_string);
+    let p = match &test {
+        None => enabled_provider(cx, id).await?,
+        Some(_) => placed_provider(cx, id).await?.ok_or_else(not_enabled)?,
     };
+    sso_allowed(cx, &p).await?;
     let request_id = format!("_{}", hex(&random::<16>()?));
-    SamlStateClient::new(&cx.env, &p.id)?.issue(&request_id, relay, cx.now_ms + REQUEST_TTL_MS).await?;
+    let state = SamlStateClient::new(&cx.env, &p.id)?;
+    let relay = match &test {
+        Some(test_id) => {
+            if test_id.len() > 64 || !state.start_test(test_id, &request_id, cx.now_ms).await? {
+                return Err(test_not_found());
+            }
+            None
+        }
+        None => {
+            let relay = relay_state(cx)?;
+            state.issue(&request_id, relay, cx.now_ms + REQUEST_TTL_MS).await?;
+            relay
+        }
+    };
     let acs = acs_url(cx, &p.id);
     let entity = sp_entity_id(cx, &p.id);
     let request = authn_request::AuthnRequest {
@@ -349,6 +455,25 @@ pub async fn login(cx: &mut Ctx, id: &str) -> ApiResult<Reply> {
     Ok(html(page, &p.sso_url))
 }
 
+fn relay_state(cx: &Ctx) -> ApiResult<Option<&str>> {
+    match cx.query_param("relayState") {
+        None => Ok(None),
+        Some(value) => authn_request::safe_relay_state(value).map(Some).ok_or_else(|| {
+            ApiError::with_reason(
+                ErrorCode::SamlRelayStateInvalid,
+                "relayState must be a same-origin path such as /home",
+            )
+        }),
+    }
+}
+
+fn test_not_found() -> ApiError {
+    ApiError::with_reason(
+        ErrorCode::NotFound,
+        "no SAML test sign-in with this id is waiting (unknown, already used, or older than 10 minutes)",
+    )
+}
+
 /// An HTML page whose only script is the auto-submit, allowed by its hash, posting only to
 /// the IdP.
 fn html(page: String, form_action: &str) -> Reply {
@@ -363,20 +488,35 @@ fn html(page: String, form_action: &str) -> Reply {
 
 // ---------------------------------------------------------------- assertion consumer service
 
-/// A refusal at the ACS: its API code and the core's precise reason (for the audit row).
+/// A refusal at the ACS: its API code and the core's precise reason (for the audit row),
+/// the request the Response answers when known before it was consumed, and the test sign-in
+/// it was part of once known.
 struct AcsFailure {
     error: ApiError,
     check: &'static str,
+    request: Option<String>,
+    test: Option<TestRun>,
 }
 
 impl From<ApiError> for AcsFailure {
     fn from(error: ApiError) -> Self {
-        Self { check: "internal", error }
+        Self { check: "internal", error, request: None, test: None }
+    }
+}
+
+impl AcsFailure {
+    fn answering(self, request: Option<String>) -> Self {
+        Self { request, ..self }
+    }
+
+    fn during(self, test: Option<TestRun>) -> Self {
+        Self { test, ..self }
     }
 }
 
 fn refused(code: ErrorCode, check: &'static str, reason: impl Into<String>) -> AcsFailure {
-    AcsFailure { error: ApiError::with_reason(code, reason.into()).field("check", json!(check)), check }
+    let error = ApiError::with_reason(code, reason.into()).field("check", json!(check));
+    AcsFailure { error, check, request: None, test: None }
 }
 
 /// A core refusal: its API code ([`SamlError::error_code`]) and the failed check.
@@ -434,14 +574,31 @@ async fn verify(p: &Provider, parsed: &ParsedResponse) -> Result<(), AcsFailure>
     Ok(())
 }
 
+/// What a verified Response led to.
+enum Outcome {
+    SignedIn(Reply),
+    Tested(TestRun, Value),
+}
+
 /// The Assertion Consumer Service (HTTP-POST binding). On success: 303 to the relay state
 /// with the session cookies; on failure the error envelope, and an audit row naming the
-/// failed check.
+/// failed check. A test sign-in's Response, passed or failed, answers the test's end page.
 pub async fn acs(cx: &mut Ctx, id: &str) -> ApiResult<Reply> {
-    let p = enabled_provider(cx, id).await?;
-    match consume(cx, &p).await {
-        Ok(reply) => Ok(reply),
-        Err(failure) => {
+    let p = placed_provider(cx, id).await?.ok_or_else(not_enabled)?;
+    let failure = match consume(cx, &p).await {
+        Ok(Outcome::SignedIn(reply)) => return Ok(reply),
+        Ok(Outcome::Tested(run, verdict)) => return tested(cx, &p, &run, verdict).await,
+        Err(failure) => failure,
+    };
+    let run = match (&failure.test, &failure.request) {
+        (Some(run), _) => Some(run.clone()),
+        (None, Some(request)) => SamlStateClient::new(&cx.env, &p.id)?.claim_request(request, cx.now_ms).await?,
+        (None, None) => None,
+    };
+    match run {
+        Some(run) => tested(cx, &p, &run, failed_verdict(&failure)).await,
+        None if p.enabled == 0 => Err(not_enabled()),
+        None => {
             let data = json!({"method": "saml", "providerId": p.id, "code": failure.error.code.as_str(), "check": failure.check,
                               "reason": failure.error.body().get("reason").cloned()});
             let e = Event { action: Action::SigninFailed, actor: Actor::anonymous(), resource_id: None, data };
@@ -452,16 +609,16 @@ pub async fn acs(cx: &mut Ctx, id: &str) -> ApiResult<Reply> {
     }
 }
 
-async fn consume(cx: &mut Ctx, p: &Provider) -> Result<Reply, AcsFailure> {
+async fn consume(cx: &mut Ctx, p: &Provider) -> Result<Outcome, AcsFailure> {
     sso_allowed(cx, p).await?;
     let (xml, _posted_relay) = form(cx).await?;
     let parsed = response::parse(&xml).map_err(|e| core_refusal(&e))?;
-    verify(p, &parsed).await?;
+    verify(p, &parsed).await.map_err(|f| f.answering(parsed.in_response_to.clone()))?;
     let state = SamlStateClient::new(&cx.env, &p.id)?;
-    let (request_id, relay) =
+    let (request_id, consumed) =
         match &parsed.in_response_to {
             Some(rid) => match state.consume(rid, cx.now_ms).await? {
-                Some(consumed) => (Some(rid.as_str()), consumed.relay_state),
+                Some(consumed) => (Some(rid.as_str()), Some(consumed)),
                 None => return Err(refused(
                     ErrorCode::SamlInResponseToInvalid,
                     "in_response_to_unknown",
@@ -470,6 +627,32 @@ async fn consume(cx: &mut Ctx, p: &Provider) -> Result<Reply, AcsFailure> {
             },
             None => (None, None),
         };
+    let (relay, test) = consumed.map_or((None, None), |c| (c.relay_state, c.test));
+    if test.is_none() && p.enabled == 0 {
+        return Err(not_enabled().into());
+    }
+    let identity = checked(cx, p, &parsed, request_id, &state).await.map_err(|f| f.during(test.clone()))?;
+    if let Some(run) = test {
+        return Ok(Outcome::Tested(run, passed_verdict(cx, p, &identity).await?));
+    }
+    let user = subject_user(cx, p, &identity).await?;
+    let actor = Actor { kind: "user", id: Some(user.id.clone()) };
+    crate::edge::netgate::enforce(cx, (&user).into(), Surface::SignIn, actor).await?;
+    let groups_attribute = p.mapping().groups;
+    let groups = identity.attributes.iter().find(|(name, _)| *name == groups_attribute).map(|(_, v)| v.as_slice());
+    let reply = sign_in::start_sso_session(cx, &user, &p.id, groups.unwrap_or_default()).await?;
+    let location = relay.unwrap_or_else(|| "/".to_string());
+    Ok(Outcome::SignedIn(Reply { status: 303, headers: reply.headers, body: Body::Empty }.header("location", location)))
+}
+
+/// The core's checks against this provider and request, then the replay check.
+async fn checked(
+    cx: &Ctx,
+    p: &Provider,
+    parsed: &ParsedResponse,
+    request_id: Option<&str>,
+    state: &SamlStateClient,
+) -> Result<Identity, AcsFailure> {
     let (sp, acs) = (sp_entity_id(cx, &p.id), acs_url(cx, &p.id));
     let expectations = Expectations {
         sp_entity_id: &sp,
@@ -485,32 +668,31 @@ async fn consume(cx: &mut Ctx, p: &Provider) -> Result<Reply, AcsFailure> {
     if !state.accept(&identity.assertion_id, identity.replay_until_ms, cx.now_ms).await? {
         return Err(refused(ErrorCode::SamlReplayed, "replayed", "this assertion was already used to sign in"));
     }
-    let user = subject_user(cx, p, &identity).await?;
-    let actor = Actor { kind: "user", id: Some(user.id.clone()) };
-    crate::edge::netgate::enforce(cx, (&user).into(), Surface::SignIn, actor).await?;
-    let groups_attribute = p.mapping().groups;
-    let groups = identity.attributes.iter().find(|(name, _)| *name == groups_attribute).map(|(_, v)| v.as_slice());
-    let reply = sign_in::start_sso_session(cx, &user, &p.id, groups.unwrap_or_default()).await?;
-    let location = relay.unwrap_or_else(|| "/".to_string());
-    Ok(Reply { status: 303, headers: reply.headers, body: Body::Empty }.header("location", location))
+    Ok(identity)
 }
 
-/// The workspace user the assertion names, by email: active users sign in; unknown ones are
-/// provisioned when the provider allows just-in-time provisioning.
-async fn subject_user(cx: &Ctx, p: &Provider, identity: &Identity) -> Result<UserRow, AcsFailure> {
+/// The email the assertion names: the mapped attribute, else the NameID; lower case.
+fn subject_email(p: &Provider, identity: &Identity) -> Option<String> {
     let mapping = p.mapping();
     let email = response::attribute(identity, &[mapping.email.as_str()])
         .map(str::to_string)
         .unwrap_or_else(|| identity.name_id.clone())
         .trim()
         .to_ascii_lowercase();
-    if !email.contains('@') || email.len() > 320 {
+    (email.contains('@') && email.len() <= 320).then_some(email)
+}
+
+/// The workspace user the assertion names, by email: active users sign in; unknown ones are
+/// provisioned when the provider allows just-in-time provisioning.
+async fn subject_user(cx: &Ctx, p: &Provider, identity: &Identity) -> Result<UserRow, AcsFailure> {
+    let mapping = p.mapping();
+    let Some(email) = subject_email(p, identity) else {
         return Err(refused(
             ErrorCode::InvalidSamlResponse,
             "no_email",
             "the assertion carries no email (NameID or mapped attribute)",
         ));
-    }
+    };
     let db = cx.db()?;
     let existing = users::by_email(&db, &email, &[&p.workspace_id]).await?.pop();
     let user = match existing {
