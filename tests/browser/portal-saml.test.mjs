@@ -5,7 +5,9 @@
 // (tests/saml/idp_server.py, started here with the test venv's Python): a passing verdict with
 // the asserted identity and no session opened, then, after re-importing metadata that points
 // at the IdP's wrong-audience endpoint, a failing verdict that names the check in words. The
-// provider's name is markup and must show as text.
+// provider's name is markup and must show as text. A second test rotates certificates (an
+// expired one added, shown in the error style, removed after the confirmation dialog) and
+// saves the Enabled and just-in-time settings.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -17,12 +19,16 @@ import { launch, openSignedIn, audit, base, call } from "./portal.mjs";
 const NAME = '<img src=x onerror="window.__xss=1"> Test IdP';
 const ASSERTED = "owner@browser.test";
 
-/** Starts the HTTP test IdP with a fresh certificate valid for 10 more days; {port, cert, stop}. */
-async function startIdp() {
+/**
+ * Starts the HTTP test IdP signing with a fresh certificate `soon` valid for 10 more days, and
+ * makes the certificates `more` names (idp_server.py's NAME:DAYS[:AGO]); {port, cert, certOf(name), stop}.
+ */
+async function startIdp(more = []) {
   const keys = mkdtempSync(join(tmpdir(), "portal-saml-idp-"));
   const python = process.env.AXIS_PYTHON;
   assert.ok(python, "AXIS_PYTHON (the test venv's Python) is set by scripts/e2e.sh and scripts/test.sh");
-  const child = spawn(python, ["tests/saml/idp_server.py", "--keys", keys, "--email", ASSERTED, "--make", "soon:10"],
+  const makes = ["soon:10", ...more].flatMap((spec) => ["--make", spec]);
+  const child = spawn(python, ["tests/saml/idp_server.py", "--keys", keys, "--email", ASSERTED, ...makes],
     { stdio: ["ignore", "pipe", "inherit"] });
   const port = await new Promise((resolve, reject) => {
     child.stdout.on("data", (chunk) => {
@@ -31,9 +37,9 @@ async function startIdp() {
     });
     child.on("exit", (code) => reject(new Error(`idp_server.py exited with ${code}`)));
   });
-  const pem = readFileSync(join(keys, "soon.crt.pem"), "utf8");
-  const cert = pem.split("\n").filter((l) => l && !l.startsWith("-----")).join("");
-  return { port, cert, stop: () => { child.kill(); rmSync(keys, { recursive: true, force: true }); } };
+  const certOf = (name) => readFileSync(join(keys, `${name}.crt.pem`), "utf8")
+    .split("\n").filter((l) => l && !l.startsWith("-----")).join("");
+  return { port, cert: certOf("soon"), certOf, stop: () => { child.kill(); rmSync(keys, { recursive: true, force: true }); } };
 }
 
 /** IdP metadata (Okta-shaped) whose HTTP-POST SSO URL is the test IdP's `variant` endpoint. */
@@ -70,15 +76,12 @@ test("SSO page: metadata import, certificate expiry, test sign-in passing and fa
     const { page, clean } = await openSignedIn(browser, "saml@browser.test", "saml", "SSO (SAML)");
 
     // Add a provider from pasted metadata.
-    await page.getByLabel("Name", { exact: true }).fill(NAME);
-    await page.locator("#f-new-metadataXml").fill(metadata(idp, "ok"));
-    await page.getByRole("button", { name: "Add identity provider" }).click();
-    await page.getByText("is added. Give the IdP our entity ID").waitFor();
-    const section = page.locator("section.saml-provider").last();
+    const added = await addProvider(page, idp, NAME);
+    const { id } = added;
+    const section = added.section();
     const heading = await section.locator("h2").textContent();
     assert.ok(heading.startsWith(NAME), `the name shows as text: ${heading}`);
     assert.equal(await page.evaluate(() => window.__xss), undefined);
-    const id = await section.getAttribute("data-provider");
     assert.match(id, /^samlp_/);
 
     // What to give the IdP.
@@ -130,6 +133,67 @@ test("SSO page: metadata import, certificate expiry, test sign-in passing and fa
     assert.ok((await error.textContent()).length > 0);
     assert.equal(await page.locator("#f-new-metadataXml").getAttribute("aria-invalid"), "true");
     assert.equal(await page.evaluate(() => window.__xss), undefined);
+    clean();
+  } finally {
+    await browser.close();
+    idp.stop();
+  }
+});
+
+/** Adds a provider from the IdP's metadata through the page; its section and id. */
+async function addProvider(page, idp, name) {
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.locator("#f-new-metadataXml").fill(metadata(idp, "ok"));
+  await page.getByRole("button", { name: "Add identity provider" }).click();
+  await page.getByText("is added. Give the IdP our entity ID").waitFor();
+  const id = await page.locator("section.saml-provider").last().getAttribute("data-provider");
+  return { id, section: () => page.locator(`section[data-provider="${id}"]`) };
+}
+
+test("SSO page: certificate rotation (an expired one shown and removed) and the Enabled and JIT settings", async () => {
+  const idp = await startIdp(["old:-9:40"]);
+  const browser = await launch();
+  try {
+    const { page, clean } = await openSignedIn(browser, "saml@browser.test", "saml", "SSO (SAML)");
+    const { id, section } = await addProvider(page, idp, "Rotation IdP");
+
+    // Rotation: the second certificate (expired 9 days ago) goes in next to the first.
+    await section().locator(`#f-${id}-certificates`).fill(idp.certOf("old"));
+    await section().getByRole("button", { name: "Add certificate" }).click();
+    await page.getByText("A second certificate is added to Rotation IdP.").waitFor();
+    assert.equal(await section().locator(".certificate").count(), 2);
+    const expired = await section().locator(".certificate", { hasText: "old signing" }).locator(".expiry.problem").textContent();
+    assert.match(expired, /^Expired on .+: add the IdP's current certificate\.$/);
+    assert.equal(await section().locator(".certificate", { hasText: "soon signing" }).locator(".expiry.note").count(), 1);
+    assert.equal(await section().getByRole("button", { name: "Add certificate" }).count(), 0, "no third certificate");
+    await audit(page, "saml-rotation");
+
+    // Remove the expired one: Cancel keeps it, Remove (by keyboard) takes it away.
+    const remove = section().getByRole("button", { name: /^Remove certificate \d \(CN=old signing/ });
+    await remove.click();
+    await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
+    assert.equal(await section().locator(".certificate").count(), 2, "cancel removes nothing");
+    await remove.focus();
+    await page.keyboard.press("Enter");
+    const dialog = page.getByRole("dialog");
+    await dialog.getByRole("button", { name: "Remove" }).focus();
+    await page.keyboard.press("Enter");
+    await page.getByText("A certificate of Rotation IdP is removed.").waitFor();
+    assert.equal(await section().locator(".certificate").count(), 1);
+    assert.equal(await section().locator(".cert-subject").textContent(), "CN=soon signing (expires soon), O=AxisSynapse test fixtures, C=US");
+    const saved = await call(page, "GET", `/api/settings/saml-providers/${id}`);
+    assert.deepEqual(saved.body.certificates.map((c) => c.subject), ["CN=soon signing (expires soon), O=AxisSynapse test fixtures, C=US"]);
+
+    // Settings: JIT off and the provider disabled, saved with one PATCH and read back.
+    await section().getByLabel(/^Just-in-time provisioning/).uncheck();
+    await section().getByLabel(/^Enabled/).uncheck();
+    await section().getByRole("button", { name: "Save settings" }).click();
+    await page.getByText("Rotation IdP is disabled, just-in-time provisioning off.").waitFor();
+    const after = await call(page, "GET", `/api/settings/saml-providers/${id}`);
+    assert.equal(after.body.enabled, false);
+    assert.equal(after.body.jitProvisioning, false);
+    assert.equal(await section().getByLabel(/^Enabled/).isChecked(), false, "the page shows the saved state");
+    await audit(page, "saml-settings");
     clean();
   } finally {
     await browser.close();

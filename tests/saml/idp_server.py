@@ -7,10 +7,11 @@ posts it), has idp.py answer it for --email signed with KEY (KEY.key.pem and KEY
 AssertionConsumerServiceURL, as an IdP does. VARIANT is `ok`, or `wrong-audience` (the
 Assertion's Audience names another SP). Prints `listening PORT` once it serves.
 
---make NAME:DAYS first writes an RSA key and self-signed certificate NAME.key.pem and
-NAME.crt.pem into --keys, valid from yesterday for DAYS days (a certificate that expires soon).
+--make NAME:DAYS[:AGO] first writes an RSA key and self-signed certificate NAME.key.pem and
+NAME.crt.pem into --keys, valid from AGO days ago (default 1) until DAYS days from now (a
+certificate that expires soon; a negative DAYS makes one that has expired). Repeatable.
 
-Usage: idp_server.py --keys DIR --email EMAIL [--make NAME:DAYS] [--port 0]
+Usage: idp_server.py --keys DIR --email EMAIL [--make NAME:DAYS[:AGO]]... [--port 0]
 """
 import argparse
 import base64
@@ -34,20 +35,21 @@ VARIANTS = {"ok": [], "wrong-audience": ["--audience", "https://other-sp.test"]}
 ap = argparse.ArgumentParser()
 ap.add_argument("--keys", required=True)
 ap.add_argument("--email", required=True)
-ap.add_argument("--make")
+ap.add_argument("--make", action="append", default=[])
 ap.add_argument("--port", type=int, default=0)
 a = ap.parse_args()
 
 
-def make(name, days):
+def make(name, days, ago=1):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     subject = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, "AxisSynapse test fixtures"),
                          x509.NameAttribute(NameOID.COMMON_NAME, f"{name} signing (expires soon)")])
-    start = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    start = now - datetime.timedelta(days=ago)
     cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(start)
-            .not_valid_after(start + datetime.timedelta(days=days + 1)).sign(key, hashes.SHA256()))
+            .not_valid_after(now + datetime.timedelta(days=days)).sign(key, hashes.SHA256()))
     with open(os.path.join(a.keys, f"{name}.key.pem"), "wb") as f:
         f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                   serialization.NoEncryption()))
@@ -85,9 +87,9 @@ class Idp(http.server.BaseHTTPRequestHandler):
         pass
 
 
-if a.make:
-    name, days = a.make.split(":")
-    make(name, int(days))
+for spec in a.make:
+    name, *numbers = spec.split(":")
+    make(name, *map(int, numbers))
 server = http.server.ThreadingHTTPServer(("127.0.0.1", a.port), Idp)
 print(f"listening {server.server_address[1]}", flush=True)
 server.serve_forever()
