@@ -106,9 +106,11 @@ async fn route(cx: &mut Ctx) -> ApiResult<Reply> {
         netgate::enforce(cx, client.gate(), Surface::Scim, client.actor()).await?;
         limits::credential(cx, &client.token_id, true).await?;
         let prefetched = planned.map(|p| (p, read));
-        let outcome = handlers::scim::dispatch(cx, route.op, param, Some(client.clone()), prefetched).await;
-        if let Err(e) = &outcome {
-            handlers::scim::audit_refusal(cx, route.op, &client, e).await;
+        // Only a write's refusal is audited (scim::refusal), so only a write keeps the client.
+        let writer = crate::scim::refusal::audited(route.op).then(|| client.clone());
+        let outcome = handlers::scim::dispatch(cx, route.op, param, Some(client), prefetched).await;
+        if let (Err(e), Some(writer)) = (&outcome, &writer) {
+            handlers::scim::audit_refusal(cx, writer, e).await;
         }
         return outcome;
     }

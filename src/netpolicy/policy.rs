@@ -164,73 +164,70 @@ impl fmt::Display for PolicyError {
 
 impl std::error::Error for PolicyError {}
 
-impl PolicyError {
-    /// The part of `policy` the error is about, as a path for the error body's `field`:
-    /// `rules`, `rules[3].cidr`, `adminBypass.rules[0].id`, ….
-    pub fn field(&self, policy: &Policy) -> String {
-        let admin = match &policy.admin_bypass {
-            AdminBypass::AdminAllowlist(rules) => rules.as_slice(),
-            AdminBypass::None | AdminBypass::AdminsExempt => &[],
-        };
-        let paths = policy.rules.iter().enumerate().map(|(i, r)| (format!("rules[{i}]"), r));
-        let mut all = paths.chain(admin.iter().enumerate().map(|(i, r)| (format!("adminBypass.rules[{i}]"), r)));
-        let found = match self {
-            Self::TooManyRules { .. } if policy.rules.len() <= MAX_RULES => return "adminBypass.rules".into(),
-            Self::TooManyRules { .. } | Self::EmptyAllowlist => return "rules".into(),
-            Self::EmptyAdminAllowlist => return "adminBypass.rules".into(),
-            Self::InvalidId { id } => {
-                all.find(|(_, r)| r.id.chars().take(MAX_ID_LEN).eq(id.chars())).map(|(p, _)| (p, "id"))
-            }
-            Self::DuplicateId { id } => all.filter(|(_, r)| r.id == *id).nth(1).map(|(p, _)| (p, "id")),
-            Self::LabelTooLong { id, .. } => all.find(|(_, r)| r.id == *id).map(|(p, _)| (p, "label")),
-            Self::DuplicateCidr { second, .. } => all.find(|(_, r)| r.id == *second).map(|(p, _)| (p, "cidr")),
-        };
-        found.map_or_else(|| "rules".into(), |(path, part)| format!("{path}.{part}"))
-    }
+/// A refusal of [`Policy::check`]: the error and the part of the policy it is about, as a path
+/// for the error body's `field` (`rules`, `rules[3].cidr`, `adminBypass.rules[0].id`, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub error: PolicyError,
+    pub field: String,
 }
 
 impl Policy {
     /// Checks limits, ids (unique across both lists), labels and duplicate CIDRs.
     pub fn validate(&self) -> Result<(), PolicyError> {
+        self.check().map_err(|invalid| invalid.error)
+    }
+
+    /// [`Policy::validate`], naming where the first problem is.
+    pub fn check(&self) -> Result<(), Invalid> {
         if self.mode == Mode::Allowlist && self.rules.is_empty() {
-            return Err(PolicyError::EmptyAllowlist);
+            return Err(Invalid { error: PolicyError::EmptyAllowlist, field: "rules".into() });
         }
         let mut ids = HashSet::new();
-        validate_list(&self.rules, &mut ids)?;
+        validate_list(&self.rules, "rules", &mut ids)?;
         match &self.admin_bypass {
-            AdminBypass::AdminAllowlist(rules) if rules.is_empty() => Err(PolicyError::EmptyAdminAllowlist),
-            AdminBypass::AdminAllowlist(rules) => validate_list(rules, &mut ids),
+            AdminBypass::AdminAllowlist(rules) if rules.is_empty() => {
+                Err(Invalid { error: PolicyError::EmptyAdminAllowlist, field: ADMIN_RULES.into() })
+            }
+            AdminBypass::AdminAllowlist(rules) => validate_list(rules, ADMIN_RULES, &mut ids),
             AdminBypass::None | AdminBypass::AdminsExempt => Ok(()),
         }
     }
 }
 
-fn validate_list<'a>(rules: &'a [Rule], ids: &mut HashSet<&'a str>) -> Result<(), PolicyError> {
+/// Where the admin allowlist sits in a policy's JSON.
+const ADMIN_RULES: &str = "adminBypass.rules";
+
+fn validate_list<'a>(rules: &'a [Rule], list: &str, ids: &mut HashSet<&'a str>) -> Result<(), Invalid> {
     if rules.len() > MAX_RULES {
-        return Err(PolicyError::TooManyRules { count: rules.len(), max: MAX_RULES });
+        let error = PolicyError::TooManyRules { count: rules.len(), max: MAX_RULES };
+        return Err(Invalid { error, field: list.into() });
     }
     let mut cidrs: HashMap<Cidr, &str> = HashMap::new();
-    for rule in rules {
-        validate_rule(rule)?;
+    for (i, rule) in rules.iter().enumerate() {
+        let at = |part: &str, error| Invalid { error, field: format!("{list}[{i}].{part}") };
+        validate_rule(rule).map_err(|(part, error)| at(part, error))?;
         if !ids.insert(rule.id.as_str()) {
-            return Err(PolicyError::DuplicateId { id: rule.id.clone() });
+            return Err(at("id", PolicyError::DuplicateId { id: rule.id.clone() }));
         }
         if let Some(first) = cidrs.insert(rule.cidr, &rule.id) {
             let (cidr, second) = (rule.cidr.to_string(), rule.id.clone());
-            return Err(PolicyError::DuplicateCidr { cidr, first: first.to_string(), second });
+            return Err(at("cidr", PolicyError::DuplicateCidr { cidr, first: first.to_string(), second }));
         }
     }
     Ok(())
 }
 
-fn validate_rule(rule: &Rule) -> Result<(), PolicyError> {
+/// A rule's own checks; the error comes with the rule's member it is about.
+fn validate_rule(rule: &Rule) -> Result<(), (&'static str, PolicyError)> {
     let id_ok = (1..=MAX_ID_LEN).contains(&rule.id.len())
         && rule.id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
     if !id_ok {
-        return Err(PolicyError::InvalidId { id: rule.id.chars().take(MAX_ID_LEN).collect() });
+        return Err(("id", PolicyError::InvalidId { id: rule.id.chars().take(MAX_ID_LEN).collect() }));
     }
     if rule.label.len() > MAX_LABEL_LEN {
-        return Err(PolicyError::LabelTooLong { id: rule.id.clone(), len: rule.label.len(), max: MAX_LABEL_LEN });
+        let error = PolicyError::LabelTooLong { id: rule.id.clone(), len: rule.label.len(), max: MAX_LABEL_LEN };
+        return Err(("label", error));
     }
     Ok(())
 }
@@ -543,7 +540,7 @@ mod tests {
             admin_bypass: AdminBypass::AdminAllowlist(vec![rule("vpn", "1.2.3.4"), rule("b", "1.2.3.5")]),
             ..Policy::default()
         };
-        let field = |p: &Policy| p.validate().unwrap_err().field(p);
+        let field = |p: &Policy| p.check().unwrap_err().field;
         assert_eq!(field(&p), "rules[2].cidr");
         let p = Policy { rules: p.rules[..2].to_vec(), ..p };
         assert_eq!(field(&p), "adminBypass.rules[1].id");

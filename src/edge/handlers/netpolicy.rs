@@ -29,9 +29,9 @@ fn invalid_field(field: &str, reason: impl std::fmt::Display) -> ApiError {
     invalid(reason).field("field", json!(field))
 }
 
-/// [`Policy::validate`], a refusal naming the part of the policy it is about in `field`.
+/// [`Policy::check`], a refusal naming the part of the policy it is about in `field`.
 fn validate(policy: &Policy) -> ApiResult<()> {
-    policy.validate().map_err(|e| invalid_field(&e.field(policy), e))
+    policy.check().map_err(|invalid| invalid_field(&invalid.field, invalid.error))
 }
 
 pub async fn get(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {

@@ -229,8 +229,13 @@ pub async fn list(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     Ok(Reply::json(json!({"providers": providers.iter().map(|p| view(cx, p)).collect::<Vec<_>>()})))
 }
 
+/// The caller's workspace's provider `id`; another workspace's is 404 `SAML_NOT_CONFIGURED` too.
+async fn own_provider(db: &crate::edge::db::Db, who: &Principal, id: &str) -> ApiResult<Provider> {
+    Ok(store::get(db, who.workspace_id(), id).await?.ok_or(ErrorCode::SamlNotConfigured)?)
+}
+
 pub async fn get(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply> {
-    let p = store::get(&cx.db()?, who.workspace_id(), id).await?.ok_or(ErrorCode::SamlNotConfigured)?;
+    let p = own_provider(&cx.db()?, who, id).await?;
     Ok(Reply::json(view(cx, &p)))
 }
 
@@ -272,7 +277,7 @@ pub async fn create(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
 pub async fn update(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply> {
     let body: ProviderBody = cx.json_within(MAX_ACS_BODY).await?;
     let db = cx.db()?;
-    let before = store::get(&db, who.workspace_id(), id).await?.ok_or(ErrorCode::SamlNotConfigured)?;
+    let before = own_provider(&db, who, id).await?;
     let mut after = before.clone();
     apply(cx, &mut after, body)?;
     after.updated_at = cx.now_ms;
@@ -292,7 +297,7 @@ pub async fn update(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
 
 pub async fn delete(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply> {
     let db = cx.db()?;
-    let p = store::get(&db, who.workspace_id(), id).await?.ok_or(ErrorCode::SamlNotConfigured)?;
+    let p = own_provider(&db, who, id).await?;
     stepup::require_if_enrolled(cx, who, Purpose::SamlProviderChange).await?;
     let e = event(Action::SamlProviderDeleted, who.actor(), &p, json!({}));
     queue::record(cx, &who.origin(cx), &[e], vec![store::delete(&db, who.workspace_id(), &p.id)?]).await?;
@@ -305,7 +310,7 @@ pub async fn delete(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply>
 /// `POST /api/settings/saml-providers/{id}/test`: opens a test sign-in (single use, 10
 /// minutes) and answers the login URL for the admin's browser to open.
 pub async fn test_start(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply> {
-    let p = store::get(&cx.db()?, who.workspace_id(), id).await?.ok_or(ErrorCode::SamlNotConfigured)?;
+    let p = own_provider(&cx.db()?, who, id).await?;
     sso_allowed(cx, &p).await?;
     let test_id = format!("samlt_{}", hex(&random::<16>()?));
     let expires_at = cx.now_ms + REQUEST_TTL_MS;
@@ -318,7 +323,7 @@ pub async fn test_start(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Re
 /// `GET /api/settings/saml-providers/{id}/test?testId=`: `pending` while the sign-in runs,
 /// then its verdict, which is forgotten once read.
 pub async fn test_result(cx: &mut Ctx, who: &Principal, id: &str) -> ApiResult<Reply> {
-    let p = store::get(&cx.db()?, who.workspace_id(), id).await?.ok_or(ErrorCode::SamlNotConfigured)?;
+    let p = own_provider(&cx.db()?, who, id).await?;
     let test_id = cx
         .query_param("testId")
         .filter(|t| !t.is_empty() && t.len() <= 64)

@@ -119,13 +119,11 @@ pub async fn dispatch(
     }
 }
 
-/// Records a refused write as `SCIM_REQUEST_REFUSED` (`crate::scim::refusal`: writes only, so
-/// an identity provider's polling cannot flood the ledger). A row that cannot be written is
-/// logged; the client still gets the refusal it earned.
-pub async fn audit_refusal(cx: &Ctx, op: Op, c: &ScimClient, e: &ApiError) {
-    if !refusal::audited(op) {
-        return;
-    }
+/// Records a refused write as `SCIM_REQUEST_REFUSED` (the edge calls it for the operations
+/// `crate::scim::refusal::audited` names: writes only, so an identity provider's polling cannot
+/// flood the ledger). A row that cannot be written is logged; the client still gets the refusal
+/// it earned.
+pub async fn audit_refusal(cx: &Ctx, c: &ScimClient, e: &ApiError) {
     let data = refusal::data(&Refusal {
         method: &cx.method,
         path: &cx.path,
