@@ -5,7 +5,7 @@
 // toggles; "Test an authenticator" asks POST …/attestation-policy/test what the policy being
 // edited would decide. Saving needs a passkey step-up (guarded() opens the dialog).
 import { h, show, section, status, said, busy, values } from "./dom.js";
-import { api, guarded, report, problem } from "./api.js";
+import { api, report, problem, submit } from "./api.js";
 import { kindOf, icon } from "./icons.js";
 
 const POLICY = "/api/settings/attestation-policy";
@@ -87,8 +87,7 @@ function policyForm(policy, catalog, note) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     said(note, "");
-    const result = await busy(form.querySelector("button[type=submit]"), () => guarded("PUT", POLICY, policyOf(form)));
-    await report(form, result.cancelled ? null : result);
+    const result = await submit(form, "PUT", POLICY, policyOf(form));
     if (!result.ok) return;
     said(note, `Policy saved: ${MODES.find(([m]) => m === result.body.policy.mode)?.[1] || result.body.policy.mode}.`);
     note.setAttribute("tabindex", "-1");

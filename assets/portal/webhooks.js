@@ -7,8 +7,8 @@
 // redelivering one delivery or everything failed since a time, and the delivery log with what
 // each attempt sent and what came back. Every write goes through guarded(); destructive ones
 // ask first.
-import { h, show, field, values, when, busy, confirmAction, shownOnce } from "./dom.js";
-import { api, guarded, report, problem } from "./api.js";
+import { h, show, field, values, when, confirmAction, shownOnce } from "./dom.js";
+import { api, guarded, report, problem, submit } from "./api.js";
 import { hourlyChart } from "./chart.js";
 
 const BASE = "/api/settings/webhooks";
@@ -115,7 +115,7 @@ async function createForm(section, page) {
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Add subscription")));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const result = await submit(form, "POST", BASE);
+    const result = await saveSubscription(form, "POST", BASE);
     if (!result) return;
     form.reset();
     showSecret(once, result.body, [`${result.body.name} is added.`], () => form.elements.name.focus());
@@ -124,10 +124,9 @@ async function createForm(section, page) {
   show(section, h("h2", { id: "create-title" }, "Add a subscription"), form, once);
 }
 
-/** Sends a form through guarded(); the answer when it worked, else null (errors shown). */
-async function submit(form, method, url) {
-  const result = await busy(form.querySelector("button[type=submit]"), () => guarded(method, url, subscriptionBody(form)));
-  await report(form, result.cancelled ? null : result);
+/** Sends a subscription form (api.js submit()); the answer when it worked, else null (errors shown). */
+async function saveSubscription(form, method, url) {
+  const result = await submit(form, method, url, subscriptionBody(form));
   return result.ok ? result : null;
 }
 
@@ -218,7 +217,7 @@ async function editForm(s, slot, page, reload) {
       h("button", { type: "button", onclick: () => slot.replaceChildren() }, "Cancel")));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!(await submit(form, "PATCH", path(s.id)))) return;
+    if (!(await saveSubscription(form, "PATCH", path(s.id)))) return;
     page.say(`${form.elements.name.value} is saved.`);
     await reload();
   });
