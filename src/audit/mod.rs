@@ -1,7 +1,9 @@
 //! The audit ledger: hash-chained rows ([`ledger`]), the audit-log query filters and keyset
-//! cursor ([`query`]) and the CSV (RFC 4180) / NDJSON export encodings ([`export`]).
+//! cursor ([`query`]), the CSV (RFC 4180) / NDJSON export encodings ([`export`]), and Ed25519-signed
+//! checkpoints of a chain head ([`checkpoint`]).
 
 pub mod actions;
+pub mod checkpoint;
 pub mod export;
 pub mod ledger;
 pub mod query;
