@@ -24,7 +24,7 @@
 //!
 //! The signature check itself is the caller's: [`signature_check`] resolves the key and builds
 //! the message, and the worker runs it through Web Crypto (async), the host through a pure-Rust
-//! Ed25519 ([`verify_ed25519`], feature `audit-verify`). [`verify`] does both for sync callers.
+//! Ed25519 ([`verify_ed25519`], not built for wasm32). [`verify`] does both for sync callers.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -284,7 +284,7 @@ pub fn verify(
 
 /// Runs an [`Ed25519Check`] with ed25519-dalek's `verify_strict` (RFC 8032 §5.1.7, rejecting
 /// small-order keys and non-canonical signatures), for host verifiers and tests.
-#[cfg(any(test, feature = "audit-verify"))]
+#[cfg(not(target_arch = "wasm32"))]
 pub fn verify_ed25519(check: &Ed25519Check) -> bool {
     let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&check.public_key) else {
         return false;

@@ -189,6 +189,53 @@ impl VerifyError {
     }
 }
 
+impl std::fmt::Display for VerifyError {
+    /// One line naming the first bad `seq` and what is wrong with it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let which = |earlier: &bool| if *earlier { "earlier checkpoint" } else { "checkpoint" };
+        match self {
+            Self::UnknownKey { kid, earlier } => write!(f, "unknown key: {} signed by kid {kid:?}, not in the key set", which(earlier)),
+            Self::KeyNotValidAt { kid, time_ms, earlier } => write!(
+                f,
+                "key not valid: {} made at {} is outside the validity window of kid {kid:?}",
+                which(earlier),
+                time::format_ms(*time_ms)
+            ),
+            Self::BadSignature { kid, earlier } => write!(f, "bad signature: {} does not verify under kid {kid:?}", which(earlier)),
+            Self::AlteredRow { seq } => write!(f, "seq {seq}: altered field (the row's hash is not the hash of its contents)"),
+            Self::BrokenLink { seq, .. } => {
+                write!(f, "seq {seq}: broken link (prevHash is not the previous row's hash: an earlier row was altered and resealed)")
+            }
+            Self::DroppedRow { expected, found } => write!(f, "seq {expected}: dropped row (the next row is seq {found})"),
+            Self::Reordered { expected, found } => write!(f, "seq {expected}: reordered rows (seq {found} came in its place)"),
+            Self::TruncatedTail { checkpoint_seq, last_seq } => {
+                write!(f, "seq {}: truncated tail (rows stop at seq {last_seq}, the checkpoint is at seq {checkpoint_seq})", last_seq + 1)
+            }
+            Self::RowsAfterCheckpoint { checkpoint_seq, last_seq } => write!(
+                f,
+                "seq {}: rows after the checkpoint (rows go on to seq {last_seq}, the checkpoint is at seq {checkpoint_seq})",
+                checkpoint_seq + 1
+            ),
+            Self::HeadMismatch { seq, signed, found } => {
+                write!(f, "seq {seq}: head mismatch (the checkpoint signs hash {signed}, the row has {found})")
+            }
+            Self::NotAnExtension { earlier_seq, reason } => {
+                write!(f, "seq {earlier_seq}: the checkpoint does not extend the earlier one: ")?;
+                match reason {
+                    ExtensionBreak::OtherWorkspace => f.write_str("they are of different workspaces"),
+                    ExtensionBreak::Older { later_seq } => write!(f, "it is at seq {later_seq}, before the earlier one"),
+                    ExtensionBreak::NotCovered { first_seq } => {
+                        write!(f, "the rows start at seq {first_seq}, after the earlier head; export from seq {earlier_seq}")
+                    }
+                    ExtensionBreak::HashDiffers { expected, found } => {
+                        write!(f, "history rewritten (the earlier checkpoint signs hash {expected}, the row now has {found})")
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// What a verified export proved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportSummary {
