@@ -413,6 +413,14 @@ mod tests {
     }
 
     #[test]
+    fn export_of_50000_rows_verifies() {
+        let rows = chain(50_000);
+        let cp = checkpoint_of(&rows, 50_000, "k1", 1);
+        let summary = verify_rows(&rows, &cp).unwrap();
+        assert_eq!((summary.rows, summary.head_seq), (50_000, 50_000));
+    }
+
+    #[test]
     fn parsed_rows_are_the_ledger_rows() {
         let rows = chain(4);
         let (parsed, cp) = parse_ndjson(&ndjson(&rows, None)).unwrap();
