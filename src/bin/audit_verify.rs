@@ -132,6 +132,11 @@ mod host {
         use std::collections::HashMap;
 
         fn files(n: i64, earlier_seq: i64) -> HashMap<&'static str, String> {
+            files_with(n, earlier_seq, "")
+        }
+
+        /// Row 2's `data` gets `rewrite` appended (with `""`, the original history).
+        fn files_with(n: i64, earlier_seq: i64, rewrite: &str) -> HashMap<&'static str, String> {
             let key = SigningKey::from_bytes(&[7; 32]);
             let mut rows: Vec<AuditEntry> = Vec::new();
             for seq in 1..=n {
@@ -148,7 +153,7 @@ mod host {
                         resource_type: Some("session".into()),
                         resource_id: None,
                         ip: None,
-                        data: r#"{"n":1}"#.into(),
+                        data: if seq == 2 { format!(r#"{{"n":1{rewrite}}}"#) } else { r#"{"n":1}"#.into() },
                         prev_hash: prev,
                         hash: String::new(),
                     }
@@ -207,6 +212,74 @@ mod host {
             f.insert("export.ndjson", export);
             let (code, message) = run_with(&f, &["export.ndjson", "--keys", "keys.json"]);
             assert_eq!((code, message.as_str()), (1, "FAIL seq 3: dropped row (the next row is seq 4)"));
+        }
+
+        /// The same files through `docs/audit_verify.py` (python3 with `cryptography`, as the
+        /// SAML fixtures need): exit status and message, as `run` gives them.
+        fn python(files: &HashMap<&'static str, String>, args: &[&str]) -> (i32, String) {
+            static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let dir = std::env::temp_dir().join(format!("audit-verify-py-{}-{n}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            for (name, text) in files {
+                std::fs::write(dir.join(name), text).unwrap();
+            }
+            let script = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/audit_verify.py");
+            let out = std::process::Command::new("python3")
+                .arg(script)
+                .args(args)
+                .current_dir(&dir)
+                .output()
+                .expect("python3 with the cryptography package runs docs/audit_verify.py");
+            std::fs::remove_dir_all(&dir).unwrap();
+            let text = String::from_utf8(if out.status.success() { out.stdout } else { out.stderr }).unwrap();
+            (out.status.code().unwrap(), text.trim_end().to_owned())
+        }
+
+        #[test]
+        fn python_verifier_answers_exactly_as_the_rust_one() {
+            let good = files(6, 3);
+            let mut dropped = good.clone();
+            let lines: Vec<&str> = good["export.ndjson"].lines().collect();
+            dropped.insert("export.ndjson", [&lines[..2], &lines[3..]].concat().join("\n") + "\n");
+            let mut swapped = good.clone();
+            let mut l = lines.clone();
+            l.swap(1, 2);
+            swapped.insert("export.ndjson", l.join("\n") + "\n");
+            let mut altered = good.clone();
+            altered.insert("export.ndjson", good["export.ndjson"].replacen("evt_4", "evt_5", 1));
+            let mut cut = good.clone();
+            cut.insert("export.ndjson", [&lines[..4], &lines[6..]].concat().join("\n") + "\n");
+            let mut forged = good.clone();
+            let other = files(6, 3);
+            let sig = |f: &HashMap<&str, String>| f["export.ndjson"].lines().last().unwrap().to_owned();
+            let mut cp: serde_json::Value = serde_json::from_str(&sig(&other)).unwrap();
+            cp["sig"] = serde_json::json!("A".repeat(86));
+            forged.insert("export.ndjson", [&lines[..6], &[cp.to_string().as_str()]].concat().join("\n") + "\n");
+            let mut rewritten = files_with(6, 3, r#","x":2"#);
+            rewritten.insert("earlier.json", good["earlier.json"].clone());
+            let mut unknown = good.clone();
+            unknown.insert("keys.json", r#"{"keys":[]}"#.into());
+            let with_earlier = ["export.ndjson", "--keys", "keys.json", "--checkpoint", "earlier.json"];
+            let plain = ["export.ndjson", "--keys", "keys.json"];
+            for (name, f, args) in [
+                ("good", &good, &with_earlier[..]),
+                ("dropped", &dropped, &plain[..]),
+                ("swapped", &swapped, &plain[..]),
+                ("altered", &altered, &plain[..]),
+                ("cut", &cut, &plain[..]),
+                ("forged", &forged, &plain[..]),
+                ("unknown key", &unknown, &plain[..]),
+                ("rewritten", &rewritten, &with_earlier[..]),
+            ] {
+                let rust = run_with(f, args);
+                if name == "rewritten" {
+                    assert!(rust.1.starts_with("FAIL seq 3: the checkpoint does not extend"), "{}", rust.1);
+                    assert!(rust.1.contains("history rewritten"), "{}", rust.1);
+                }
+                assert_eq!(python(f, args), rust, "{name}");
+                assert_eq!(rust.0, if name == "good" { 0 } else { 1 }, "{name}: {}", rust.1);
+            }
         }
 
         #[test]
