@@ -638,6 +638,44 @@ mod tests {
         );
     }
 
+    /// No-panic sweep of the parser and verifier: 2,000 exports with random byte edits
+    /// (flip, insert, delete, splice a structural character); any change that still parses must
+    /// still be refused or verify to the same head (a change JSON treats as equivalent, such as
+    /// whitespace), never panic.
+    #[test]
+    fn mutated_exports_never_panic_and_never_verify_to_another_head() {
+        let rows = chain(6);
+        let cp = checkpoint_of(&rows, 6, "k1", 1);
+        let earlier = checkpoint_of(&rows, 3, "k1", 1);
+        let good = ndjson(&rows, Some(&cp)).into_bytes();
+        let mut rng = crate::test_rng::Rng(20);
+        let mut verified = 0;
+        for case in 0..2_000 {
+            let mut bytes = good.clone();
+            for _ in 0..1 + rng.below(3) {
+                let at = rng.below(bytes.len());
+                match rng.below(4) {
+                    0 => bytes[at] ^= 1 << rng.below(8),
+                    1 => bytes.insert(at, rng.pick(b"{}[]\",:0a\n -")),
+                    2 => {
+                        bytes.remove(at);
+                    }
+                    _ => bytes[at] = rng.pick(b"{}[]\",:0a\n -"),
+                }
+            }
+            let Ok(text) = String::from_utf8(bytes) else { continue };
+            let Ok((parsed, Some(signed))) = parse_ndjson(&text) else { continue };
+            verified += 1;
+            for prior in [None, Some(&earlier)] {
+                if let Ok(summary) = verify_export(&parsed, &signed, prior, &keys(), verify_ed25519) {
+                    assert_eq!((summary.head_seq, &summary.head_hash), (6, &cp.checkpoint.hash), "case {case}: {text}");
+                    assert_eq!(summary.rows, 6, "case {case}: {text}");
+                }
+            }
+        }
+        assert!(verified > 200, "only {verified} mutated exports reached the verifier");
+    }
+
     #[test]
     fn parse_refuses_malformed_lines_with_their_number() {
         let rows = chain(2);
