@@ -341,6 +341,22 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn signature_matches_independent_computation_of_documented_encoding() {
+        // Computed outside Rust (Python hashlib and cryptography's Ed25519, key bytes [1; 32])
+        // from the encoding in the module docs; Ed25519 signatures are deterministic.
+        use sha2::{Digest, Sha256};
+        let c = checkpoint();
+        let digest: String = Sha256::digest(c.signing_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(digest, "86728d16bb44593f07aba89f38d9b6368767c8334ad2e0797bcbf44e9142f929");
+        let sig: String = sign(c, &signing_key(1)).signature.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            sig,
+            "de814b98ee727524ff46598eece0c56391a5c5af5b534ddd3ef1fb0d8617c132\
+             ffb0cba5c6f6e018b3a66f08dbe986cf42d4fe3eda33ddc16678c01c02d69f03"
+        );
+    }
+
+    #[test]
     fn signing_bytes_cover_every_field_unambiguously() {
         let base = checkpoint();
         let variants = [
