@@ -37,10 +37,12 @@ def row_hash(ws, r, data):
            + opt(r.get("ip")) + text(data) + text(r["prevHash"]))
     return hashlib.sha256(enc).hexdigest()
 
+def no_constant(c): raise ValueError(c)
+
 def data_texts(v):
     yield json.dumps(v, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
     if isinstance(v, str):
-        try: json.loads(v)
+        try: json.loads(v, parse_constant=no_constant)  # NaN/Infinity are not JSON to serde_json
         except ValueError: yield v  # the raw-text fallback of ledger::to_json
 
 def check_sig(cp, keys, which):

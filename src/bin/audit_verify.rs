@@ -153,7 +153,13 @@ mod host {
                         resource_type: Some("session".into()),
                         resource_id: None,
                         ip: None,
-                        data: if seq == 2 { format!(r#"{{"n":1{rewrite}}}"#) } else { r#"{"n":1}"#.into() },
+                        data: match seq {
+                            1 => "raw text, not JSON".into(),
+                            2 => format!(r#"{{"n":1{rewrite}}}"#),
+                            3 => r#""a JSON string""#.into(),
+                            5 => serde_json::json!({"z": "Zoë 東京\n\u{1}", "a": [1.5, null, true, -7]}).to_string(),
+                            _ => r#"{"n":1}"#.into(),
+                        },
                         prev_hash: prev,
                         hash: String::new(),
                     }
