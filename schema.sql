@@ -188,6 +188,22 @@ CREATE INDEX IF NOT EXISTS audit_by_actor ON audit_log (workspace_id, actor_id, 
 CREATE INDEX IF NOT EXISTS audit_by_resource ON audit_log (workspace_id, resource_type, resource_id, seq);
 CREATE INDEX IF NOT EXISTS audit_by_time ON audit_log (workspace_id, at);
 
+-- Signed checkpoints of the chain head (Ed25519; src/audit/checkpoint.rs), made at every export,
+-- on demand and by the hourly cron; each is also a ledger row (AUDIT_CHECKPOINT_SIGNED).
+CREATE TABLE IF NOT EXISTS audit_checkpoints (
+  id             TEXT PRIMARY KEY,                         -- ckp_…
+  workspace_id   TEXT NOT NULL REFERENCES workspaces(id),
+  seq            INTEGER NOT NULL CHECK (seq >= 0),        -- the head signed (0: empty ledger)
+  hash           TEXT NOT NULL,
+  at             INTEGER NOT NULL,                         -- the signed time, Unix ms
+  kid            TEXT NOT NULL,
+  sig            TEXT NOT NULL,                            -- Ed25519, base64url
+  source         TEXT NOT NULL CHECK (source IN ('export', 'api', 'cron')),
+  export_filters TEXT                                      -- JSON object, for an export's
+);
+CREATE INDEX IF NOT EXISTS audit_checkpoints_by_time ON audit_checkpoints (workspace_id, at);
+CREATE INDEX IF NOT EXISTS audit_checkpoints_by_seq ON audit_checkpoints (workspace_id, seq);
+
 -- WebAuthn credentials (passkeys and security keys).
 CREATE TABLE IF NOT EXISTS webauthn_credentials (
   id                   TEXT PRIMARY KEY,                 -- credential id, base64url

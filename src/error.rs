@@ -180,13 +180,16 @@ pub enum ErrorCode {
     /// The workspace is moving to another storage shard: writes pause for the switch
     /// (`Retry-After`); reads keep working.
     WorkspaceMoving,
+    /// No audit signing key is configured (`AUDIT_SIGNING_KEY`), or none is valid now: checkpoints
+    /// cannot be signed.
+    AuditSigningNotConfigured,
     /// An unexpected server fault; the body carries a request id for support.
     InternalError,
 }
 
 impl ErrorCode {
     /// Every code, in table order.
-    pub const ALL: [ErrorCode; 79] = [
+    pub const ALL: [ErrorCode; 80] = [
         Self::NotProvisioned,
         Self::SsoNotAllowed,
         Self::AccountDisabled,
@@ -265,6 +268,7 @@ impl ErrorCode {
         Self::MethodNotAllowed,
         Self::Conflict,
         Self::WorkspaceMoving,
+        Self::AuditSigningNotConfigured,
         Self::InternalError,
     ];
 
@@ -346,7 +350,7 @@ impl ErrorCode {
             Self::InternalError => 500,
             Self::NotImplemented => 501,
             Self::WebhookReceiverUnreachable => 502,
-            Self::CircuitOpen | Self::WorkspaceMoving => 503,
+            Self::CircuitOpen | Self::WorkspaceMoving | Self::AuditSigningNotConfigured => 503,
         }
     }
 
@@ -431,6 +435,7 @@ impl ErrorCode {
             Self::MethodNotAllowed => "MethodNotAllowed",
             Self::Conflict => "Conflict",
             Self::WorkspaceMoving => "WORKSPACE_MOVING",
+            Self::AuditSigningNotConfigured => "AUDIT_SIGNING_NOT_CONFIGURED",
             Self::InternalError => "InternalError",
         }
     }
@@ -516,6 +521,7 @@ impl ErrorCode {
             Self::MethodNotAllowed => "Method not allowed on this route.",
             Self::Conflict => "The request conflicts with the current state.",
             Self::WorkspaceMoving => "This workspace is moving to another storage shard; retry the change shortly.",
+            Self::AuditSigningNotConfigured => "No audit signing key is configured.",
             Self::InternalError => "Internal error.",
         }
     }

@@ -67,4 +67,5 @@ async fn queue(batch: MessageBatch<edge::queue::Envelope>, env: Env, _ctx: Conte
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     edge::queue::scheduled(&env).await;
+    edge::checkpoints::scheduled(&env).await;
 }

@@ -9,6 +9,7 @@
 pub enum Op {
     OpenApi,
     EventsCatalog,
+    AuditKeys,
     Login,
     Logout,
     SsoDiscover,
@@ -32,6 +33,8 @@ pub enum Op {
     AuditExport,
     AuditVerify,
     AuditHistogram,
+    AuditCheckpointCreate,
+    AuditCheckpointList,
     InvitationList,
     InvitationCreate,
     InvitationRevoke,
@@ -178,6 +181,7 @@ const fn route(method: &'static str, path: &'static str, op: Op, access: Access)
 pub const ROUTES: &[Route] = &[
     route("GET", "/api/developers/openapi.json", Op::OpenApi, Access::Public),
     route("GET", "/api/developers/events.json", Op::EventsCatalog, Access::Public),
+    route("GET", "/api/developers/audit-keys.json", Op::AuditKeys, Access::Public),
     route("GET", "/api/developers/step-up-purposes.json", Op::StepUpPurposes, Access::Public),
     route("GET", "/account/security", Op::SecurityPage, Access::Public),
     route("GET", "/portal", Op::Portal, Access::Public),
@@ -274,6 +278,8 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/settings/audit-log/export", Op::AuditExport, Access::Admin),
     route("GET", "/api/settings/audit-log/verify", Op::AuditVerify, Access::Admin),
     route("GET", "/api/settings/audit-log/histogram", Op::AuditHistogram, Access::Admin),
+    route("POST", "/api/settings/audit-log/checkpoints", Op::AuditCheckpointCreate, Access::Admin),
+    route("GET", "/api/settings/audit-log/checkpoints", Op::AuditCheckpointList, Access::Admin),
     route("POST", "/api/operator/workspaces/{workspaceId}/move", Op::WorkspaceMove, Access::Operator),
 ];
 

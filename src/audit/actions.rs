@@ -44,6 +44,7 @@ pub enum Action {
     NetworkPolicyBlocked,
     NetworkPolicyWouldBlock,
     AuditLogExported,
+    AuditCheckpointSigned,
     ScimUserProvisioned,
     ScimUserUpdated,
     ScimUserDeactivated,
@@ -69,7 +70,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 58] = [
+    pub const ALL: [Action; 59] = [
         Self::SigninSucceeded,
         Self::SigninFailed,
         Self::SigninMfaChallenged,
@@ -106,6 +107,7 @@ impl Action {
         Self::NetworkPolicyBlocked,
         Self::NetworkPolicyWouldBlock,
         Self::AuditLogExported,
+        Self::AuditCheckpointSigned,
         Self::ScimUserProvisioned,
         Self::ScimUserUpdated,
         Self::ScimUserDeactivated,
@@ -168,6 +170,7 @@ impl Action {
             Self::NetworkPolicyBlocked => "WORKSPACE_NETWORK_POLICY_BLOCKED",
             Self::NetworkPolicyWouldBlock => "WORKSPACE_NETWORK_POLICY_WOULD_BLOCK",
             Self::AuditLogExported => "ACCOUNT_AUDIT_LOG_EXPORTED",
+            Self::AuditCheckpointSigned => "AUDIT_CHECKPOINT_SIGNED",
             Self::ScimUserProvisioned => "SCIM_USER_PROVISIONED",
             Self::ScimUserUpdated => "SCIM_USER_UPDATED",
             Self::ScimUserDeactivated => "SCIM_USER_DEACTIVATED",
@@ -244,6 +247,9 @@ impl Action {
                 "Monitor-only mode: a request the policy would have refused was let through."
             }
             Self::AuditLogExported => "The audit log was exported; `data` holds the format and filters.",
+            Self::AuditCheckpointSigned => {
+                "The chain head was signed (Ed25519); `data` is the signed checkpoint, verifiable offline with the keys at /api/developers/audit-keys.json."
+            }
             Self::ScimUserProvisioned => "An identity provider created a user over SCIM.",
             Self::ScimUserUpdated => "An identity provider changed a user over SCIM (PUT or PATCH, one row per request).",
             Self::ScimUserDeactivated => "SCIM set `active` to false: the user's sessions and personal access tokens were revoked.",
@@ -301,6 +307,7 @@ impl Action {
             Self::ScimTokenCreated | Self::ScimTokenRevoked => "scim_token",
             Self::WorkspaceUpdated | Self::WorkspaceMoved => "workspace",
             Self::AuditLogExported => "audit_log",
+            Self::AuditCheckpointSigned => "audit_checkpoint",
             Self::ScimUserProvisioned
             | Self::ScimUserUpdated
             | Self::ScimUserDeactivated
@@ -389,6 +396,11 @@ impl Action {
                 json!({"surface": "DASHBOARD", "matchedRule": null, "reason": "not in the allowlist"})
             }
             Self::AuditLogExported => json!({"format": "csv", "rows": 1200, "filters": {"action": "ACCOUNT_*"}}),
+            Self::AuditCheckpointSigned => {
+                json!({"type": "axissynapse.audit.checkpoint.v1", "workspaceId": "ws_3f9c2a7b1d0e4c6a8b52", "seq": 1834,
+                "hash": "9c1b0d5e3f7a2c4e6b8d0f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d5f7a9c1b", "time": "2026-12-07T14:00:00.000Z",
+                "kid": "audit-2026-12", "sig": "base64url Ed25519 signature", "trigger": "cron"})
+            }
             Self::ScimUserProvisioned => {
                 json!({"userName": "alice@example.com", "externalId": "00u1abc", "active": true, "passwordSet": false})
             }

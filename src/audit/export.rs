@@ -74,9 +74,35 @@ fn quote(field: &str) -> String {
     format!("\"{}\"", field.replace('"', "\"\""))
 }
 
+/// `v` as compact JSON in printable ASCII, for the `X-AxisSynapse-Audit-Checkpoint` header:
+/// every other character is written as a JSON `\uXXXX` escape (UTF-16, RFC 8259 §7), so the
+/// header parses back to the same value.
+pub fn ascii_json(v: &serde_json::Value) -> String {
+    let mut out = String::new();
+    for c in v.to_string().chars() {
+        if c.is_ascii() && !c.is_ascii_control() {
+            out.push(c);
+        } else {
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_json_escapes_everything_outside_printable_ascii_and_parses_back() {
+        let v = serde_json::json!({"q": "Zoë 🔑", "action": "ACCOUNT_*"});
+        let header = ascii_json(&v);
+        assert!(header.bytes().all(|b| (0x20..0x7f).contains(&b)), "{header}");
+        assert!(header.contains("\\u00eb") && header.contains("\\ud83d\\udd11"), "{header}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&header).unwrap(), v);
+    }
     use crate::audit::ledger::{tests::entry, GENESIS_HASH};
 
     fn row_with_data(data: &str) -> AuditEntry {

@@ -32,6 +32,10 @@ pub const MAX_ACTION_LEN: usize = 64;
 /// Longest `userId`, `resourceType`, `resourceId` or `q`, in characters.
 pub const MAX_TEXT_LEN: usize = 256;
 /// The `audit_log` columns, in the order `page_sql` selects them.
+/// The query parameters that narrow which rows a query or an export holds (`limit` only pages):
+/// an export given any of them is a filtered one.
+pub const FILTER_PARAMS: &[&str] = &["userId", "action", "resourceType", "resourceId", "from", "to", "q", "cursor"];
+
 pub const AUDIT_COLUMNS: &[&str] = &[
     "workspace_id",
     "seq",

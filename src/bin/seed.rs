@@ -306,6 +306,9 @@ const FIXTURE_WORKSPACES: &[Ws] = &[
     // The network-policy what-if e2e test (tests/e2e/netpolicy_whatif.rs) counts every ledger row
     // with an address here: no other test may write to it.
     Ws { id: "ws_whatif", name: "What-if Co", slug: "whatif", status: "active", policy: "password_and_sso", mfa: 0 },
+    // The audit cron's checkpoint test (tests/e2e_after_restart.rs): seeded history no other test
+    // writes to or exports, so the first cron tick finds it due.
+    Ws { id: "ws_witness", name: "Witness Co", slug: "witness", status: "active", policy: "password_and_sso", mfa: 0 },
     // The portal's network page (tests/browser/portal-network.test.mjs) saves policies and
     // replays its ledger here: its own workspace, so no other test is blocked or counted.
     Ws {
@@ -322,6 +325,8 @@ const FIXTURE_WORKSPACES: &[Ws] = &[
 const BULK_AUDIT_ROWS: i64 = 50_250;
 /// Rows of hash-chained history seeded into `ws_mover`, the workspace the move test moves.
 const MOVER_AUDIT_ROWS: i64 = 10_000;
+/// Rows of seeded history in `ws_witness` (the audit cron's checkpoint test).
+const WITNESS_AUDIT_ROWS: i64 = 25;
 /// Rows of seeded history in `ws_browser` (the portal's audit page pages through them).
 const BROWSER_AUDIT_ROWS: i64 = 120;
 
@@ -939,6 +944,15 @@ const FIXTURE_USERS: &[User] = &[
         password: "portal-test-password",
     },
     User {
+        id: "u_witness_owner",
+        ws: "ws_witness",
+        email: "owner@witness.test",
+        name: "Wit Ness",
+        role: "owner",
+        status: "active",
+        password: "witness-owner-password",
+    },
+    User {
         id: "u_whatif_owner",
         ws: "ws_whatif",
         email: "owner@whatif.test",
@@ -1230,6 +1244,9 @@ fn main() {
         }
         for sql in bulk_audit_sql("ws_bulk", "u_bulk_admin", "bulk", BULK_AUDIT_ROWS) {
             out.on("ws_bulk", sql);
+        }
+        for sql in bulk_audit_sql("ws_witness", "u_witness_owner", "witness", WITNESS_AUDIT_ROWS) {
+            out.on("ws_witness", sql);
         }
         for sql in bulk_audit_sql("ws_mover", "u_mover_owner", "mover", MOVER_AUDIT_ROWS) {
             out.on("ws_mover", sql);

@@ -57,3 +57,12 @@ pub fn webhook_allow_http_localhost(env: &Env) -> bool {
 pub fn access_log(env: &Env) -> bool {
     var(env, "ACCESS_LOG").as_deref() == Some("on")
 }
+
+/// The audit signing keyring: `AUDIT_SIGNING_KEY` (a secret, or a var in local development:
+/// private Ed25519 JWKs) and `AUDIT_PUBLIC_KEYS` (a var: retired public keys). Both may be
+/// unset (nothing signs; the JWKS is empty); a malformed value is a fault, not an empty ring.
+pub fn audit_keyring(env: &Env) -> ApiResult<crate::audit::signing_keys::Keyring> {
+    let signing = env.secret("AUDIT_SIGNING_KEY").or_else(|_| env.var("AUDIT_SIGNING_KEY")).map(|s| s.to_string()).ok();
+    crate::audit::signing_keys::Keyring::parse(signing.as_deref(), var(env, "AUDIT_PUBLIC_KEYS").as_deref())
+        .map_err(|e| fault("config", e.to_string()))
+}

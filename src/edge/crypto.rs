@@ -114,3 +114,37 @@ pub async fn verify_all(checks: &[crate::webauthn::SignatureCheck]) -> ApiResult
     }
     Ok(true)
 }
+
+/// Signs `message` with an audit signing key through Web Crypto's Ed25519 (RFC 8032), then
+/// verifies the signature under the key's published `x` before handing it out: a configured
+/// `x` that is not `d`'s public key would otherwise sign checkpoints nobody can verify.
+pub async fn sign_ed25519(key: &crate::audit::signing_keys::SigningKey, message: &[u8]) -> ApiResult<[u8; 64]> {
+    let subtle = subtle()?;
+    let js_err = |what: &'static str| move |e: JsValue| fault(what, format!("{e:?}"));
+    let jwk = js_object(&key.private_jwk())?;
+    let usages = js_sys::Array::of1(&JsValue::from_str("sign"));
+    let promise = subtle.import_key_with_str("jwk", &jwk, "Ed25519", false, &usages).map_err(js_err("importKey"))?;
+    let private: web_sys::CryptoKey = JsFuture::from(promise).await.map_err(js_err("importKey"))?.unchecked_into();
+    let data = Uint8Array::from(message);
+    let promise = subtle.sign_with_str_and_buffer_source("Ed25519", &private, &data).map_err(js_err("sign"))?;
+    let signature = Uint8Array::new(&JsFuture::from(promise).await.map_err(js_err("sign"))?).to_vec();
+    let signature: [u8; 64] = signature.try_into().map_err(|_| fault("sign", "Ed25519 signature is not 64 bytes"))?;
+
+    let usages = js_sys::Array::of1(&JsValue::from_str("verify"));
+    let promise = subtle
+        .import_key_with_str("raw", &Uint8Array::from(key.public.x.as_slice()), "Ed25519", false, &usages)
+        .map_err(js_err("importKey"))?;
+    let public: web_sys::CryptoKey = JsFuture::from(promise).await.map_err(js_err("importKey"))?.unchecked_into();
+    let promise = subtle
+        .verify_with_str_and_buffer_source_and_buffer_source(
+            "Ed25519",
+            &public,
+            &Uint8Array::from(signature.as_slice()),
+            &data,
+        )
+        .map_err(js_err("verify"))?;
+    match JsFuture::from(promise).await.map_err(js_err("verify"))?.as_bool() {
+        Some(true) => Ok(signature),
+        _ => Err(fault("AUDIT_SIGNING_KEY", format!("key {:?}: `x` is not the public key of `d`", key.public.kid))),
+    }
+}

@@ -9,6 +9,7 @@
 //! wrote.
 
 pub mod auth;
+pub mod checkpoints;
 pub mod config;
 pub mod crypto;
 pub mod db;

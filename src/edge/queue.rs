@@ -94,10 +94,16 @@ pub async fn record(
     Ok(())
 }
 
-/// [`record`] for work outside a request (queue jobs): everything before returning.
-async fn record_now(env: &Env, shard: Shard, origin: &Origin<'_>, events: &[Event]) -> ApiResult<()> {
+/// [`record`] for work outside a request (queue jobs, the cron): everything before returning.
+pub async fn record_now(
+    env: &Env,
+    shard: Shard,
+    origin: &Origin<'_>,
+    events: &[Event],
+    changes: Vec<D1PreparedStatement>,
+) -> ApiResult<()> {
     let db = db::open(env, shard)?;
-    let jobs = ledger::record(&db, origin, events, vec![]).await?;
+    let jobs = ledger::record(&db, origin, events, changes).await?;
     enqueue(env, shard, jobs).await;
     ledger::seal(&db, origin.workspace_id).await
 }
@@ -295,7 +301,7 @@ pub async fn audit(
     }
     let event = Event { action, actor: Actor { kind: "system", id: None }, resource_id: Some(sub.id.clone()), data };
     let origin = Origin { workspace_id: &sub.workspace_id, ip: None, now_ms: now };
-    record_now(env, shard, &origin, &[event]).await
+    record_now(env, shard, &origin, &[event], vec![]).await
 }
 
 /// The signing secrets at `now`: current first, then the previous one during a rotation.

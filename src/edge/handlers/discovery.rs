@@ -1,5 +1,6 @@
 //! Public discovery documents: the OpenAPI description (with a content-hash version header and
-//! ETag revalidation) and the webhook event catalog generated from the audit action table.
+//! ETag revalidation), the webhook event catalog generated from the audit action table, and the
+//! public keys of the audit checkpoints.
 
 use crate::edge::http::{Body, Ctx, Reply};
 
@@ -22,6 +23,13 @@ pub fn openapi(cx: &Ctx) -> Reply {
 
 pub fn events() -> Reply {
     Reply::json(crate::audit::actions::catalog()).header("cache-control", "public, max-age=300")
+}
+
+/// The audit checkpoint keys (JWKS, RFC 8037 `OKP`/`Ed25519`): every signing key's public
+/// half and every retired key, each with its validity window.
+pub fn audit_keys(cx: &Ctx) -> crate::error::ApiResult<Reply> {
+    let ring = crate::edge::config::audit_keyring(&cx.env)?;
+    Ok(Reply::json(ring.jwks()).header("cache-control", "public, max-age=300"))
 }
 
 pub fn step_up_purposes() -> Reply {

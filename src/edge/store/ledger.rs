@@ -278,3 +278,11 @@ pub async fn request_groups(db: &Db, workspace_id: &str, window: Window) -> ApiR
     )
     .await
 }
+
+/// The workspace's newest sealed row, `(seq, hash)`; `(0, GENESIS_HASH)` for an empty ledger.
+/// Rows are sealed in `seq` order, so every row up to it is sealed too.
+pub async fn sealed_head(db: &Db, workspace_id: &str) -> ApiResult<(i64, String)> {
+    let sql = "SELECT seq, hash FROM audit_log WHERE workspace_id = ?1 AND hash IS NOT NULL ORDER BY seq DESC LIMIT 1";
+    let head = db::first::<Head>(db, sql, &[text(workspace_id)]).await?;
+    Ok(head.map_or((0, GENESIS_HASH.to_owned()), |h| (h.seq, h.hash)))
+}

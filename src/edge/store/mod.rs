@@ -2,6 +2,7 @@
 //! a globally unique key and then checks the workspace), so tenant isolation is structural.
 
 pub mod attestation;
+pub mod checkpoints;
 pub mod credentials;
 pub mod directory;
 pub mod invitations;

@@ -67,6 +67,7 @@ pub const TABLES: &[Table] = &[
     table("webhook_subscriptions", "workspace_id", &["id"]),
     table("webhook_messages", "workspace_id", &["subscription_id", "id"]),
     table("webhook_attempts", "workspace_id", &["id"]),
+    table("audit_checkpoints", "workspace_id", &["id"]),
     table(LEDGER, "workspace_id", &["workspace_id", "seq"]),
 ];
 
