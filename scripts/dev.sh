@@ -14,6 +14,10 @@ if [ ! -f .dev.vars ]; then
   echo "AUTH_SECRET=$(head -c 32 /dev/urandom | base64 | tr -d '=+/')" > .dev.vars
   echo "Generated .dev.vars with a random AUTH_SECRET (use the same value in your Auth.js dashboard)."
 fi
+if ! grep -q '^AUDIT_SIGNING_KEY=' .dev.vars; then
+  echo "AUDIT_SIGNING_KEY='$(audit_signing_key "dev-$(date -u +%Y-%m)")'" >> .dev.vars
+  echo "Added a new audit signing key to .dev.vars (checkpoints: README, \"Audit signing key\")."
+fi
 apply_schema "$STATE"
 if is_seeded "$STATE"; then
   echo "Demo workspace already seeded (its PAT and SCIM token were printed on the first run)."
@@ -32,7 +36,8 @@ PY
   rm -f "$STATE/demo-secrets.json" "$STATE/seed.sql"
 fi
 echo "Serving on http://127.0.0.1:8787"
-# Cron never fires under wrangler dev: tick the webhook sweeper once a minute, as Cloudflare
+# Cron never fires under wrangler dev: tick it (the webhook sweeper, the hourly audit
+# checkpoints) once a minute, as Cloudflare
 # would in production (wrangler.toml [triggers]).
 ( while sleep 60; do curl -s -o /dev/null http://127.0.0.1:8787/cdn-cgi/handler/scheduled || true; done ) &
 TICKER=$!

@@ -20,11 +20,13 @@ SECRET=$(head -c 32 /dev/urandom | base64 | tr -d '=+/')
 OPERATOR=$(head -c 32 /dev/urandom | base64 | tr -d '=+/')
 export AXIS_BASE_URL="http://127.0.0.1:$PORT" AXIS_STATE="$STATE" AXIS_SECRETS="$STATE/secrets.json" AXIS_AUTH_SECRET="$SECRET"
 export AXIS_OPERATOR_TOKEN="$OPERATOR"
+test_audit_keys
 export AXIS_PYTHON="$AXIS_TOOLS/scim-venv/bin/python"
 apply_schema "$STATE"
 seed "$STATE" "$AXIS_SECRETS" --fixtures
 setsid wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE" --inspector-port "$(free_port)" \
-  --show-interactive-dev-session=false --var "AUTH_SECRET:$SECRET" --var "OPERATOR_TOKEN:$OPERATOR" --var ACCESS_LOG:on >>"$STATE/wrangler.log" 2>&1 &
+  --show-interactive-dev-session=false --var "AUTH_SECRET:$SECRET" --var "OPERATOR_TOKEN:$OPERATOR" --var ACCESS_LOG:on \
+    --var "AUDIT_SIGNING_KEY:$AXIS_AUDIT_SIGNING_KEY" --var "AUDIT_PUBLIC_KEYS:$AXIS_AUDIT_PUBLIC_KEYS" >>"$STATE/wrangler.log" 2>&1 &
 PGID=$!
 trap 'kill -TERM -- "-$PGID" 2>/dev/null; rm -rf "$STATE"' EXIT
 wait_ready "$AXIS_BASE_URL" 60 || { tail -50 "$STATE/wrangler.log"; exit 1; }

@@ -15,6 +15,9 @@ echo "== lints (clippy, warnings are errors; the crate denies unwrap/expect/pani
 cargo clippy --lib --bins --tests -- -D warnings
 
 echo "== host unit tests"
+# The test venv's Python: docs/audit_verify.py's agreement test (host), and the e2e tests' webhook
+# receiver, which verifies deliveries with PyPI's standardwebhooks.
+export AXIS_PYTHON="$AXIS_TOOLS/scim-venv/bin/python"
 cargo test --lib --bins --test netpolicy_oracle --test schema_migrations
 
 echo "== build"
@@ -30,12 +33,12 @@ SECRET=$(head -c 32 /dev/urandom | base64 | tr -d '=+/')
 OPERATOR=$(head -c 32 /dev/urandom | base64 | tr -d '=+/')
 export AXIS_BASE_URL="http://127.0.0.1:$PORT" AXIS_STATE="$STATE" AXIS_SECRETS="$STATE/secrets.json" AXIS_AUTH_SECRET="$SECRET"
 export AXIS_OPERATOR_TOKEN="$OPERATOR"
-# The webhook receiver the e2e tests start verifies deliveries with PyPI's standardwebhooks.
-export AXIS_PYTHON="$AXIS_TOOLS/scim-venv/bin/python"
+test_audit_keys
 PGID=""
 start_worker() {
   setsid wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE" --show-interactive-dev-session=false \
-    --var "AUTH_SECRET:$SECRET" --var "OPERATOR_TOKEN:$OPERATOR" --var ACCESS_LOG:on >>"$STATE/wrangler.log" 2>&1 &
+    --var "AUTH_SECRET:$SECRET" --var "OPERATOR_TOKEN:$OPERATOR" --var ACCESS_LOG:on \
+    --var "AUDIT_SIGNING_KEY:$AXIS_AUDIT_SIGNING_KEY" --var "AUDIT_PUBLIC_KEYS:$AXIS_AUDIT_PUBLIC_KEYS" >>"$STATE/wrangler.log" 2>&1 &
   PGID=$!
   wait_ready "$AXIS_BASE_URL" 60 || { tail -50 "$STATE/wrangler.log"; exit 1; }
 }
@@ -81,7 +84,8 @@ apply_schema "$CSTATE"
 seed "$CSTATE" "$CSTATE/secrets.json" --fixtures
 CPORT=$(free_port)
 setsid wrangler dev --config wrangler.contract.toml --ip 127.0.0.1 --port "$CPORT" --persist-to "$CSTATE" \
-  --inspector-port "$(free_port)" --show-interactive-dev-session=false --var "AUTH_SECRET:$SECRET" >"$CSTATE/wrangler.log" 2>&1 &
+  --inspector-port "$(free_port)" --show-interactive-dev-session=false --var "AUTH_SECRET:$SECRET" \
+  --var "AUDIT_SIGNING_KEY:$AXIS_AUDIT_SIGNING_KEY" >"$CSTATE/wrangler.log" 2>&1 &
 CPGID=$!
 wait_ready "http://127.0.0.1:$CPORT" 60 || { tail -50 "$CSTATE/wrangler.log"; exit 1; }
 "$AXIS_TOOLS/contract-venv/bin/python" tests/contract/run.py "http://127.0.0.1:$CPORT" "$CSTATE/secrets.json" "$CSTATE/report"

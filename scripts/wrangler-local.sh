@@ -50,3 +50,22 @@ raised_limits_config() {
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# audit_signing_key KID [NOT_BEFORE]: a new Ed25519 audit signing key, as the private JWK that
+# AUDIT_SIGNING_KEY holds (node's own crypto; README, "Audit signing key").
+audit_signing_key() {
+  node -e 'const [kid, nb] = process.argv.slice(1);
+const k = require("crypto").generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" });
+console.log(JSON.stringify({ kid, ...k, ...(nb ? { notBefore: nb } : {}) }))' "$@"
+}
+
+# test_audit_keys: exports the audit keys a test worker runs with, as a rotation leaves them: a
+# signing key closed on 2026-01-01 (its private half still configured), the current one since
+# then, and a retired public-only key of 2025 (AXIS_AUDIT_SIGNING_KEY, AXIS_AUDIT_PUBLIC_KEYS).
+test_audit_keys() {
+  local old current retired
+  old=$(audit_signing_key e2e-2025 | sed 's/}$/,"notBefore":"2025-01-01T00:00:00.000Z","notAfter":"2026-01-01T00:00:00.000Z"}/')
+  current=$(audit_signing_key e2e-2026 2026-01-01T00:00:00.000Z)
+  retired=$(audit_signing_key e2e-2024 | sed 's/"d":"[^"]*",//; s/}$/,"notAfter":"2025-01-01T00:00:00.000Z"}/')
+  export AXIS_AUDIT_SIGNING_KEY="{\"keys\":[$old,$current]}" AXIS_AUDIT_PUBLIC_KEYS="{\"keys\":[$retired]}"
+}

@@ -5,6 +5,8 @@ mod common;
 
 #[path = "e2e/audit.rs"]
 mod audit;
+#[path = "e2e/audit_checkpoints.rs"]
+mod audit_checkpoints;
 #[path = "e2e/auth.rs"]
 mod auth;
 #[path = "e2e/contract.rs"]

@@ -93,3 +93,39 @@ fn a_webhook_retry_in_flight_survives_the_restart() {
     assert_eq!(log[0]["outcome"], "delivered", "{log}");
     assert_eq!((log[1]["outcome"].as_str(), log[1]["responseStatus"].as_u64()), (Some("retrying"), Some(503)));
 }
+
+/// The cron (as Cloudflare fires it: `/cdn-cgi/handler/scheduled` under wrangler dev) signs the
+/// head of each workspace whose chain moved since its last checkpoint, at most hourly. Nothing
+/// before this test touches `ws_witness` or ticks the cron.
+#[test]
+fn the_cron_checkpoints_an_active_workspace_at_most_hourly() {
+    use axissynapse_edge::audit::checkpoint::{self, keys_from_jwks, SignedCheckpoint};
+    let s = login("owner@witness.test");
+    let list = || req("GET", "/api/settings/audit-log/checkpoints").session(&s).send().ok()["items"].clone();
+    let tick = || {
+        let resp = ureq::get(&format!("{}/cdn-cgi/handler/scheduled", base())).call().expect("cron tick");
+        assert_eq!(resp.status().as_u16(), 200);
+    };
+    assert_eq!(list(), json!([]), "ws_witness has no checkpoint yet");
+    let head = req("GET", "/api/settings/audit-log?limit=1").session(&s).send().ok()["items"][0].clone();
+    assert!(head["seq"].as_i64().unwrap() > 25, "25 seeded rows and this sign-in: {head}");
+
+    tick();
+    let items = list();
+    assert_eq!(items.as_array().map(Vec::len), Some(1), "{items}");
+    let cp = &items[0];
+    assert_eq!(cp["source"], "cron");
+    assert_eq!(cp["seq"], head["seq"], "the head as of the tick");
+    assert_eq!(cp["hash"], head["hash"]);
+    let keys = keys_from_jwks(&req("GET", "/api/developers/audit-keys.json").send().ok()).unwrap();
+    let signed = SignedCheckpoint::from_json(cp).unwrap();
+    checkpoint::verify(&signed, &keys, checkpoint::verify_ed25519).unwrap_or_else(|e| panic!("{e:?}: {cp}"));
+    let rows = req("GET", "/api/settings/audit-log?action=AUDIT_CHECKPOINT_SIGNED").session(&s).send().ok();
+    assert_eq!(rows["items"][0]["actor"], json!({"type": "system", "id": null}), "{rows}");
+    assert_eq!(&rows["items"][0]["data"], cp);
+
+    // Within the hour, new activity or not, the cron does not sign this workspace again.
+    login("owner@witness.test");
+    tick();
+    assert_eq!(list().as_array().map(Vec::len), Some(1), "at most one cron checkpoint an hour");
+}

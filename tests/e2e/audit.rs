@@ -478,6 +478,21 @@ fn export_stream(who: Who, params: &[(&str, &str)], mut after_first_chunk: impl 
     Streamed { status, headers, first_byte, total: started.elapsed(), body }
 }
 
+/// The `type` of an export's closing checkpoint line.
+const CHECKPOINT_TYPE: &str = "axissynapse.audit.checkpoint.v1";
+
+/// The rows of an NDJSON export: every line but the closing checkpoint, which must be there.
+fn ndjson_rows(body: &[u8]) -> Vec<Value> {
+    let mut lines: Vec<Value> = std::str::from_utf8(body)
+        .expect("UTF-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("NDJSON line"))
+        .collect();
+    let last = lines.pop().expect("an NDJSON export ends with its checkpoint line");
+    assert_eq!(last["type"], CHECKPOINT_TYPE, "{last}");
+    lines
+}
+
 /// One CSV field: its unescaped text and whether it was quoted on the wire.
 #[derive(Debug, Clone)]
 struct Field {
@@ -989,10 +1004,9 @@ fn one_workspace_never_sees_another_workspaces_rows() {
     let out = export_stream(o, &[("format", "ndjson"), ("userId", "u_demo_admin")], || {});
     assert_eq!(out.status, 200);
     assert_eq!(out.header("x-axissynapse-export-rows"), Some("0"));
-    assert!(out.body.is_empty(), "{}", String::from_utf8_lossy(&out.body));
+    assert_eq!(ndjson_rows(&out.body), Vec::<Value>::new(), "{}", String::from_utf8_lossy(&out.body));
     let out = export_stream(o, &[("format", "ndjson")], || {});
-    let lines: Vec<Value> =
-        String::from_utf8(out.body).unwrap().lines().map(|l| serde_json::from_str(l).expect("NDJSON line")).collect();
+    let lines = ndjson_rows(&out.body);
     assert!(!lines.is_empty());
     check_other(&lines);
     // And the other way round.
@@ -1148,7 +1162,10 @@ fn filtered_ndjson_export_is_complete_and_audited_before_streaming() {
 
     let text = String::from_utf8(out.body).expect("UTF-8");
     assert!(text.ends_with('\n'), "every line LF-terminated");
-    let lines: Vec<&str> = text.split_terminator('\n').collect();
+    let mut lines: Vec<&str> = text.split_terminator('\n').collect();
+    let checkpoint: Value = serde_json::from_str(lines.pop().unwrap()).expect("the last line is JSON");
+    assert_eq!(checkpoint["type"], CHECKPOINT_TYPE, "the last line is the export's checkpoint");
+    assert_eq!(checkpoint["export"]["filters"], json!({"action": "ACCOUNT_SIGNIN_FAILED"}));
     assert_eq!(lines.len(), 5_025);
     for (i, line) in lines.iter().enumerate() {
         let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("line {i} not JSON ({e}): {line}"));
@@ -1214,7 +1231,7 @@ fn small_exports_by_pat_carry_the_filtered_rows_and_are_audited_as_the_pat() {
     assert_eq!(audits[0]["data"]["truncated"], false);
     assert_eq!(audits[0]["data"]["filters"], json!({"resourceType": "pat", "resourceId": token_id}));
 
-    // Empty exports: CSV is just the header, NDJSON is empty; both audited with 0 rows.
+    // Empty exports: CSV is just the header, NDJSON just its checkpoint; both audited with 0 rows.
     let marker = unique("Empty");
     let out = export_stream(who, &[("format", "csv"), ("q", &marker)], || {});
     assert_eq!(out.header("x-axissynapse-export-rows"), Some("0"));
@@ -1222,7 +1239,7 @@ fn small_exports_by_pat_carry_the_filtered_rows_and_are_audited_as_the_pat() {
     let marker_nd = unique("EmptyNd");
     let out = export_stream(who, &[("format", "ndjson"), ("q", &marker_nd)], || {});
     assert_eq!(out.header("x-axissynapse-export-rows"), Some("0"));
-    assert!(out.body.is_empty());
+    assert_eq!(ndjson_rows(&out.body), Vec::<Value>::new(), "no rows, only the checkpoint line");
     for (m, format) in [(&marker, "csv"), (&marker_nd, "ndjson")] {
         let (audits, _) = query(who, &[("action", "ACCOUNT_AUDIT_LOG_EXPORTED"), ("q", m)]);
         assert_eq!(audits.len(), 1, "{audits:?}");

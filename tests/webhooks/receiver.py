@@ -10,7 +10,7 @@ Usage: receiver.py PORT LOG [CONTROL_JSON]
       hold: true keeps every delivery waiting for its answer (logged at once) until a
       {"hold": false}, so the worker's queue consumer stays busy with its batch.
   GET /_received   every logged delivery, as a JSON list
-  anything else    a delivery: {"id", "type", "eventId", "verified": [bool per secret],
+  anything else    a delivery: {"id", "type", "eventId", "data", "verified": [bool per secret],
                    "signatures", "status", "at"} appended to LOG (flushed), then answered.
 """
 import json
@@ -90,7 +90,7 @@ class Handler(BaseHTTPRequestHandler):
                 payload = {}
             row = {"id": headers.get("webhook-id"), "type": payload.get("type"), "eventId": payload.get("id"),
                    "workspaceId": payload.get("workspaceId"), "eventTimestamp": payload.get("timestamp"),
-                   "payloadKeys": sorted(payload),
+                   "payloadKeys": sorted(payload), "data": payload.get("data"),
                    "verified": checks, "signatures": len(headers.get("webhook-signature", "").split()),
                    "status": status, "path": self.path, "at": time.time()}
             with open(LOG, "a") as f:
