@@ -1,8 +1,8 @@
 // Audit log (issue 18): filters kept in the URL, keyset paging as the list scrolls (and a
 // "Load more" button), each row's full data on demand, CSV/NDJSON export of the same filters,
-// the hash chain's integrity, and a chart of events per hour by category
-// (GET /api/settings/audit-log/histogram).
-import { h, show, field, when } from "./dom.js";
+// the hash chain's integrity, a chart of events per hour by category
+// (GET /api/settings/audit-log/histogram), and the signed checkpoints of the chain (issue 20).
+import { h, show, field, when, section, status, said, busy, download } from "./dom.js";
 import { api, problem } from "./api.js";
 import { HOUR, hourlyChart } from "./chart.js";
 
@@ -44,9 +44,12 @@ export async function render(main) {
     h("div", { class: "actions exports" },
       h("span", { class: "muted" }, "Export these events:"),
       h("a", { class: "button", href: `${LOG}/export?${query(filters, { format: "csv" })}`, download: "" }, "Download CSV"),
-      h("a", { class: "button", href: `${LOG}/export?${query(filters, { format: "ndjson" })}`, download: "" }, "Download NDJSON")),
+      h("a", { class: "button", href: `${LOG}/export?${query(filters, { format: "ndjson" })}`, download: "" }, "Download NDJSON"),
+      h("a", { class: "button", href: `${LOG}/export?format=checkpoint`, download: "" }, "Download checkpoint"),
+      h("span", { class: "muted" }, "(of your latest export: a CSV's proof)")),
     chart,
-    list);
+    list,
+    checkpoints());
   await Promise.all([integrity(badge), drawChart(chart, filters), events(list, filters)]);
 }
 
@@ -214,4 +217,43 @@ async function drawChart(section, filters) {
   if (!result.ok) return show(section, title, await problem(result));
   show(section, title, hourlyChart(section, { id: "chart", title: "Events per hour by category", data: result.body,
     keys: result.body.categories, colour, noun: "event", legend: "Categories" }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signed checkpoints: the chain head signed with Ed25519, verifiable offline
+// ---------------------------------------------------------------------------------------------
+
+function checkpoints() {
+  const outcome = status();
+  const body = h("tbody");
+  const sign = h("button", { type: "button" }, "Sign the chain head now");
+  const box = section("checkpoints", "Signed checkpoints",
+    h("p", { class: "muted" }, "Each checkpoint is an Ed25519 signature over the chain's newest row. Keep one, and ",
+      h("code", {}, "audit-verify"), " proves a later export rewrote nothing before it. Keys: ",
+      h("a", { href: "/api/developers/audit-keys.json" }, "audit-keys.json"), "."),
+    h("div", { class: "actions" }, sign), outcome,
+    h("div", { class: "table-wrap" }, h("table", {},
+      h("caption", { class: "visually-hidden" }, "Checkpoints, newest first"),
+      h("thead", {}, h("tr", {}, ["Signed", "Head seq", "Made by", "Key", ""].map((t) => h("th", { scope: "col" }, t)))),
+      body)));
+  const load = async () => {
+    const result = await api("GET", `${LOG}/checkpoints?limit=10`);
+    if (!result.ok) return show(body, h("tr", {}, h("td", { colspan: 5 }, await problem(result))));
+    if (!result.body.items.length) return show(body, h("tr", {}, h("td", { colspan: 5, class: "muted" }, "No checkpoint yet.")));
+    show(body, result.body.items.map((c) => h("tr", {},
+      h("td", { "data-label": "Signed" }, h("time", { datetime: c.time }, when(c.time))),
+      h("td", { "data-label": "Head seq" }, String(c.seq)),
+      h("td", { "data-label": "Made by" }, c.source),
+      h("td", { "data-label": "Key" }, h("code", {}, c.kid)),
+      h("td", {}, h("button", { type: "button", class: "link", "aria-label": `Download checkpoint at seq ${c.seq}`,
+        onclick: () => download(`audit-checkpoint-${c.seq}.json`, JSON.stringify(c, null, 2), "application/json") }, "Download")))));
+  };
+  sign.addEventListener("click", () => busy(sign, async () => {
+    const result = await api("POST", `${LOG}/checkpoints`);
+    if (!result.ok) return show(outcome, await problem(result));
+    said(outcome, `Signed the head at seq ${result.body.seq}.`);
+    await load();
+  }));
+  load();
+  return box;
 }

@@ -94,10 +94,34 @@ test("audit log: badge, chart, paging, a row's data, filters in the URL, exports
         assert.match(lines[0], /^id,seq,occurredAt,action/);
         assert.equal(lines.length, 13, text);
       } else {
-        assert.equal(lines.length, 12, text);
-        assert.deepEqual(lines.map((l) => JSON.parse(l).action), Array(12).fill("ACCOUNT_SIGNIN_FAILED"));
+        assert.equal(lines.length, 13, text);
+        const parsed = lines.map((l) => JSON.parse(l));
+        const checkpoint = parsed.pop();
+        assert.deepEqual(parsed.map((l) => l.action), Array(12).fill("ACCOUNT_SIGNIN_FAILED"));
+        assert.equal(checkpoint.type, "axissynapse.audit.checkpoint.v1", "the NDJSON ends with its checkpoint");
+        assert.deepEqual(checkpoint.export.filters, Object.fromEntries([...href.searchParams].filter(([k]) => k !== "format")));
       }
     }
+    // The CSV's proof: the checkpoint of the latest export (the NDJSON's, just above).
+    const proof = page.getByRole("link", { name: "Download checkpoint" });
+    const [sidecar] = await Promise.all([page.waitForEvent("download"), proof.click()]);
+    assert.match(sidecar.suggestedFilename(), /^audit-log-.*\.checkpoint\.json$/);
+    const stored = JSON.parse(readFileSync(await sidecar.path(), "utf8"));
+    assert.equal(stored.source, "export");
+    assert.match(stored.sig, /^[A-Za-z0-9_-]{86}$/);
+
+    // Checkpoints: the exports' are listed; signing one now adds it at the top.
+    const listed = page.locator("#checkpoints tbody tr");
+    await page.getByRole("button", { name: "Sign the chain head now" }).click();
+    await page.getByText(/^Signed the head at seq \d+\.$/).waitFor();
+    assert.match(await listed.first().textContent(), /api/);
+    assert.ok(await listed.count() >= 3, "the two exports' checkpoints and this one");
+    const [saved] = await Promise.all([page.waitForEvent("download"),
+      listed.first().getByRole("button", { name: /^Download checkpoint at seq \d+$/ }).click()]);
+    const mine = JSON.parse(readFileSync(await saved.path(), "utf8"));
+    assert.equal(mine.source, "api");
+    assert.equal(mine.kid, "e2e-2026");
+    await audit(page, "audit-log-checkpoints");
 
     // A filter the API refuses is explained, not thrown.
     await page.goto(`${base}/portal/audit?action=lower`);

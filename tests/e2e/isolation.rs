@@ -135,6 +135,7 @@ const MATRIX: &[(&str, &str, &str, &[Check])] = &[
     ("GET", "/api/developers/bench/signature", NONE, &[Public]),
     ("GET", "/api/developers/bench/binding", NONE, &[Public]),
     ("GET", "/api/developers/bench/saml", NONE, &[Public]),
+    ("GET", "/api/developers/bench/checkpoint", NONE, &[Public]),
     ("POST", "/api/auth/login", EMPTY, &[Public]),
     ("POST", "/api/auth/login/mfa", EMPTY, &[Public]),
     ("POST", "/api/auth/sso/discover", DISCOVER_A, &[SsoPublic]),

@@ -4,7 +4,7 @@
 //! every verification (what one request pays); the default imports it once (the verify alone). It also proves that the edge's
 //! verifier accepts the same vectors the host tests verify with pure-Rust crypto, and refuses
 //! them once tampered. `bench/binding` times round trips to D1 and the rate-limiting binding
-//! the same way. Answers 404 unless ENVIRONMENT is "development".
+//! the same way; `bench/checkpoint` times signing an audit checkpoint. Answers 404 unless ENVIRONMENT is "development".
 
 use serde_json::json;
 use sha2::Digest;
@@ -21,6 +21,7 @@ use crate::webauthn::{AttestationObject, SignatureCheck};
 const MAX_SIGNATURE_ROUNDS: u32 = 5_000;
 const MAX_BINDING_ROUNDS: u32 = 1_000;
 const MAX_SAML_ROUNDS: u32 = 500;
+const MAX_CHECKPOINT_ROUNDS: u32 = 2_000;
 
 fn vector(alg: &str) -> ApiResult<&'static str> {
     match alg {
@@ -149,4 +150,26 @@ async fn saml_verifies(xml: &str, key: &crate::webauthn::CoseKey) -> ApiResult<b
         }
     }
     Ok(!parsed.checks.is_empty())
+}
+
+/// `n` audit checkpoints signed as the worker signs one (`crypto::sign_ed25519`: import the
+/// private JWK, sign, import the public key, verify), with the configured signing key, over a
+/// fixed head; nothing is stored. Each signature is verified under the published `x` before
+/// it counts (a failure answers 500), as for a real checkpoint.
+pub async fn checkpoint(cx: &mut Ctx) -> ApiResult<Reply> {
+    use crate::audit::checkpoint::Checkpoint;
+    let rounds = rounds(cx, MAX_CHECKPOINT_ROUNDS)?;
+    let ring = config::audit_keyring(&cx.env)?;
+    let key = ring.signer_at(cx.now_ms).ok_or_else(|| ApiError::new(ErrorCode::AuditSigningNotConfigured))?;
+    let checkpoint = Checkpoint {
+        workspace_id: "ws_bench".into(),
+        seq: 50_000,
+        hash: "ab".repeat(32),
+        time_ms: cx.now_ms,
+        key_id: key.public.kid.clone(),
+    };
+    for _ in 0..rounds {
+        crate::edge::crypto::sign_ed25519(key, &checkpoint.signing_bytes()).await?;
+    }
+    Ok(Reply::json(json!({"rounds": rounds, "kid": key.public.kid})))
 }

@@ -132,6 +132,7 @@ pub async fn dispatch(
         Op::Portal => portal::page(param.as_deref()),
         Op::PortalAsset => portal::asset(cx, &id()?),
         Op::SignatureBench => bench::signature(cx).await,
+        Op::CheckpointBench => bench::checkpoint(cx).await,
         Op::BindingBench => bench::binding(cx).await,
         Op::SamlBench => bench::saml(cx).await,
         Op::PasskeyOptions => passkeys::registration_options(cx, &who()?).await,
