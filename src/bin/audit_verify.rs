@@ -1,15 +1,21 @@
-//! `audit-verify`: checks an NDJSON audit export offline, without trusting the service.
+//! `audit-verify`: checks an audit export (NDJSON or CSV) offline, without trusting the service.
 //!
-//! Usage: `audit-verify EXPORT.ndjson --keys AUDIT-KEYS.json [--checkpoint EARLIER.json]`
+//! Usage: `audit-verify EXPORT --keys AUDIT-KEYS.json [--export-checkpoint CHECKPOINT.json]
+//! [--checkpoint EARLIER.json]`
 //!
-//! `EXPORT.ndjson` is `GET /api/settings/audit-log/export?format=ndjson` ending with its
-//! checkpoint line; `AUDIT-KEYS.json` is the JWKS of `GET /api/developers/audit-keys.json`;
-//! `EARLIER.json` is a checkpoint kept from before (an earlier export's last line, or a webhook's
-//! `AUDIT_CHECKPOINT_SIGNED`), which the export's checkpoint must extend. Every row hash is
-//! recomputed, every link and the signed head checked (`axissynapse_edge::audit::verify_export`).
+//! `EXPORT` is `GET /api/settings/audit-log/export?format=ndjson` (ending with its checkpoint
+//! line) or `?format=csv` (recognised by its header line, whatever the file is called; its
+//! checkpoint is the `?format=checkpoint` download, given as `--export-checkpoint`, which is
+//! refused for an NDJSON export that carries its own). `AUDIT-KEYS.json` is the JWKS of
+//! `GET /api/developers/audit-keys.json`; `EARLIER.json` is a checkpoint kept from before (an
+//! earlier export's, or a webhook's `AUDIT_CHECKPOINT_SIGNED`), which the export's checkpoint
+//! must extend. Rows may be newest first or oldest first; a filtered export (non-empty
+//! `export.filters` in its checkpoint) has its rows verified individually and its gaps listed.
+//! See `docs/audit-verification.md` and `axissynapse_edge::audit::verify_export`.
 //!
-//! Exit status: 0 verified; 1 the export does not verify (the line names the first bad `seq`
-//! and what is wrong); 2 usage, an unreadable file or one that does not parse.
+//! Exit status: 0 verified (the report says what was proven); 1 the export does not verify (the
+//! line names the first bad `seq` and what is wrong); 2 usage, an unreadable file or one that
+//! does not parse.
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
@@ -28,24 +34,26 @@ fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
 mod host {
-    use axissynapse_edge::audit::checkpoint::{keys_from_jwks, verify_ed25519, SignedCheckpoint};
-    use axissynapse_edge::audit::verify_export::{parse_ndjson, verify_export};
-    use axissynapse_edge::time;
+    use axissynapse_edge::audit::checkpoint::{keys_from_jwks, verify_ed25519, PublicKey, SignedCheckpoint};
+    use axissynapse_edge::audit::csv_read::{is_csv, parse_csv};
+    use axissynapse_edge::audit::verify_export::{parse_ndjson, verify_export, ExportCheckpoint, ExportRow};
 
-    const USAGE: &str = "usage: audit-verify EXPORT.ndjson --keys AUDIT-KEYS.json [--checkpoint EARLIER.json]";
+    const USAGE: &str = "usage: audit-verify EXPORT --keys AUDIT-KEYS.json [--export-checkpoint CHECKPOINT.json] [--checkpoint EARLIER.json]";
 
     struct Args<'a> {
         export: &'a str,
         keys: &'a str,
+        export_checkpoint: Option<&'a str>,
         earlier: Option<&'a str>,
     }
 
     fn parse_args(args: &[String]) -> Result<Args<'_>, String> {
-        let (mut export, mut keys, mut earlier) = (None, None, None);
+        let (mut export, mut keys, mut export_checkpoint, mut earlier) = (None, None, None, None);
         let mut it = args.iter();
         while let Some(a) = it.next() {
             let slot = match a.as_str() {
                 "--keys" => &mut keys,
+                "--export-checkpoint" => &mut export_checkpoint,
                 "--checkpoint" => &mut earlier,
                 flag if flag.starts_with("--") => return Err(format!("unknown option {flag}\n{USAGE}")),
                 path => {
@@ -63,6 +71,7 @@ mod host {
         Ok(Args {
             export: export.ok_or_else(|| format!("no export file\n{USAGE}"))?,
             keys: keys.ok_or_else(|| format!("--keys is required\n{USAGE}"))?,
+            export_checkpoint,
             earlier,
         })
     }
@@ -72,54 +81,60 @@ mod host {
         serde_json::from_str(&text).map_err(|e| format!("{path}: not JSON: {e}"))
     }
 
-    /// Runs the verifier; returns the exit status and the one message to print.
+    /// Runs the verifier; returns the exit status and the message to print.
     pub(crate) fn run(args: &[String], read: impl Fn(&str) -> Result<String, String>) -> (i32, String) {
         match prepare(args, &read) {
             Err(message) => (2, message),
-            Ok((rows, checkpoint, earlier, keys)) => {
-                match verify_export(&rows, &checkpoint, earlier.as_ref(), &keys, verify_ed25519) {
-                    Err(e) => (1, format!("FAIL {e}")),
-                    Ok(s) => {
-                        let c = &checkpoint.checkpoint;
-                        let mut message = format!(
-                            "OK workspace {} rows {}..={} ({} rows) head {} signed by {} at {}",
-                            s.workspace_id,
-                            s.first_seq,
-                            s.head_seq,
-                            s.rows,
-                            s.head_hash,
-                            c.key_id,
-                            time::format_ms(c.time_ms)
-                        );
-                        if let Some(e) = &earlier {
-                            message += &format!("; extends the checkpoint at seq {}", e.checkpoint.seq);
-                        }
-                        (0, message)
-                    }
-                }
-            }
+            Ok(p) => match verify_export(&p.rows, &p.checkpoint, p.earlier.as_ref(), &p.keys, verify_ed25519) {
+                Err(e) => (1, format!("FAIL {e}")),
+                Ok(summary) => (0, summary.to_string()),
+            },
         }
     }
 
-    type Prepared = (
-        Vec<axissynapse_edge::audit::verify_export::ExportRow>,
-        SignedCheckpoint,
-        Option<SignedCheckpoint>,
-        Vec<axissynapse_edge::audit::checkpoint::PublicKey>,
-    );
+    struct Prepared {
+        rows: Vec<ExportRow>,
+        checkpoint: ExportCheckpoint,
+        earlier: Option<SignedCheckpoint>,
+        keys: Vec<PublicKey>,
+    }
 
     fn prepare(args: &[String], read: &impl Fn(&str) -> Result<String, String>) -> Result<Prepared, String> {
         let args = parse_args(args)?;
         let keys = keys_from_jwks(&json(args.keys, read)?).map_err(|e| format!("{}: {e}", args.keys))?;
         let text = read(args.export).map_err(|e| format!("{}: {e}", args.export))?;
-        let (rows, checkpoint) =
-            parse_ndjson(&text).map_err(|e| format!("{}:{}: {}", args.export, e.line, e.reason))?;
-        let checkpoint = checkpoint.ok_or_else(|| format!("{}: no checkpoint line at the end", args.export))?;
+        let at_line =
+            |e: axissynapse_edge::audit::verify_export::LineError| format!("{}:{}: {}", args.export, e.line, e.reason);
+        let (rows, own) = if is_csv(&text) {
+            (parse_csv(&text).map_err(at_line)?, None)
+        } else {
+            parse_ndjson(&text).map_err(at_line)?
+        };
+        let given = match args.export_checkpoint {
+            None => None,
+            Some(path) => Some(ExportCheckpoint::from_json(&json(path, read)?).map_err(|e| format!("{path}: {e}"))?),
+        };
+        let checkpoint = match (own, given) {
+            (Some(_), Some(_)) => {
+                return Err(format!(
+                    "{}: carries its own checkpoint line; --export-checkpoint is for a CSV export",
+                    args.export
+                ))
+            }
+            (Some(c), None) | (None, Some(c)) => c,
+            (None, None) if is_csv(&text) => {
+                return Err(format!(
+                    "{}: a CSV export needs --export-checkpoint (its ?format=checkpoint download)",
+                    args.export
+                ))
+            }
+            (None, None) => return Err(format!("{}: no checkpoint line at the end", args.export)),
+        };
         let earlier = match args.earlier {
             None => None,
             Some(path) => Some(SignedCheckpoint::from_json(&json(path, read)?).map_err(|e| format!("{path}: {e}"))?),
         };
-        Ok((rows, checkpoint, earlier, keys))
+        Ok(Prepared { rows, checkpoint, earlier, keys })
     }
 
     #[cfg(test)]

@@ -217,7 +217,10 @@ pub async fn histogram(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
         if current.as_ref().is_some_and(|(hour, _)| *hour != cell.hour) {
             buckets.extend(current.take().map(bucket));
         }
-        current.get_or_insert_with(|| (cell.hour, serde_json::Map::new())).1.insert(cell.category.clone(), json!(cell.n));
+        current
+            .get_or_insert_with(|| (cell.hour, serde_json::Map::new()))
+            .1
+            .insert(cell.category.clone(), json!(cell.n));
     }
     buckets.extend(current.map(bucket));
     Ok(Reply::json(json!({

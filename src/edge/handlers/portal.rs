@@ -22,7 +22,8 @@ pub struct Asset {
 include!(concat!(env!("OUT_DIR"), "/portal_assets.rs"));
 
 /// The portal's pages: `/portal` is the sign-in page.
-pub const PAGES: &[&str] = &["signin", "security", "audit", "users", "saml", "scim", "network", "attestation", "webhooks"];
+pub const PAGES: &[&str] =
+    &["signin", "security", "audit", "users", "saml", "scim", "network", "attestation", "webhooks"];
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -96,7 +97,8 @@ mod tests {
 
     #[test]
     fn errors_json_names_every_code_with_its_fix() {
-        let errors: serde_json::Value = serde_json::from_str(asset_named("errors.json").expect("errors.json").body).unwrap();
+        let errors: serde_json::Value =
+            serde_json::from_str(asset_named("errors.json").expect("errors.json").body).unwrap();
         assert_eq!(errors["STEP_UP_REQUIRED"]["status"], 401);
         assert!(errors["ACCOUNT_LOCKED"]["fix"].as_str().is_some_and(|f| f.contains("Retry-After")));
         assert!(errors["checks"]["audience_mismatch"].as_str().is_some_and(|m| m.contains("spEntityId")), "{errors}");

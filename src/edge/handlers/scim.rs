@@ -301,7 +301,8 @@ async fn list_users(cx: &Ctx, c: &ScimClient, q: ListQuery, prefetched: Option<P
         (sql, Some((filtered, page))) => page_total(&db, ws, sql.map(|(_, s)| s).as_ref(), &q, page, filtered).await?,
         (sql, None) => read_users(&cx.lagging_db()?, ws, sql, (&q, &window), &base).await?,
     };
-    let resources = users.into_iter().map(|u| projection.apply(&USER_TYPE, resource::into_user_resource(u, &base))).collect();
+    let resources =
+        users.into_iter().map(|u| projection.apply(&USER_TYPE, resource::into_user_resource(u, &base))).collect();
     Ok(scim_json(resource::list_response(resources, total, q.start_index)))
 }
 

@@ -13,11 +13,11 @@ use worker::{D1PreparedStatement, D1Result};
 use crate::edge::db::{self, int, opt_text, text, Db};
 use crate::edge::http::fault;
 use crate::error::ApiResult;
+use crate::scim::anchors::{Anchor, Anchors};
 use crate::scim::etag::Expect;
 use crate::scim::filter::sql::{SqlFilter, SqlParam};
 use crate::scim::resource::{StoredGroup, StoredUser, UserColumns, MAX_START_INDEX};
 use crate::scim::schema::{ResourceType, GROUP_TYPE, USER_TYPE};
-use crate::scim::anchors::{Anchor, Anchors};
 use crate::scim::sort::Sort;
 /// Whose rows a read may see (`?1` binds its value).
 pub use crate::tenancy::WorkspaceRef as Scope;
@@ -350,10 +350,8 @@ pub async fn users(
 }
 
 pub fn user_stmt(db: &Db, scope: Scope<'_>, id: &str) -> ApiResult<D1PreparedStatement> {
-    let sql = format!(
-        "SELECT {USER_JSON} AS user FROM users u WHERE u.workspace_id = {} AND u.id = ?2",
-        scope.sql("?1")
-    );
+    let sql =
+        format!("SELECT {USER_JSON} AS user FROM users u WHERE u.workspace_id = {} AND u.id = ?2", scope.sql("?1"));
     db::stmt(db, &sql, &[text(scope.value()), text(id)])
 }
 
