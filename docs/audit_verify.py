@@ -2,11 +2,9 @@
 """Offline verifier of an AxisSynapse audit export, NDJSON or CSV (issue 20); needs only `cryptography`.
 
 Usage: audit_verify.py EXPORT --keys AUDIT-KEYS.json [--export-checkpoint CP.json] [--checkpoint EARLIER.json]
-Exit 0 verified, 1 not verified ("FAIL seq N: what"), 2 usage or unreadable input. The same
-checks, in the same order and with the same messages, as the Rust `audit-verify`
-(src/audit/verify_export.rs); the encodings are in docs/audit-verification.md.
-Limitation: NDJSON `data` is re-serialised as serde_json does (compact, keys sorted); floats
-written with an exponent (1e20) are spelled differently by Python and fail as altered rows.
+Exit 0 verified, 1 not ("FAIL seq N: what"), 2 usage or unreadable input: the same checks, order and
+messages as the Rust `audit-verify`. Reference: docs/audit-verification.md (limitation: NDJSON floats
+written with an exponent, 1e20, are re-serialised differently by Python and fail as altered rows).
 """
 import argparse, base64, calendar, collections, csv, datetime, hashlib, io, json, re, struct, sys
 from cryptography.exceptions import InvalidSignature
@@ -48,8 +46,9 @@ def data_texts(v):
         except ValueError: yield v  # the raw-text fallback of ledger::to_json
 
 def from_json(r):
-    a, res = r["actor"], r["resource"] if r["resource"] is not None else {}
-    base = (r["id"], ms(r["occurredAt"]), r["action"], a["type"], a.get("id"), res.get("type"), res.get("id"), r.get("ip"))
+    a, res = r["actor"], r.get("resource")
+    rt, rid = (None, None) if res is None else (res["type"], res.get("id"))
+    base = (r["id"], ms(r["occurredAt"]), r["action"], a["type"], a.get("id"), rt, rid, r.get("ip"))
     return Row(r["seq"], r["prevHash"], r["hash"], [base + (d,) for d in data_texts(r["data"])])
 
 def unneutralise(c): return c[1:] if c[:1] == "'" and c[1:2] and c[1] in "=+-@\t\r" else c
