@@ -155,6 +155,7 @@ def check_earlier(earlier, cp, rows, filters, linked, keys):
 def read_export(path, cp_path):
     body = open(path, encoding="utf-8", newline="").read().lstrip("\ufeff")
     if body.split("\n", 1)[0].rstrip("\r") == ",".join(COLUMNS):
+        csv.field_size_limit(2**31 - 1)  # a `data` cell may exceed the default 128 KiB
         recs = list(csv.reader(io.StringIO(body, newline=""), strict=True))
         rows, cp = [from_csv(c) for c in recs[1:]], None
     else:

@@ -365,30 +365,46 @@ pub struct ExportSummary {
 
 impl std::fmt::Display for ExportSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let signed = format!("head {} signed by {} at {}", self.head_hash, self.key_id, time::format_ms(self.time_ms));
-        let Mode::Filtered { filters, filtered_out } = &self.mode else {
-            write!(
-                f,
-                "OK workspace {} rows {}..={} ({} rows) {signed}",
-                self.workspace_id, self.first_seq, self.head_seq, self.rows
-            )?;
-            if self.first_seq > 1 {
-                write!(f, "; rows before seq {} are not in this export", self.first_seq)?;
-            }
-            return match self.earlier {
-                Some((seq, _)) => write!(f, "; extends the checkpoint at seq {seq}"),
-                None => Ok(()),
-            };
-        };
+        match &self.mode {
+            Mode::Chain => self.fmt_chain(f),
+            Mode::Filtered { filters, filtered_out } => self.fmt_filtered(f, filters, filtered_out),
+        }
+    }
+}
+
+impl ExportSummary {
+    fn signed(&self) -> String {
+        format!("head {} signed by {} at {}", self.head_hash, self.key_id, time::format_ms(self.time_ms))
+    }
+
+    fn fmt_chain(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (ws, first, head, rows) = (&self.workspace_id, self.first_seq, self.head_seq, self.rows);
+        write!(f, "OK workspace {ws} rows {first}..={head} ({rows} rows) {}", self.signed())?;
+        if first > 1 {
+            write!(f, "; rows before seq {first} are not in this export")?;
+        }
+        match self.earlier {
+            Some((seq, _)) => write!(f, "; extends the checkpoint at seq {seq}"),
+            None => Ok(()),
+        }
+    }
+
+    fn fmt_filtered(
+        &self,
+        f: &mut std::fmt::Formatter<'_>,
+        filters: &[(String, String)],
+        filtered_out: &[(i64, i64)],
+    ) -> std::fmt::Result {
         let filters: serde_json::Map<String, Value> =
             filters.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
         writeln!(
             f,
-            "OK FILTERED export of workspace {} (filters {}): {} rows verified individually (each row's hash, and the link between rows with consecutive seqs), not as a complete chain; checkpoint at seq {} {signed}",
+            "OK FILTERED export of workspace {} (filters {}): {} rows verified individually (each row's hash, and the link between rows with consecutive seqs), not as a complete chain; checkpoint at seq {} {}",
             self.workspace_id,
             Value::Object(filters),
             self.rows,
-            self.head_seq
+            self.head_seq,
+            self.signed()
         )?;
         write!(f, "filtered out (not in this export): {}", ranges(filtered_out))?;
         match self.linked_from {
