@@ -207,6 +207,70 @@ def audit_seeds(seeds):
     seeds.add("audit_cursor_and_query", "hand-query-duplicate", "limit=5&limit=6&action=A*")
 
 
+def audit_export_seeds(seeds):
+    """Exports as the worker writes them (rows hashed with the documented encoding; the
+    signature is a placeholder, the target's signature check always passes): NDJSON newest
+    first with its checkpoint line, the same filtered, CSV with formula-neutralised cells, a
+    checkpoint and a JWKS."""
+    def text(s):
+        b = s.encode()
+        return struct.pack(">Q", len(b)) + b
+
+    def opt(s):
+        return b"\0" if s is None else b"\1" + text(s)
+
+    rows, prev = [], "0" * 64
+    for seq, (data, rid) in enumerate([('{"method":"passkey"}', "ses_1"), ("=1+1", "-42"), ("'@x, \"y\"\r\nz", None)], 1):
+        at = f"2026-09-21T14:13:2{seq}.000Z"
+        ms = (1_790_000_000 + seq) * 1000
+        enc = (text("axissynapse-edge/audit-entry/v1") + text("ws_1") + struct.pack(">q", seq) + text(f"evt_{seq}")
+               + struct.pack(">q", ms) + text("USER_LOGIN") + text("user") + opt("usr_1") + opt("session") + opt(rid)
+               + opt("203.0.113.7") + text(data) + text(prev))
+        h = hashlib.sha256(enc).hexdigest()
+        rows.append((seq, at, data, rid, prev, h))
+        prev = h
+
+    def checkpoint(filters):
+        cp = {"type": "axissynapse.audit.checkpoint.v1", "workspaceId": "ws_1", "seq": 3, "hash": prev,
+              "time": "2026-09-21T14:14:00.000Z", "kid": "k1", "sig": b64u(bytes(64))}
+        if filters is not None:
+            cp["export"] = {"filters": filters, "order": "newest-first"}
+        return json.dumps(cp, separators=(",", ":"))
+
+    def ndjson(keep):
+        lines = []
+        for seq, at, data, rid, p, h in reversed(rows):
+            if seq in keep:
+                try:
+                    value = json.loads(data)
+                except ValueError:
+                    value = data
+                lines.append(json.dumps({"id": f"evt_{seq}", "seq": seq, "occurredAt": at, "action": "USER_LOGIN",
+                                         "actor": {"type": "user", "id": "usr_1"},
+                                         "resource": {"type": "session", "id": rid}, "ip": "203.0.113.7",
+                                         "data": value, "prevHash": p, "hash": h}, separators=(",", ":")))
+        return lines
+
+    def cell(s):
+        if s[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            s = "'" + s
+            return '"' + s.replace('"', '""') + '"'
+        return '"' + s.replace('"', '""') + '"' if any(c in s for c in ',"\r\n') else s
+
+    header = "id,seq,occurredAt,action,actorType,actorId,resourceType,resourceId,ip,data,prevHash,hash\r\n"
+    csv_rows = "".join(",".join([f"evt_{seq}", str(seq), at, "USER_LOGIN", "user", "usr_1", "session", cell(rid or ""),
+                                 "203.0.113.7", cell(data), p, h]) + "\r\n" for seq, at, data, rid, p, h in reversed(rows))
+    seeds.add("audit_export", "hand-ndjson-complete", "\n".join(ndjson({1, 2, 3}) + [checkpoint({})]) + "\n")
+    seeds.add("audit_export", "hand-ndjson-filtered",
+              "\n".join(ndjson({1, 3}) + [checkpoint({"action": "USER_*"})]) + "\n")
+    seeds.add("audit_export", "hand-ndjson-legacy", "\n".join(ndjson({2, 3})[::-1] + [checkpoint(None)]) + "\n")
+    seeds.add("audit_export", "hand-csv", header + csv_rows)
+    seeds.add("audit_export", "hand-checkpoint", checkpoint({"cursor": "MTIz", "to": "2026-09-22T00:00:00.000Z"}))
+    seeds.add("audit_export", "hand-jwks", json.dumps({"keys": [
+        {"kty": "OKP", "crv": "Ed25519", "kid": "k1", "x": b64u(bytes(32)), "notAfter": "2026-09-22T00:00:00.000Z"},
+        {"kty": "OKP", "crv": "Ed25519", "kid": "k2", "x": b64u(bytes(range(32))), "notBefore": "2026-09-22T00:00:00.000Z"}]}))
+
+
 def totp_seeds(seeds):
     # RFC 6238 Appendix B: the SHA-1 secret "12345678901234567890" and T = 59 → 94287082
     # (8 digits); the 6-digit code at that step is its last six digits.
@@ -242,6 +306,7 @@ def main():
     client_data_hand_seeds(seeds)
     jwe_seeds(seeds)
     audit_seeds(seeds)
+    audit_export_seeds(seeds)
     totp_seeds(seeds)
     scim_paging_seeds(seeds)
     seeds.write()

@@ -27,7 +27,7 @@ pub const CSV_COLUMNS: &[&str] = &[
 ];
 
 const RECORD_END: &str = "\r\n";
-const FORMULA_TRIGGERS: &[char] = &['=', '+', '-', '@', '\t', '\r'];
+pub(crate) const FORMULA_TRIGGERS: &[char] = &['=', '+', '-', '@', '\t', '\r'];
 
 /// The CSV header record, CRLF-terminated.
 pub fn csv_header() -> String {

@@ -20,8 +20,8 @@ use crate::edge::store::ledger::{self as store, Event};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::tenancy::WorkspaceRef;
 
-/// Most rows one export carries.
-pub const EXPORT_CAP: i64 = 50_000;
+/// Most rows one export carries (the verifiers expect exactly this many in a capped export).
+pub const EXPORT_CAP: i64 = crate::audit::verify_export::EXPORT_ROW_CAP as i64;
 /// Rows fetched from D1 per round trip while exporting or verifying.
 const PAGE_ROWS: u32 = 1000;
 
