@@ -17,7 +17,6 @@ Prints table rows, tab-separated: figure, measured, baseline, ratio.
 Usage: audit_verify_bench.py generate DIR | run DIR BIN
 """
 import base64
-import hashlib
 import json
 import os
 import pathlib
@@ -28,6 +27,8 @@ import time
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from audit_bench import row_hash, text  # the row encoding, written once
+
 ROWS = 50_000
 REPEAT = 5
 WS = "ws_demo"
@@ -35,15 +36,6 @@ GENESIS = "0" * 64
 START_MS = 1_790_000_000_000
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 KEY = Ed25519PrivateKey.from_private_bytes(bytes([7]) * 32)
-
-
-def text(s):
-    b = s.encode()
-    return struct.pack(">Q", len(b)) + b
-
-
-def opt(s):
-    return b"\0" if s is None else b"\1" + text(s)
 
 
 def iso(ms):
@@ -83,10 +75,9 @@ def generate(out):
     for seq in range(1, ROWS + 1):
         action, atype, aid, rtype, rid, ip, data = event(seq)
         at, eid = START_MS + seq * 1_000, f"evt_{seq:08d}"
-        enc = (text("axissynapse-edge/audit-entry/v1") + text(WS) + struct.pack(">q", seq) + text(eid)
-               + struct.pack(">q", at) + text(action) + text(atype) + opt(aid) + opt(rtype) + opt(rid) + opt(ip)
-               + text(data) + text(prev))
-        h = hashlib.sha256(enc).hexdigest()
+        h = row_hash({"workspace_id": WS, "seq": seq, "id": eid, "at": at, "action": action, "actor_type": atype,
+                      "actor_id": aid, "resource_type": rtype, "resource_id": rid, "ip": ip, "data": data,
+                      "prev_hash": prev})
         try:
             data_value = json.loads(data)
         except ValueError:

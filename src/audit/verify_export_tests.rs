@@ -32,6 +32,17 @@ fn chain(n: i64) -> Vec<AuditEntry> {
     rows
 }
 
+/// `rows` with row 2's data changed and every later row resealed: a self-consistent rewrite.
+fn rewrite_second_row(rows: &[AuditEntry]) -> Vec<AuditEntry> {
+    let mut rewritten = rows.to_vec();
+    rewritten[1].data = r#"{"method":"nothing happened"}"#.into();
+    for i in 1..rewritten.len() {
+        rewritten[i].prev_hash = rewritten[i - 1].hash.clone();
+        rewritten[i] = rewritten[i].clone().seal();
+    }
+    rewritten
+}
+
 fn checkpoint_of(rows: &[AuditEntry], seq: i64, kid: &str, key: u8) -> SignedCheckpoint {
     let hash = if seq == 0 { GENESIS_HASH.to_owned() } else { rows[seq as usize - 1].hash.clone() };
     let c = Checkpoint { workspace_id: "ws_1".into(), seq, hash, time_ms: T + seq, key_id: kid.into() };
@@ -254,12 +265,7 @@ fn rewritten_history_under_an_old_checkpoint_is_not_an_extension() {
     let rows = chain(9);
     let earlier = checkpoint_of(&rows, 4, "k1", 1);
     // Row 2 rewritten and everything after it resealed, then a fresh valid checkpoint.
-    let mut rewritten = rows.clone();
-    rewritten[1].data = r#"{"method":"nothing happened"}"#.into();
-    for i in 1..rewritten.len() {
-        rewritten[i].prev_hash = rewritten[i - 1].hash.clone();
-        rewritten[i] = rewritten[i].clone().seal();
-    }
+    let rewritten = rewrite_second_row(&rows);
     let later = checkpoint_of(&rewritten, 9, "k1", 1);
     let text = ndjson(&rewritten, Some(&later));
     assert!(verify_text(&text, None).is_ok(), "the rewrite alone is self-consistent");
@@ -444,12 +450,7 @@ fn forged_checkpoints_fail_in_both_orders() {
 fn rewritten_history_is_caught_in_both_orders() {
     let rows = chain(7);
     let earlier = checkpoint_of(&rows, 3, "k1", 1);
-    let mut rewritten = rows.clone();
-    rewritten[1].data = r#"{"method":"nothing happened"}"#.into();
-    for i in 1..rewritten.len() {
-        rewritten[i].prev_hash = rewritten[i - 1].hash.clone();
-        rewritten[i] = rewritten[i].clone().seal();
-    }
+    let rewritten = rewrite_second_row(&rows);
     let later = checkpoint_of(&rewritten, 7, "k1", 1);
     for newest_first in [true, false] {
         let text = export(&rewritten, newest_first, &later, json!({}));
