@@ -40,8 +40,9 @@ impl Source {
 
 /// The cron checkpoints a workspace at most this often.
 pub const CRON_INTERVAL_MS: i64 = 3_600_000;
-/// Workspaces the cron checkpoints per shard and run (it runs every minute).
-const CRON_BATCH: i64 = 25;
+/// Workspaces the cron checkpoints per shard and run (it runs every minute): up to 12,000 a
+/// shard an hour, each a few milliseconds of D1 and 0.16 ms of signing.
+const CRON_BATCH: i64 = 200;
 
 /// A signed checkpoint about to be recorded.
 pub struct Made {

@@ -109,7 +109,7 @@ pub async fn due(db: &Db, now_ms: i64, min_age_ms: i64, limit: i64) -> ApiResult
          WHERE COALESCE(c.at, 0) <= ?1 \
            AND EXISTS (SELECT 1 FROM audit_log a WHERE a.workspace_id = w.id AND a.seq > COALESCE(c.seq, 0) \
                        AND a.action <> ?2) \
-         ORDER BY COALESCE(c.at, 0) LIMIT ?3";
+         ORDER BY COALESCE(c.at, 0), w.id LIMIT ?3";
     let rows: Vec<WorkspaceId> =
         db::all(db, sql, &[int(now_ms - min_age_ms), text(Action::AuditCheckpointSigned.code()), int(limit)]).await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
