@@ -236,8 +236,11 @@ function checkpoints() {
       h("caption", { class: "visually-hidden" }, "Checkpoints, newest first"),
       h("thead", {}, h("tr", {}, ["Signed", "Head seq", "Made by", "Key", ""].map((t) => h("th", { scope: "col" }, t)))),
       body)));
+  let latest = 0; // a slower, older load must not overwrite a newer one
   const load = async () => {
+    const mine = ++latest;
     const result = await api("GET", `${LOG}/checkpoints?limit=10`);
+    if (mine !== latest) return;
     if (!result.ok) return show(body, h("tr", {}, h("td", { colspan: 5 }, await problem(result))));
     if (!result.body.items.length) return show(body, h("tr", {}, h("td", { colspan: 5, class: "muted" }, "No checkpoint yet.")));
     show(body, result.body.items.map((c) => h("tr", {},
@@ -251,8 +254,8 @@ function checkpoints() {
   sign.addEventListener("click", () => busy(sign, async () => {
     const result = await api("POST", `${LOG}/checkpoints`);
     if (!result.ok) return show(outcome, await problem(result));
-    said(outcome, `Signed the head at seq ${result.body.seq}.`);
     await load();
+    said(outcome, `Signed the head at seq ${result.body.seq}.`);
   }));
   load();
   return box;
