@@ -206,6 +206,7 @@ fn a_csv_export_carries_its_checkpoint_in_a_header_and_a_sidecar_download() {
     assert_eq!(stored["seq"], seq);
     assert_signed(&stored, &keys);
     req("GET", &format!("{EXPORT}?format=checkpoint&seq=x")).session(&s).send().expect_error(400, "ValidationError");
+    req("GET", &format!("{EXPORT}?format=csv&seq={seq}")).session(&s).send().expect_error(400, "ValidationError");
     req("GET", &format!("{EXPORT}?format=checkpoint&seq=99999999")).session(&s).send().expect_error(404, "NotFound");
 
     // Both verifiers check the CSV with its checkpoint, in filtered mode.

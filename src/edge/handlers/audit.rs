@@ -81,12 +81,16 @@ fn declared_filters(cx: &Ctx) -> serde_json::Map<String, serde_json::Value> {
 /// and its checkpoint are audited before the first byte. Without a signing key the export
 /// still streams, unproven (the header is absent). `format=checkpoint` is the CSV sidecar.
 pub async fn export(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
+    let seq = sidecar_seq(cx)?;
     let format = match cx.query_param("format").unwrap_or("csv") {
         "csv" => Format::Csv,
         "ndjson" => Format::Ndjson,
-        "checkpoint" => return export_checkpoint(cx, who).await,
+        "checkpoint" => return export_checkpoint(cx, who, seq).await,
         _ => return Err(ApiError::with_reason(ErrorCode::ValidationError, "format: csv, ndjson or checkpoint")),
     };
+    if seq.is_some() {
+        return Err(ApiError::with_reason(ErrorCode::ValidationError, "seq: only with format=checkpoint"));
+    }
     let mut f = filter(cx)?;
     let db = cx.db()?;
     let filters = declared_filters(cx);
@@ -175,16 +179,7 @@ fn export_name(cx: &Ctx) -> String {
 /// The CSV export's sidecar (`format=checkpoint`): a stored checkpoint as a JSON download, the
 /// newest at `seq` (the head a CSV export names in its checkpoint header), or without `seq`
 /// the newest an export made. Nothing is signed or audited here.
-async fn export_checkpoint(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
-    let seq = match cx.query_param("seq") {
-        None => None,
-        Some(s) => Some(
-            s.parse::<i64>()
-                .ok()
-                .filter(|n| *n >= 0 && s.bytes().all(|b| b.is_ascii_digit()))
-                .ok_or_else(|| ApiError::with_reason(ErrorCode::ValidationError, "seq: a non-negative integer"))?,
-        ),
-    };
+async fn export_checkpoint(cx: &mut Ctx, who: &Principal, seq: Option<i64>) -> ApiResult<Reply> {
     let stored = checkpoint_store::newest(&cx.db()?, who.workspace_id(), seq).await?;
     let json = stored.as_ref().and_then(checkpoints::stored_json).ok_or_else(|| {
         ApiError::with_reason(
@@ -194,6 +189,18 @@ async fn export_checkpoint(cx: &mut Ctx, who: &Principal) -> ApiResult<Reply> {
     })?;
     let name = format!("{}.checkpoint.json", export_name(cx));
     Ok(Reply::json(json).header("content-disposition", format!("attachment; filename=\"{name}\"")))
+}
+
+/// The sidecar's `seq` parameter, if given: a non-negative integer.
+fn sidecar_seq(cx: &Ctx) -> ApiResult<Option<i64>> {
+    cx.query_param("seq")
+        .map(|s| {
+            s.parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0 && s.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| ApiError::with_reason(ErrorCode::ValidationError, "seq: a non-negative integer"))
+        })
+        .transpose()
 }
 
 /// Signs the workspace's chain head now (`POST …/audit-log/checkpoints`).
