@@ -36,7 +36,7 @@ PY
   rm -f "$STATE/demo-secrets.json" "$STATE/seed.sql"
 fi
 echo "Serving on http://127.0.0.1:8787"
-# Cron never fires under wrangler dev: tick it (the webhook sweeper, the hourly audit
+# wrangler dev cannot be relied on to fire cron: tick it (the webhook sweeper, the hourly audit
 # checkpoints) once a minute, as Cloudflare
 # would in production (wrangler.toml [triggers]).
 ( while sleep 60; do curl -s -o /dev/null http://127.0.0.1:8787/cdn-cgi/handler/scheduled || true; done ) &
