@@ -114,6 +114,17 @@ fn time_member(o: &Map<String, Value>, name: &'static str) -> Result<i64, ParseE
     }
 }
 
+/// `N` bytes in base64url without padding (a signature's `sig`, a key's `x`); `None` for any
+/// other length or spelling.
+pub fn decode_bytes<const N: usize>(text: &str) -> Option<[u8; N]> {
+    URL_SAFE_NO_PAD.decode(text).ok().and_then(|b| <[u8; N]>::try_from(b).ok())
+}
+
+/// A signature as the JSON's `sig` (and the store's `sig` column) spells it.
+pub fn encode_signature(signature: &[u8; 64]) -> String {
+    URL_SAFE_NO_PAD.encode(signature)
+}
+
 fn is_lower_hex_64(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
@@ -129,7 +140,7 @@ impl SignedCheckpoint {
             "hash": c.hash,
             "time": time::format_ms(c.time_ms),
             "kid": c.key_id,
-            "sig": URL_SAFE_NO_PAD.encode(self.signature),
+            "sig": encode_signature(&self.signature),
         })
     }
 
@@ -148,11 +159,7 @@ impl SignedCheckpoint {
         if !is_lower_hex_64(hash) {
             return Err(ParseError::Invalid("hash"));
         }
-        let signature = URL_SAFE_NO_PAD
-            .decode(str_member(o, "sig")?)
-            .ok()
-            .and_then(|b| <[u8; 64]>::try_from(b).ok())
-            .ok_or(ParseError::Invalid("sig"))?;
+        let signature = decode_bytes(str_member(o, "sig")?).ok_or(ParseError::Invalid("sig"))?;
         Ok(Self {
             checkpoint: Checkpoint {
                 workspace_id: str_member(o, "workspaceId")?.to_owned(),
@@ -213,11 +220,7 @@ impl PublicKey {
         if str_member(o, "crv")? != "Ed25519" {
             return Err(ParseError::Invalid("crv"));
         }
-        let x = URL_SAFE_NO_PAD
-            .decode(str_member(o, "x")?)
-            .ok()
-            .and_then(|b| <[u8; 32]>::try_from(b).ok())
-            .ok_or(ParseError::Invalid("x"))?;
+        let x = decode_bytes(str_member(o, "x")?).ok_or(ParseError::Invalid("x"))?;
         let opt_time = |name: &'static str| match o.get(name) {
             None | Some(Value::Null) => Ok(None),
             Some(_) => time_member(o, name).map(Some),

@@ -17,7 +17,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use crate::audit::checkpoint::{keys_from_jwks, ParseError, PublicKey};
+use crate::audit::checkpoint::{decode_bytes, keys_from_jwks, ParseError, PublicKey};
 
 /// Longest `kid` accepted (it is signed into every checkpoint and shown in every JWKS).
 pub const MAX_KID_LEN: usize = 64;
@@ -99,8 +99,7 @@ fn jwk_list(text: &str, var: &'static str) -> Result<Vec<Value>, KeyringError> {
 fn private_half(jwk: &Value, public: &PublicKey) -> Result<[u8; 32], KeyringError> {
     jwk.get("d")
         .and_then(Value::as_str)
-        .and_then(|d| URL_SAFE_NO_PAD.decode(d).ok())
-        .and_then(|d| <[u8; 32]>::try_from(d).ok())
+        .and_then(decode_bytes)
         .ok_or_else(|| KeyringError::MissingPrivateKey { kid: public.kid.clone() })
 }
 

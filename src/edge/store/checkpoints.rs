@@ -6,7 +6,7 @@ use serde_json::Value;
 use worker::D1PreparedStatement;
 
 use crate::audit::actions::Action;
-use crate::audit::checkpoint::{Checkpoint, SignedCheckpoint};
+use crate::audit::checkpoint::{decode_bytes, encode_signature, Checkpoint, SignedCheckpoint};
 use crate::edge::db::{self, int, opt_text, text, Db};
 use crate::error::ApiResult;
 
@@ -29,8 +29,7 @@ pub struct StoredCheckpoint {
 impl StoredCheckpoint {
     /// The signed checkpoint; `None` if the stored signature is not 64 base64url bytes.
     pub fn signed(&self) -> Option<SignedCheckpoint> {
-        use base64::Engine as _;
-        let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&self.sig).ok()?.try_into().ok()?;
+        let signature = decode_bytes(&self.sig)?;
         let checkpoint = Checkpoint {
             workspace_id: self.workspace_id.clone(),
             seq: self.seq,
@@ -55,7 +54,6 @@ pub fn insert_stmt(
     source: &str,
     export_filters: Option<&Value>,
 ) -> ApiResult<D1PreparedStatement> {
-    use base64::Engine as _;
     let c = &signed.checkpoint;
     let filters = export_filters.map(Value::to_string);
     db::stmt(
@@ -68,7 +66,7 @@ pub fn insert_stmt(
             text(&c.hash),
             int(c.time_ms),
             text(&c.key_id),
-            text(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(signed.signature)),
+            text(&encode_signature(&signed.signature)),
             text(source),
             opt_text(filters.as_deref()),
         ],
